@@ -1,0 +1,70 @@
+/**
+ * The one table of SQLSTATE codes Isola raises (PostgreSQL's Appendix A names).
+ *
+ * Every error the database reports carries one of these codes; only the wire layer
+ * turns them into protocol messages. Add a code here before raising it anywhere.
+ */
+export const SQLSTATE = {
+  successful_completion: '00000',
+  // Class 08: connection exception
+  connection_failure: '08006',
+  protocol_violation: '08P01',
+  // Class 0A: feature not supported
+  feature_not_supported: '0A000',
+  // Class 22: data exception
+  string_data_right_truncation: '22001',
+  numeric_value_out_of_range: '22003',
+  invalid_datetime_format: '22007',
+  datetime_field_overflow: '22008',
+  division_by_zero: '22012',
+  character_not_in_repertoire: '22021',
+  invalid_parameter_value: '22023',
+  invalid_text_representation: '22P02',
+  // Class 23: integrity constraint violation
+  not_null_violation: '23502',
+  foreign_key_violation: '23503',
+  unique_violation: '23505',
+  check_violation: '23514',
+  // Class 25: invalid transaction state
+  active_sql_transaction: '25001',
+  no_active_sql_transaction: '25P01',
+  read_only_sql_transaction: '25006',
+  in_failed_sql_transaction: '25P02',
+  idle_in_transaction_session_timeout: '25P03',
+  // Class 28: invalid authorization specification
+  invalid_password: '28P01',
+  // Class 3D: invalid catalog name
+  invalid_catalog_name: '3D000',
+  // Class 40: transaction rollback
+  serialization_failure: '40001',
+  deadlock_detected: '40P01',
+  // Class 42: syntax error or access rule violation
+  syntax_error: '42601',
+  undefined_column: '42703',
+  undefined_function: '42883',
+  undefined_table: '42P01',
+  undefined_object: '42704',
+  duplicate_object: '42710',
+  duplicate_table: '42P07',
+  ambiguous_column: '42702',
+  datatype_mismatch: '42804',
+  // Class 53: insufficient resources
+  disk_full: '53100',
+  out_of_memory: '53200',
+  // Class 54: program limit exceeded
+  program_limit_exceeded: '54000',
+  // Class 55: object not in prerequisite state
+  object_not_in_prerequisite_state: '55000',
+  lock_not_available: '55P03',
+  // Class 57: operator intervention
+  query_canceled: '57014',
+  admin_shutdown: '57P01',
+  // Class 58: system error (errors external to PostgreSQL itself)
+  io_error: '58030',
+  // Class XX: internal error
+  internal_error: 'XX000',
+  data_corrupted: 'XX001',
+} as const
+
+export type SqlStateName = keyof typeof SQLSTATE
+export type SqlState = (typeof SQLSTATE)[SqlStateName]

@@ -1,0 +1,180 @@
+/**
+ * Cursors: ordered iteration over a tree, forwards and backwards.
+ *
+ * A cursor keeps the path from the root to its leaf (page ids and indexes), so
+ * moving to the next or previous leaf climbs the path and descends again; leaves
+ * need no sibling pointers, which keeps splits and merges to the pages on the path.
+ *
+ * Writes may happen while a cursor is open (a scan that updates the rows it
+ * reads). Before the tree changes it tells its cursors (BTree.observers); each
+ * saves a copy of its current key and forgets its path, and its next move seeks
+ * again from that key, as SQLite's saveAllCursors does. The cost is paid only
+ * when writes and reads interleave.
+ *
+ * `key` and `value` are views into the page, valid until the next call into the
+ * store; copy them to keep them.
+ */
+import type { PageId } from '../common/ids.js'
+import { compareBytes } from './bytes.js'
+import type { BTree, TreeObserver } from './btree.js'
+import { cellCount, childAt, isLeaf, keyAt, OVERFLOW_FLAG, searchInternal, searchLeaf, valueField, valueStart } from './node.js'
+import { readOverflow } from './overflow.js'
+
+type Side = 'first' | 'last'
+
+export class Cursor implements TreeObserver {
+  private readonly pages: PageId[] = []
+  private readonly idx: number[] = []
+  private depth = 0
+  private saved: Buffer | null = null
+  private open = true
+  valid = false
+
+  constructor(private readonly tree: BTree) {
+    tree.observers.add(this)
+  }
+
+  /** Positions at the first entry; false when the tree is empty. */
+  first(): boolean {
+    return this.edge('first')
+  }
+
+  /** Positions at the last entry. */
+  last(): boolean {
+    return this.edge('last')
+  }
+
+  /** Positions at the first entry with key ≥ `key`. */
+  seek(key: Uint8Array): boolean {
+    this.descendTo(key)
+    const L = this.depth - 1
+    const leaf = this.page(L)
+    const i = searchLeaf(leaf, key)
+    this.idx[L] = i >= 0 ? i : -i - 1
+    this.valid = true
+    if (this.idx[L]! >= cellCount(leaf)) return this.climb(1)
+    return true
+  }
+
+  /** Positions at the last entry with key ≤ `key`. */
+  seekAtOrBefore(key: Uint8Array): boolean {
+    this.descendTo(key)
+    const L = this.depth - 1
+    const i = searchLeaf(this.page(L), key)
+    this.idx[L] = i >= 0 ? i : -i - 2
+    this.valid = true
+    if (this.idx[L]! < 0) return this.climb(-1)
+    return true
+  }
+
+  next(): boolean {
+    return this.move(1)
+  }
+
+  prev(): boolean {
+    return this.move(-1)
+  }
+
+  get key(): Buffer {
+    this.checkReadable()
+    return keyAt(this.page(this.depth - 1), this.idx[this.depth - 1]!)
+  }
+
+  get value(): Buffer {
+    this.checkReadable()
+    const leaf = this.page(this.depth - 1)
+    const i = this.idx[this.depth - 1]!
+    const field = valueField(leaf, i)
+    const at = valueStart(leaf, i)
+    if (field & OVERFLOW_FLAG) return readOverflow(this.tree.space, leaf.readUInt32LE(at) as PageId, (field & ~OVERFLOW_FLAG) >>> 0)
+    return leaf.subarray(at, at + field)
+  }
+
+  close(): void {
+    if (!this.open) return
+    this.open = false
+    this.valid = false
+    this.tree.observers.delete(this)
+  }
+
+  beforeTreeChange(): void {
+    if (this.valid && this.saved === null) this.saved = Buffer.from(this.key)
+  }
+
+  private move(dir: 1 | -1): boolean {
+    if (!this.valid) return false
+    if (this.saved !== null) {
+      const key = this.saved
+      this.saved = null
+      const found = dir === 1 ? this.seek(key) : this.seekAtOrBefore(key)
+      // Landed on the saved key itself: step past it. Landed elsewhere: it was deleted,
+      // and the entry found is already the neighbour in the direction of travel.
+      if (!found || compareBytes(this.key, key) !== 0) return found
+    }
+    const L = this.depth - 1
+    const i = this.idx[L]! + dir
+    this.idx[L] = i
+    if (i >= 0 && i < cellCount(this.page(L))) return true
+    return this.climb(dir)
+  }
+
+  /** From an exhausted leaf, up to the first ancestor with a next child, then down its edge. */
+  private climb(dir: 1 | -1): boolean {
+    for (let level = this.depth - 2; level >= 0; level--) {
+      const p = this.page(level)
+      const i = this.idx[level]! + dir
+      if (i < 0 || i > cellCount(p)) continue
+      this.idx[level] = i
+      this.descendEdge(level + 1, childAt(p, i) as PageId, dir === 1 ? 'first' : 'last')
+      return (this.valid = cellCount(this.page(this.depth - 1)) > 0)
+    }
+    return (this.valid = false)
+  }
+
+  private edge(side: Side): boolean {
+    this.saved = null
+    this.descendEdge(0, this.tree.root, side)
+    return (this.valid = cellCount(this.page(this.depth - 1)) > 0)
+  }
+
+  private descendEdge(level: number, id: PageId, side: Side): void {
+    for (;;) {
+      const p = this.tree.space.pool.get(id)
+      this.pages[level] = id
+      const n = cellCount(p)
+      if (isLeaf(p)) {
+        this.idx[level] = side === 'first' ? 0 : n - 1
+        this.depth = level + 1
+        return
+      }
+      this.idx[level] = side === 'first' ? 0 : n
+      id = childAt(p, this.idx[level]!) as PageId
+      level++
+    }
+  }
+
+  private descendTo(key: Uint8Array): void {
+    this.saved = null
+    let id = this.tree.root
+    for (let level = 0; ; level++) {
+      const p = this.tree.space.pool.get(id)
+      this.pages[level] = id
+      if (isLeaf(p)) {
+        this.depth = level + 1
+        return
+      }
+      const i = searchInternal(p, key)
+      this.idx[level] = i
+      id = childAt(p, i) as PageId
+    }
+  }
+
+  private page(level: number): Buffer {
+    return this.tree.space.pool.get(this.pages[level]!)
+  }
+
+  private checkReadable(): void {
+    if (!this.valid) throw new RangeError('cursor is not positioned on an entry')
+    if (this.saved !== null) throw new RangeError('the tree changed under the cursor: move it (next/prev/seek) before reading')
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The write-ahead log: an append-only byte stream of records in segment files, with
+ * group commit.
+ *
+ * Records go into an in-memory buffer that is the open *chunk* (chunk.ts has the
+ * frame). A record's LSN is its byte offset in the stream, known the moment it is
+ * reserved, because the open chunk's start LSN is fixed: it begins right after the
+ * previous chunk's trailer. The open chunk is written (one positional write, no
+ * fsync) when it holds `chunkBytes`, and at a flush.
+ *
+ * ```
+ *   durableLsn          openChunkStart          endLsn
+ *        │  written, not synced │   open chunk (memory)  │
+ *  ──────┼──────────────────────┼────────────────────────┤
+ *   synced chunks (on disk)      buf: [hdr][len|rec][len|rec]…
+ * ```
+ *
+ * Group commit: a committing transaction calls `flush(lsn)`. If no fsync is in
+ * flight it starts a round: write the open chunk, then fdatasync every segment that
+ * has unsynced writes. Transactions that commit meanwhile append into a new open
+ * chunk and wait for that round; when it ends, the first of them starts the next
+ * round, which covers all of them. So under load there is one fdatasync per round,
+ * not one per commit, and a waiter is never released by a round that started before
+ * its record was written. `durableLsn` is always a chunk boundary; a record at L is
+ * durable once `durableLsn > L`.
+ *
+ * Failure: after a write or fdatasync fails, the state of the file is unknown (on
+ * Linux a failed fsync may have dropped the dirty pages, and a retry would report
+ * success). So the log is *poisoned*: every later append and flush throws the same
+ * error (58030, or 53100 for a full disk), and the node must restart and recover from
+ * what is really on disk. Nothing is acknowledged after a failed fsync.
+ *
+ * Opening: bytes found in the files may come from a process that was killed before
+ * its fsync; they sit in the page cache and are not yet durable. So the log starts
+ * with `durableLsn = firstLsn` and every segment unsynced, and the first flush syncs
+ * them all before anything new is acknowledged.
+ *
+ * Shortcuts we admit: close() flushes only what was appended before it was called;
+ * a scan running while truncateBefore removes its segment fails.
+ */
+import { dbError, internalError, ioError, type IsolaError } from '../../common/errors.js'
+import { asLsn, type Lsn } from '../../common/ids.js'
+import type { FileHandle, FileSystem } from '../file-system.js'
+import { HEADER_BYTES, LENGTH_PREFIX_BYTES, TRAILER_BYTES, sealChunk } from './chunk.js'
+import { recoverLog } from './recover-tail.js'
+import { scanLog, type LogEntry, type LogView } from './scan.js'
+import { newSegment, type Segment } from './segments.js'
+
+/** A new segment starts once the current one holds this many bytes. */
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+/** The open chunk is written (without fsync) once its payload reaches this size. */
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024
+/** The largest chunkBytes accepted: bounds the buffer together with MAX_RECORD_BYTES. */
+export const MAX_CHUNK_BYTES = 256 * 1024 * 1024
+/** The largest single record (PostgreSQL's limit for one field is the same 1 GiB). */
+export const MAX_RECORD_BYTES = 1024 * 1024 * 1024
+/** The buffer starts this small and doubles; after a huge record it shrinks back. */
+const INITIAL_BUFFER_BYTES = 64 * 1024
+
+export interface WalOptions {
+  fs: FileSystem
+  dir: string
+  /** Bytes after which a new segment file starts (default 64 MiB; tests use tiny values). */
+  segmentBytes?: number
+  /** Buffered payload bytes that trigger a synchronous (non-fsync) write of the open chunk (default 1 MiB). */
+  chunkBytes?: number
+}
+
+export type { LogEntry } from './scan.js'
+
+export class Wal {
+  /**
+   * The open chunk. `reserve` returns an offset into it where the caller writes the
+   * record; reserve may replace the buffer, so read `wal.buf` after every reserve.
+   */
+  buf: Buffer
+  /** The LSN of the record most recently reserved. */
+  lastLsn: Lsn = asLsn(0)
+
+  private readonly fs: FileSystem
+  private readonly dir: string
+  private readonly segmentBytes: number
+  private readonly chunkBytes: number
+  private readonly shrinkAbove: number
+  /** Ascending by base; the last one is where chunks are written and has its handle open. */
+  private segments: Segment[]
+  /** Bytes of the open chunk in `buf`: header room, then the payload. */
+  private used = HEADER_BYTES
+  /** LSN of the open chunk = the end of what has been written to the files. */
+  private openChunkStart: number
+  private durable: number
+  /** Segments written since their last fdatasync (or not yet synced since open). */
+  private unsynced: Segment[]
+  private inflight: Promise<void> | null = null
+  private failure: IsolaError | null = null
+  private closed = false
+  private readonly view: LogView
+
+  private constructor(opts: WalOptions, segments: Segment[], end: Lsn) {
+    this.fs = opts.fs
+    this.dir = opts.dir
+    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES
+    this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES
+    this.shrinkAbove = 2 * (this.chunkBytes + HEADER_BYTES + TRAILER_BYTES) + INITIAL_BUFFER_BYTES
+    this.segments = segments
+    this.openChunkStart = end
+    this.durable = segments[0]?.base ?? end
+    this.unsynced = [...segments]
+    this.buf = Buffer.alloc(INITIAL_BUFFER_BYTES)
+    const self = this
+    this.view = {
+      fs: opts.fs,
+      get segments() {
+        return self.segments
+      },
+      get openChunkStart() {
+        return self.openChunkStart
+      },
+      get buf() {
+        return self.buf
+      },
+      get used() {
+        return self.used
+      },
+    }
+  }
+
+  /** Opens the log in `opts.dir`, creating it when missing; cuts a torn tail (recover-tail.ts). */
+  static open(opts: WalOptions): Wal {
+    const { segmentBytes = DEFAULT_SEGMENT_BYTES, chunkBytes = DEFAULT_CHUNK_BYTES } = opts
+    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1) throw internalError(`bad WAL segmentBytes ${segmentBytes}`)
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 0 || chunkBytes > MAX_CHUNK_BYTES) {
+      throw internalError(`bad WAL chunkBytes ${chunkBytes}`)
+    }
+    const { segments, end } = recoverLog(opts.fs, opts.dir)
+    return new Wal(opts, segments, end)
+  }
+
+  /** The LSN where the log's oldest remaining segment begins. */
+  get firstLsn(): Lsn {
+    return this.segments[0]?.base ?? asLsn(this.openChunkStart)
+  }
+
+  /** Just past the last record appended (the next record's LSN if the open chunk stays open). */
+  get endLsn(): Lsn {
+    return asLsn(this.used > HEADER_BYTES ? this.openChunkStart + this.used : this.openChunkStart)
+  }
+
+  /** Every byte below this is on disk and synced. Always a chunk boundary. */
+  get durableLsn(): Lsn {
+    return asLsn(this.durable)
+  }
+
+  /**
+   * Reserves `size` bytes for one record and returns their offset in `this.buf`;
+   * `this.lastLsn` is the record's LSN. O(1) amortised, no allocation per record.
+   * The caller must fill all `size` bytes before the next call into the log.
+   */
+  reserve(size: number): number {
+    if (this.failure !== null || this.closed) throw this.unusable()
+    if (!(Number.isInteger(size) && size >= 0 && size <= MAX_RECORD_BYTES)) return this.badSize(size)
+    if (this.used - HEADER_BYTES >= this.chunkBytes) this.writeOpenChunk()
+    const off = this.used
+    const end = off + LENGTH_PREFIX_BYTES + size
+    if (end + TRAILER_BYTES > this.buf.length) this.grow(end + TRAILER_BYTES)
+    this.buf.writeUInt32LE(size, off)
+    this.used = end
+    this.lastLsn = asLsn(this.openChunkStart + off)
+    return off + LENGTH_PREFIX_BYTES
+  }
+
+  /** Appends one record (a copy of `bytes`) and returns its LSN. */
+  append(bytes: Uint8Array): Lsn {
+    const off = this.reserve(bytes.length)
+    this.buf.set(bytes, off)
+    return this.lastLsn
+  }
+
+  /**
+   * Group commit: resolves once every byte below `upTo` (default: `endLsn` at the
+   * call; values past it are clamped) is durable. Passing a record's LSN makes that
+   * record durable, since its chunk holds the byte just below it. Rejects, and keeps
+   * rejecting, once a write or fdatasync has failed.
+   */
+  async flush(upTo?: Lsn): Promise<void> {
+    const end = this.endLsn
+    const target = upTo === undefined || upTo > end ? end : upTo
+    for (;;) {
+      if (this.failure !== null) throw this.failure
+      if (target <= this.durable) return
+      if (this.closed) throw this.unusable()
+      this.inflight ??= this.syncRound().finally(() => {
+        this.inflight = null
+      })
+      // A failed round leaves its error in `failure`, which the next turn throws.
+      await this.inflight.catch(() => undefined)
+    }
+  }
+
+  /**
+   * The records from `from` (a chunk start, a record's LSN, or a former `endLsn`) to
+   * the end, including those not yet written. XX001 when `from` is below `firstLsn`
+   * or a chunk read from disk is damaged. Yielded bytes are views, valid until the
+   * next step or the next append.
+   */
+  scan(from: Lsn): Iterable<LogEntry> {
+    if (this.closed) throw this.unusable()
+    return scanLog(this.view, from)
+  }
+
+  /**
+   * Removes the segments that lie entirely below `lsn` (after a checkpoint made the
+   * log before `lsn` unnecessary). The newest segment always stays. Oldest first, so
+   * a crash in the middle still leaves one unbroken stream.
+   */
+  truncateBefore(lsn: Lsn): void {
+    if (this.closed) throw this.unusable()
+    let removed = 0
+    try {
+      while (this.segments.length > 1 && (this.segments[1]?.base ?? Infinity) <= lsn) {
+        const seg = this.segments[0] as Segment
+        try {
+          this.fs.remove(seg.path)
+        } catch (e) {
+          throw ioError(`remove write-ahead log segment "${seg.path}"`, e)
+        }
+        this.segments.shift()
+        removed++
+        this.unsynced = this.unsynced.filter((s) => s !== seg)
+        this.release(seg)
+      }
+    } finally {
+      if (removed > 0) this.syncDir()
+    }
+  }
+
+  /** Flushes everything appended so far and closes the files. Throws if the log was poisoned. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    try {
+      if (this.failure === null) await this.flush()
+    } finally {
+      await this.inflight?.catch(() => undefined)
+      this.closed = true
+      this.unsynced = []
+      for (const seg of this.segments) this.release(seg)
+    }
+    if (this.failure !== null) throw this.failure
+  }
+
+  /** One group-commit round: write the open chunk, fdatasync every unsynced segment. */
+  private async syncRound(): Promise<void> {
+    this.writeOpenChunk()
+    const target = this.openChunkStart
+    const segs = this.unsynced
+    this.unsynced = []
+    for (const seg of segs) seg.syncing = true
+    try {
+      const results = await Promise.allSettled(segs.map((seg) => this.handleFor(seg).datasync()))
+      const failed = results.find((r) => r.status === 'rejected')
+      if (failed !== undefined) throw this.fail('fsync', failed.reason)
+    } finally {
+      for (const seg of segs) {
+        seg.syncing = false
+        if (seg !== this.segments[this.segments.length - 1]) this.release(seg)
+      }
+    }
+    if (target > this.durable) this.durable = target
+  }
+
+  /** Seals the open chunk and writes it with one positional write (no fsync). */
+  private writeOpenChunk(): void {
+    const payload = this.used - HEADER_BYTES
+    if (payload === 0) return
+    const start = this.openChunkStart
+    const total = this.used + TRAILER_BYTES
+    try {
+      const seg = this.segmentForChunk(start)
+      sealChunk(this.buf, payload, start)
+      ;(seg.handle as FileHandle).write(this.buf, 0, total, start - seg.base)
+      if (!this.unsynced.includes(seg)) this.unsynced.push(seg)
+    } catch (e) {
+      throw this.fail('write', e)
+    }
+    this.openChunkStart = start + total
+    this.used = HEADER_BYTES
+    if (this.buf.length > this.shrinkAbove) this.buf = Buffer.alloc(INITIAL_BUFFER_BYTES)
+  }
+
+  /** The segment a chunk starting at `start` goes to; starts a new one when the current is full. */
+  private segmentForChunk(start: number): Segment {
+    const current = this.segments[this.segments.length - 1] as Segment
+    if (start - current.base < this.segmentBytes) return current
+    const seg = newSegment(this.dir, asLsn(start))
+    seg.handle = this.fs.open(seg.path, true)
+    this.segments.push(seg)
+    this.syncDir()
+    this.release(current)
+    return seg
+  }
+
+  private handleFor(seg: Segment): FileHandle {
+    seg.handle ??= this.fs.open(seg.path, false)
+    return seg.handle
+  }
+
+  /** Closes a segment's handle unless the log still needs it (current, unsynced or syncing). */
+  private release(seg: Segment): void {
+    const current = seg === this.segments[this.segments.length - 1] && !this.closed
+    if (seg.handle === null || seg.syncing || current || this.unsynced.includes(seg)) return
+    try {
+      seg.handle.close()
+    } catch {
+      // Closing after the data was synced (or abandoned) cannot lose anything.
+    }
+    seg.handle = null
+  }
+
+  private syncDir(): void {
+    try {
+      this.fs.syncDir(this.dir)
+    } catch (e) {
+      throw ioError(`fsync directory "${this.dir}"`, e)
+    }
+  }
+
+  private grow(need: number): void {
+    const next = Buffer.alloc(Math.max(need, this.buf.length * 2))
+    this.buf.copy(next, 0, 0, this.used)
+    this.buf = next
+  }
+
+  /** Poisons the log with the first failure; later calls throw this same error. */
+  private fail(what: string, e: unknown): IsolaError {
+    this.failure ??= ioError(`${what} the write-ahead log in "${this.dir}"`, e)
+    return this.failure
+  }
+
+  private unusable(): IsolaError {
+    return this.failure ?? internalError(`the write-ahead log in "${this.dir}" is closed`)
+  }
+
+  private badSize(size: number): never {
+    if (Number.isInteger(size) && size > MAX_RECORD_BYTES) {
+      throw dbError('program_limit_exceeded', `log record of ${size} bytes exceeds the maximum of ${MAX_RECORD_BYTES}`)
+    }
+    throw internalError(`bad log record size ${size}`)
+  }
+}
