@@ -26,25 +26,20 @@
  * - NULL's tag 0xF0 is above every value tag, so NULLs sort last, PostgreSQL's
  *   default for ASC. A descending column inverts all its bytes (tag included), which
  *   reverses its order and puts NULLs first: PostgreSQL's DESC NULLS FIRST default.
- * - Flipping the sign bit turns two's complement into offset binary, which memcmp
- *   orders. For IEEE floats, negatives are inverted whole so a larger magnitude sorts
- *   lower. -0 is written as 0, and every NaN as the one canonical quiet NaN, which
- *   lands above +Infinity: PostgreSQL's -Inf < … < -0 = 0 < … < Inf < NaN.
+ * - A flipped sign bit makes two's complement memcmp-ordered. Negative floats are
+ *   inverted whole, so a larger magnitude sorts lower; -0 is written as 0 and every
+ *   NaN as the canonical quiet NaN, above +Inf: PG's -Inf < -0 = 0 < Inf < NaN.
  * - The escape keeps text prefix-free: "ab" ends 0x00 0x01, "ab\0" continues with
  *   0x00 0xFF, and any other continuation byte is > 0x00, so "ab" < "ab\0" < "abc".
  *   UTF-8 byte order equals code point order, which is the "C" collation.
- * - Value tags live in 0x10–0xEF and NULL is 0xF0, so no column (ascending or
- *   inverted) starts with 0x00 or 0xFF: the keys extending a prefix P lie in
- *   [P, P ‖ 0xFF), and the tags leave room for new types without a format change.
+ * - Value tags live in 0x10–0xEF, NULL is 0xF0: no column (even inverted) starts with
+ *   0x00 or 0xFF, so the keys extending a prefix P lie in [P, P ‖ 0xFF).
  *
  * Worked example, (int32 42, text 'a\0b' DESC, boolean NULL):
- *
  *     10 80 00 00 2A | EF 9E FF 00 9D FF FE | F0
- *
  * Decoding validates as it goes: truncated, trailing or non-canonical bytes raise
  * XX001 (data_corrupted), so a successful decode re-encodes to the same bytes.
  */
-import { Buffer } from 'node:buffer'
 import { decimalSize, parseDecimal, readDecimal, writeDecimal, type ByteCursor, type ParsedDecimal } from './decimal-key.js'
 import { dbError, internalError } from './errors.js'
 
@@ -71,7 +66,7 @@ export interface KeyColumn {
   readonly descending?: boolean
 }
 
-export const KEY_NULL_TAG = 0xf0
+const NULL_TAG = 0xf0
 const VALUE_TAG = 0x10
 const TRUE_TAG = 0x11
 
@@ -89,9 +84,9 @@ export function encodeKey(columns: readonly KeyColumn[], values: readonly KeyVal
     const col = columns[i]!
     const v = values[i] as KeyValue
     const start = w.pos
-    if (v === null) w.out[w.pos++] = KEY_NULL_TAG
+    if (v === null) w.out[w.pos++] = NULL_TAG
     else CODECS[col.type.kind].write(w, v)
-    if (col.descending === true) invert(w.out, start, w.pos)
+    if (col.descending === true) for (let j = start; j < w.pos; j++) w.out[j]! ^= 0xff
   }
   return w.out
 }
@@ -104,7 +99,7 @@ export function decodeKey(columns: readonly KeyColumn[], bytes: Uint8Array): Key
     const col = columns[i]!
     r.flip = col.descending === true ? 0xff : 0
     const tag = readByte(r)
-    values[i] = tag === KEY_NULL_TAG ? null : CODECS[col.type.kind].read(r, tag)
+    values[i] = tag === NULL_TAG ? null : CODECS[col.type.kind].read(r, tag)
   }
   if (r.pos !== bytes.length) throw corrupted(`${bytes.length - r.pos} trailing bytes`)
   return values
@@ -126,18 +121,21 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
  */
 export function encodeInt64Key(n: number | bigint): Uint8Array {
   const out = new Uint8Array(9)
-  const view = new DataView(out.buffer)
   out[0] = VALUE_TAG
   if (typeof n === 'bigint') {
-    checkInt64(n, 'bigint')
-    view.setBigInt64(1, n)
-  } else {
-    if (!Number.isSafeInteger(n)) throw mismatch('bigint', n)
-    const hi = Math.floor(n / 2 ** 32) // two's complement high word, then the low word
-    view.setInt32(1, hi)
-    view.setUint32(5, n - hi * 2 ** 32)
+    if (!fitsInt(n, 8)) throw outOfRange('bigint')
+    SCRATCH_VIEW.setBigInt64(0, n)
+    putScratch(out, 1, 8, 0x80)
+    return out
   }
-  out[1]! ^= 0x80
+  if (!Number.isSafeInteger(n)) throw mismatch('bigint', n)
+  const hi = Math.floor(n / 2 ** 32) // two's complement high word, sign bit flipped
+  const lo = n - hi * 2 ** 32
+  const h = (hi ^ 0x8000_0000) >>> 0
+  for (let i = 0; i < 4; i++) {
+    out[4 - i] = h >>> (8 * i)
+    out[8 - i] = lo >>> (8 * i)
+  }
   return out
 }
 
@@ -148,11 +146,8 @@ const INT64_KEY: readonly KeyColumn[] = [{ type: { kind: 'int64' } }]
 // ---------------------------------------------------------------------------------
 // Per-type codecs: a Record, so a new kind without a codec does not compile.
 
-/**
- * Encoder state. `view` and `utf8` are views of `out` made on first use; `decimals`
- * holds the decimals `size` parsed, which `write` consumes in the same order.
- */
-interface Writer { out: Uint8Array; pos: number; view?: DataView; utf8?: Buffer; decimals?: ParsedDecimal[]; nextDecimal: number }
+/** Encoder state; `decimals` holds what `size` parsed, for `write` to consume in order. */
+interface Writer { out: Uint8Array; pos: number; decimals?: ParsedDecimal[]; nextDecimal: number }
 type Reader = ByteCursor & { flip: number }
 
 interface Codec {
@@ -164,76 +159,49 @@ interface Codec {
   read(r: Reader, tag: number): Exclude<KeyValue, null>
 }
 
-const int = (sqlName: string, bytes: 2 | 4, min: number, max: number): Codec => ({
+const int = (sqlName: string, bytes: 2 | 4 | 8): Codec => ({
   size(v) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw mismatch(sqlName, v)
-    if (v < min || v > max) throw dbError('numeric_value_out_of_range', `${sqlName} out of range`)
+    if (bytes === 8 ? typeof v !== 'bigint' : !Number.isInteger(v)) throw mismatch(sqlName, v)
+    if (!fitsInt(v as number | bigint, bytes)) throw outOfRange(sqlName)
     return 1 + bytes
   },
   write(w, v) {
-    const view = dataView(w)
     w.out[w.pos++] = VALUE_TAG
-    if (bytes === 2) view.setInt16(w.pos, v as number)
-    else view.setInt32(w.pos, v as number)
-    w.out[w.pos]! ^= 0x80
-    w.pos += bytes
+    if (bytes === 2) SCRATCH_VIEW.setInt16(0, v as number)
+    else if (bytes === 4) SCRATCH_VIEW.setInt32(0, v as number)
+    else SCRATCH_VIEW.setBigInt64(0, v as bigint)
+    w.pos = putScratch(w.out, w.pos, bytes, 0x80)
   },
   read(r, tag) {
     expectValueTag(tag, sqlName)
-    return bytes === 2 ? readFixed(r, 2, true).getInt16(0) : readFixed(r, 4, true).getInt32(0)
-  },
-})
-
-const bigint = (sqlName: string): Codec => ({
-  size(v) {
-    if (typeof v !== 'bigint') throw mismatch(sqlName, v)
-    checkInt64(v, sqlName)
-    return 9
-  },
-  write(w, v) {
-    w.out[w.pos++] = VALUE_TAG
-    dataView(w).setBigInt64(w.pos, v as bigint)
-    w.out[w.pos]! ^= 0x80
-    w.pos += 8
-  },
-  read(r, tag) {
-    expectValueTag(tag, sqlName)
-    return readFixed(r, 8, true).getBigInt64(0)
+    const view = readFixed(r, bytes, true)
+    return bytes === 2 ? view.getInt16(0) : bytes === 4 ? view.getInt32(0) : view.getBigInt64(0)
   },
 })
 
 const float = (sqlName: string, bytes: 4 | 8): Codec => ({
   size(v) {
     if (typeof v !== 'number') throw mismatch(sqlName, v)
+    if (bytes === 4 && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) throw outOfRange(sqlName)
     return 1 + bytes
   },
   write(w, v) {
-    const x = v as number
-    const out = w.out
-    const p = w.pos + 1
-    out[p - 1] = VALUE_TAG
-    w.pos = p + bytes
-    if (Number.isNaN(x)) {
-      // The one canonical NaN (V8 keeps payloads), sign bit flipped: above +Infinity.
-      out[p] = 0xff
-      out[p + 1] = bytes === 8 ? 0xf8 : 0xc0
-      return
-    }
-    // `x + 0` turns -0 into 0; float32 rounds to nearest as PostgreSQL's real input does.
-    if (bytes === 8) dataView(w).setFloat64(p, x + 0)
-    else dataView(w).setFloat32(p, x + 0)
-    if ((out[p]! & 0x80) === 0) out[p]! ^= 0x80
-    else invert(out, p, p + bytes)
+    // NaN: the one canonical quiet NaN (V8 keeps payloads). `+ 0` turns -0 into 0;
+    // real rounds to the nearest float32, as PostgreSQL's input does.
+    const x = Number.isNaN(v) ? NaN : (v as number) + 0
+    if (bytes === 8) SCRATCH_VIEW.setFloat64(0, x)
+    else SCRATCH_VIEW.setFloat32(0, x)
+    if (Number.isNaN(x)) SCRATCH_VIEW.setBigUint64(0, bytes === 8 ? 0x7ff8_0000_0000_0000n : 0x7fc0_0000_0000_0000n)
+    w.out[w.pos++] = VALUE_TAG
+    w.pos = putScratch(w.out, w.pos, bytes, (SCRATCH[0]! & 0x80) === 0 ? 0x80 : 0xff)
   },
   read(r, tag) {
     expectValueTag(tag, sqlName)
     const view = readFixed(r, bytes, false)
     if ((SCRATCH[0]! & 0x80) !== 0) SCRATCH[0]! ^= 0x80
-    else invert(SCRATCH, 0, bytes)
+    else for (let i = 0; i < bytes; i++) SCRATCH[i]! ^= 0xff
     const x = bytes === 8 ? view.getFloat64(0) : view.getFloat32(0)
-    const canonicalNaN = bytes === 8
-      ? view.getUint32(0) === 0x7ff8_0000 && view.getUint32(4) === 0
-      : view.getUint32(0) === 0x7fc0_0000
+    const canonicalNaN = bytes === 8 ? view.getBigUint64(0) === 0x7ff8_0000_0000_0000n : view.getUint32(0) === 0x7fc0_0000
     if (Number.isNaN(x) ? !canonicalNaN : Object.is(x, -0)) throw corrupted(`non-canonical ${sqlName}`)
     return x
   },
@@ -253,12 +221,12 @@ const CODECS: Record<KeyTypeKind, Codec> = {
       return tag === TRUE_TAG
     },
   },
-  int16: int('smallint', 2, -0x8000, 0x7fff),
-  int32: int('integer', 4, -0x8000_0000, 0x7fff_ffff),
-  date: int('date', 4, -0x8000_0000, 0x7fff_ffff),
-  int64: bigint('bigint'),
-  timestamp: bigint('timestamp'),
-  timestamptz: bigint('timestamptz'),
+  int16: int('smallint', 2),
+  int32: int('integer', 4),
+  date: int('date', 4),
+  int64: int('bigint', 8),
+  timestamp: int('timestamp', 8),
+  timestamptz: int('timestamptz', 8),
   float32: float('real', 4),
   float64: float('double precision', 8),
   decimal: {
@@ -278,20 +246,17 @@ const CODECS: Record<KeyTypeKind, Codec> = {
   text: {
     size(v) {
       if (typeof v !== 'string') throw mismatch('text', v)
-      if (LONE_SURROGATE.test(v)) throw dbError('character_not_in_repertoire', 'unpaired UTF-16 surrogate in text')
-      let zeros = 0
-      for (let i = v.indexOf('\0'); i >= 0; i = v.indexOf('\0', i + 1)) zeros++
-      return 3 + Buffer.byteLength(v, 'utf8') + zeros
+      return 3 + escapedUtf8Length(v)
     },
     write(w, v) {
       w.out[w.pos++] = VALUE_TAG
-      w.utf8 ??= Buffer.from(w.out.buffer, w.out.byteOffset, w.out.byteLength)
-      writeEscaped(w, w.utf8.write(v as string, w.pos, 'utf8'))
+      w.pos = writeUtf8(w.out, w.pos, v as string)
     },
     read(r, tag) {
       expectValueTag(tag, 'text')
+      const utf8 = readEscaped(r, false)
       try {
-        return UTF8.decode(readEscaped(r, false))
+        return UTF8.decode(utf8)
       } catch {
         throw corrupted('text is not valid UTF-8')
       }
@@ -305,9 +270,16 @@ const CODECS: Record<KeyTypeKind, Codec> = {
       return 3 + v.length + zeros
     },
     write(w, v) {
-      w.out[w.pos++] = VALUE_TAG
-      w.out.set(v as Uint8Array, w.pos)
-      writeEscaped(w, (v as Uint8Array).length)
+      const { out } = w
+      let p = w.pos
+      out[p++] = VALUE_TAG
+      for (const b of v as Uint8Array) {
+        out[p++] = b
+        if (b === 0) out[p++] = 0xff
+      }
+      out[p++] = 0x00
+      out[p++] = 0x01
+      w.pos = p
     },
     read(r, tag) {
       expectValueTag(tag, 'bytea')
@@ -316,40 +288,56 @@ const CODECS: Record<KeyTypeKind, Codec> = {
   },
 }
 
-// ---------------------------------------------------------------------------------
-// Helpers.
-
 const EMPTY = new Uint8Array(0)
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 /** Strict UTF-8; `ignoreBOM` keeps a leading U+FEFF, which is data here. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-/** Fixed-width values are un-flipped here before a DataView reads them (decode is synchronous). */
+/** Fixed-width values go through here to and from a DataView: one over a fresh small
+ *  Uint8Array costs more than the whole key (V8 must move its memory off-heap). */
 const SCRATCH = new Uint8Array(8)
 const SCRATCH_VIEW = new DataView(SCRATCH.buffer)
 
-function dataView(w: Writer): DataView {
-  return (w.view ??= new DataView(w.out.buffer, w.out.byteOffset, w.out.byteLength))
+/** Copy SCRATCH[0, n) to `out` at `pos`, XORing the first byte with `first` and, if it is 0xFF, all. */
+function putScratch(out: Uint8Array, pos: number, n: number, first: number): number {
+  const rest = first === 0xff ? 0xff : 0
+  out[pos] = SCRATCH[0]! ^ first
+  for (let i = 1; i < n; i++) out[pos + i] = SCRATCH[i]! ^ rest
+  return pos + n
 }
 
-/** `n` raw bytes sit at `w.pos`: escape their zero bytes in place, then terminate. */
-function writeEscaped(w: Writer, n: number): void {
-  const { out, pos: start } = w
-  const end = start + n
-  let zeros = 0
-  for (let i = out.indexOf(0, start); i >= 0 && i < end; i = out.indexOf(0, i + 1)) zeros++
-  // Shift right from the end, so each byte moves once and none is overwritten unread.
-  let src = end - 1
-  let dst = src + zeros
-  while (src < dst) {
-    const b = out[src--]!
-    if (b === 0) out[dst--] = 0xff
-    out[dst--] = b
+/** UTF-8 length of `s`, plus one per U+0000 for its escape; rejects unpaired surrogates. */
+function escapedUtf8Length(s: string): number {
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0 || c >= 0x80) n += c === 0 || c < 0x800 ? 1 : 2
+    if (c < 0xd800 || c > 0xdfff) continue
+    const d = s.charCodeAt(++i) // NaN past the end; a pair is 4 bytes for 2 units
+    if (c > 0xdbff || !(d >= 0xdc00 && d <= 0xdfff)) throw dbError('character_not_in_repertoire', 'unpaired surrogate')
   }
-  w.pos = end + zeros
-  out[w.pos++] = 0x00
-  out[w.pos++] = 0x01
+  return n
+}
+
+/**
+ * Write `s` (which passed escapedUtf8Length) as escaped UTF-8 and the terminator. A JS
+ * loop beats TextEncoder on the short strings keys hold, and writes into `out` directly.
+ */
+function writeUtf8(out: Uint8Array, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.codePointAt(i)!
+    if (c < 0x80) {
+      out[pos++] = c
+      if (c === 0) out[pos++] = 0xff
+      continue
+    }
+    if (c > 0xffff) i++
+    const n = c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
+    out[pos] = ((0xff00 >> n) & 0xff) | (c >> (6 * (n - 1))) // 0xC0, 0xE0 or 0xF0 lead byte
+    for (let k = 1; k < n; k++) out[pos + k] = 0x80 | ((c >> (6 * (n - 1 - k))) & 0x3f)
+    pos += n
+  }
+  out[pos++] = 0x00
+  out[pos++] = 0x01
+  return pos
 }
 
 /** Read an escaped byte string up to its terminator; a copy unless `copy` is false and none is needed. */
@@ -379,10 +367,8 @@ function readEscaped(r: Reader, copy: boolean): Uint8Array {
 }
 
 function readByte(r: Reader): number {
-  const b = r.bytes[r.pos]
-  if (b === undefined) throw corrupted('truncated key')
-  r.pos++
-  return b ^ r.flip
+  if (r.pos >= r.bytes.length) throw corrupted('truncated key')
+  return r.bytes[r.pos++]! ^ r.flip
 }
 
 /** Un-flip `n` bytes into SCRATCH (and the sign bit for integers); returns its DataView. */
@@ -394,13 +380,12 @@ function readFixed(r: Reader, n: number, flipSign: boolean): DataView {
   return SCRATCH_VIEW
 }
 
-function invert(a: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) a[i]! ^= 0xff
+/** Whether `v` fits a signed integer of `bytes` bytes. */
+function fitsInt(v: number | bigint, bytes: 2 | 4 | 8): boolean {
+  return typeof v === 'bigint' ? BigInt.asIntN(8 * bytes, v) === v : v >= -(2 ** (8 * bytes - 1)) && v < 2 ** (8 * bytes - 1)
 }
 
-function checkInt64(v: bigint, sqlName: string): void {
-  if (v < INT64_MIN || v > INT64_MAX) throw dbError('numeric_value_out_of_range', `${sqlName} out of range`)
-}
+const outOfRange = (sqlName: string) => dbError('numeric_value_out_of_range', `${sqlName} out of range`)
 
 function expectValueTag(tag: number, sqlName: string): void {
   if (tag !== VALUE_TAG) throw corrupted(`bad ${sqlName} tag 0x${tag.toString(16)}`)
@@ -408,9 +393,7 @@ function expectValueTag(tag: number, sqlName: string): void {
 
 function mismatch(sqlName: string, v: unknown) {
   const got = v instanceof Uint8Array ? 'Uint8Array' : typeof v
-  return dbError('datatype_mismatch', `key column of type ${sqlName} cannot hold a ${got} value`)
+  return dbError('datatype_mismatch', `invalid ${got} value for a key column of type ${sqlName}`)
 }
 
-function corrupted(what: string) {
-  return dbError('data_corrupted', `corrupted index key: ${what}`)
-}
+const corrupted = (what: string) => dbError('data_corrupted', `corrupted index key: ${what}`)

@@ -50,7 +50,7 @@ import {
 } from './node.js'
 import { freeOverflow, readOverflow, writeOverflow } from './overflow.js'
 import { PageType } from './page-layout.js'
-import { checkKeySize, type TreeSpace } from './tree-space.js'
+import type { TreeSpace } from './tree-space.js'
 
 /** Told before the tree changes, so open cursors can save their position. */
 export interface TreeObserver {
@@ -63,6 +63,8 @@ export class BTree {
   private readonly pathIdx: number[] = []
   private readonly pathRight: boolean[] = []
   private depth = 0
+  /** The leaf the last descent reached (valid within the current pool operation). */
+  private leaf: Buffer = Buffer.alloc(0)
   readonly observers = new Set<TreeObserver>()
 
   constructor(
@@ -79,14 +81,17 @@ export class BTree {
 
   /** A copy of the value stored under `key`. */
   get(key: Uint8Array): Buffer | undefined {
-    const leaf = this.space.pool.get(this.descend(key))
+    this.descend(key)
+    const leaf = this.leaf
     const i = searchLeaf(leaf, key)
     return i < 0 ? undefined : this.readValue(leaf, i)
   }
 
-  /** Inserts or replaces; returns the value it replaced (null when the key was absent). */
+  /**
+   * Inserts or replaces; returns the value it replaced (null when the key was absent).
+   * The caller has checked the key's size (`checkKeySize`) before anything changed.
+   */
   put(key: Uint8Array, value: Uint8Array): Buffer | null {
-    checkKeySize(this.space.limits, key)
     this.notify()
     const pool = this.space.pool
     const leafId = this.descend(key)
@@ -150,7 +155,10 @@ export class BTree {
     const field = valueField(leaf, i)
     const at = valueStart(leaf, i)
     if (field & OVERFLOW_FLAG) return readOverflow(this.space, leaf.readUInt32LE(at) as PageId, (field & ~OVERFLOW_FLAG) >>> 0)
-    return Buffer.from(leaf.subarray(at, at + field))
+    // allocUnsafe takes small buffers from Node's pool: the cheapest copy there is.
+    const out = Buffer.allocUnsafe(field)
+    leaf.copy(out, 0, at, at + field)
+    return out
   }
 
   /** Follows `key` from the root to its leaf, recording the path. */
@@ -164,6 +172,7 @@ export class BTree {
       this.pathRight[level] = right
       if (isLeaf(p)) {
         this.depth = level + 1
+        this.leaf = p
         return id
       }
       const i = searchInternal(p, key)
@@ -174,6 +183,7 @@ export class BTree {
   }
 
   private notify(): void {
+    if (this.observers.size === 0) return
     for (const o of this.observers) o.beforeTreeChange()
   }
 

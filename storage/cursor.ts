@@ -15,7 +15,7 @@
  * store; copy them to keep them.
  */
 import type { PageId } from '../common/ids.js'
-import { compareBytes } from './bytes.js'
+import { compareBytes } from '../common/key-encoding.js'
 import type { BTree, TreeObserver } from './btree.js'
 import { cellCount, childAt, isLeaf, keyAt, OVERFLOW_FLAG, searchInternal, searchLeaf, valueField, valueStart } from './node.js'
 import { readOverflow } from './overflow.js'
@@ -30,7 +30,14 @@ export class Cursor implements TreeObserver {
   private open = true
   valid = false
 
-  constructor(private readonly tree: BTree) {
+  /**
+   * `beginOperation` runs at the start of every move: each move is one buffer-pool
+   * operation, so a long scan does not keep every page it passed resident.
+   */
+  constructor(
+    private readonly tree: BTree,
+    private readonly beginOperation: () => void = () => tree.space.pool.beginOperation(),
+  ) {
     tree.observers.add(this)
   }
 
@@ -46,6 +53,7 @@ export class Cursor implements TreeObserver {
 
   /** Positions at the first entry with key ≥ `key`. */
   seek(key: Uint8Array): boolean {
+    this.beginOperation()
     this.descendTo(key)
     const L = this.depth - 1
     const leaf = this.page(L)
@@ -58,6 +66,7 @@ export class Cursor implements TreeObserver {
 
   /** Positions at the last entry with key ≤ `key`. */
   seekAtOrBefore(key: Uint8Array): boolean {
+    this.beginOperation()
     this.descendTo(key)
     const L = this.depth - 1
     const i = searchLeaf(this.page(L), key)
@@ -103,6 +112,7 @@ export class Cursor implements TreeObserver {
 
   private move(dir: 1 | -1): boolean {
     if (!this.valid) return false
+    this.beginOperation()
     if (this.saved !== null) {
       const key = this.saved
       this.saved = null
@@ -132,6 +142,7 @@ export class Cursor implements TreeObserver {
   }
 
   private edge(side: Side): boolean {
+    this.beginOperation()
     this.saved = null
     this.descendEdge(0, this.tree.root, side)
     return (this.valid = cellCount(this.page(this.depth - 1)) > 0)

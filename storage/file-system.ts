@@ -73,7 +73,11 @@ class NodeFile implements FileHandle {
   }
 
   size(): number {
-    return fs.fstatSync(this.fd).size
+    try {
+      return fs.fstatSync(this.fd).size
+    } catch (e) {
+      throw ioError(`stat file "${this.path}"`, e)
+    }
   }
 
   truncate(length: number): void {
@@ -106,7 +110,13 @@ export const nodeFileSystem: FileSystem = {
       throw ioError(`create directory "${dir}"`, e)
     }
   },
-  list: (dir) => fs.readdirSync(dir),
+  list(dir) {
+    try {
+      return fs.readdirSync(dir)
+    } catch (e) {
+      throw ioError(`list directory "${dir}"`, e)
+    }
+  },
   remove(file) {
     try {
       fs.rmSync(file, { force: true })

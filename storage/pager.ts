@@ -98,6 +98,9 @@ export class Pager {
   /** The generation new page images are written in (one past the last checkpoint taken). */
   private openGen: number
   private readonly scratch: Buffer
+  /** Page images read from and written to the data file (statistics). */
+  reads = 0
+  writes = 0
 
   private constructor(
     private readonly file: FileHandle,
@@ -150,6 +153,7 @@ export class Pager {
     const slot = id < this.nextPageId ? this.slotOf[id]! : 0
     if (slot === 0) throw internalError(`page ${id} has no image on disk`)
     const n = this.file.read(into, 0, this.pageSize, slot * this.pageSize)
+    this.reads++
     if (n !== this.pageSize || !pageIntact(into)) throw corrupted(this.file.path, id, slot, 'checksum mismatch')
     if (into.readUInt32LE(OFF_PAGE_ID) !== id || into.readUInt32LE(OFF_GENERATION) !== this.genOf[id])
       throw corrupted(this.file.path, id, slot, 'the slot holds another page')
@@ -164,6 +168,7 @@ export class Pager {
     }
     sealPage(page, id, this.openGen)
     this.file.write(page, 0, this.pageSize, slot * this.pageSize)
+    this.writes++
     this.slotOf[id] = slot
     this.genOf[id] = this.openGen
   }

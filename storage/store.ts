@@ -56,6 +56,8 @@ export interface StoreStats {
   readonly poolFrames: number
   readonly poolHits: number
   readonly poolMisses: number
+  readonly pageReads: number
+  readonly pageWrites: number
   readonly walEnd: Lsn
   readonly walDurable: Lsn
   readonly checkpoints: number
@@ -126,8 +128,8 @@ export class Store {
 
   /** An unpositioned cursor over a tree; close it when done. */
   cursor(tree: TreeId): Cursor {
-    this.beginOperation()
-    return new Cursor(this.catalog.require(tree))
+    this.assertUsable()
+    return new Cursor(this.catalog.require(tree), () => this.beginOperation())
   }
 
   hasTree(tree: TreeId): boolean {
@@ -157,7 +159,8 @@ export class Store {
     this.beginOperation()
     const t = this.catalog.require(tree)
     checkKeySize(this.space.limits, key)
-    return this.guard(() => {
+    // The hot path: `guard`'s protection written inline, without a closure per write.
+    try {
       const before = value === null ? t.delete(key) : t.put(key, value)
       if (value === null && before === null) return false
       const lsn =
@@ -168,7 +171,9 @@ export class Store {
       txn.undo.push(UndoKind.restore, tree, key, before)
       this.maybeCheckpoint()
       return before !== null
-    })
+    } catch (e) {
+      throw this.fail(e)
+    }
   }
 
   /** @internal */
@@ -326,6 +331,8 @@ export class Store {
       poolFrames: this.pool.size,
       poolHits: this.pool.hits,
       poolMisses: this.pool.misses,
+      pageReads: this.pager.reads,
+      pageWrites: this.pager.writes,
       walEnd: this.wal.endLsn,
       walDurable: this.wal.durableLsn,
       checkpoints: this.checkpoints,

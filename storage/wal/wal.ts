@@ -16,7 +16,8 @@
  * ```
  *
  * Group commit: a committing transaction calls `flush(lsn)`. If no fsync is in
- * flight it starts a round: write the open chunk, then fdatasync every segment that
+ * flight it starts a round: after one turn of the event loop (so the commits of
+ * that turn join it), write the open chunk, then fdatasync every segment that
  * has unsynced writes. Transactions that commit meanwhile append into a new open
  * chunk and wait for that round; when it ends, the first of them starts the next
  * round, which covers all of them. So under load there is one fdatasync per round,
@@ -163,7 +164,12 @@ export class Wal {
     const off = this.used
     const end = off + LENGTH_PREFIX_BYTES + size
     if (end + TRAILER_BYTES > this.buf.length) this.grow(end + TRAILER_BYTES)
-    this.buf.writeUInt32LE(size, off)
+    const buf = this.buf
+    // The length prefix, by hand: Buffer#writeUInt32LE's argument checks cost more than the rest.
+    buf[off] = size
+    buf[off + 1] = size >>> 8
+    buf[off + 2] = size >>> 16
+    buf[off + 3] = size >>> 24
     this.used = end
     this.lastLsn = asLsn(this.openChunkStart + off)
     return off + LENGTH_PREFIX_BYTES
@@ -248,8 +254,15 @@ export class Wal {
     if (this.failure !== null) throw this.failure
   }
 
-  /** One group-commit round: write the open chunk, fdatasync every unsynced segment. */
+  /**
+   * One group-commit round: write the open chunk, fdatasync every unsynced segment.
+   * It first yields one turn of the event loop: the committers that the previous
+   * round released run their next transaction in that turn and join this round,
+   * instead of the first of them starting a round of one and leaving the others to
+   * wait for the next (rounds of 1, 7, 1, 7 … instead of 8, 8 …).
+   */
   private async syncRound(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve))
     this.writeOpenChunk()
     const target = this.openChunkStart
     const segs = this.unsynced

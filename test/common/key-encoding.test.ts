@@ -113,15 +113,20 @@ const decimalText = fc.record({
   return (neg ? '-' : '') + int + (frac === '' ? '' : `.${frac}`)
 })
 
+/** Tiny magnitudes: 0.000…0ddd with up to 300 zeros (exponents below the one-byte range). */
+const tinyDecimal = fc.tuple(fc.boolean(), fc.nat({ max: 300 }), fc.stringMatching(/^[0-9]{0,8}[1-9]$/))
+  .map(([neg, zeros, digits]) => `${neg ? '-' : ''}0.${'0'.repeat(zeros)}${digits}`)
+
 const decimalArb = fc.oneof(
   { weight: 6, arbitrary: decimalText },
+  { weight: 2, arbitrary: tinyDecimal },
   { weight: 1, arbitrary: fc.bigInt().map(String) },
   { weight: 1, arbitrary: fc.constantFrom('NaN', 'Infinity', '-Infinity', '0', '-0', '0.000', '-0.0', '1.50', '1.5', '01.5', '0.000001', '-0.000001', '1' + '0'.repeat(300), '0.' + '0'.repeat(200) + '1', '99.99', '100', '-100') },
 )
 
 const textArb = fc.oneof(
   fc.string({ unit: 'binary' }),
-  fc.string({ unit: fc.constantFrom('\u0000', '\u0001', 'a', 'b', '\u00ff', '\ufeff', '\uffff', '😀', '\u{10ffff}', '\ud7ff', '\ue000') }),
+  fc.string({ unit: fc.constantFrom('\u0000', '\u0001', 'a', 'b', '\u007f', '\u0080', '\u00ff', '\u07ff', '\u0800', '\ufeff', '\uffff', '\u{10000}', '😀', '\u{10ffff}', '\ud7ff', '\ue000') }),
   fc.constantFrom('', '\0', '\0\0', 'a\0', 'a\0b', '\ufeffx'),
 )
 
@@ -323,6 +328,14 @@ describe('key encoding: layout', () => {
     expect(enc('decimal', '1.50')).toBe(enc('decimal', '01.5'))
     expect(enc('decimal', 'NaN')).toBe('15')
     expect(enc('decimal', '1' + '0'.repeat(200))).toBe('13e080000065' + '02')
+    // Exponent bands: 10^125 = 0.10 × 100^63 (last one-byte exponent), 10^126 = 0.01 × 100^64.
+    expect(enc('decimal', '1' + '0'.repeat(125))).toBe('13bf14')
+    expect(enc('decimal', '1' + '0'.repeat(126))).toBe('13e08000004002')
+    expect(enc('decimal', '0.01')).toBe('138002')
+    // 10^-129 = 0.10 × 100^-64 (first one-byte exponent), 10^-131 = 0.10 × 100^-65.
+    expect(enc('decimal', '0.' + '0'.repeat(128) + '1')).toBe('134014')
+    expect(enc('decimal', '0.' + '0'.repeat(130) + '1')).toBe('13207fffffbf14')
+    expect(enc('decimal', '-0.01')).toBe('117ffd')
   })
 
   it('decodes decimals to canonical text', () => {
@@ -345,12 +358,15 @@ describe('key encoding: errors', () => {
     expectError('numeric_value_out_of_range', () => encodeKey([{ type: { kind: 'int16' } }], [32768]))
     expectError('numeric_value_out_of_range', () => encodeKey([{ type: { kind: 'int32' } }], [-(2 ** 31) - 1]))
     expectError('numeric_value_out_of_range', () => encodeKey([{ type: { kind: 'int64' } }], [INT64_MAX + 1n]))
+    expectError('numeric_value_out_of_range', () => encodeKey([{ type: { kind: 'float32' } }], [1e39]))
     expectError('numeric_value_out_of_range', () => encodeKey([{ type: { kind: 'decimal' } }], ['1' + '0'.repeat(131_072)]))
     for (const s of ['', '-', '1.', '.5', '+1', '1e5', 'nan', ' 1', '1,5', '١']) {
       expectError('invalid_text_representation', () => encodeKey([{ type: { kind: 'decimal' } }], [s]))
     }
     expectError('character_not_in_repertoire', () => encodeKey([{ type: { kind: 'text' } }], ['a\ud800']))
     expectError('character_not_in_repertoire', () => encodeKey([{ type: { kind: 'text' } }], ['\udc00a']))
+    expectError('character_not_in_repertoire', () => encodeKey([{ type: { kind: 'text' } }], ['\udc00\udc00']))
+    expectError('character_not_in_repertoire', () => encodeKey([{ type: { kind: 'text' } }], ['\ud800\ud800']))
     expectError('internal_error', () => encodeKey([{ type: { kind: 'text' } }], []))
   })
 
@@ -358,6 +374,10 @@ describe('key encoding: errors', () => {
     expectError('data_corrupted', () => decodeKey([{ type: { kind: 'text' } }], Uint8Array.of(0x10, 0xc0, 0x80, 0x00, 0x01)))
     expectError('data_corrupted', () => decodeKey([{ type: { kind: 'float64' } }], Uint8Array.of(0x10, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)))
     expectError('data_corrupted', () => decodeKey([{ type: { kind: 'float32' } }], Uint8Array.of(0x10, 0xff, 0xc0, 0, 1)))
+    // Exponent 1 in the five-byte form (the encoder writes it as one byte 0x81).
+    expectError('data_corrupted', () => decodeKey([{ type: { kind: 'decimal' } }], Uint8Array.of(0x13, 0xe0, 0x80, 0, 0, 1, 0x02)))
+    expectError('data_corrupted', () => decodeKey([{ type: { kind: 'decimal' } }], Uint8Array.of(0x13, 0x81, 0x00)))
+    expectError('data_corrupted', () => decodeKey([{ type: { kind: 'boolean' } }], Uint8Array.of(0x12)))
   })
 })
 

@@ -219,6 +219,28 @@ describe('store transactions', () => {
   })
 })
 
+describe('store limits', () => {
+  it('a key over a quarter page is 54000 and changes nothing; large values go to overflow pages', async () => {
+    const dir = tempDir()
+    const { store, tree } = await withTree(dir)
+    const t = store.begin()
+    t.put(tree, k('ok'), Buffer.alloc(100_000, 9))
+    let error: unknown
+    try {
+      t.put(tree, Buffer.alloc(111, 1), k('v'))
+    } catch (e) {
+      error = e
+    }
+    expect(isIsolaError(error, 'program_limit_exceeded')).toBe(true)
+    await t.commit() // the transaction and the store go on
+    await store.close()
+    const again = await Store.open({ ...small, dir })
+    expect(again.get(tree, k('ok'))?.equals(Buffer.alloc(100_000, 9))).toBe(true)
+    again.check()
+    await again.close()
+  })
+})
+
 describe('store faults', () => {
   it('out of space is 53100, the store stops, and a reopen has every commit', async () => {
     const dir = tempDir()
