@@ -315,6 +315,18 @@ export class Store {
     this.pager.close()
   }
 
+  /**
+   * Closes the files at once, writing nothing (no log flush, no checkpoint), as a
+   * crash would. Unflushed commits are lost exactly as after kill -9. For crash
+   * tests and the simulator.
+   */
+  abandon(): void {
+    if (this.closed) return
+    this.closed = true
+    this.wal.abandon()
+    this.pager.close()
+  }
+
   /** Checks the invariants of every tree (tests, `isola check`); throws on the first broken one. */
   check(): void {
     this.beginOperation()

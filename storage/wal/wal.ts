@@ -240,6 +240,20 @@ export class Wal {
     }
   }
 
+  /**
+   * Closes the files at once and writes nothing more, as a crash would: what was not
+   * yet written is lost. For crash tests and the simulator.
+   */
+  abandon(): void {
+    if (this.closed) return
+    this.closed = true
+    this.unsynced = []
+    for (const seg of this.segments) {
+      if (seg.syncing) continue // its datasync still holds the handle; it is released when it ends
+      this.release(seg)
+    }
+  }
+
   /** Flushes everything appended so far and closes the files. Throws if the log was poisoned. */
   async close(): Promise<void> {
     if (this.closed) return
@@ -275,7 +289,7 @@ export class Wal {
     } finally {
       for (const seg of segs) {
         seg.syncing = false
-        if (seg !== this.segments[this.segments.length - 1]) this.release(seg)
+        if (this.closed || seg !== this.segments[this.segments.length - 1]) this.release(seg)
       }
     }
     if (target > this.durable) this.durable = target
