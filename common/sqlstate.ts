@@ -35,6 +35,8 @@ export const SQLSTATE = {
   invalid_password: '28P01',
   // Class 3D: invalid catalog name
   invalid_catalog_name: '3D000',
+  // Class 3B: savepoint exception
+  invalid_savepoint_specification: '3B001',
   // Class 40: transaction rollback
   serialization_failure: '40001',
   deadlock_detected: '40P01',

@@ -132,6 +132,14 @@ export class Store {
     return new Cursor(this.catalog.require(tree), () => this.beginOperation())
   }
 
+  /**
+   * The log position the next record will get. It only grows, across restarts too,
+   * so the transaction layer uses it as a write sequence to order versions.
+   */
+  get nextLsn(): Lsn {
+    return this.wal.endLsn
+  }
+
   hasTree(tree: TreeId): boolean {
     return this.catalog.get(tree) !== undefined
   }

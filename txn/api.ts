@@ -1,0 +1,81 @@
+/**
+ * The public interface of the transaction layer: MVCC transactions over the
+ * storage engine, at READ COMMITTED, REPEATABLE READ and SERIALIZABLE, with row
+ * locks, savepoints and prepared transactions. The SQL engine builds on it, and it
+ * is usable (and tested) on its own at the key/value level.
+ *
+ * Keys and values are bytes; a table is a storage tree of versioned keys. Every
+ * call that may wait (a row lock, a prepared writer's decision) returns a promise.
+ */
+import type { Timestamp, TxnId } from '../common/ids.js'
+import type { IsolationLevel, KeyRange, LockWait, PreparedInfo, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
+
+/** What `modify`'s callback returns: a new value, null to delete the row, undefined to leave it. */
+export type RowChange = Buffer | Uint8Array | null | undefined
+export type ModifyResult = 'updated' | 'deleted' | 'unchanged'
+
+export interface Transaction {
+  readonly id: TxnId
+  readonly isolation: IsolationLevel
+  readonly readOnly: boolean
+  readonly state: TxnState
+  /** The current snapshot (undefined before the first statement: the snapshot is taken then, as PostgreSQL does). */
+  readonly snapshot: Timestamp | undefined
+
+  /** Starts a new statement: under READ COMMITTED it takes a fresh snapshot at its first read or write. */
+  nextStatement(): void
+
+  /** The value visible to this transaction, or undefined. */
+  get(table: TableId, key: Uint8Array): Promise<Buffer | undefined>
+  /** Visible rows in key order (reverse order when asked), as [key, value] copies. */
+  scan(table: TableId, range?: KeyRange): Promise<[Buffer, Buffer][]>
+
+  /**
+   * Locks the row and calls `change` with its current value, as UPDATE and DELETE do
+   * for each row they touch. READ COMMITTED waits for a concurrent writer and then
+   * passes the newest committed value (PostgreSQL's re-check); REPEATABLE READ and
+   * SERIALIZABLE fail with 40001 if the row changed after the snapshot. The callback
+   * may run more than once and must not have side effects.
+   */
+  modify(table: TableId, key: Uint8Array, change: (current: Buffer | undefined) => RowChange): Promise<ModifyResult>
+  /** A blind write: `modify` with a callback that returns `value`. */
+  put(table: TableId, key: Uint8Array, value: Uint8Array): Promise<void>
+  /** Deletes the row if it exists; false when there was none. */
+  delete(table: TableId, key: Uint8Array): Promise<boolean>
+  /**
+   * SELECT … FOR UPDATE / FOR SHARE of one row. Returns false when the row does not
+   * exist, or is locked and `wait` is 'skip-locked'; 'nowait' fails with 55P03.
+   */
+  lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait?: LockWait): Promise<boolean>
+
+  savepoint(name: string): void
+  /** Undoes the writes after the savepoint; locks taken before it stay. 3B001 if unknown. */
+  rollbackToSavepoint(name: string): void
+  releaseSavepoint(name: string): void
+
+  /** PREPARE TRANSACTION: durable, and from then on it can only be committed or rolled back by gid. */
+  prepare(gid: string): Promise<void>
+  /** Commits; resolves with the commit timestamp once durable (undefined for a transaction that wrote nothing). */
+  commit(): Promise<Timestamp | undefined>
+  rollback(): Promise<void>
+}
+
+export interface TxnDatabase {
+  begin(options?: TxnOptions): Transaction
+  /** A new table (committed at once, as a catalog change of its own). */
+  createTable(): Promise<TableId>
+  dropTable(table: TableId): Promise<void>
+
+  /** COMMIT PREPARED; `commitTs` is the coordinator's (a single node picks its own). */
+  commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp>
+  /** ROLLBACK PREPARED. */
+  rollbackPrepared(gid: string): Promise<void>
+  prepared(): PreparedInfo[]
+
+  /** One bounded step of version garbage collection; resolves with the number of versions removed. */
+  gcStep(maxVersions?: number): Promise<number>
+  /** Every stored version of a key, newest first (tests and teaching tools). */
+  versions(table: TableId, key: Uint8Array): { readonly writer: TxnId; readonly commitTs: Timestamp | undefined; readonly deleted: boolean }[]
+
+  close(): Promise<void>
+}

@@ -1,0 +1,15 @@
+/** The transaction layer: MVCC transactions over the storage engine. */
+export type { ModifyResult, RowChange, Transaction, TxnDatabase } from './api.js'
+export { openTxnDatabase, type TxnDatabaseOptions } from './database.js'
+export type { SsiHooks, SsiTxnInfo } from './ssi-hooks.js'
+export {
+  ISOLATION_LEVELS,
+  type IsolationLevel,
+  type KeyRange,
+  type LockWait,
+  type PreparedInfo,
+  type RowLockMode,
+  type TableId,
+  type TxnOptions,
+  type TxnState,
+} from './types.js'

@@ -1,0 +1,194 @@
+/**
+ * Row locks: exclusive (writes, FOR UPDATE) and shared (FOR SHARE), held until the
+ * transaction ends, with a FIFO queue of waiters per row.
+ *
+ * Deadlocks are found when a wait begins, not after a timeout: the wait-for graph
+ * (waiter → holders of the lock it waits for → the locks *they* wait for …) is
+ * searched from the new waiter, and if it leads back to the waiter, the waiter
+ * fails with 40P01. PostgreSQL runs the same search after deadlock_timeout (1 s);
+ * searching at once is cheap here (one process) and makes the victim deterministic:
+ * the transaction whose wait closed the cycle.
+ */
+import { dbError } from '../common/errors.js'
+import type { TxnId } from '../common/ids.js'
+import type { LockWait, RowLockMode } from './types.js'
+
+interface Waiter {
+  readonly txn: TxnId
+  readonly mode: RowLockMode
+  resolve(): void
+  reject(e: unknown): void
+}
+
+interface RowLock {
+  exclusive: TxnId | undefined
+  readonly shared: Set<TxnId>
+  readonly queue: Waiter[]
+}
+
+export class LockTable {
+  private readonly rows = new Map<string, RowLock>()
+  /** The row each waiting transaction waits for (the wait-for graph's edges start here). */
+  private readonly waitingFor = new Map<TxnId, string>()
+  /** The rows each transaction holds, to release them at its end. */
+  private readonly held = new Map<TxnId, Set<string>>()
+
+  /**
+   * Takes a lock on `row`. Resolves true once held; false when it is busy and
+   * `wait` is 'skip-locked'. 'nowait' and a lock timeout fail with 55P03; a deadlock
+   * with 40P01.
+   */
+  acquire(txn: TxnId, row: string, mode: RowLockMode, wait: LockWait = 'wait', timeoutMs = 0): Promise<boolean> | boolean {
+    let lock = this.rows.get(row)
+    if (!lock) {
+      lock = { exclusive: undefined, shared: new Set(), queue: [] }
+      this.rows.set(row, lock)
+    }
+    if (this.grantable(lock, txn, mode)) {
+      this.grant(lock, txn, row, mode)
+      return true
+    }
+    if (wait === 'skip-locked') return false
+    if (wait === 'nowait') throw dbError('lock_not_available', 'could not obtain lock on row')
+    this.waitingFor.set(txn, row)
+    const cycle = this.findCycle(txn)
+    if (cycle) {
+      this.waitingFor.delete(txn)
+      throw dbError('deadlock_detected', 'deadlock detected', {
+        detail: cycle.map((t, i) => `Process ${t} waits for a row lock held by process ${cycle[(i + 1) % cycle.length]}.`).join('\n'),
+        hint: 'See server log for query details.',
+      })
+    }
+    const owner = lock
+    return new Promise<boolean>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const waiter: Waiter = {
+        txn,
+        mode,
+        resolve: () => {
+          clearTimeout(timer)
+          this.waitingFor.delete(txn)
+          this.grant(owner, txn, row, mode)
+          resolve(true)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          this.waitingFor.delete(txn)
+          reject(e)
+        },
+      }
+      owner.queue.push(waiter)
+      if (timeoutMs > 0)
+        timer = setTimeout(() => {
+          const i = owner.queue.indexOf(waiter)
+          if (i >= 0) owner.queue.splice(i, 1)
+          waiter.reject(dbError('lock_not_available', 'canceling statement due to lock timeout'))
+        }, timeoutMs)
+    })
+  }
+
+  /** True when `txn` holds an exclusive lock on `row`. */
+  holdsExclusive(txn: TxnId, row: string): boolean {
+    return this.rows.get(row)?.exclusive === txn
+  }
+
+  /** The transactions holding `row` (for tools and pg_locks). */
+  holders(row: string): TxnId[] {
+    const lock = this.rows.get(row)
+    if (!lock) return []
+    return lock.exclusive !== undefined ? [lock.exclusive, ...lock.shared] : [...lock.shared]
+  }
+
+  /** Every row `txn` holds. */
+  heldBy(txn: TxnId): string[] {
+    return [...(this.held.get(txn) ?? [])]
+  }
+
+  /** Cancels the wait of `txn`, if it waits (its statement was cancelled or timed out elsewhere). */
+  cancelWait(txn: TxnId, error: unknown): void {
+    const row = this.waitingFor.get(txn)
+    if (row === undefined) return
+    const lock = this.rows.get(row)
+    const i = lock?.queue.findIndex((w) => w.txn === txn) ?? -1
+    if (lock && i >= 0) lock.queue.splice(i, 1)[0]!.reject(error)
+  }
+
+  /** Releases everything `txn` holds and wakes the waiters that can now go. */
+  releaseAll(txn: TxnId): void {
+    const rows = this.held.get(txn)
+    if (!rows) return
+    this.held.delete(txn)
+    for (const row of rows) {
+      const lock = this.rows.get(row)
+      if (!lock) continue
+      if (lock.exclusive === txn) lock.exclusive = undefined
+      lock.shared.delete(txn)
+      this.wake(lock)
+      if (lock.exclusive === undefined && lock.shared.size === 0 && lock.queue.length === 0) this.rows.delete(row)
+    }
+  }
+
+  private grantable(lock: RowLock, txn: TxnId, mode: RowLockMode): boolean {
+    if (lock.exclusive === txn) return true
+    if (mode === 'share') {
+      if (lock.shared.has(txn)) return true
+      return lock.exclusive === undefined && lock.queue.length === 0
+    }
+    // Exclusive: free, or only this transaction shares it (an upgrade).
+    return lock.exclusive === undefined && (lock.shared.size === 0 || (lock.shared.size === 1 && lock.shared.has(txn)))
+  }
+
+  private grant(lock: RowLock, txn: TxnId, row: string, mode: RowLockMode): void {
+    if (mode === 'update') {
+      lock.exclusive = txn
+      lock.shared.delete(txn)
+    } else if (lock.exclusive !== txn) lock.shared.add(txn)
+    let rows = this.held.get(txn)
+    if (!rows) this.held.set(txn, (rows = new Set()))
+    rows.add(row)
+  }
+
+  /** Grants queued requests in order while they are compatible. */
+  private wake(lock: RowLock): void {
+    while (lock.queue.length > 0) {
+      const w = lock.queue[0]!
+      const free =
+        w.mode === 'share'
+          ? lock.exclusive === undefined || lock.exclusive === w.txn
+          : (lock.exclusive === undefined || lock.exclusive === w.txn) &&
+            (lock.shared.size === 0 || (lock.shared.size === 1 && lock.shared.has(w.txn)))
+      if (!free) return
+      lock.queue.shift()
+      w.resolve()
+    }
+  }
+
+  /** A cycle in the wait-for graph through `start`, as the list of transactions on it. */
+  private findCycle(start: TxnId): TxnId[] | undefined {
+    const path: TxnId[] = []
+    const seen = new Set<TxnId>()
+    const visit = (txn: TxnId): boolean => {
+      const row = this.waitingFor.get(txn)
+      if (row === undefined) return false
+      const lock = this.rows.get(row)
+      if (!lock) return false
+      path.push(txn)
+      const blockers = lock.exclusive !== undefined ? [lock.exclusive, ...lock.shared] : [...lock.shared]
+      // Waiters ahead of it in the queue block it too (FIFO: they are granted first).
+      for (const w of lock.queue) {
+        if (w.txn === txn) break
+        blockers.push(w.txn)
+      }
+      for (const b of blockers) {
+        if (b === txn) continue
+        if (b === start) return true
+        if (seen.has(b)) continue
+        seen.add(b)
+        if (visit(b)) return true
+      }
+      path.pop()
+      return false
+    }
+    return visit(start) ? path : undefined
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The timestamp oracle of a single node (DESIGN.md §2): one monotonic order for
+ * snapshots and commits. It never goes back after a restart: the highest timestamp
+ * it may hand out is reserved durably in the meta tree before use, a block at a
+ * time, and a restart continues above the last reservation.
+ *
+ * `visible` is the newest commit timestamp whose commit is durable: new snapshots
+ * take it, so they never see a transaction whose commit could still be lost. Commit
+ * timestamps are handed out in the same synchronous step as the commit record is
+ * appended, and the log becomes durable as a prefix, so every commit at or below
+ * `visible` is durable too.
+ */
+import { asTimestamp, type Timestamp, type TreeId } from '../common/ids.js'
+import type { Store } from '../storage/store.js'
+
+/** Timestamps reserved per durable write of the meta tree. */
+export const RESERVE_BLOCK = 1 << 20
+const KEY = Buffer.from('oracle.reserved')
+
+export class Oracle {
+  private last: number
+  private reserved: number
+  private reserving: Promise<void> | undefined
+  visible: Timestamp
+
+  private constructor(
+    private readonly store: Store,
+    private readonly meta: TreeId,
+    start: number,
+  ) {
+    this.last = start
+    this.reserved = start
+    this.visible = asTimestamp(start)
+  }
+
+  static async open(store: Store, meta: TreeId): Promise<Oracle> {
+    const saved = store.get(meta, KEY)
+    const oracle = new Oracle(store, meta, saved ? saved.readDoubleBE(0) : 1)
+    await oracle.reserve()
+    return oracle
+  }
+
+  /** A new timestamp, larger than every one handed out before. */
+  next(): Timestamp {
+    if (this.last + 1 >= this.reserved) throw new Error('timestamp oracle ran past its reservation')
+    if (!this.reserving && this.reserved - this.last < RESERVE_BLOCK / 2) {
+      this.reserving = this.reserve().finally(() => (this.reserving = undefined))
+      this.reserving.catch(() => undefined) // a failure poisons the store, which reports it
+    }
+    return asTimestamp(++this.last)
+  }
+
+  /** Moves past a timestamp chosen elsewhere (a coordinator's commit timestamp). */
+  observe(ts: Timestamp): void {
+    if (ts > this.last) this.last = ts
+    if (ts > this.visible) this.visible = ts
+  }
+
+  /** Records that the commit at `ts` is durable. */
+  published(ts: Timestamp): void {
+    if (ts > this.visible) this.visible = ts
+  }
+
+  private async reserve(): Promise<void> {
+    const upTo = this.last + RESERVE_BLOCK
+    const value = Buffer.alloc(8)
+    value.writeDoubleBE(upTo, 0)
+    const t = this.store.begin()
+    t.put(this.meta, KEY, value)
+    await t.commit()
+    this.reserved = upTo
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Who wrote a version, and is it visible? The registry knows the state of every
+ * transaction a reader can meet: live ones in memory (active, prepared, committing),
+ * committed ones through a bounded cache in front of the status tree, where each
+ * writing transaction records its commit timestamp inside its own storage commit.
+ *
+ * After a restart the storage layer has already removed the versions of every
+ * transaction that neither committed nor prepared, so a version whose writer is
+ * unknown here and absent from the status tree means a damaged table (XX001).
+ */
+import { dbError } from '../common/errors.js'
+import { asTimestamp, type Timestamp, type TreeId, type TxnId } from '../common/ids.js'
+import type { Store } from '../storage/store.js'
+
+export type WriterStatus =
+  | { readonly kind: 'active' }
+  | { readonly kind: 'prepared'; readonly prepareTs: Timestamp; readonly decided: Promise<void> }
+  | { readonly kind: 'committed'; readonly commitTs: Timestamp }
+
+interface Live {
+  status: WriterStatus
+  /** Resolves a prepared transaction's `decided`. */
+  decide?: () => void
+}
+
+const ACTIVE: WriterStatus = { kind: 'active' }
+/** Committed statuses kept in memory before the status tree is asked again. */
+const CACHE_SIZE = 100_000
+
+export class TxnRegistry {
+  private readonly live = new Map<TxnId, Live>()
+  private readonly committed = new Map<TxnId, Timestamp>()
+  private readonly key = Buffer.alloc(8)
+
+  constructor(
+    private readonly store: Store,
+    private readonly statusTree: TreeId,
+  ) {}
+
+  status(txn: TxnId): WriterStatus {
+    const live = this.live.get(txn)
+    if (live) return live.status
+    const cached = this.committed.get(txn)
+    if (cached !== undefined) return { kind: 'committed', commitTs: cached }
+    const stored = this.store.get(this.statusTree, statusKey(txn, this.key))
+    if (!stored) throw dbError('data_corrupted', `a table holds a version of transaction ${txn}, which never committed`)
+    const ts = asTimestamp(stored.readDoubleBE(0))
+    this.remember(txn, ts)
+    return { kind: 'committed', commitTs: ts }
+  }
+
+  begin(txn: TxnId): void {
+    this.live.set(txn, { status: ACTIVE })
+  }
+
+  prepared(txn: TxnId, prepareTs: Timestamp): void {
+    let decide!: () => void
+    const decided = new Promise<void>((resolve) => (decide = resolve))
+    this.live.set(txn, { status: { kind: 'prepared', prepareTs, decided }, decide })
+  }
+
+  /** The commit record is appended: its timestamp is fixed (readers compare it with their snapshot). */
+  committing(txn: TxnId, commitTs: Timestamp): void {
+    const live = this.live.get(txn)
+    if (live) live.status = { kind: 'committed', commitTs }
+    else this.live.set(txn, { status: { kind: 'committed', commitTs } })
+  }
+
+  /** The commit is durable: the transaction leaves the live set. */
+  committedDurably(txn: TxnId, commitTs: Timestamp): void {
+    const live = this.live.get(txn)
+    this.live.delete(txn)
+    this.remember(txn, commitTs)
+    live?.decide?.()
+  }
+
+  aborted(txn: TxnId): void {
+    const live = this.live.get(txn)
+    this.live.delete(txn)
+    live?.decide?.()
+  }
+
+  private remember(txn: TxnId, ts: Timestamp): void {
+    if (this.committed.size >= CACHE_SIZE) this.committed.delete(this.committed.keys().next().value!)
+    this.committed.set(txn, ts)
+  }
+}
+
+/** The status tree's key for a transaction (big-endian, so ids sort numerically). */
+export function statusKey(txn: TxnId, into = Buffer.alloc(8)): Buffer {
+  into.writeDoubleBE(0, 0)
+  into.writeUIntBE(txn, 2, 6)
+  return into
+}
+
+export function statusValue(commitTs: Timestamp): Buffer {
+  const v = Buffer.alloc(8)
+  v.writeDoubleBE(commitTs, 0)
+  return v
+}

@@ -1,0 +1,54 @@
+/**
+ * The seam between MVCC (txn/mvcc*.ts) and serializable snapshot isolation
+ * (txn/ssi/). MVCC calls these hooks at the points where Ports & Grittner's SSI
+ * needs to see reads and writes; the SSI module keeps SIREAD locks and rw-antidependency
+ * edges and decides when a transaction must fail with 40001.
+ *
+ * Only transactions at SERIALIZABLE are *tracked* (take SIREAD locks, get pivots
+ * checked), but writes by any transaction can create rw edges from serializable
+ * readers, as in PostgreSQL.
+ *
+ * Keys here are *user* keys (no version suffix); tables are TableIds.
+ */
+import type { Timestamp, TxnId } from '../common/ids.js'
+import type { TableId } from './types.js'
+
+export interface SsiTxnInfo {
+  readonly id: TxnId
+  /** Its snapshot (the start timestamp of a REPEATABLE READ / SERIALIZABLE transaction). */
+  readonly snapshot: Timestamp
+  readonly readOnly: boolean
+}
+
+export interface SsiHooks {
+  /** A serializable transaction starts (its snapshot is taken). */
+  begin(txn: SsiTxnInfo): void
+  /** It read the row `key` (whether or not a visible version existed: a read of an absent key is a predicate read of that key). */
+  onRead(txn: TxnId, table: TableId, key: Uint8Array): void
+  /** It scanned the key range [from, to) of `table` (undefined bounds: open). Covers phantoms. */
+  onScan(txn: TxnId, table: TableId, from: Uint8Array | undefined, to: Uint8Array | undefined): void
+  /**
+   * While reading, `reader` skipped a version of `key` written by `writer` that its
+   * snapshot cannot see (the writer is still running, or committed after the snapshot):
+   * an rw-antidependency reader → writer.
+   */
+  onInvisibleVersion(reader: TxnId, writer: TxnId, table: TableId, key: Uint8Array): void
+  /**
+   * `writer` (any isolation level) wrote `key`: every serializable transaction
+   * holding a SIREAD lock covering `key` (other than the writer) gets an rw edge to it.
+   */
+  onWrite(writer: TxnId, table: TableId, key: Uint8Array): void
+  /**
+   * Before `txn` commits (or prepares): throws IsolaError 40001 if committing would
+   * complete a dangerous structure (detail names the conflicting transaction and key).
+   */
+  preCommit(txn: TxnId): void
+  /** It committed at `commitTs` (its SIREAD locks may outlive it: see README-SSI). */
+  committed(txn: TxnId, commitTs: Timestamp): void
+  /** It rolled back: its locks and edges go. */
+  aborted(txn: TxnId): void
+  /** The oldest snapshot still in use: committed transactions older than it can be summarised or dropped. */
+  cleanup(oldestActiveSnapshot: Timestamp): void
+  /** For the coordinator (issue 6): a transaction's rw edges and in/out conflict flags. */
+  conflicts(txn: TxnId): { readonly inConflict: boolean; readonly outConflict: boolean; readonly edges: readonly { readonly from: TxnId; readonly to: TxnId }[] }
+}

@@ -1,0 +1,333 @@
+/**
+ * One MVCC transaction (txn/api.ts has the contract).
+ *
+ * Reads walk a key's versions newest first and take the first one this snapshot
+ * may see (own writes always; committed writes with commitTs ≤ snapshot). A version
+ * of a prepared writer that prepared before the snapshot makes the reader wait for
+ * the decision (DESIGN.md §2, Clock-SI); anything else invisible is skipped, so
+ * readers never block writers and writers never block readers.
+ *
+ * Writes lock the row first, then look at the newest version: under REPEATABLE READ
+ * and SERIALIZABLE a version committed after the snapshot is a write conflict
+ * (first-updater-wins: 40001); under READ COMMITTED the writer goes on from the
+ * newest committed row, as PostgreSQL's UPDATE re-checks it.
+ */
+import { dbError, internalError } from '../common/errors.js'
+import type { Timestamp, TreeId, TxnId } from '../common/ids.js'
+import type { StoreTxn } from '../storage/store-txn.js'
+import type { ModifyResult, RowChange, Transaction } from './api.js'
+import type { MvccDatabase } from './database.js'
+import { encodePrepared } from './prepared-payload.js'
+import { statusKey, statusValue } from './registry.js'
+import type { IsolationLevel, KeyRange, LockWait, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
+import { encodeVersion, hasPrefix, isTombstone, keyPrefix, prefixOf, userKeyOf, versionKey, versionRow, versionWriter } from './version-key.js'
+
+type Found = { readonly kind: 'found'; readonly row: Buffer | undefined } | { readonly kind: 'wait'; readonly until: Promise<void> }
+
+export class MvccTransaction implements Transaction {
+  state: TxnState = 'active'
+  snapshot: Timestamp | undefined
+  readonly isolation: IsolationLevel
+  readonly readOnly: boolean
+  private readonly lockTimeoutMs: number
+  private readonly savepoints: { readonly name: string; readonly mark: number }[] = []
+  private wrote = false
+  /** Whether SSI tracks it (SERIALIZABLE, and an SSI module is present). */
+  private readonly tracked: boolean
+  gid: string | undefined
+
+  constructor(
+    private readonly db: MvccDatabase,
+    readonly storeTxn: StoreTxn,
+    options: TxnOptions = {},
+  ) {
+    this.isolation = options.isolation ?? 'read committed'
+    this.readOnly = options.readOnly ?? false
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 0
+    this.tracked = this.isolation === 'serializable' && db.ssi !== undefined
+  }
+
+  get id(): TxnId {
+    return this.storeTxn.id
+  }
+
+  nextStatement(): void {
+    if (this.isolation === 'read committed' && this.state === 'active') this.dropSnapshot()
+  }
+
+  // ---- reads ----------------------------------------------------------------------
+
+  async get(table: TableId, key: Uint8Array): Promise<Buffer | undefined> {
+    this.beginStatement()
+    if (this.tracked) this.db.ssi!.onRead(this.id, table, key)
+    const prefix = keyPrefix(key)
+    for (;;) {
+      const r = this.readVisible(table, prefix, key)
+      if (r.kind === 'found') return r.row
+      await r.until
+    }
+  }
+
+  async scan(table: TableId, range: KeyRange = {}): Promise<[Buffer, Buffer][]> {
+    this.beginStatement()
+    if (this.tracked) this.db.ssi!.onScan(this.id, table, range.from, range.to)
+    for (;;) {
+      const r = this.scanVisible(table, range)
+      if (Array.isArray(r)) return r
+      await r.until
+    }
+  }
+
+  /** The visible version of one key, or what to wait for. */
+  private readVisible(table: TableId, prefix: Buffer, key: Uint8Array): Found {
+    const c = this.db.store.cursor(table as unknown as TreeId)
+    try {
+      for (let ok = c.seek(prefix); ok && hasPrefix(c.key, prefix); ok = c.next()) {
+        const r = this.judge(c.value, table, key)
+        if (r !== undefined) return r
+      }
+      return { kind: 'found', row: undefined }
+    } finally {
+      c.close()
+    }
+  }
+
+  /**
+   * Visible rows of a range, in key order. A reverse scan reads the range forwards
+   * and reverses the result (a shortcut: it holds the whole range in memory).
+   */
+  private scanVisible(table: TableId, range: KeyRange): [Buffer, Buffer][] | { readonly kind: 'wait'; readonly until: Promise<void> } {
+    const out: [Buffer, Buffer][] = []
+    const c = this.db.store.cursor(table as unknown as TreeId)
+    const to = range.to ? keyPrefix(range.to) : undefined
+    try {
+      let ok = range.from ? c.seek(keyPrefix(range.from)) : c.first()
+      while (ok) {
+        // Versions of one key are adjacent, newest first: the first visible one decides.
+        const prefix = Buffer.from(prefixOf(c.key))
+        if (to && Buffer.compare(prefix, to) >= 0) break
+        const userKey = userKeyOf(c.key)
+        let decided = false
+        for (; ok && hasPrefix(c.key, prefix); ok = c.next()) {
+          if (decided) continue
+          const r = this.judge(c.value, table, userKey)
+          if (r === undefined) continue
+          if (r.kind === 'wait') return r
+          if (r.row !== undefined) out.push([userKey, r.row])
+          decided = true
+        }
+      }
+      return range.reverse ? out.reverse() : out
+    } finally {
+      c.close()
+    }
+  }
+
+  /** Decides about one version: visible (row or tombstone), wait, or undefined to look further back. */
+  private judge(value: Buffer, table: TableId, key: Uint8Array): Found | undefined {
+    const writer = versionWriter(value)
+    if (writer === this.id) return { kind: 'found', row: isTombstone(value) ? undefined : versionRow(value) }
+    const st = this.db.registry.status(writer)
+    if (st.kind === 'committed' && st.commitTs <= this.snapshot!)
+      return { kind: 'found', row: isTombstone(value) ? undefined : versionRow(value) }
+    if (st.kind === 'prepared' && st.prepareTs < this.snapshot!) return { kind: 'wait', until: st.decided }
+    if (this.tracked) this.db.ssi!.onInvisibleVersion(this.id, writer, table, key)
+    return undefined
+  }
+
+  // ---- writes ---------------------------------------------------------------------
+
+  async modify(table: TableId, key: Uint8Array, change: (current: Buffer | undefined) => RowChange): Promise<ModifyResult> {
+    this.beginStatement()
+    if (this.readOnly) throw dbError('read_only_sql_transaction', 'cannot execute UPDATE in a read-only transaction')
+    await this.lock(table, key, 'update', 'wait')
+    const prefix = keyPrefix(key)
+    const newest = this.newestVersion(table, prefix)
+    let current: Buffer | undefined
+    let own: Buffer | undefined
+    if (newest) {
+      const writer = versionWriter(newest.value)
+      if (writer === this.id) own = newest.key
+      else this.checkConcurrentUpdate(writer, table, key)
+      current = isTombstone(newest.value) ? undefined : versionRow(newest.value)
+      // A row this snapshot cannot see yet is, for REPEATABLE READ, a conflict above.
+    }
+    if (this.tracked) this.db.ssi!.onRead(this.id, table, key)
+    const next = change(current)
+    if (next === undefined || (next === null && current === undefined)) return 'unchanged'
+    const vkey = own ?? versionKey(prefix, this.db.store.nextLsn)
+    this.storeTxn.put(table as unknown as TreeId, vkey, encodeVersion(this.id, next))
+    this.wrote = true
+    this.db.ssi?.onWrite(this.id, table, key)
+    return next === null ? 'deleted' : 'updated'
+  }
+
+  async put(table: TableId, key: Uint8Array, value: Uint8Array): Promise<void> {
+    await this.modify(table, key, () => value)
+  }
+
+  async delete(table: TableId, key: Uint8Array): Promise<boolean> {
+    return (await this.modify(table, key, () => null)) === 'deleted'
+  }
+
+  async lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait: LockWait = 'wait'): Promise<boolean> {
+    this.beginStatement()
+    if (!(await this.lock(table, key, mode, wait))) return false
+    const newest = this.newestVersion(table, keyPrefix(key))
+    if (!newest) return false
+    const writer = versionWriter(newest.value)
+    if (writer !== this.id) this.checkConcurrentUpdate(writer, table, key)
+    if (this.tracked) this.db.ssi!.onRead(this.id, table, key)
+    return !isTombstone(newest.value)
+  }
+
+  /** First-updater-wins: a version committed after our snapshot fails REPEATABLE READ and SERIALIZABLE. */
+  private checkConcurrentUpdate(writer: TxnId, table: TableId, key: Uint8Array): void {
+    const st = this.db.registry.status(writer)
+    if (st.kind !== 'committed') throw internalError(`row of table ${table} is locked by us but has a ${st.kind} version`)
+    if (this.isolation !== 'read committed' && st.commitTs > this.snapshot!)
+      throw dbError('serialization_failure', 'could not serialize access due to concurrent update', {
+        detail: `Transaction ${writer} changed key ${Buffer.from(key).toString('hex')} of table ${table} after this transaction's snapshot.`,
+        hint: 'The transaction might succeed if retried.',
+      })
+  }
+
+  private newestVersion(table: TableId, prefix: Buffer): { key: Buffer; value: Buffer } | undefined {
+    const c = this.db.store.cursor(table as unknown as TreeId)
+    try {
+      if (!c.seek(prefix) || !hasPrefix(c.key, prefix)) return undefined
+      return { key: Buffer.from(c.key), value: Buffer.from(c.value) }
+    } finally {
+      c.close()
+    }
+  }
+
+  private async lock(table: TableId, key: Uint8Array, mode: RowLockMode, wait: LockWait): Promise<boolean> {
+    const got = this.db.locks.acquire(this.id, rowId(table, key), mode, wait, this.lockTimeoutMs)
+    return got === true || got === false ? got : await got
+  }
+
+  // ---- savepoints -----------------------------------------------------------------------
+
+  savepoint(name: string): void {
+    this.assertActive()
+    this.savepoints.push({ name, mark: this.storeTxn.savepoint() })
+  }
+
+  rollbackToSavepoint(name: string): void {
+    this.assertActive()
+    const i = this.findSavepoint(name)
+    this.storeTxn.rollbackTo(this.savepoints[i]!.mark)
+    this.savepoints.length = i + 1 // the savepoint itself stays, as in PostgreSQL
+  }
+
+  releaseSavepoint(name: string): void {
+    this.assertActive()
+    this.savepoints.length = this.findSavepoint(name)
+  }
+
+  private findSavepoint(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i]!.name === name) return i
+    throw dbError('invalid_savepoint_specification', `savepoint "${name}" does not exist`)
+  }
+
+  // ---- ending ------------------------------------------------------------------------
+
+  async prepare(gid: string): Promise<void> {
+    this.assertActive()
+    if (this.db.preparedByGid.has(gid)) throw dbError('duplicate_object', `transaction identifier "${gid}" is already in use`)
+    this.preCommit()
+    const prepareTs = this.db.oracle.next()
+    const locks = this.db.locks.heldBy(this.id).map((row) => ({ row, mode: this.db.locks.holdsExclusive(this.id, row) ? ('update' as const) : ('share' as const) }))
+    this.db.registry.prepared(this.id, prepareTs)
+    this.gid = gid
+    this.db.preparedByGid.set(gid, this)
+    this.state = 'prepared'
+    this.db.endSnapshot(this)
+    await this.storeTxn.prepare(encodePrepared({ gid, prepareTs, owner: this.db.owner, locks }))
+  }
+
+  async commit(): Promise<Timestamp | undefined> {
+    this.assertActive()
+    this.preCommit()
+    if (!this.wrote) {
+      await this.storeTxn.commit()
+      this.finish('committed')
+      this.db.ssi?.committed(this.id, this.snapshot ?? this.db.oracle.visible)
+      return undefined
+    }
+    const commitTs = this.db.oracle.next()
+    this.storeTxn.put(this.db.statusTree, statusKey(this.id), statusValue(commitTs))
+    this.db.registry.committing(this.id, commitTs)
+    // The commit record is appended in this same synchronous step (see oracle.ts).
+    const durable = this.storeTxn.commit(statusValue(commitTs))
+    this.state = 'committed'
+    await durable
+    this.afterCommit(commitTs)
+    return commitTs
+  }
+
+  /** @internal The durable end of a commit (also COMMIT PREPARED). */
+  afterCommit(commitTs: Timestamp): void {
+    this.db.oracle.published(commitTs)
+    this.db.registry.committedDurably(this.id, commitTs)
+    this.finish('committed')
+    this.db.ssi?.committed(this.id, commitTs)
+  }
+
+  async rollback(): Promise<void> {
+    if (this.state === 'aborted' || this.state === 'committed') return
+    this.storeTxn.rollback()
+    this.db.registry.aborted(this.id)
+    this.finish('aborted')
+    this.db.ssi?.aborted(this.id)
+  }
+
+  private preCommit(): void {
+    if (!this.tracked) return
+    try {
+      this.db.ssi!.preCommit(this.id)
+    } catch (e) {
+      void this.rollback()
+      throw e
+    }
+  }
+
+  private finish(state: 'committed' | 'aborted'): void {
+    this.state = state
+    this.db.endSnapshot(this)
+    this.db.locks.releaseAll(this.id)
+    if (this.gid !== undefined) this.db.preparedByGid.delete(this.gid)
+    this.db.transactions.delete(this.id)
+  }
+
+  // ---- snapshots ----------------------------------------------------------------------
+
+  private beginStatement(): void {
+    this.assertActive()
+    if (this.snapshot !== undefined) return
+    this.snapshot = this.db.oracle.visible
+    this.db.beginSnapshot(this)
+    if (this.tracked && !this.ssiBegun) {
+      this.ssiBegun = true
+      this.db.ssi!.begin({ id: this.id, snapshot: this.snapshot, readOnly: this.readOnly })
+    }
+  }
+  private ssiBegun = false
+
+  private dropSnapshot(): void {
+    if (this.snapshot === undefined) return
+    this.db.endSnapshot(this)
+    this.snapshot = undefined
+  }
+
+  private assertActive(): void {
+    if (this.state !== 'active')
+      throw dbError(this.state === 'aborted' ? 'in_failed_sql_transaction' : 'no_active_sql_transaction', `transaction ${this.id} is ${this.state}`)
+  }
+}
+
+/** The lock table's name for a row: table id, then the key's bytes as latin1. */
+export function rowId(table: TableId, key: Uint8Array): string {
+  return `${table}:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`
+}

@@ -1,0 +1,45 @@
+/**
+ * The vocabulary of the transaction layer, shared by its modules and by the layers
+ * above (engine, coordinator).
+ */
+import type { Timestamp, TxnId } from '../common/ids.js'
+
+export const ISOLATION_LEVELS = ['read committed', 'repeatable read', 'serializable'] as const
+export type IsolationLevel = (typeof ISOLATION_LEVELS)[number]
+
+export interface TxnOptions {
+  /** Default 'read committed', as PostgreSQL's default_transaction_isolation. */
+  readonly isolation?: IsolationLevel
+  readonly readOnly?: boolean
+  /** READ ONLY DEFERRABLE at SERIALIZABLE: wait for a safe snapshot, then run without SSI tracking. */
+  readonly deferrable?: boolean
+  /** How long a row-lock wait may last before 55P03 (lock_timeout); 0 = forever. */
+  readonly lockTimeoutMs?: number
+}
+
+/** A table or index of the transaction layer: a storage tree of versioned keys. */
+export type TableId = number & { readonly __table: true }
+
+export type TxnState = 'active' | 'prepared' | 'committed' | 'aborted'
+
+/** FOR UPDATE / FOR SHARE and how to wait for them. */
+export type RowLockMode = 'update' | 'share'
+export type LockWait = 'wait' | 'nowait' | 'skip-locked'
+
+export interface KeyRange {
+  /** Inclusive lower bound on user keys (absent: from the first key). */
+  readonly from?: Uint8Array
+  /** Exclusive upper bound (absent: to the last key). */
+  readonly to?: Uint8Array
+  readonly reverse?: boolean
+}
+
+/** What `pg_prepared_xacts` shows of a prepared transaction. */
+export interface PreparedInfo {
+  readonly gid: string
+  readonly txn: TxnId
+  readonly preparedAt: Timestamp
+  readonly owner: string
+  /** The keys it wrote or locked: (table, user key) pairs. */
+  readonly holds: readonly { readonly table: TableId; readonly key: Uint8Array }[]
+}

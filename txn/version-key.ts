@@ -1,0 +1,92 @@
+/**
+ * How MVCC versions are laid out in a storage tree.
+ *
+ * ```
+ * key:   escape(userKey) · 00 01 · ~writeSeq (u64 big-endian, inverted)
+ * value: writer txn id (u48 LE) · flags u8 (bit 0: tombstone) · row bytes
+ * ```
+ * `escape` doubles every 00 byte as 00 FF, so `00 01` ends the user key and no user
+ * key is a prefix of another's versions: all versions of one key are adjacent, and
+ * keys sort as their user keys do. The inverted sequence puts the newest version of a
+ * key first, so a reader seeks once and walks back in time.
+ *
+ * The write sequence is the storage log position at the time of the write. It grows
+ * forever, and writers of one key are serialised by its row lock, so sequence order
+ * is version order (a transaction's id would not be: an older transaction may write
+ * a key after a younger one committed it).
+ */
+import { dbError } from '../common/errors.js'
+import type { TxnId } from '../common/ids.js'
+
+export const SEQ_BYTES = 8
+export const TOMBSTONE = 1
+const HEADER = 7
+
+/** The bytes every version of `userKey` starts with. */
+export function keyPrefix(userKey: Uint8Array): Buffer {
+  let zeros = 0
+  for (let i = 0; i < userKey.length; i++) if (userKey[i] === 0) zeros++
+  const out = Buffer.allocUnsafe(userKey.length + zeros + 2)
+  let at = 0
+  for (let i = 0; i < userKey.length; i++) {
+    const b = userKey[i]!
+    out[at++] = b
+    if (b === 0) out[at++] = 0xff
+  }
+  out[at++] = 0
+  out[at] = 1
+  return out
+}
+
+export function versionKey(prefix: Uint8Array, seq: number): Buffer {
+  const out = Buffer.allocUnsafe(prefix.length + SEQ_BYTES)
+  out.set(prefix, 0)
+  // ~seq as a u64: seq < 2^53, so the high word is 0xFFFFFFFF - hi.
+  const hi = Math.floor(seq / 0x100000000)
+  out.writeUInt32BE(0xffffffff - hi, prefix.length)
+  out.writeUInt32BE(0xffffffff - (seq >>> 0), prefix.length + 4)
+  return out
+}
+
+/** The user-key prefix part of a version key (escaped, with its 00 01 end). */
+export function prefixOf(versionKey: Uint8Array): Uint8Array {
+  if (versionKey.length < SEQ_BYTES + 2) throw malformed()
+  return versionKey.subarray(0, versionKey.length - SEQ_BYTES)
+}
+
+/** The user key a version key belongs to. */
+export function userKeyOf(versionKey: Uint8Array): Buffer {
+  const end = versionKey.length - SEQ_BYTES - 2
+  if (end < 0) throw malformed()
+  const out = Buffer.allocUnsafe(end)
+  let n = 0
+  for (let i = 0; i < end; i++) {
+    out[n++] = versionKey[i]!
+    if (versionKey[i] === 0) i++ // skip the escape byte
+  }
+  return out.subarray(0, n)
+}
+
+export function encodeVersion(writer: TxnId, row: Uint8Array | null): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + (row?.length ?? 0))
+  out.writeUIntLE(writer, 0, 6)
+  out[6] = row === null ? TOMBSTONE : 0
+  if (row) out.set(row, HEADER)
+  return out
+}
+
+export const versionWriter = (value: Uint8Array): TxnId => (value[0]! + value[1]! * 2 ** 8 + value[2]! * 2 ** 16 + value[3]! * 2 ** 24 + value[4]! * 2 ** 32 + value[5]! * 2 ** 40) as TxnId
+export const isTombstone = (value: Uint8Array): boolean => (value[6]! & TOMBSTONE) !== 0
+/** A copy of the row bytes of a version. */
+export const versionRow = (value: Uint8Array): Buffer => Buffer.from(value.subarray(HEADER))
+
+/** True when `key` (a version key) belongs to the user key whose prefix is `prefix`. */
+export function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length !== prefix.length + SEQ_BYTES) return false
+  for (let i = prefix.length - 1; i >= 0; i--) if (key[i] !== prefix[i]) return false
+  return true
+}
+
+function malformed() {
+  return dbError('data_corrupted', 'malformed version key in a table')
+}
