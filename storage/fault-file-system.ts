@@ -56,6 +56,7 @@ export function withFault(base: FileSystem, fault: Fault): FileSystem {
       h.write(buf, off, len, pos)
     },
     datasync: () => h.datasync(),
+    datasyncSync: () => h.datasyncSync(),
     size: () => h.size(),
     truncate: (n) => h.truncate(n),
     close: () => h.close(),

@@ -20,6 +20,8 @@ export interface FileHandle {
   write(buf: Uint8Array, offset: number, length: number, position: number): void
   /** Makes written data durable (fdatasync), off the event loop. */
   datasync(): Promise<void>
+  /** The same on the event loop: for a committer that is alone (wal.ts, solitary rounds). */
+  datasyncSync(): void
   size(): number
   truncate(length: number): void
   close(): void
@@ -70,6 +72,14 @@ class NodeFile implements FileHandle {
     return new Promise((resolve, reject) =>
       fs.fdatasync(this.fd, (e) => (e ? reject(ioError(`fsync file "${this.path}"`, e)) : resolve())),
     )
+  }
+
+  datasyncSync(): void {
+    try {
+      fs.fdatasyncSync(this.fd)
+    } catch (e) {
+      throw ioError(`fsync file "${this.path}"`, e)
+    }
   }
 
   size(): number {

@@ -23,6 +23,32 @@ describe('group commit', () => {
     await wal.close()
   })
 
+  it('a lone committer fsyncs inline, and concurrent committers bring grouped rounds back', async () => {
+    const faulty = new FaultyFs()
+    const wal = openWal(tempDir(), faulty)
+    // One at a time: one datasync per commit (inline after the first few rounds).
+    for (let i = 0; i < 40; i++) {
+      const lsn = wal.append(recordBytes(i, 20))
+      await wal.flush(lsn)
+      expect(wal.durableLsn).toBeGreaterThan(lsn)
+    }
+    expect(faulty.datasyncs).toBe(40)
+    // Then 8 committers at a time: after at most one probe interval, rounds are shared again.
+    faulty.datasyncs = 0
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 400) {
+          const lsn = wal.append(recordBytes(1000 + next++, 20))
+          await wal.flush(lsn)
+          expect(wal.durableLsn).toBeGreaterThan(lsn)
+        }
+      }),
+    )
+    expect(faulty.datasyncs).toBeLessThan(400 / 8 + 16)
+    await wal.close()
+  })
+
   it('batches commits that arrive while a datasync is in flight into the next round', async () => {
     const faulty = new FaultyFs()
     faulty.syncDelayMs = 5

@@ -155,6 +155,14 @@ class FaultyHandle implements FileHandle {
     await this.inner.datasync()
     this.owner.synced.set(this.inner.path, Math.max(size, this.owner.synced.get(this.inner.path) ?? 0))
   }
+  datasyncSync(): void {
+    this.owner.datasyncs++
+    const size = this.inner.size()
+    if (this.owner.dead) throw errnoError('EIO')
+    if (this.owner.failSyncs !== null) throw errnoError(this.owner.failSyncs)
+    this.inner.datasyncSync()
+    this.owner.synced.set(this.inner.path, Math.max(size, this.owner.synced.get(this.inner.path) ?? 0))
+  }
   size(): number {
     return this.inner.size()
   }
