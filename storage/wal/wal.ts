@@ -101,6 +101,8 @@ export class Wal {
   private roundWaiters = 0
   private solitaryRounds = 0
   private inlineSinceProbe = 0
+  /** Group-commit statistics: asynchronous rounds, inline (solitary) syncs, flush calls. */
+  readonly syncStats = { rounds: 0, inline: 0, flushes: 0 }
   private failure: IsolaError | null = null
   private closed = false
   private readonly view: LogView
@@ -199,6 +201,7 @@ export class Wal {
   async flush(upTo?: Lsn): Promise<void> {
     const end = this.endLsn
     const target = upTo === undefined || upTo > end ? end : upTo
+    this.syncStats.flushes++
     for (;;) {
       if (this.failure !== null) throw this.failure
       if (target <= this.durable) return
@@ -230,6 +233,7 @@ export class Wal {
    * most PROBE_EVERY - 1 ungrouped fsyncs.
    */
   private syncInline(): void {
+    this.syncStats.inline++
     this.writeOpenChunk()
     const target = this.openChunkStart
     const segs = this.unsynced
@@ -318,6 +322,7 @@ export class Wal {
    */
   private async syncRound(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve))
+    this.syncStats.rounds++
     this.writeOpenChunk()
     const target = this.openChunkStart
     const segs = this.unsynced
