@@ -20,6 +20,7 @@ import { Oracle } from './oracle.js'
 import { decodePrepared } from './prepared-payload.js'
 import { statusKey, statusValue, TxnRegistry } from './registry.js'
 import type { SsiHooks } from './ssi-hooks.js'
+import { createSsi } from './ssi/index.js'
 import { MvccTransaction } from './transaction.js'
 import type { PreparedInfo, TableId, TxnOptions } from './types.js'
 import { hasPrefix, isTombstone, keyPrefix, prefixOf, versionWriter } from './version-key.js'
@@ -28,8 +29,12 @@ export const META_TREE = asTreeId(1)
 export const STATUS_TREE = asTreeId(2)
 
 export interface TxnDatabaseOptions extends StoreOptions {
-  /** SERIALIZABLE's conflict tracking; without it SERIALIZABLE runs as REPEATABLE READ. */
-  readonly ssi?: SsiHooks
+  /**
+   * SERIALIZABLE's conflict tracking: by default the SSI module (txn/ssi/); another
+   * implementation, or `false` to run SERIALIZABLE as REPEATABLE READ (for measuring
+   * SSI's cost).
+   */
+  readonly ssi?: SsiHooks | false
   /** Name recorded as the owner of prepared transactions. */
   readonly owner?: string
   /** Background GC period; 0 turns it off (tests call gcStep). Default 200 ms. */
@@ -62,7 +67,8 @@ export class MvccDatabase implements TxnDatabase {
       if (t.createTree() !== META_TREE || t.createTree() !== STATUS_TREE) throw dbError('data_corrupted', 'the store holds trees but not the transaction layer’s')
       await t.commit()
     }
-    const db = new MvccDatabase(store, await Oracle.open(store, META_TREE), new TxnRegistry(store, STATUS_TREE), options.ssi, options.owner ?? 'isola')
+    const ssi = options.ssi === false ? undefined : (options.ssi ?? createSsi())
+    const db = new MvccDatabase(store, await Oracle.open(store, META_TREE), new TxnRegistry(store, STATUS_TREE), ssi, options.owner ?? 'isola')
     for (const st of store.prepared()) {
       const p = decodePrepared(st.preparePayload ?? new Uint8Array())
       const t = new MvccTransaction(db, st)

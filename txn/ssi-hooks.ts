@@ -6,7 +6,9 @@
  *
  * Only transactions at SERIALIZABLE are *tracked* (take SIREAD locks, get pivots
  * checked), but writes by any transaction can create rw edges from serializable
- * readers, as in PostgreSQL.
+ * readers (PostgreSQL ignores writers at other levels; counting them costs little
+ * and can only make SERIALIZABLE stricter). Any hook a transaction calls may throw
+ * 40001; the transaction then rolls back.
  *
  * Keys here are *user* keys (no version suffix); tables are TableIds.
  */
@@ -49,6 +51,12 @@ export interface SsiHooks {
   aborted(txn: TxnId): void
   /** The oldest snapshot still in use: committed transactions older than it can be summarised or dropped. */
   cleanup(oldestActiveSnapshot: Timestamp): void
+  /**
+   * READ ONLY DEFERRABLE: resolves true once the snapshot of the (read-only) `txn` is
+   * safe, after which it is no longer tracked; false when it turned unsafe (take a
+   * new snapshot and try again).
+   */
+  whenSafe?(txn: TxnId): Promise<boolean>
   /** For the coordinator (issue 6): a transaction's rw edges and in/out conflict flags. */
   conflicts(txn: TxnId): { readonly inConflict: boolean; readonly outConflict: boolean; readonly edges: readonly { readonly from: TxnId; readonly to: TxnId }[] }
 }

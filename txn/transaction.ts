@@ -32,8 +32,9 @@ export class MvccTransaction implements Transaction {
   private readonly lockTimeoutMs: number
   private readonly savepoints: { readonly name: string; readonly mark: number }[] = []
   private wrote = false
-  /** Whether SSI tracks it (SERIALIZABLE, and an SSI module is present). */
-  private readonly tracked: boolean
+  /** Whether SSI tracks it (SERIALIZABLE, and an SSI module is present; not once its snapshot is safe). */
+  private tracked: boolean
+  private readonly deferrable: boolean
   gid: string | undefined
 
   constructor(
@@ -45,6 +46,7 @@ export class MvccTransaction implements Transaction {
     this.readOnly = options.readOnly ?? false
     this.lockTimeoutMs = options.lockTimeoutMs ?? 0
     this.tracked = this.isolation === 'serializable' && db.ssi !== undefined
+    this.deferrable = this.tracked && this.readOnly && (options.deferrable ?? false) && db.ssi?.whenSafe !== undefined
   }
 
   get id(): TxnId {
@@ -58,8 +60,8 @@ export class MvccTransaction implements Transaction {
   // ---- reads ----------------------------------------------------------------------
 
   async get(table: TableId, key: Uint8Array): Promise<Buffer | undefined> {
-    this.beginStatement()
-    if (this.tracked) this.db.ssi!.onRead(this.id, table, key)
+    await this.beginStatement()
+    if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
     const prefix = keyPrefix(key)
     for (;;) {
       const r = this.readVisible(table, prefix, key)
@@ -69,8 +71,8 @@ export class MvccTransaction implements Transaction {
   }
 
   async scan(table: TableId, range: KeyRange = {}): Promise<[Buffer, Buffer][]> {
-    this.beginStatement()
-    if (this.tracked) this.db.ssi!.onScan(this.id, table, range.from, range.to)
+    await this.beginStatement()
+    if (this.tracked) this.ssi(() => this.db.ssi!.onScan(this.id, table, range.from, range.to))
     for (;;) {
       const r = this.scanVisible(table, range)
       if (Array.isArray(r)) return r
@@ -131,14 +133,14 @@ export class MvccTransaction implements Transaction {
     if (st.kind === 'committed' && st.commitTs <= this.snapshot!)
       return { kind: 'found', row: isTombstone(value) ? undefined : versionRow(value) }
     if (st.kind === 'prepared' && st.prepareTs < this.snapshot!) return { kind: 'wait', until: st.decided }
-    if (this.tracked) this.db.ssi!.onInvisibleVersion(this.id, writer, table, key)
+    if (this.tracked) this.ssi(() => this.db.ssi!.onInvisibleVersion(this.id, writer, table, key))
     return undefined
   }
 
   // ---- writes ---------------------------------------------------------------------
 
   async modify(table: TableId, key: Uint8Array, change: (current: Buffer | undefined) => RowChange): Promise<ModifyResult> {
-    this.beginStatement()
+    await this.beginStatement()
     if (this.readOnly) throw dbError('read_only_sql_transaction', 'cannot execute UPDATE in a read-only transaction')
     await this.lock(table, key, 'update', 'wait')
     const prefix = keyPrefix(key)
@@ -152,13 +154,13 @@ export class MvccTransaction implements Transaction {
       current = isTombstone(newest.value) ? undefined : versionRow(newest.value)
       // A row this snapshot cannot see yet is, for REPEATABLE READ, a conflict above.
     }
-    if (this.tracked) this.db.ssi!.onRead(this.id, table, key)
+    if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
     const next = change(current)
     if (next === undefined || (next === null && current === undefined)) return 'unchanged'
     const vkey = own ?? versionKey(prefix, this.db.store.nextLsn)
     this.storeTxn.put(table as unknown as TreeId, vkey, encodeVersion(this.id, next))
     this.wrote = true
-    this.db.ssi?.onWrite(this.id, table, key)
+    if (this.db.ssi) this.ssi(() => this.db.ssi!.onWrite(this.id, table, key))
     return next === null ? 'deleted' : 'updated'
   }
 
@@ -171,13 +173,13 @@ export class MvccTransaction implements Transaction {
   }
 
   async lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait: LockWait = 'wait'): Promise<boolean> {
-    this.beginStatement()
+    await this.beginStatement()
     if (!(await this.lock(table, key, mode, wait))) return false
     const newest = this.newestVersion(table, keyPrefix(key))
     if (!newest) return false
     const writer = versionWriter(newest.value)
     if (writer !== this.id) this.checkConcurrentUpdate(writer, table, key)
-    if (this.tracked) this.db.ssi!.onRead(this.id, table, key)
+    if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
     return !isTombstone(newest.value)
   }
 
@@ -284,9 +286,13 @@ export class MvccTransaction implements Transaction {
   }
 
   private preCommit(): void {
-    if (!this.tracked) return
+    if (this.tracked) this.ssi(() => this.db.ssi!.preCommit(this.id))
+  }
+
+  /** Runs an SSI hook; a 40001 from it ends the transaction (PostgreSQL's failed state, then rollback). */
+  private ssi(hook: () => void): void {
     try {
-      this.db.ssi!.preCommit(this.id)
+      hook()
     } catch (e) {
       void this.rollback()
       throw e
@@ -303,17 +309,35 @@ export class MvccTransaction implements Transaction {
 
   // ---- snapshots ----------------------------------------------------------------------
 
-  private beginStatement(): void {
+  /** Takes the snapshot at the first statement (every statement's, under READ COMMITTED). */
+  private beginStatement(): void | Promise<void> {
     this.assertActive()
     if (this.snapshot !== undefined) return
     this.snapshot = this.db.oracle.visible
     this.db.beginSnapshot(this)
-    if (this.tracked && !this.ssiBegun) {
-      this.ssiBegun = true
-      this.db.ssi!.begin({ id: this.id, snapshot: this.snapshot, readOnly: this.readOnly })
-    }
+    if (!this.tracked || this.ssiBegun) return
+    this.ssiBegun = true
+    this.db.ssi!.begin({ id: this.id, snapshot: this.snapshot, readOnly: this.readOnly })
+    if (this.deferrable) return this.waitForSafeSnapshot()
   }
   private ssiBegun = false
+
+  /**
+   * SERIALIZABLE READ ONLY DEFERRABLE: wait until the snapshot is safe (no
+   * concurrent read-write transaction can make it part of an anomaly), taking a new
+   * one whenever it turns unsafe; then run untracked, never failing with 40001.
+   */
+  private async waitForSafeSnapshot(): Promise<void> {
+    const ssi = this.db.ssi!
+    while (!(await ssi.whenSafe!(this.id))) {
+      ssi.aborted(this.id)
+      this.dropSnapshot()
+      this.snapshot = this.db.oracle.visible
+      this.db.beginSnapshot(this)
+      ssi.begin({ id: this.id, snapshot: this.snapshot, readOnly: true })
+    }
+    this.tracked = false
+  }
 
   private dropSnapshot(): void {
     if (this.snapshot === undefined) return
