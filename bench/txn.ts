@@ -13,7 +13,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { isIsolaError } from '../common/errors.js'
-import { MvccDatabase, type TxnDatabaseOptions } from '../txn/database.js'
+import { MvccDatabase } from '../txn/database.js'
 import type { IsolationLevel, TableId } from '../txn/types.js'
 
 const arg = (name: string, dflt: number) => {
@@ -84,10 +84,10 @@ async function run(db: MvccDatabase, table: TableId, n: number, sessions: number
   return { tps: commits / secs, abortRate: aborts / Math.max(1, commits + aborts) }
 }
 
-async function main(ssi?: TxnDatabaseOptions['ssi']): Promise<void> {
+async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-txn-bench-'))
-  const db = await MvccDatabase.open({ dir, ...(ssi ? { ssi } : {}) })
-  console.log(`txn benchmark: ${SECONDS} s per cell, node ${process.version}, ${os.cpus().length} cpus, SSI ${ssi ? 'on' : 'off (SERIALIZABLE runs as REPEATABLE READ)'}`)
+  const db = await MvccDatabase.open({ dir })
+  console.log(`txn benchmark: ${SECONDS} s per cell, node ${process.version}, ${os.cpus().length} cpus`)
   const tables = { hot: await load(db, SETS.hot), uniform: await load(db, SETS.uniform) }
   const results: Record<string, number> = {}
   for (const set of ['hot', 'uniform'] as const)
@@ -113,5 +113,4 @@ async function main(ssi?: TxnDatabaseOptions['ssi']): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true })
 }
 
-export { main }
-if (import.meta.url === `file://${process.argv[1]}`) await main()
+await main()
