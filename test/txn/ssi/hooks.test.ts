@@ -3,20 +3,9 @@
  * transactions SSI does not track.
  */
 import { describe, expect, it } from 'vitest'
-import { isIsolaError } from '../../../common/errors.js'
 import { asTimestamp, asTxnId } from '../../../common/ids.js'
 import { createSsi } from '../../../txn/ssi/index.js'
-import { key, SimDb, TABLE } from './sim-db.js'
-
-function detailOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (isIsolaError(e, 'serialization_failure')) return e.detail ?? ''
-    throw e
-  }
-  throw new Error('expected a 40001')
-}
+import { detailOf, key, SimDb, TABLE } from './sim-db.js'
 
 describe('conflicts()', () => {
   it('reports edges with their key, and in/out flags', () => {

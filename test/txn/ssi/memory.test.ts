@@ -6,17 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { isIsolaError } from '../../../common/errors.js'
 import { asTimestamp, asTxnId, type Timestamp, type TxnId } from '../../../common/ids.js'
 import { createSsi, type Ssi, SSI_DEFAULTS, type SsiOptions } from '../../../txn/ssi/index.js'
-import { key, SimDb, TABLE } from './sim-db.js'
-
-function detailOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (isIsolaError(e, 'serialization_failure')) return e.detail ?? ''
-    throw e
-  }
-  throw new Error('expected a 40001')
-}
+import { detailOf, key, SimDb, TABLE } from './sim-db.js'
 
 /** Drives the hooks directly, without versions: fast enough for 100k transactions. */
 class Driver {

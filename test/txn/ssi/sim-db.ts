@@ -227,3 +227,14 @@ export function findCycle(txns: readonly SimTxn[]): string[] | undefined {
   }
   return undefined
 }
+
+/** The detail of the 40001 that `fn` throws (fails the test if it throws nothing or something else). */
+export function detailOf(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (e) {
+    if (isIsolaError(e, 'serialization_failure')) return e.detail ?? ''
+    throw e
+  }
+  throw new Error('expected a 40001')
+}
