@@ -6,8 +6,8 @@
  * loading one more page. Instead of pin counts, each public store call starts an
  * *operation* (`beginOperation`), and every frame touched in it is stamped; CLOCK
  * skips stamped frames. When every frame is stamped (a pool far too small for one
- * operation), the pool grows past its capacity rather than fail, and shrinks back
- * as frames become evictable.
+ * operation), the pool grows past its capacity rather than fail, and stays that
+ * size (a shortcut: the extra frames are reused, never returned).
  *
  * A dirty victim is written through the pager to a scratch slot (never over a
  * checkpoint's slot), so eviction needs no write-ahead-log flush: the log is only
