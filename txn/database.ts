@@ -127,10 +127,7 @@ export class MvccDatabase implements TxnDatabase {
   }
 
   async rollbackPrepared(gid: string): Promise<void> {
-    const t = this.preparedTxn(gid)
-    t.storeTxn.rollback()
-    t.state = 'active' // let rollback() run its usual ending
-    await t.rollback()
+    await this.preparedTxn(gid).rollback()
   }
 
   prepared(): PreparedInfo[] {

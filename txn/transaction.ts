@@ -152,7 +152,6 @@ export class MvccTransaction implements Transaction {
       if (writer === this.id) own = newest.key
       else this.checkConcurrentUpdate(writer, table, key)
       current = isTombstone(newest.value) ? undefined : versionRow(newest.value)
-      // A row this snapshot cannot see yet is, for REPEATABLE READ, a conflict above.
     }
     if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
     const next = change(current)
@@ -277,6 +276,7 @@ export class MvccTransaction implements Transaction {
     this.db.ssi?.committed(this.id, commitTs)
   }
 
+  /** Rolls back an active transaction, or a prepared one (ROLLBACK PREPARED). */
   async rollback(): Promise<void> {
     if (this.state === 'aborted' || this.state === 'committed') return
     this.storeTxn.rollback()
