@@ -10,6 +10,7 @@
  * appended, and the log becomes durable as a prefix, so every commit at or below
  * `visible` is durable too.
  */
+import { internalError } from '../common/errors.js'
 import { asTimestamp, type Timestamp, type TreeId } from '../common/ids.js'
 import type { Store } from '../storage/store.js'
 
@@ -42,7 +43,9 @@ export class Oracle {
 
   /** A new timestamp, larger than every one handed out before. */
   next(): Timestamp {
-    if (this.last + 1 >= this.reserved) throw new Error('timestamp oracle ran past its reservation')
+    // Half a block (2^19 timestamps) would have to be used up before the next
+    // reservation's single fsync lands; fail cleanly rather than reuse a timestamp.
+    if (this.last + 1 >= this.reserved) throw internalError('the timestamp oracle ran past its durable reservation')
     if (!this.reserving && this.reserved - this.last < RESERVE_BLOCK / 2) {
       this.reserving = this.reserve().finally(() => (this.reserving = undefined))
       this.reserving.catch(() => undefined) // a failure poisons the store, which reports it
