@@ -50,6 +50,8 @@ export const SQLSTATE = {
   duplicate_table: '42P07',
   ambiguous_column: '42702',
   datatype_mismatch: '42804',
+  cannot_coerce: '42846',
+  ambiguous_function: '42725',
   // Class 53: insufficient resources
   disk_full: '53100',
   out_of_memory: '53200',
