@@ -57,6 +57,7 @@ export const SQLSTATE = {
   out_of_memory: '53200',
   // Class 54: program limit exceeded
   program_limit_exceeded: '54000',
+  statement_too_complex: '54001',
   // Class 55: object not in prerequisite state
   object_not_in_prerequisite_state: '55000',
   lock_not_available: '55P03',

@@ -1,0 +1,106 @@
+/**
+ * The abstract syntax tree: what `parse()` returns, as readonly discriminated
+ * unions on `kind`.
+ *
+ * Names are already folded (unquoted → lower case). `position` is the 1-based
+ * character position of the node's first token in the statement text, the number
+ * PostgreSQL puts in an error's position field, so later stages (binder, planner)
+ * can point at the offending column or function.
+ */
+
+// ── Types ────────────────────────────────────────────────────────────────────
+
+/** Canonical type names (PostgreSQL's internal names for the built-in types). */
+export const TYPE_NAMES = [
+  'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar', 'bool', 'date', 'time',
+  'timestamp', 'timestamptz', 'interval', 'bytea', 'serial', 'bigserial', 'smallserial', 'json', 'jsonb', 'uuid',
+] as const
+export type TypeName = { readonly kind: 'type'; readonly name: string; readonly args: readonly number[] }
+
+// ── Expressions ──────────────────────────────────────────────────────────────
+
+export const BINARY_OPS = ['+', '-', '*', '/', '%', '^', '=', '<>', '<', '<=', '>', '>='] as const
+
+export type Expr =
+  | { readonly kind: 'column'; readonly table: string | undefined; readonly name: string; readonly position: number }
+  | { readonly kind: 'number'; readonly text: string; readonly position: number }
+  | { readonly kind: 'string'; readonly value: string; readonly position: number }
+  | { readonly kind: 'boolean'; readonly value: boolean; readonly position: number }
+  | { readonly kind: 'null'; readonly position: number }
+  | { readonly kind: 'typed-literal'; readonly type: TypeName; readonly value: string; readonly position: number }
+  | { readonly kind: 'param'; readonly index: number; readonly position: number }
+  | { readonly kind: 'default'; readonly position: number }
+  /** `op` is one of BINARY_OPS or any other operator text (`||`, `~`, …). */
+  | { readonly kind: 'binary'; readonly op: string; readonly left: Expr; readonly right: Expr; readonly position: number }
+  /** `+`, `-`, or a prefix operator such as `~` or `|/`. */
+  | { readonly kind: 'unary'; readonly op: string; readonly operand: Expr; readonly position: number }
+  | { readonly kind: 'and' | 'or'; readonly left: Expr; readonly right: Expr; readonly position: number }
+  | { readonly kind: 'not'; readonly operand: Expr; readonly position: number }
+  | { readonly kind: 'is'; readonly not: boolean; readonly operand: Expr; readonly test: 'null' | 'true' | 'false' | 'unknown'; readonly position: number }
+  | { readonly kind: 'is-distinct'; readonly not: boolean; readonly left: Expr; readonly right: Expr; readonly position: number }
+  | { readonly kind: 'between'; readonly not: boolean; readonly symmetric: boolean; readonly operand: Expr; readonly low: Expr; readonly high: Expr; readonly position: number }
+  | { readonly kind: 'like'; readonly not: boolean; readonly caseInsensitive: boolean; readonly operand: Expr; readonly pattern: Expr; readonly escape: Expr | undefined; readonly position: number }
+  | { readonly kind: 'in-list'; readonly not: boolean; readonly operand: Expr; readonly list: readonly Expr[]; readonly position: number }
+  | { readonly kind: 'in-query'; readonly not: boolean; readonly operand: Expr; readonly query: Query; readonly position: number }
+  | { readonly kind: 'quantified'; readonly op: string; readonly quantifier: 'any' | 'all'; readonly left: Expr; readonly query: Query; readonly position: number }
+  | { readonly kind: 'exists'; readonly query: Query; readonly position: number }
+  | { readonly kind: 'subquery'; readonly query: Query; readonly position: number }
+  /** `schema` is set for a qualified name (`pg_catalog.count(…)`). */
+  | { readonly kind: 'function'; readonly schema: string | undefined; readonly name: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly star: boolean; readonly position: number }
+  | { readonly kind: 'case'; readonly operand: Expr | undefined; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly else: Expr | undefined; readonly position: number }
+  | { readonly kind: 'cast'; readonly operand: Expr; readonly type: TypeName; readonly position: number }
+
+export type ExprKind = Expr['kind']
+
+// ── Queries ──────────────────────────────────────────────────────────────────
+
+export type SelectItem =
+  | { readonly kind: 'expr'; readonly expr: Expr; readonly alias: string | undefined }
+  /** `*` (table undefined) or `t.*`. */
+  | { readonly kind: 'star'; readonly table: string | undefined; readonly position: number }
+
+export const JOIN_TYPES = ['inner', 'left', 'right', 'full', 'cross'] as const
+export type JoinType = (typeof JOIN_TYPES)[number]
+
+export type Alias = { readonly name: string; readonly columns: readonly string[] }
+
+export type FromItem =
+  | { readonly kind: 'table'; readonly schema: string | undefined; readonly name: string; readonly alias: Alias | undefined; readonly position: number }
+  | { readonly kind: 'subquery'; readonly query: Query; readonly alias: Alias | undefined; readonly position: number }
+  | { readonly kind: 'function'; readonly call: Expr; readonly alias: Alias | undefined; readonly position: number }
+  | { readonly kind: 'join'; readonly type: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | undefined; readonly using: readonly string[] | undefined; readonly position: number }
+
+export type OrderItem = { readonly expr: Expr; readonly direction: 'asc' | 'desc' | undefined; readonly nulls: 'first' | 'last' | undefined }
+
+export type SelectCore = {
+  readonly kind: 'select'
+  readonly distinct: boolean
+  readonly columns: readonly SelectItem[]
+  readonly from: readonly FromItem[]
+  readonly where: Expr | undefined
+  readonly groupBy: readonly Expr[]
+  readonly having: Expr | undefined
+  readonly position: number
+}
+
+export type QueryBody =
+  | SelectCore
+  | { readonly kind: 'values'; readonly rows: readonly (readonly Expr[])[]; readonly position: number }
+  | { readonly kind: 'set-op'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: QueryBody; readonly right: QueryBody }
+  /** A parenthesised query with its own ORDER BY / LIMIT. */
+  | { readonly kind: 'nested'; readonly query: Query }
+
+export type Cte = { readonly name: string; readonly columns: readonly string[]; readonly query: Query }
+
+export type Locking = { readonly strength: 'update' | 'share'; readonly wait: 'wait' | 'nowait' | 'skip-locked' }
+
+export type Query = {
+  readonly kind: 'query'
+  readonly with: readonly Cte[]
+  readonly body: QueryBody
+  readonly orderBy: readonly OrderItem[]
+  readonly limit: Expr | undefined
+  readonly offset: Expr | undefined
+  readonly locking: Locking | undefined
+  readonly position: number
+}
