@@ -29,10 +29,13 @@ async function main(argv: readonly string[]): Promise<number> {
         `isola: data directory ${dir} open (${store.trees().length} trees, ${s.pages} pages of ${s.pageSize} bytes, ` +
           `recovered in ${Date.now() - started} ms); the SQL server is not built yet. Ctrl-C to stop.`,
       )
+      // Signal handlers alone do not keep Node's event loop alive: a timer does.
+      const alive = setInterval(() => undefined, 60_000)
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
       })
+      clearInterval(alive)
       await store.close()
       console.log('isola: closed cleanly')
       return 0

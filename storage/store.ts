@@ -19,6 +19,7 @@ import path from 'node:path'
 import { dbError, internalError, IsolaError } from '../common/errors.js'
 import { asLsn, asTreeId, asTxnId, type Lsn, type TreeId, type TxnId } from '../common/ids.js'
 import { BufferPool } from './buffer-pool.js'
+import { lockDirectory, type DirLock } from './dir-lock.js'
 import { Cursor } from './cursor.js'
 import { nodeFileSystem, type FileSystem } from './file-system.js'
 import { initNode } from './node.js'
@@ -80,6 +81,7 @@ export class Store {
     /** @internal */ readonly wal: Wal,
     /** @internal */ readonly space: TreeSpace,
     private readonly checkpointBytes: number,
+    private readonly dirLock: DirLock,
   ) {
     const meta = pager.meta
     this.nextTxnId = meta?.nextTxnId ?? 1
@@ -95,8 +97,17 @@ export class Store {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
     if (!isValidPageSize(pageSize)) throw dbError('invalid_parameter_value', `invalid page size ${pageSize}`)
     fs.mkdirp(options.dir)
-    const pager = Pager.open(fs, path.join(options.dir, 'data.isola'), pageSize)
-    const wal = Wal.open({ fs, dir: path.join(options.dir, 'wal'), segmentBytes: options.segmentBytes })
+    const dirLock = lockDirectory(fs, options.dir)
+    let pager: Pager | undefined
+    let wal: Wal
+    try {
+      pager = Pager.open(fs, path.join(options.dir, 'data.isola'), pageSize)
+      wal = Wal.open({ fs, dir: path.join(options.dir, 'wal'), segmentBytes: options.segmentBytes })
+    } catch (e) {
+      pager?.close()
+      dirLock.release()
+      throw e
+    }
     const frames = Math.max(16, Math.floor((options.poolBytes ?? DEFAULT_POOL_BYTES) / pager.pageSize))
     const pool = new BufferPool(pager, pager.pageSize, frames)
     const space: TreeSpace = {
@@ -105,16 +116,22 @@ export class Store {
       allocate: () => pager.allocate(),
       free: (id) => pager.free(id),
     }
-    const store = new Store(pool, pager, wal, space, options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES)
-    const meta = pager.meta
-    if (meta) {
-      const start = asLsn(Math.min(meta.checkpointLsn, meta.undoStartLsn))
-      if (wal.firstLsn > start)
-        throw dbError('data_corrupted', `the write-ahead log in "${options.dir}" begins after the checkpoint's LSN ${start}`)
-      recover(store, start, meta.checkpointLsn)
+    const store = new Store(pool, pager, wal, space, options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES, dirLock)
+    try {
+      const meta = pager.meta
+      if (meta) {
+        const start = asLsn(Math.min(meta.checkpointLsn, meta.undoStartLsn))
+        if (wal.firstLsn > start)
+          throw dbError('data_corrupted', `the write-ahead log in "${options.dir}" begins after the checkpoint's LSN ${start}`)
+        recover(store, start, meta.checkpointLsn)
+      }
+      // A checkpoint now makes the recovered state (or the new file) durable on its own.
+      await store.checkpoint()
+    } catch (e) {
+      // A store that cannot open leaves the directory as it found it, lock included.
+      store.abandon()
+      throw e
     }
-    // A checkpoint now makes the recovered state (or the new file) durable on its own.
-    await store.checkpoint()
     return store
   }
 
@@ -321,6 +338,7 @@ export class Store {
     this.closed = true
     await this.wal.close().catch(() => undefined)
     this.pager.close()
+    this.dirLock.release()
   }
 
   /**
@@ -333,6 +351,7 @@ export class Store {
     this.closed = true
     this.wal.abandon()
     this.pager.close()
+    this.dirLock.release()
   }
 
   /** Checks the invariants of every tree (tests, `isola check`); throws on the first broken one. */

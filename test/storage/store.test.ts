@@ -223,6 +223,28 @@ describe('store transactions', () => {
   })
 })
 
+describe('the data directory lock', () => {
+  it('one store per directory: a second open is 55000 until the first closes', async () => {
+    const dir = tempDir()
+    const { store } = await withTree(dir)
+    await expect(Store.open({ ...small, dir })).rejects.toMatchObject({ code: '55000', message: expect.stringMatching(/is in use by process/) })
+    await store.close()
+    const again = await Store.open({ ...small, dir })
+    await again.close()
+  })
+
+  it('a lock left by a dead process is taken over', async () => {
+    const dir = tempDir()
+    const { store } = await withTree(dir)
+    await store.close()
+    // A pid that no process has: what a kill -9 leaves behind after the pid is gone.
+    fs.writeFileSync(path.join(dir, 'LOCK'), '2147483646\n')
+    const again = await Store.open({ ...small, dir })
+    expect(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8').trim()).toBe(String(process.pid))
+    await again.close()
+  })
+})
+
 describe('store limits', () => {
   it('a key over a quarter page is 54000 and changes nothing; large values go to overflow pages', async () => {
     const dir = tempDir()
@@ -270,6 +292,7 @@ describe('store faults', () => {
     expect(isIsolaError(error, 'disk_full')).toBe(true)
     // Later calls report the failure instead of running on a broken state.
     expect(() => full.get(tree, k(1))).toThrow()
+    await full.close() // writes nothing more; releases the directory
 
     const again = await Store.open({ ...small, dir })
     const rows = contents(again, tree)
