@@ -123,6 +123,12 @@ export class Store {
         const start = asLsn(Math.min(meta.checkpointLsn, meta.undoStartLsn))
         if (wal.firstLsn > start)
           throw dbError('data_corrupted', `the write-ahead log in "${options.dir}" begins after the checkpoint's LSN ${start}`)
+        // A checkpoint forces the log to its LSN before its meta page is written, so a
+        // log that ends earlier was truncated: refuse it rather than reuse those LSNs.
+        if (wal.endLsn < meta.checkpointLsn)
+          throw dbError('data_corrupted', `the write-ahead log in "${options.dir}" ends at LSN ${wal.endLsn}, before the checkpoint's LSN ${meta.checkpointLsn}`, {
+            detail: 'The log was truncated after the checkpoint was written.',
+          })
         recover(store, start, meta.checkpointLsn)
       }
       // A checkpoint now makes the recovered state (or the new file) durable on its own.

@@ -360,10 +360,16 @@ export class Wal {
     if (this.buf.length > this.shrinkAbove) this.buf = Buffer.alloc(INITIAL_BUFFER_BYTES)
   }
 
-  /** The segment a chunk starting at `start` goes to; starts a new one when the current is full. */
+  /**
+   * The segment a chunk starting at `start` goes to; starts a new one when the current
+   * is full. The full one is made durable first, so a newer segment never holds bytes
+   * while an older one could still lose its tail: after a crash, an older segment that
+   * ends short of the next one's start is damage, never a torn write (recover-tail.ts).
+   */
   private segmentForChunk(start: number): Segment {
     const current = this.segments[this.segments.length - 1] as Segment
     if (start - current.base < this.segmentBytes) return current
+    this.handleFor(current).datasyncSync()
     const seg = newSegment(this.dir, asLsn(start))
     seg.handle = this.fs.open(seg.path, true)
     this.segments.push(seg)

@@ -302,6 +302,19 @@ describe('store faults', () => {
     await again.close()
   })
 
+  it('a log truncated below the checkpoint is XX001, not silently shorter', async () => {
+    const dir = tempDir()
+    const { store, tree } = await withTree(dir, { ...small, segmentBytes: 1 << 20 })
+    const t = store.begin()
+    for (let i = 0; i < 200; i++) t.put(tree, k(i), Buffer.alloc(40, 5))
+    await t.commit()
+    await store.close() // its last checkpoint's LSN is the end of the log
+    const segment = fs.readdirSync(path.join(dir, 'wal')).sort().at(-1)!
+    const file = path.join(dir, 'wal', segment)
+    fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2))
+    await expect(Store.open({ ...small, dir, segmentBytes: 1 << 20 })).rejects.toMatchObject({ code: 'XX001', message: expect.stringMatching(/before the checkpoint/) })
+  })
+
   it('a flipped byte in a live page is XX001 naming the file and page, not data', async () => {
     const dir = tempDir()
     const { store, tree } = await withTree(dir, { ...small, poolBytes: 1 << 20 })
