@@ -265,21 +265,11 @@ const CODECS: Record<KeyTypeKind, Codec> = {
   bytes: {
     size(v) {
       if (!(v instanceof Uint8Array)) throw mismatch('bytea', v)
-      let zeros = 0
-      for (let i = v.indexOf(0); i >= 0; i = v.indexOf(0, i + 1)) zeros++
-      return 3 + v.length + zeros
+      return 1 + escapedLength(v as Uint8Array)
     },
     write(w, v) {
-      const { out } = w
-      let p = w.pos
-      out[p++] = VALUE_TAG
-      for (const b of v as Uint8Array) {
-        out[p++] = b
-        if (b === 0) out[p++] = 0xff
-      }
-      out[p++] = 0x00
-      out[p++] = 0x01
-      w.pos = p
+      w.out[w.pos] = VALUE_TAG
+      w.pos = writeEscaped(w.out, w.pos + 1, v as Uint8Array)
     },
     read(r, tag) {
       expectValueTag(tag, 'bytea')
@@ -297,6 +287,30 @@ const SCRATCH = new Uint8Array(8)
 const SCRATCH_VIEW = new DataView(SCRATCH.buffer)
 
 /** Copy SCRATCH[0, n) to `out` at `pos`, XORing the first byte with `first` and, if it is 0xFF, all. */
+/** Bytes that `writeEscaped` writes for `v`: each 0x00 doubled, plus the 0x00 0x01 end. */
+export function escapedLength(v: Uint8Array): number {
+  let zeros = 0
+  for (let i = v.indexOf(0); i >= 0; i = v.indexOf(0, i + 1)) zeros++
+  return v.length + zeros + 2
+}
+
+/**
+ * Writes `v` prefix-free at `pos`: every 0x00 as 0x00 0xFF, then 0x00 0x01 (see the
+ * table above). Returns the position after it. Also the user-key part of MVCC
+ * version keys (txn/version-key.ts).
+ */
+export function writeEscaped(out: Uint8Array, pos: number, v: Uint8Array): number {
+  let p = pos
+  for (let i = 0; i < v.length; i++) {
+    const b = v[i]!
+    out[p++] = b
+    if (b === 0) out[p++] = 0xff
+  }
+  out[p++] = 0x00
+  out[p++] = 0x01
+  return p
+}
+
 function putScratch(out: Uint8Array, pos: number, n: number, first: number): number {
   const rest = first === 0xff ? 0xff : 0
   out[pos] = SCRATCH[0]! ^ first

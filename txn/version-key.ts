@@ -5,7 +5,8 @@
  * key:   escape(userKey) · 00 01 · ~writeSeq (u64 big-endian, inverted)
  * value: writer txn id (u48 LE) · flags u8 (bit 0: tombstone) · row bytes
  * ```
- * `escape` doubles every 00 byte as 00 FF, so `00 01` ends the user key and no user
+ * `escape` (common/key-encoding.ts, as for bytea key columns) doubles every 00 byte
+ * as 00 FF, so `00 01` ends the user key and no user
  * key is a prefix of another's versions: all versions of one key are adjacent, and
  * keys sort as their user keys do. The inverted sequence puts the newest version of a
  * key first, so a reader seeks once and walks back in time.
@@ -16,6 +17,7 @@
  * a key after a younger one committed it).
  */
 import { dbError } from '../common/errors.js'
+import { escapedLength, writeEscaped } from '../common/key-encoding.js'
 import type { TxnId } from '../common/ids.js'
 
 export const SEQ_BYTES = 8
@@ -24,17 +26,8 @@ const HEADER = 7
 
 /** The bytes every version of `userKey` starts with. */
 export function keyPrefix(userKey: Uint8Array): Buffer {
-  let zeros = 0
-  for (let i = 0; i < userKey.length; i++) if (userKey[i] === 0) zeros++
-  const out = Buffer.allocUnsafe(userKey.length + zeros + 2)
-  let at = 0
-  for (let i = 0; i < userKey.length; i++) {
-    const b = userKey[i]!
-    out[at++] = b
-    if (b === 0) out[at++] = 0xff
-  }
-  out[at++] = 0
-  out[at] = 1
+  const out = Buffer.allocUnsafe(escapedLength(userKey))
+  writeEscaped(out, 0, userKey)
   return out
 }
 

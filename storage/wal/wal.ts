@@ -234,16 +234,13 @@ export class Wal {
    */
   private syncInline(): void {
     this.syncStats.inline++
-    this.writeOpenChunk()
-    const target = this.openChunkStart
-    const segs = this.unsynced
-    this.unsynced = []
+    const { target, segs } = this.takeSyncWork()
     try {
       for (const seg of segs) this.handleFor(seg).datasyncSync()
     } catch (e) {
       throw this.fail('fsync', e)
     } finally {
-      for (const seg of segs) if (this.closed || seg !== this.segments[this.segments.length - 1]) this.release(seg)
+      this.releaseSynced(segs)
     }
     if (target > this.durable) this.durable = target
   }
@@ -323,22 +320,30 @@ export class Wal {
   private async syncRound(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve))
     this.syncStats.rounds++
-    this.writeOpenChunk()
-    const target = this.openChunkStart
-    const segs = this.unsynced
-    this.unsynced = []
+    const { target, segs } = this.takeSyncWork()
     for (const seg of segs) seg.syncing = true
     try {
       const results = await Promise.allSettled(segs.map((seg) => this.handleFor(seg).datasync()))
       const failed = results.find((r) => r.status === 'rejected')
       if (failed !== undefined) throw this.fail('fsync', failed.reason)
     } finally {
-      for (const seg of segs) {
-        seg.syncing = false
-        if (this.closed || seg !== this.segments[this.segments.length - 1]) this.release(seg)
-      }
+      for (const seg of segs) seg.syncing = false
+      this.releaseSynced(segs)
     }
     if (target > this.durable) this.durable = target
+  }
+
+  /** The start of every sync: write the open chunk; what must be synced, and what that makes durable. */
+  private takeSyncWork(): { target: number; segs: Segment[] } {
+    this.writeOpenChunk()
+    const segs = this.unsynced
+    this.unsynced = []
+    return { target: this.openChunkStart, segs }
+  }
+
+  /** The end of every sync: close the handles of segments no longer written to. */
+  private releaseSynced(segs: readonly Segment[]): void {
+    for (const seg of segs) if (this.closed || seg !== this.segments[this.segments.length - 1]) this.release(seg)
   }
 
   /** Seals the open chunk and writes it with one positional write (no fsync). */

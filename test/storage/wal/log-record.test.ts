@@ -9,7 +9,7 @@ import {
   decodeRecord,
   encodeRecord,
   type LogRecord,
-} from '../../../storage/wal/log-record.js'
+} from '../../../storage/wal/index.js'
 import { openWal, removeTempDirs, tempDir } from './helpers.js'
 
 afterEach(removeTempDirs)
