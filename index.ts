@@ -1,10 +1,11 @@
 /**
  * Isola's public surface: the only module other programs import.
  *
- * Today it offers the storage engine (a durable, crash-safe store of B+trees), MVCC
- * transactions over it, and the error type. The SQL database (`open()`) joins them
- * with the SQL layer.
+ * `open()` is the SQL database (sessions that run SQL with real concurrency); the
+ * layers below it are public too: MVCC transactions at the key/value level
+ * (`openTxnDatabase`) and the storage engine (`Store`).
  */
+export { open, Database, type OpenOptions, type TransactionOptions, type Session, type SessionOptions, type QueryResult, type QueryOptions, type StatementResult, type ResultColumn, type Notice, type PreparedStatement, type CopyIn } from './engine/index.js'
 export { IsolaError, isIsolaError } from './common/errors.js'
 export { SQLSTATE, type SqlState, type SqlStateName } from './common/sqlstate.js'
 export type { Lsn, PageId, TreeId, TxnId } from './common/ids.js'

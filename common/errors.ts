@@ -12,6 +12,10 @@ export interface ErrorFields {
   readonly hint?: string | undefined
   /** 1-based character position in the statement text, as PostgreSQL reports it. */
   readonly position?: number | undefined
+  /** PostgreSQL's optional fields of constraint and data errors (ErrorResponse n, t, c). */
+  readonly constraint?: string | undefined
+  readonly table?: string | undefined
+  readonly column?: string | undefined
   readonly cause?: unknown
 }
 
@@ -20,6 +24,9 @@ export class IsolaError extends Error {
   readonly detail: string | undefined
   readonly hint: string | undefined
   readonly position: number | undefined
+  readonly constraint: string | undefined
+  readonly table: string | undefined
+  readonly column: string | undefined
 
   constructor(code: SqlState, message: string, fields: ErrorFields = {}) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause })
@@ -28,6 +35,9 @@ export class IsolaError extends Error {
     this.detail = fields.detail
     this.hint = fields.hint
     this.position = fields.position
+    this.constraint = fields.constraint
+    this.table = fields.table
+    this.column = fields.column
   }
 }
 

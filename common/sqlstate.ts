@@ -6,13 +6,30 @@
  */
 export const SQLSTATE = {
   successful_completion: '00000',
+  // Class 0B: invalid transaction initiation
+  invalid_transaction_initiation: '0B000',
   // Class 08: connection exception
   connection_failure: '08006',
   protocol_violation: '08P01',
   // Class 0A: feature not supported
   feature_not_supported: '0A000',
+  // Class 21: cardinality violation
+  cardinality_violation: '21000',
   // Class 22: data exception
   string_data_right_truncation: '22001',
+  null_value_not_allowed: '22004',
+  substring_error: '22011',
+  invalid_escape_character: '22019',
+  invalid_escape_sequence: '22025',
+  invalid_argument_for_logarithm: '2201E',
+  invalid_regular_expression: '2201B',
+  invalid_argument_for_power_function: '2201F',
+  invalid_argument_for_width_bucket_function: '2201G',
+  invalid_row_count_in_limit_clause: '2201W',
+  invalid_row_count_in_result_offset_clause: '2201X',
+  sequence_generator_limit_exceeded: '2200H',
+  bad_copy_file_format: '22P04',
+  untranslatable_character: '22P05',
   numeric_value_out_of_range: '22003',
   invalid_datetime_format: '22007',
   datetime_field_overflow: '22008',
@@ -30,7 +47,12 @@ export const SQLSTATE = {
   no_active_sql_transaction: '25P01',
   read_only_sql_transaction: '25006',
   in_failed_sql_transaction: '25P02',
+  invalid_transaction_state: '25000',
   idle_in_transaction_session_timeout: '25P03',
+  // Class 26: invalid SQL statement name
+  invalid_sql_statement_name: '26000',
+  // Class 2B: dependent privilege descriptors still exist
+  dependent_objects_still_exist: '2BP01',
   // Class 28: invalid authorization specification
   invalid_password: '28P01',
   // Class 3D: invalid catalog name
@@ -42,6 +64,23 @@ export const SQLSTATE = {
   deadlock_detected: '40P01',
   // Class 42: syntax error or access rule violation
   syntax_error: '42601',
+  insufficient_privilege: '42501',
+  grouping_error: '42803',
+  invalid_foreign_key: '42830',
+  wrong_object_type: '42809',
+  generated_always: '428C9',
+  duplicate_column: '42701',
+  duplicate_alias: '42712',
+  invalid_column_reference: '42P10',
+  invalid_column_definition: '42611',
+  invalid_table_definition: '42P16',
+  invalid_object_definition: '42P17',
+  indeterminate_datatype: '42P18',
+  ambiguous_parameter: '42P08',
+  undefined_parameter: '42P02',
+  duplicate_prepared_statement: '42P05',
+  invalid_schema_name: '3F000',
+  too_many_arguments: '54023',
   undefined_column: '42703',
   undefined_function: '42883',
   undefined_table: '42P01',
@@ -61,6 +100,8 @@ export const SQLSTATE = {
   // Class 55: object not in prerequisite state
   object_not_in_prerequisite_state: '55000',
   lock_not_available: '55P03',
+  object_in_use: '55006',
+  cant_change_runtime_param: '55P02',
   // Class 57: operator intervention
   query_canceled: '57014',
   admin_shutdown: '57P01',

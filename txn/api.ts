@@ -48,6 +48,18 @@ export interface Transaction {
    */
   lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait?: LockWait): Promise<boolean>
 
+  /**
+   * A lock on a database object (the engine passes a table's oid), from the same lock
+   * table as row locks so that waits for it take part in deadlock detection. Statements
+   * hold 'share' on the tables they use and DDL that rewrites or drops a table takes
+   * 'update' (exclusive), as PostgreSQL's AccessShare and AccessExclusive locks.
+   * Held until the transaction ends; no snapshot or version checks. Returns true
+   * synchronously when granted at once.
+   */
+  lockObject(oid: number, mode: RowLockMode, wait?: LockWait): boolean | Promise<boolean>
+  /** Ends a lock wait in progress with `error` (statement_timeout, a cancel request). */
+  cancelWait(error: unknown): void
+
   savepoint(name: string): void
   /** Undoes the writes after the savepoint; locks taken before it stay. 3B001 if unknown. */
   rollbackToSavepoint(name: string): void
@@ -65,6 +77,19 @@ export interface TxnDatabase {
   /** A new table (committed at once, as a catalog change of its own). */
   createTable(): Promise<TableId>
   dropTable(table: TableId): Promise<void>
+  /**
+   * The largest user key stored in a table, whatever the state of its writer (a
+   * running or prepared transaction's too): where hidden row ids continue after a
+   * restart.
+   */
+  maxKey(table: TableId): Buffer | undefined
+  /** Every table of the store (the layer above finds tables it no longer knows). */
+  tables(): TableId[]
+  /**
+   * The oldest snapshot in use: no reader can see a version hidden below it, so a
+   * table dropped by a transaction that committed at or before it can be removed.
+   */
+  horizon(): Timestamp
 
   /** COMMIT PREPARED; `commitTs` is the coordinator's (a single node picks its own). */
   commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp>

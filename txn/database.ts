@@ -23,7 +23,7 @@ import type { SsiHooks } from './ssi-hooks.js'
 import { createSsi } from './ssi/index.js'
 import { MvccTransaction } from './transaction.js'
 import type { PreparedInfo, TableId, TxnOptions } from './types.js'
-import { hasPrefix, isTombstone, keyPrefix, prefixOf, versionWriter } from './version-key.js'
+import { hasPrefix, isTombstone, keyPrefix, prefixOf, userKeyOf, versionWriter } from './version-key.js'
 
 export const META_TREE = asTreeId(1)
 export const STATUS_TREE = asTreeId(2)
@@ -106,6 +106,19 @@ export class MvccDatabase implements TxnDatabase {
     const t = this.store.begin()
     t.dropTree(table as unknown as TreeId)
     await t.commit()
+  }
+
+  maxKey(table: TableId): Buffer | undefined {
+    const c = this.store.cursor(table as unknown as TreeId)
+    try {
+      return c.last() ? userKeyOf(c.key) : undefined
+    } finally {
+      c.close()
+    }
+  }
+
+  tables(): TableId[] {
+    return this.store.trees().filter((t) => t !== META_TREE && t !== STATUS_TREE) as number[] as TableId[]
   }
 
   // ---- prepared transactions -----------------------------------------------------------

@@ -4,6 +4,7 @@ export { openTxnDatabase, type TxnDatabaseOptions } from './database.js'
 export type { SsiHooks, SsiTxnInfo } from './ssi-hooks.js'
 export {
   ISOLATION_LEVELS,
+  successorKey,
   type IsolationLevel,
   type KeyRange,
   type LockWait,

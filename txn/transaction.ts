@@ -19,9 +19,10 @@ import type { ModifyResult, RowChange, Transaction } from './api.js'
 import type { MvccDatabase } from './database.js'
 import { encodePrepared } from './prepared-payload.js'
 import { statusKey, statusValue } from './registry.js'
-import type { IsolationLevel, KeyRange, LockWait, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
+import { successorKey, type IsolationLevel, type KeyRange, type LockWait, type RowLockMode, type TableId, type TxnOptions, type TxnState } from './types.js'
 import { encodeVersion, hasPrefix, isTombstone, keyPrefix, prefixOf, userKeyOf, versionKey, versionRow, versionWriter } from './version-key.js'
 
+type ScanResult = [Buffer, Buffer][] | { readonly kind: 'wait'; readonly until: Promise<void> }
 type Found = { readonly kind: 'found'; readonly row: Buffer | undefined } | { readonly kind: 'wait'; readonly until: Promise<void> }
 
 export class MvccTransaction implements Transaction {
@@ -72,9 +73,8 @@ export class MvccTransaction implements Transaction {
 
   async scan(table: TableId, range: KeyRange = {}): Promise<[Buffer, Buffer][]> {
     await this.beginStatement()
-    if (this.tracked) this.ssi(() => this.db.ssi!.onScan(this.id, table, range.from, range.to))
     for (;;) {
-      const r = this.scanVisible(table, range)
+      const r = range.reverse ? this.scanBackward(table, range) : this.scanForward(table, range)
       if (Array.isArray(r)) return r
       await r.until
     }
@@ -95,16 +95,19 @@ export class MvccTransaction implements Transaction {
   }
 
   /**
-   * Visible rows of a range, in key order. A reverse scan reads the range forwards
-   * and reverses the result (a shortcut: it holds the whole range in memory).
+   * Visible rows of a range in key order, up to `range.limit`. The SIREAD lock
+   * (SERIALIZABLE) covers what was read: the whole range, or up to just past the last
+   * row when the limit stopped the scan. It is taken after the synchronous read, which
+   * no writer can interleave with, and not at all when the scan must wait.
    */
-  private scanVisible(table: TableId, range: KeyRange): [Buffer, Buffer][] | { readonly kind: 'wait'; readonly until: Promise<void> } {
+  private scanForward(table: TableId, range: KeyRange): ScanResult {
     const out: [Buffer, Buffer][] = []
+    const limit = range.limit ?? Infinity
     const c = this.db.store.cursor(table as unknown as TreeId)
     const to = range.to ? keyPrefix(range.to) : undefined
     try {
       let ok = range.from ? c.seek(keyPrefix(range.from)) : c.first()
-      while (ok) {
+      while (ok && out.length < limit) {
         // Versions of one key are adjacent, newest first: the first visible one decides.
         const prefix = Buffer.from(prefixOf(c.key))
         if (to && Buffer.compare(prefix, to) >= 0) break
@@ -119,10 +122,49 @@ export class MvccTransaction implements Transaction {
           decided = true
         }
       }
-      return range.reverse ? out.reverse() : out
     } finally {
       c.close()
     }
+    if (this.tracked) {
+      const last = out.length === limit ? out[out.length - 1]![0] : undefined
+      this.ssi(() => this.db.ssi!.onScan(this.id, table, range.from, last ? successorKey(last) : range.to))
+    }
+    return out
+  }
+
+  /** The same backwards: from the last key below `range.to` down to `range.from`. */
+  private scanBackward(table: TableId, range: KeyRange): ScanResult {
+    const out: [Buffer, Buffer][] = []
+    const limit = range.limit ?? Infinity
+    const c = this.db.store.cursor(table as unknown as TreeId)
+    const from = range.from ? keyPrefix(range.from) : undefined
+    const group: Buffer[] = []
+    try {
+      // Every version key of a user key below `to` sorts below keyPrefix(to).
+      let ok = range.to ? c.seekAtOrBefore(keyPrefix(range.to)) : c.last()
+      while (ok && out.length < limit) {
+        // Backwards the oldest version of a key comes first: gather the key's versions, judge newest first.
+        const prefix = Buffer.from(prefixOf(c.key))
+        if (from && Buffer.compare(prefix, from) < 0) break
+        const userKey = userKeyOf(c.key)
+        group.length = 0
+        for (; ok && hasPrefix(c.key, prefix); ok = c.prev()) group.push(Buffer.from(c.value))
+        for (let i = group.length - 1; i >= 0; i--) {
+          const r = this.judge(group[i]!, table, userKey)
+          if (r === undefined) continue
+          if (r.kind === 'wait') return r
+          if (r.row !== undefined) out.push([userKey, r.row])
+          break
+        }
+      }
+    } finally {
+      c.close()
+    }
+    if (this.tracked) {
+      const last = out.length === limit ? out[out.length - 1]![0] : undefined
+      this.ssi(() => this.db.ssi!.onScan(this.id, table, last ?? range.from, range.to))
+    }
+    return out
   }
 
   /** Decides about one version: visible (row or tombstone), wait, or undefined to look further back. */
@@ -180,6 +222,15 @@ export class MvccTransaction implements Transaction {
     if (writer !== this.id) this.checkConcurrentUpdate(writer, table, key)
     if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
     return !isTombstone(newest.value)
+  }
+
+  lockObject(oid: number, mode: RowLockMode, wait: LockWait = 'wait'): boolean | Promise<boolean> {
+    this.assertActive()
+    return this.db.locks.acquire(this.id, objectLockId(oid), mode, wait, this.lockTimeoutMs)
+  }
+
+  cancelWait(error: unknown): void {
+    this.db.locks.cancelWait(this.id, error)
   }
 
   /** First-updater-wins: a version committed after our snapshot fails REPEATABLE READ and SERIALIZABLE. */
@@ -349,6 +400,11 @@ export class MvccTransaction implements Transaction {
     if (this.state !== 'active')
       throw dbError(this.state === 'aborted' ? 'in_failed_sql_transaction' : 'no_active_sql_transaction', `transaction ${this.id} is ${this.state}`)
   }
+}
+
+/** Object locks live under table 0, which no tree has. */
+export function objectLockId(oid: number): string {
+  return `0:${oid}`
 }
 
 /** The lock table's name for a row: table id, then the key's bytes as latin1. */

@@ -32,6 +32,20 @@ export interface KeyRange {
   /** Exclusive upper bound (absent: to the last key). */
   readonly to?: Uint8Array
   readonly reverse?: boolean
+  /**
+   * At most this many rows (absent: all). A scan that stops at its limit reads on
+   * from just past its last key: `from: successorKey(last)` forwards, `to: last`
+   * backwards. Only the part of the range actually read is SIREAD-locked.
+   */
+  readonly limit?: number
+}
+
+/** The smallest key greater than `key` (for resuming a forward scan after it). */
+export function successorKey(key: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(key.length + 1)
+  out.set(key, 0)
+  out[key.length] = 0
+  return out
 }
 
 /** What `pg_prepared_xacts` shows of a prepared transaction. */

@@ -3,9 +3,10 @@ export * from './types.js'
 export { Decimal, type DecimalSpecial } from './decimal.js'
 export { parseValue, formatValue, formatFloat, coerceString, applyNumericTypmod } from './text-io.js'
 export { parseDate, parseTimestamp, formatDate, formatTimestamp, date2j, j2date } from './datetime.js'
-export { CAST_CONTEXTS, type CastContext, castContext, canCast, castValue, rint } from './casts.js'
+export { CAST_CONTEXTS, type CastContext, castContext, canCast, castValue, rint, toIntKind, intOutOfRange } from './casts.js'
 export {
   BINARY_OPERATORS, COMPARISON_OPERATORS, OPERATOR_CATALOG, resolveBinaryOperator,
   type BinaryOperatorName, type OperatorEntry, type ResolvedOperator,
 } from './operators.js'
 export { applyOperator, evaluateBinary, compareValues, negate, and3, or3, not3 } from './arithmetic.js'
+export { TYPE_OIDS, TYPE_NAMES_INTERNAL, TYPE_LENGTHS, typmod, typeOid } from './type-oids.js'

@@ -1,0 +1,124 @@
+/**
+ * Types in the binder: type names → SqlType, PostgreSQL's select_common_type (for
+ * UNION, CASE, COALESCE, VALUES, IN lists), and coercion of a bound expression to a
+ * type in a cast context (parse_coerce.c).
+ *
+ * An untyped literal ('abc', NULL) stays `unknown` until its context decides its
+ * type, and is then converted at bind time, so `WHERE d = '2024-01-01'` compares
+ * dates and a bad literal fails before execution, at the literal's position, as in
+ * PostgreSQL. An untyped parameter takes the type its context asks for (the binder
+ * records it for the client: ParameterDescription).
+ */
+import { dbError, IsolaError } from '../../common/errors.js'
+import type { TypeName } from '../../parser/index.js'
+import type { BExpr } from '../plan/bound.js'
+import {
+  T, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, typeName, type CastContext, type SqlType,
+} from '../values/index.js'
+
+const PLAIN: Readonly<Record<string, SqlType>> = {
+  int2: T.int2, int4: T.int4, int8: T.int8, float4: T.float4, float8: T.float8, text: T.text, bool: T.bool,
+  date: T.date, timestamp: T.timestamp, timestamptz: T.timestamptz, bytea: T.bytea,
+}
+
+/** Types PostgreSQL has that Isola does not implement yet: 0A000 rather than "does not exist". */
+const NOT_YET: ReadonlySet<string> = new Set(['time', 'timetz', 'interval', 'json', 'jsonb', 'uuid', 'oid', 'money', 'xml', 'inet', 'cidr'])
+
+/** The SqlType a type name denotes (serial types are the DDL's business: see ddl/columns.ts). */
+export function resolveType(t: TypeName, position?: number): SqlType {
+  const plain = PLAIN[t.name]
+  if (plain !== undefined) {
+    if (t.args.length > 0 && t.name !== 'timestamp' && t.name !== 'timestamptz') {
+      throw dbError('syntax_error', `type modifier is not allowed for type "${t.name}"`, { position })
+    }
+    return plain
+  }
+  switch (t.name) {
+    case 'numeric': {
+      if (t.args.length === 0) return T.numeric
+      const [p, s = 0] = t.args as [number, number?]
+      if (t.args.length > 2) throw dbError('syntax_error', 'invalid NUMERIC type modifier', { position })
+      if (p < 1 || p > 1000) throw dbError('invalid_parameter_value', `NUMERIC precision ${p} must be between 1 and 1000`, { position })
+      if (s < 0 || s > p) throw dbError('invalid_parameter_value', `NUMERIC scale ${s} must be between 0 and precision ${p}`, { position })
+      return { kind: 'numeric', precision: p, scale: s }
+    }
+    case 'varchar':
+    case 'bpchar': {
+      if (t.args.length === 0) return t.name === 'varchar' ? T.varchar : { kind: 'bpchar', length: 1 }
+      const n = t.args[0]!
+      const label = t.name === 'varchar' ? 'varchar' : 'char'
+      if (t.args.length > 1) throw dbError('syntax_error', `invalid type modifier`, { position })
+      if (n < 1) throw dbError('invalid_parameter_value', `length for type ${label} must be at least 1`, { position })
+      if (n > 10485760) throw dbError('invalid_parameter_value', `length for type ${label} cannot exceed 10485760`, { position })
+      return { kind: t.name, length: n }
+    }
+    default:
+      if (NOT_YET.has(t.name)) throw dbError('feature_not_supported', `type ${t.name} is not supported yet`, { position })
+      throw dbError('undefined_object', `type "${t.name}" does not exist`, { position })
+  }
+}
+
+/**
+ * select_common_type: the type a set of branches (UNION columns, CASE results,
+ * COALESCE arguments, VALUES columns) resolves to. `what` names the construct in
+ * the error ("UNION", "CASE" …).
+ */
+export function commonType(types: readonly SqlType[], what: string): SqlType {
+  const known = types.filter((t) => t.kind !== 'unknown')
+  if (known.length === 0) return T.text
+  let p = known[0]!
+  // All of one type: keep its modifiers only if they agree too.
+  if (known.every((t) => t.kind === p.kind)) {
+    return known.every((t) => sameType(t, p)) ? p : ({ kind: p.kind } as SqlType)
+  }
+  for (const n of known.slice(1)) {
+    if (n.kind === p.kind) continue
+    if (typeCategory(n) !== typeCategory(p)) {
+      throw dbError('datatype_mismatch', `${what} types ${baseTypeName(p)} and ${baseTypeName(n)} cannot be matched`)
+    }
+    if (!isPreferred(p) && canCast(p, n, 'implicit') && !canCast(n, p, 'implicit')) p = n
+  }
+  const result: SqlType = { kind: p.kind } as SqlType
+  for (const t of known) {
+    if (!canCast(t, result, 'implicit')) throw dbError('datatype_mismatch', `${what} could not convert type ${baseTypeName(t)} to ${baseTypeName(result)}`)
+  }
+  return result.kind === 'bpchar' ? T.bpchar : result
+}
+
+/** Hooks the binder passes in: where untyped parameters learn their type. */
+export interface CoerceHost {
+  setParamType(index: number, type: SqlType, position: number | undefined): SqlType
+}
+
+/**
+ * `e` as type `to`, inserting a cast node when the context allows the conversion.
+ * Fails with 42846 (explicit casts), or with the caller's message for the other
+ * contexts (42804 "column … is of type …", 42883 for function arguments).
+ */
+export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastContext, position?: number, mismatch?: () => IsolaError): BExpr {
+  if (sameType(e.type, to)) return e
+  if (e.kind === 'const' && e.type.kind === 'unknown') {
+    try {
+      return { kind: 'const', type: to, value: castValue(e.value, T.unknown, to, 'explicit') }
+    } catch (err) {
+      if (err instanceof IsolaError && err.position === undefined && position !== undefined) {
+        throw new IsolaError(err.code, err.message, { detail: err.detail, hint: err.hint, position })
+      }
+      throw err
+    }
+  }
+  if (e.kind === 'param' && e.type.kind === 'unknown') return { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
+  if (!canCast(e.type, to, context)) {
+    if (mismatch !== undefined) throw mismatch()
+    throw dbError('cannot_coerce', `cannot cast type ${baseTypeName(e.type)} to ${baseTypeName(to)}`, { position })
+  }
+  return { kind: 'cast', operand: e, type: to, explicit: context === 'explicit' }
+}
+
+/** The error of an assignment that needs a cast the assignment context lacks. */
+export function assignmentMismatch(column: string, to: SqlType, from: SqlType, position?: number): IsolaError {
+  return dbError('datatype_mismatch', `column "${column}" is of type ${typeName(to)} but expression is of type ${typeName(from)}`, {
+    hint: 'You will need to rewrite or cast the expression.',
+    position,
+  })
+}

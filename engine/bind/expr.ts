@@ -1,0 +1,354 @@
+/**
+ * Binding expressions: parser `Expr` → `BExpr` with names resolved, types decided,
+ * operators and functions resolved, implicit casts inserted.
+ *
+ * Typing follows PostgreSQL: an integer literal is int4 when it fits, else int8,
+ * else numeric; a string literal is `unknown` until an operator, function or cast
+ * gives it a type; BETWEEN becomes two comparisons; `x IN (…)` compares with one
+ * `=` per item; NOT IN (subquery) is NOT (x = ANY (subquery)). Errors carry the
+ * position of the offending token.
+ */
+import { dbError, IsolaError } from '../../common/errors.js'
+import type { Expr, Query } from '../../parser/index.js'
+import {
+  aggregateFunctions, binaryOperatorFunctions, isAggregate, prefixOperatorFunctions, resolveFunction, scalarFunctions, tableFunctions,
+  type ScalarFunction,
+} from '../functions/index.js'
+import { resultType } from '../functions/types.js'
+import { BOOL, type BExpr } from '../plan/bound.js'
+import {
+  BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, typeCategory,
+  type BinaryOperatorName, type ResolvedOperator, type SqlType,
+} from '../values/index.js'
+import type { Binder } from './binder.js'
+import { coerce, commonType, resolveType } from './coerce.js'
+import { bindSubquery } from './query.js'
+import type { Scope } from './scope.js'
+
+/** Where an expression is being bound. */
+export interface ExprContext {
+  readonly scope: Scope
+  /** The clause, for error messages: "WHERE", "JOIN conditions", "VALUES" … */
+  readonly clause: string
+  /** Aggregate calls may appear (select list, HAVING, ORDER BY of a query). */
+  readonly aggregates: boolean
+  /** Inside an aggregate's arguments (aggregates there are nested: 42803). */
+  readonly inAggregate?: boolean
+}
+
+/** A bound error keeps its SQLSTATE and gets `position` if it had none. */
+export function at<T>(position: number | undefined, f: () => T): T {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof IsolaError && e.position === undefined && position !== undefined && position > 0) {
+      throw new IsolaError(e.code, e.message, { detail: e.detail, hint: e.hint, position, cause: e.cause })
+    }
+    throw e
+  }
+}
+
+/** make_const: how PostgreSQL types a numeric literal. */
+export function numberLiteral(text: string): BExpr {
+  if (/^\d+$/.test(text)) {
+    const n = BigInt(text)
+    if (n <= 2147483647n) return { kind: 'const', type: T.int4, value: Number(n) }
+    if (n <= 9223372036854775807n) return { kind: 'const', type: T.int8, value: n }
+  }
+  return { kind: 'const', type: T.numeric, value: castValue(text, T.unknown, T.numeric) }
+}
+
+function negativeLiteral(text: string): BExpr {
+  if (/^\d+$/.test(text)) {
+    const n = -BigInt(text)
+    if (n >= -2147483648n) return { kind: 'const', type: T.int4, value: Number(n) }
+    if (n >= -9223372036854775808n) return { kind: 'const', type: T.int8, value: n }
+  }
+  return { kind: 'const', type: T.numeric, value: castValue('-' + text, T.unknown, T.numeric) }
+}
+
+export function bindExpr(b: Binder, e: Expr, x: ExprContext): BExpr {
+  switch (e.kind) {
+    case 'column': {
+      if (e.name === '*') throw dbError('syntax_error', `row expansion via "*" is not supported here`, { position: e.position })
+      const r = x.scope.resolve(e.table, e.name, e.position)
+      const bound: BExpr = { kind: 'column', id: r.column.id, type: r.column.type }
+      b.positions.set(bound, e.position)
+      return bound
+    }
+    case 'number':
+      return numberLiteral(e.text)
+    case 'string':
+      return { kind: 'const', type: T.unknown, value: e.value }
+    case 'boolean':
+      return { kind: 'const', type: T.bool, value: e.value }
+    case 'null':
+      return { kind: 'const', type: T.unknown, value: null }
+    case 'typed-literal':
+      return coerce(b, { kind: 'const', type: T.unknown, value: e.value }, resolveType(e.type, e.position), 'explicit', e.position)
+    case 'param': {
+      b.noteParam(e.index, e.position)
+      return { kind: 'param', index: e.index, type: b.paramType(e.index) ?? T.unknown }
+    }
+    case 'default':
+      throw dbError('syntax_error', 'DEFAULT is not allowed in this context', { position: e.position })
+    case 'binary':
+      return bindBinary(b, e.op, bindExpr(b, e.left, x), bindExpr(b, e.right, x), e.position)
+    case 'unary':
+      return bindUnary(b, e, x)
+    case 'and':
+    case 'or': {
+      const word = e.kind.toUpperCase()
+      const args = [e.left, e.right].map((a) => toBool(b, bindExpr(b, a, x), word, a))
+      const flat = args.flatMap((a) => (a.kind === e.kind ? a.args : [a]))
+      return { kind: e.kind, args: flat, type: BOOL }
+    }
+    case 'not':
+      return { kind: 'not', operand: toBool(b, bindExpr(b, e.operand, x), 'NOT', e.operand), type: BOOL }
+    case 'is': {
+      const operand = bindExpr(b, e.operand, x)
+      if (e.test === 'null') return { kind: 'is-null', operand, not: e.not, type: BOOL }
+      const word = `IS ${e.not ? 'NOT ' : ''}${e.test.toUpperCase()}`
+      return { kind: 'is-bool', operand: toBool(b, operand, word, e.operand), test: e.test, not: e.not, type: BOOL }
+    }
+    case 'is-distinct': {
+      const [op, l, r] = comparison(b, '=', bindExpr(b, e.left, x), bindExpr(b, e.right, x), e.position)
+      return { kind: 'is-distinct', op, left: l, right: r, not: e.not, type: BOOL }
+    }
+    case 'between': {
+      const a = bindExpr(b, e.operand, x)
+      const lo = bindExpr(b, e.low, x)
+      const hi = bindExpr(b, e.high, x)
+      const range = (l: BExpr, h: BExpr): BExpr => ({ kind: 'and', args: [bindBinary(b, '>=', a, l, e.position), bindBinary(b, '<=', a, h, e.position)], type: BOOL })
+      let r = range(lo, hi)
+      if (e.symmetric) r = { kind: 'or', args: [r, range(hi, lo)], type: BOOL }
+      return e.not ? { kind: 'not', operand: r, type: BOOL } : r
+    }
+    case 'like': {
+      const op = e.caseInsensitive ? '~~*' : '~~'
+      const operand = bindExpr(b, e.operand, x)
+      const pattern = bindExpr(b, e.pattern, x)
+      const mismatch = () =>
+        dbError('undefined_function', `operator does not exist: ${baseTypeName(operand.type)} ${e.not ? '!' : ''}${op} ${baseTypeName(pattern.type)}`, {
+          hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+          position: e.position,
+        })
+      const text = (v: BExpr) => (typeCategory(v.type) === 'S' || v.type.kind === 'unknown' ? coerce(b, v, T.text, 'implicit', e.position) : (() => { throw mismatch() })())
+      const escape = e.escape === undefined ? undefined : coerce(b, bindExpr(b, e.escape, x), T.text, 'implicit', e.position, mismatch)
+      return { kind: 'like', operand: text(operand), pattern: text(pattern), escape, caseInsensitive: e.caseInsensitive, not: e.not, type: BOOL }
+    }
+    case 'in-list':
+      return bindInList(b, e.not, bindExpr(b, e.operand, x), e.list.map((i) => bindExpr(b, i, x)), e.position)
+    case 'in-query': {
+      const r = quantified(b, x, bindExpr(b, e.operand, x), '=', false, e.query, e.position)
+      return e.not ? { kind: 'not', operand: r, type: BOOL } : r
+    }
+    case 'quantified':
+      return quantified(b, x, bindExpr(b, e.left, x), e.op, e.quantifier === 'all', e.query, e.position)
+    case 'exists': {
+      const sub = bindSubquery(b, e.query, x.scope)
+      return { kind: 'subquery', sub: { id: b.newSubquery(), mode: { kind: 'exists' }, plan: sub.plan, columns: sub.columns.map((c) => c.id), outer: sub.outer }, type: BOOL }
+    }
+    case 'subquery': {
+      const sub = bindSubquery(b, e.query, x.scope)
+      if (sub.columns.length !== 1) throw dbError('syntax_error', 'subquery must return only one column', { position: e.position })
+      const type = sub.columns[0]!.type.kind === 'unknown' ? T.text : sub.columns[0]!.type
+      return { kind: 'subquery', sub: { id: b.newSubquery(), mode: { kind: 'scalar' }, plan: sub.plan, columns: [sub.columns[0]!.id], outer: sub.outer }, type }
+    }
+    case 'function':
+      return bindFunction(b, e, x)
+    case 'case':
+      return bindCase(b, e, x)
+    case 'cast': {
+      const operand = bindExpr(b, e.operand, x)
+      return coerce(b, operand, resolveType(e.type, e.position), 'explicit', e.position)
+    }
+  }
+}
+
+/** Coerces to boolean for AND/OR/NOT/WHERE…: 42804 "argument of X must be type boolean". */
+export function toBool(b: Binder, e: BExpr, what: string, source?: Expr): BExpr {
+  if (e.type.kind === 'bool') return e
+  const position = source && 'position' in source ? source.position : undefined
+  return coerce(b, e, T.bool, 'implicit', position, () =>
+    dbError('datatype_mismatch', `argument of ${what} must be type boolean, not type ${baseTypeName(e.type)}`, { position }),
+  )
+}
+
+const VALUE_OPS: ReadonlySet<string> = new Set(BINARY_OPERATORS)
+
+/** Resolves a comparison operator and coerces both sides: [operator, left, right]. */
+export function comparison(b: Binder, op: string, l: BExpr, r: BExpr, position: number): [ResolvedOperator, BExpr, BExpr] {
+  const o = at(position, () => resolveBinaryOperator(op as BinaryOperatorName, l.type, r.type))
+  return [o, coerce(b, l, o.leftType, 'implicit', position), coerce(b, r, o.rightType, 'implicit', position)]
+}
+
+export function bindBinary(b: Binder, op: string, l: BExpr, r: BExpr, position: number): BExpr {
+  if (VALUE_OPS.has(op)) {
+    const [o, left, right] = comparison(b, op, l, r, position)
+    return { kind: 'op', op: o, left, right, type: o.resultType }
+  }
+  const cands = binaryOperatorFunctions(op)
+  if (cands.length === 0) {
+    throw dbError('undefined_function', `operator does not exist: ${baseTypeName(l.type)} ${op} ${baseTypeName(r.type)}`, {
+      hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+      position,
+    })
+  }
+  return call(b, op, cands, [l, r], position, () =>
+    dbError('undefined_function', `operator does not exist: ${baseTypeName(l.type)} ${op} ${baseTypeName(r.type)}`, {
+      hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+      position,
+    }),
+  )
+}
+
+function bindUnary(b: Binder, e: Expr & { kind: 'unary' }, x: ExprContext): BExpr {
+  if (e.op === '-' && e.operand.kind === 'number') return negativeLiteral(e.operand.text)
+  const operand = bindExpr(b, e.operand, x)
+  const noOp = () =>
+    dbError('undefined_function', `operator does not exist: ${e.op} ${baseTypeName(operand.type)}`, {
+      hint: 'No operator matches the given name and argument type. You might need to add an explicit type cast.',
+      position: e.position,
+    })
+  if (e.op === '-' || e.op === '+') {
+    let v = operand
+    if (v.type.kind === 'unknown') v = coerce(b, v, T.float8, 'implicit', e.position)
+    if (typeCategory(v.type) !== 'N') throw noOp()
+    return e.op === '+' ? v : { kind: 'negate', operand: v, type: v.type }
+  }
+  const cands = prefixOperatorFunctions(e.op)
+  if (cands.length === 0) throw noOp()
+  return call(b, e.op, cands, [operand], e.position, noOp)
+}
+
+/** Resolves a function among candidates and coerces the arguments. */
+function call(b: Binder, name: string, cands: readonly ScalarFunction[], args: BExpr[], position: number, notFound?: () => IsolaError): BExpr {
+  let r
+  try {
+    r = resolveFunction(name, cands, args.map((a) => a.type), position)
+  } catch (err) {
+    if (notFound !== undefined && err instanceof IsolaError && err.code === '42883') throw notFound()
+    throw err
+  }
+  const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', position))
+  return { kind: 'call', fn: r.fn, args: bound, type: resultType(r.fn, bound.map((a) => a.type)) }
+}
+
+function bindInList(b: Binder, not: boolean, operand: BExpr, list: BExpr[], position: number): BExpr {
+  // When every item and the operand share a type, compare in it (PostgreSQL's x = ANY (ARRAY[…])).
+  let ops: ResolvedOperator[]
+  let items: BExpr[]
+  let left = operand
+  let common: SqlType | undefined
+  try {
+    common = commonType([operand.type, ...list.map((i) => i.type)], 'IN')
+  } catch {
+    common = undefined
+  }
+  if (common !== undefined) {
+    left = coerce(b, operand, common, 'implicit', position)
+    items = list.map((i) => coerce(b, i, common!, 'implicit', position))
+    const [o] = comparison(b, '=', left, items[0]!, position)
+    ops = items.map(() => o)
+  } else {
+    const pairs = list.map((i) => comparison(b, '=', operand, i, position))
+    ops = pairs.map((p) => p[0])
+    items = pairs.map((p) => p[2])
+  }
+  return { kind: 'in-list', operand: left, list: items, ops, not, type: BOOL }
+}
+
+function quantified(b: Binder, x: ExprContext, left: BExpr, op: string, all: boolean, query: Query, position: number): BExpr {
+  const sub = bindSubquery(b, query, x.scope)
+  if (sub.columns.length !== 1) throw dbError('syntax_error', sub.columns.length > 1 ? 'subquery has too many columns' : 'subquery has too few columns', { position })
+  const col = sub.columns[0]!
+  const colType = col.type.kind === 'unknown' ? T.text : col.type
+  const o = at(position, () => resolveBinaryOperator(op as BinaryOperatorName, left.type, colType))
+  if (o.resultType.kind !== 'bool') throw dbError('datatype_mismatch', `op ANY/ALL (array) requires operator to yield boolean`, { position })
+  const l = coerce(b, left, o.leftType, 'implicit', position)
+  return {
+    kind: 'subquery',
+    sub: { id: b.newSubquery(), mode: { kind: 'quantified', left: l, op: o, all }, plan: sub.plan, columns: [col.id], outer: sub.outer },
+    type: BOOL,
+  }
+}
+
+const SPECIAL = new Set(['coalesce', 'nullif', 'greatest', 'least'])
+
+function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext): BExpr {
+  const name = e.name
+  if (e.schema !== undefined && e.schema !== 'pg_catalog') {
+    throw dbError('invalid_schema_name', `schema "${e.schema}" does not exist`, { position: e.position })
+  }
+  if (SPECIAL.has(name) && e.schema === undefined) {
+    const args = e.args.map((a) => bindExpr(b, a, x))
+    if (name === 'nullif') {
+      if (args.length !== 2) throw dbError('syntax_error', 'syntax error at or near "nullif"', { position: e.position })
+      const [op, l, r] = comparison(b, '=', args[0]!, args[1]!, e.position)
+      return { kind: 'nullif', left: l, right: r, op, type: l.type.kind === 'unknown' ? T.text : l.type }
+    }
+    if (args.length === 0) throw dbError('syntax_error', `syntax error at or near ")"`, { position: e.position })
+    const type = at(e.position, () => commonType(args.map((a) => a.type), name.toUpperCase()))
+    const coerced = args.map((a) => coerce(b, a, type, 'implicit', e.position))
+    if (name === 'coalesce') return { kind: 'coalesce', args: coerced, type }
+    at(e.position, () => resolveBinaryOperator('<', type, type))
+    return { kind: 'minmax', fn: name as 'greatest' | 'least', args: coerced, type }
+  }
+  if (isAggregate(name)) return bindAggregate(b, e, x)
+  if (e.star) throw dbError('wrong_object_type', `${name}(*) specified, but ${name} is not an aggregate function`, { position: e.position })
+  if (e.distinct) throw dbError('wrong_object_type', `DISTINCT specified, but ${name} is not an aggregate function`, { position: e.position })
+  const args = e.args.map((a) => bindExpr(b, a, x))
+  const cands = scalarFunctions(name)
+  if (cands.length === 0) {
+    if (tableFunctions(name).length > 0) throw dbError('feature_not_supported', `set-returning function ${name}() is only supported in FROM`, { position: e.position })
+    throw dbError('undefined_function', `function ${name}(${args.map((a) => baseTypeName(a.type)).join(', ')}) does not exist`, {
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+      position: e.position,
+    })
+  }
+  return call(b, name, cands, args, e.position)
+}
+
+function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext): BExpr {
+  if (x.inAggregate) throw dbError('grouping_error', 'aggregate function calls cannot be nested', { position: e.position })
+  if (!x.aggregates) throw dbError('grouping_error', `aggregate functions are not allowed in ${x.clause}`, { position: e.position })
+  const inner: ExprContext = { ...x, inAggregate: true }
+  const args = e.star ? [] : e.args.map((a) => bindExpr(b, a, inner))
+  const cands = aggregateFunctions(e.name).filter((f) => f.star === e.star)
+  if (e.star && cands.length === 0) throw dbError('wrong_object_type', `${e.name}(*) specified, but ${e.name} is not an aggregate function`, { position: e.position })
+  const r = resolveFunction(e.name, cands, args.map((a) => a.type), e.position)
+  const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', e.position))
+  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, type: resultType(r.fn, bound.map((a) => a.type)) }
+}
+
+function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr {
+  const operand = e.operand === undefined ? undefined : bindExpr(b, e.operand, x)
+  const ops: ResolvedOperator[] = []
+  const whens: { when: BExpr; then: BExpr }[] = []
+  for (const w of e.whens) {
+    let when = bindExpr(b, w.when, x)
+    if (operand !== undefined) {
+      const [op, , r] = comparison(b, '=', operand, when, e.position)
+      ops.push(op)
+      when = r
+    } else when = toBool(b, when, 'CASE/WHEN', w.when)
+    whens.push({ when, then: bindExpr(b, w.then, x) })
+  }
+  const otherwise: BExpr = e.else === undefined ? { kind: 'const', type: T.unknown, value: null } : bindExpr(b, e.else, x)
+  const type = at(e.position, () => commonType([...whens.map((w) => w.then.type), otherwise.type], 'CASE'))
+  return {
+    kind: 'case',
+    // Evaluated once; the executor casts it to each WHEN operator's left type.
+    operand,
+    ops,
+    whens: whens.map((w) => ({ when: w.when, then: coerce(b, w.then, type, 'implicit', e.position) })),
+    else: coerce(b, otherwise, type, 'implicit', e.position),
+    type,
+  }
+}
+
+/** Types an expression that must not stay `unknown` (a select-list literal, a VALUES column): text. */
+export function resolveUnknown(b: Binder, e: BExpr): BExpr {
+  return e.type.kind === 'unknown' ? coerce(b, e, T.text, 'implicit') : e
+}

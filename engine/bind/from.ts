@@ -1,0 +1,215 @@
+/**
+ * Binding FROM: tables, views, CTE references, subqueries, table functions and
+ * joins, each becoming a logical plan and a namespace item (scope.ts).
+ *
+ * Unqualified relation names are looked up as PostgreSQL's default search_path
+ * does: pg_catalog first (our virtual catalog tables), then the user's tables.
+ * A view is its stored query bound in place; a USING join merges its columns
+ * (the left one for INNER and LEFT, the right one for RIGHT, COALESCE of both for
+ * FULL).
+ */
+import { dbError } from '../../common/errors.js'
+import { parse, type Alias, type FromItem, type Query } from '../../parser/index.js'
+import type { TableInfo, ViewInfo } from '../catalog/schema.js'
+import { resolveFunction, tableFunctions } from '../functions/index.js'
+import { andAll, BOOL, type BExpr } from '../plan/bound.js'
+import { outputs, type JoinType, type LogicalPlan } from '../plan/logical.js'
+import type { Binder } from './binder.js'
+import { coerce, commonType } from './coerce.js'
+import { bindBinary, bindExpr, toBool } from './expr.js'
+import { bindQuery, bindSubquery, type BoundQuery } from './query.js'
+import { leafItems, Scope, type NsItem, type ScopeColumn } from './scope.js'
+
+export interface BoundFrom {
+  readonly plan: LogicalPlan
+  readonly items: readonly NsItem[]
+}
+
+export interface FromOptions {
+  /** Ask scans for their row keys (FOR UPDATE). */
+  readonly rowKeys: boolean
+}
+
+export function bindFromList(b: Binder, from: readonly FromItem[], outer: Scope | undefined, opts: FromOptions): BoundFrom {
+  if (from.length === 0) return { plan: { kind: 'one-row' }, items: [] }
+  let plan: LogicalPlan | undefined
+  const items: NsItem[] = []
+  for (const f of from) {
+    const r = bindFromItem(b, f, outer, opts)
+    plan = plan === undefined ? r.plan : { kind: 'join', type: 'inner', left: plan, right: r.plan, condition: undefined }
+    items.push(r.item)
+  }
+  checkAliases(items, from[0]!)
+  return { plan: plan!, items }
+}
+
+function checkAliases(items: readonly NsItem[], first: FromItem): void {
+  const seen = new Set<string>()
+  for (const i of leafItems(items)) {
+    if (i.alias === undefined) continue
+    if (seen.has(i.alias)) throw dbError('duplicate_alias', `table name "${i.alias}" specified more than once`, { position: first.position })
+    seen.add(i.alias)
+  }
+}
+
+function bindFromItem(b: Binder, f: FromItem, outer: Scope | undefined, opts: FromOptions): { plan: LogicalPlan; item: NsItem } {
+  switch (f.kind) {
+    case 'table':
+      return bindRelation(b, f, outer, opts)
+    case 'subquery': {
+      if (f.alias === undefined) {
+        throw dbError('syntax_error', 'subquery in FROM must have an alias', {
+          hint: 'For example, FROM (SELECT ...) [AS] foo.',
+          position: f.position,
+        })
+      }
+      const q = outer === undefined ? bindQuery(b, f.query, undefined) : bindSubquery(b, f.query, outer)
+      return { plan: q.plan, item: aliased(q, f.alias, f.alias.name, f.position) }
+    }
+    case 'function':
+      return bindTableFunction(b, f, outer)
+    case 'join':
+      return bindJoin(b, f, outer, opts)
+  }
+}
+
+/** Applies `AS x(a, b)` column aliases to a bound query's columns. */
+function aliased(q: BoundQuery, alias: Alias | undefined, name: string, position: number, extra?: Partial<NsItem>): NsItem {
+  const names = alias?.columns ?? []
+  if (names.length > q.columns.length) {
+    throw dbError('invalid_column_reference', `table "${name}" has ${q.columns.length} columns available but ${names.length} columns specified`, { position })
+  }
+  const columns: ScopeColumn[] = q.columns.map((c, i) => ({ name: names[i] ?? c.name, id: c.id, type: c.type, source: c.source }))
+  return { alias: alias?.name ?? name, columns, children: [], ...extra }
+}
+
+function bindRelation(b: Binder, f: FromItem & { kind: 'table' }, outer: Scope | undefined, opts: FromOptions): { plan: LogicalPlan; item: NsItem } {
+  const cte = f.schema === undefined ? b.ctes.get(f.name) : undefined
+  if (cte !== undefined) {
+    const saved = b.ctes
+    b.ctes = cte.outer
+    try {
+      const q = bindQuery(b, cte.cte.query, outer)
+      const names = cte.cte.columns
+      if (names.length > q.columns.length) {
+        throw dbError('invalid_column_reference', `WITH query "${f.name}" has ${q.columns.length} columns available but ${names.length} columns specified`, { position: f.position })
+      }
+      const renamed: BoundQuery = { plan: q.plan, columns: q.columns.map((c, i) => ({ ...c, name: names[i] ?? c.name })) }
+      return { plan: q.plan, item: aliased(renamed, f.alias, f.name, f.position) }
+    } finally {
+      b.ctes = saved
+    }
+  }
+  const virtual = f.schema === 'pg_catalog' || f.schema === 'information_schema' || f.schema === undefined ? b.env.virtualTable(f.schema, f.name) : undefined
+  if (virtual !== undefined) {
+    const columns = virtual.columns.map((c) => ({ id: b.newColumn(`${f.alias?.name ?? f.name}.${c.name}`), name: c.name, type: c.type }))
+    const plan: LogicalPlan = { kind: 'virtual-scan', table: virtual, alias: f.alias?.name ?? f.name, columns: columns.map((c) => ({ id: c.id, type: c.type })) }
+    return { plan, item: aliased({ plan, columns }, f.alias, f.name, f.position) }
+  }
+  if (f.schema !== undefined && f.schema !== 'public') {
+    throw dbError('undefined_table', `relation "${f.schema}.${f.name}" does not exist`, { position: f.position })
+  }
+  const rel = b.catalog.byName(f.name)
+  if (rel === undefined) throw dbError('undefined_table', `relation "${f.name}" does not exist`, { position: f.position })
+  if (rel.kind === 'view') return bindView(b, rel, f)
+  if (rel.kind === 'sequence') throw dbError('feature_not_supported', `reading sequence "${rel.name}" as a table is not supported`, { position: f.position })
+  return scanTable(b, rel, f.alias, f.position, opts.rowKeys)
+}
+
+export function scanTable(b: Binder, t: TableInfo, alias: Alias | undefined, position: number, rowKey: boolean): { plan: LogicalPlan & { kind: 'scan' }; item: NsItem } {
+  b.tablesRead.add(t.oid)
+  const name = alias?.name ?? t.name
+  const columns = t.columns.map((c) => ({ id: b.newColumn(`${name}.${c.name}`), attnum: c.attnum, type: c.type }))
+  const key = rowKey ? b.newColumn(`${name}.ctid`) : undefined
+  const plan = { kind: 'scan' as const, table: t, alias: name, columns, rowKey: key }
+  const bound: BoundQuery = {
+    plan,
+    columns: t.columns.map((c, i) => ({ id: columns[i]!.id, name: c.name, type: c.type, source: { table: t.oid, attnum: c.attnum } })),
+  }
+  return { plan, item: aliased(bound, alias, t.name, position, { table: t, rowKey: key }) }
+}
+
+function bindView(b: Binder, v: ViewInfo, f: FromItem & { kind: 'table' }): { plan: LogicalPlan; item: NsItem } {
+  b.viewsRead.add(v.oid)
+  const saved = b.ctes
+  b.ctes = new Map()
+  try {
+    const q = bindQuery(b, parse(v.query)[0] as Query, undefined)
+    const renamed: BoundQuery = { plan: q.plan, columns: q.columns.map((c, i) => ({ ...c, name: v.columns[i] ?? c.name })) }
+    return { plan: q.plan, item: aliased(renamed, f.alias, v.name, f.position) }
+  } finally {
+    b.ctes = saved
+  }
+}
+
+function bindTableFunction(b: Binder, f: FromItem & { kind: 'function' }, outer: Scope | undefined): { plan: LogicalPlan; item: NsItem } {
+  const call = f.call
+  if (call.kind !== 'function') throw dbError('syntax_error', 'syntax error in FROM', { position: f.position })
+  const scope = outer ?? Scope.empty()
+  const args = call.args.map((a) => bindExpr(b, a, { scope, clause: 'functions in FROM', aggregates: false }))
+  const cands = tableFunctions(call.name)
+  if (cands.length === 0) {
+    throw dbError('undefined_function', `function ${call.name}(${args.map((a) => a.type.kind).join(', ')}) does not exist`, { position: f.position })
+  }
+  const r = resolveFunction(call.name, cands, args.map((a) => a.type), f.position)
+  const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', f.position))
+  const outCols = r.fn.columns(bound.map((a) => a.type))
+  const alias = f.alias
+  // A single-column function takes the alias as its column name, as in PostgreSQL.
+  const names = outCols.map((c, i) => alias?.columns[i] ?? (outCols.length === 1 && alias !== undefined ? alias.name : c.name))
+  const columns = outCols.map((c, i) => ({ id: b.newColumn(`${alias?.name ?? call.name}.${names[i]}`), name: names[i]!, type: c.type }))
+  const plan: LogicalPlan = { kind: 'function-scan', fn: r.fn, args: bound, alias: alias?.name ?? call.name, columns: columns.map((c) => ({ id: c.id, type: c.type })) }
+  return { plan, item: { alias: alias?.name ?? call.name, columns, children: [] } }
+}
+
+function bindJoin(b: Binder, f: FromItem & { kind: 'join' }, outer: Scope | undefined, opts: FromOptions): { plan: LogicalPlan; item: NsItem } {
+  const left = bindFromItem(b, f.left, outer, opts)
+  const right = bindFromItem(b, f.right, outer, opts)
+  const type: JoinType = f.type === 'cross' ? 'inner' : f.type
+  const scope = new Scope([left.item, right.item], outer)
+  if (f.using === undefined) {
+    if (f.type !== 'cross' && f.on === undefined) throw dbError('syntax_error', 'syntax error at or near end of JOIN', { position: f.position })
+    const condition = f.on === undefined ? undefined : toBool(b, bindExpr(b, f.on, { scope, clause: 'JOIN conditions', aggregates: false }), 'JOIN/ON', f.on)
+    const plan: LogicalPlan = { kind: 'join', type, left: left.plan, right: right.plan, condition }
+    return { plan, item: { alias: undefined, columns: [...left.item.columns, ...right.item.columns], children: [left.item, right.item] } }
+  }
+  // USING: one equality per named column; the merged column is shown once.
+  const conds: BExpr[] = []
+  const merged: ScopeColumn[] = []
+  const coalesced: { id: number; expr: BExpr }[] = []
+  const usedLeft = new Set<number>()
+  const usedRight = new Set<number>()
+  for (const name of f.using) {
+    const find = (item: NsItem, side: string): ScopeColumn => {
+      const cols = item.columns.filter((c) => c.name === name)
+      if (cols.length === 0) throw dbError('undefined_column', `column "${name}" specified in USING clause does not exist in ${side} table`, { position: f.position })
+      if (cols.length > 1) throw dbError('ambiguous_column', `common column name "${name}" appears more than once in ${side} table`, { position: f.position })
+      return cols[0]!
+    }
+    const l = find(left.item, 'left')
+    const r = find(right.item, 'right')
+    usedLeft.add(l.id)
+    usedRight.add(r.id)
+    const lref: BExpr = { kind: 'column', id: l.id, type: l.type }
+    const rref: BExpr = { kind: 'column', id: r.id, type: r.type }
+    conds.push(bindBinary(b, '=', lref, rref, f.position))
+    const type = commonType([l.type, r.type], 'JOIN/USING')
+    if (f.type === 'full' || l.type.kind !== r.type.kind) {
+      const pick: BExpr =
+        f.type === 'full'
+          ? { kind: 'coalesce', args: [coerce(b, lref, type, 'implicit'), coerce(b, rref, type, 'implicit')], type }
+          : coerce(b, f.type === 'right' ? rref : lref, type, 'implicit')
+      const id = b.newColumn(name)
+      coalesced.push({ id, expr: pick })
+      merged.push({ name, id, type })
+    } else merged.push(f.type === 'right' ? r : l)
+  }
+  let plan: LogicalPlan = { kind: 'join', type, left: left.plan, right: right.plan, condition: andAll(conds) ?? { kind: 'const', type: BOOL, value: true } }
+  if (coalesced.length > 0) {
+    // Every column of both sides stays reachable (qualified names still see the unmerged ones).
+    const passthrough = outputs(plan).map((c) => ({ id: c.id, expr: { kind: 'column', id: c.id, type: c.type } as BExpr }))
+    plan = { kind: 'project', input: plan, items: [...passthrough, ...coalesced] }
+  }
+  const columns = [...merged, ...left.item.columns.filter((c) => !usedLeft.has(c.id)), ...right.item.columns.filter((c) => !usedRight.has(c.id))]
+  return { plan, item: { alias: undefined, columns, children: [left.item, right.item] } }
+}

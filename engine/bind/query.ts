@@ -1,0 +1,177 @@
+/**
+ * Binding queries: WITH, set operations, VALUES, and the ORDER BY / LIMIT /
+ * OFFSET of anything that is not a plain SELECT (select.ts binds those itself,
+ * because its ORDER BY may use the FROM clause's columns).
+ *
+ * CTEs are inlined: each reference binds the CTE's query afresh, which gives the
+ * same results as PostgreSQL 12+'s materialisation for queries without volatile
+ * functions (a shortcut; the planner could materialise shared ones).
+ */
+import { dbError } from '../../common/errors.js'
+import type { Expr, Query, QueryBody } from '../../parser/index.js'
+import type { Oid } from '../catalog/schema.js'
+import type { BExpr, ColumnId } from '../plan/bound.js'
+import type { LogicalPlan, SortKey } from '../plan/logical.js'
+import { T, type SqlType } from '../values/index.js'
+import type { Binder, CteBinding } from './binder.js'
+import { coerce, commonType } from './coerce.js'
+import { at, bindExpr, resolveUnknown } from './expr.js'
+import { Scope } from './scope.js'
+import { bindSelect } from './select.js'
+
+export interface BoundColumn {
+  readonly id: ColumnId
+  readonly name: string
+  readonly type: SqlType
+  /** The table column it shows directly, for result metadata. */
+  readonly source?: { readonly table: Oid; readonly attnum: number } | undefined
+}
+
+export interface BoundQuery {
+  readonly plan: LogicalPlan
+  readonly columns: readonly BoundColumn[]
+}
+
+export interface BoundSubquery extends BoundQuery {
+  /** Columns of enclosing queries it reads. */
+  readonly outer: readonly ColumnId[]
+}
+
+/** ORDER BY, LIMIT, OFFSET and FOR UPDATE of a query, handed to whichever binder handles its body. */
+export interface QueryTail {
+  readonly orderBy: Query['orderBy']
+  readonly limit: Expr | undefined
+  readonly offset: Expr | undefined
+  readonly locking: Query['locking']
+}
+
+export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQuery {
+  const saved = b.ctes
+  try {
+    if (q.with.length > 0) {
+      const ctes = new Map(b.ctes)
+      for (const cte of q.with) {
+        if (q.with.filter((c) => c.name === cte.name).length > 1) {
+          throw dbError('duplicate_alias', `WITH query name "${cte.name}" specified more than once`, { position: q.position })
+        }
+        ctes.set(cte.name, { cte, outer: new Map(ctes) } satisfies CteBinding)
+      }
+      b.ctes = ctes
+    }
+    const tail: QueryTail = { orderBy: q.orderBy, limit: q.limit, offset: q.offset, locking: q.locking }
+    if (q.body.kind === 'select') return bindSelect(b, q.body, outer, tail)
+    if (q.locking !== undefined) {
+      throw dbError('feature_not_supported', `FOR ${q.locking.strength.toUpperCase()} is not allowed with ${q.body.kind === 'values' ? 'VALUES' : 'UNION/INTERSECT/EXCEPT'}`, { position: q.position })
+    }
+    const body = bindBody(b, q.body, outer)
+    return applyTail(b, body, tail, outer, q.body.kind === 'set-op')
+  } finally {
+    b.ctes = saved
+  }
+}
+
+/** A subquery in an expression or FROM: its reads of enclosing queries' columns are collected. */
+export function bindSubquery(b: Binder, q: Query, scope: Scope): BoundSubquery {
+  const outer: ColumnId[] = []
+  const bridge = Scope.empty(scope, (id) => {
+    if (!outer.includes(id)) outer.push(id)
+  })
+  const r = bindQuery(b, q, bridge)
+  return { ...r, outer }
+}
+
+function bindBody(b: Binder, body: QueryBody, outer: Scope | undefined): BoundQuery {
+  switch (body.kind) {
+    case 'select':
+      // A set operation's branch: its untyped literals are typed by the set operation.
+      return bindSelect(b, body, outer, { orderBy: [], limit: undefined, offset: undefined, locking: undefined }, { keepUnknown: true })
+    case 'nested':
+      return bindQuery(b, body.query, outer)
+    case 'values':
+      return bindValues(b, body.rows, outer, body.position)
+    case 'set-op':
+      return bindSetOp(b, body, outer)
+  }
+}
+
+export function bindValues(b: Binder, rows: readonly (readonly Expr[])[], outer: Scope | undefined, position: number): BoundQuery {
+  const width = rows[0]!.length
+  const scope = outer ?? Scope.empty()
+  const bound = rows.map((r) => {
+    if (r.length !== width) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: 'position' in r[0]! ? r[0].position : position })
+    return r.map((e) => bindExpr(b, e, { scope, clause: 'VALUES', aggregates: false }))
+  })
+  const types = Array.from({ length: width }, (_, i) => at(position, () => commonType(bound.map((r) => r[i]!.type), 'VALUES')))
+  const columns = types.map((type, i) => ({ id: b.newColumn(`column${i + 1}`), name: `column${i + 1}`, type }))
+  const coerced = bound.map((r) => r.map((e, i) => coerce(b, e, types[i]!, 'implicit', position)))
+  return { plan: { kind: 'values', rows: coerced, columns: columns.map((c) => ({ id: c.id, type: c.type })) }, columns }
+}
+
+function bindSetOp(b: Binder, body: QueryBody & { kind: 'set-op' }, outer: Scope | undefined): BoundQuery {
+  const left = bindBody(b, body.left, outer)
+  const right = bindBody(b, body.right, outer)
+  const what = body.op.toUpperCase()
+  if (left.columns.length !== right.columns.length) throw dbError('syntax_error', `each ${what} query must have the same number of columns`)
+  const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], what))
+  const cast = (q: BoundQuery): LogicalPlan => {
+    if (q.columns.every((c, i) => c.type.kind === types[i]!.kind && JSON.stringify(c.type) === JSON.stringify(types[i]))) return q.plan
+    return {
+      kind: 'project',
+      input: q.plan,
+      items: q.columns.map((c, i) => ({ id: b.newColumn(c.name), expr: coerce(b, { kind: 'column', id: c.id, type: c.type }, types[i]!, 'implicit') })),
+    }
+  }
+  const columns = left.columns.map((c, i) => ({ id: b.newColumn(c.name), name: c.name, type: types[i]! }))
+  return {
+    plan: { kind: 'set-op', op: body.op, all: body.all, left: cast(left), right: cast(right), columns: columns.map((c) => ({ id: c.id, type: c.type })) },
+    columns,
+  }
+}
+
+/** ORDER BY over a query's output columns (names or ordinals), then LIMIT / OFFSET. */
+function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | undefined, setOp: boolean): BoundQuery {
+  let plan = q.plan
+  if (tail.orderBy.length > 0) {
+    const scope = new Scope([{ alias: undefined, columns: q.columns, children: [] }], outer)
+    const keys: SortKey[] = tail.orderBy.map((o) => {
+      let expr: BExpr
+      if (o.expr.kind === 'number' && /^\d+$/.test(o.expr.text)) {
+        const n = Number(o.expr.text)
+        const col = q.columns[n - 1]
+        if (col === undefined) throw dbError('invalid_column_reference', `ORDER BY position ${n} is not in select list`, { position: o.expr.position })
+        expr = { kind: 'column', id: col.id, type: col.type }
+      } else {
+        if (setOp && o.expr.kind !== 'column') {
+          throw dbError('feature_not_supported', 'invalid UNION/INTERSECT/EXCEPT ORDER BY clause', {
+            detail: 'Only result column names can be used, not expressions or functions.',
+            hint: 'Add the expression/function to every SELECT, or move the UNION into a FROM clause.',
+            position: 'position' in o.expr ? o.expr.position : undefined,
+          })
+        }
+        expr = bindExpr(b, o.expr, { scope, clause: 'ORDER BY', aggregates: false })
+      }
+      return sortKey(expr, o.direction, o.nulls)
+    })
+    plan = { kind: 'sort', input: plan, keys }
+  }
+  plan = applyLimit(b, plan, tail, outer)
+  return { plan, columns: q.columns }
+}
+
+export function sortKey(expr: BExpr, direction: 'asc' | 'desc' | undefined, nulls: 'first' | 'last' | undefined): SortKey {
+  const desc = direction === 'desc'
+  return { expr, desc, nullsFirst: nulls === undefined ? desc : nulls === 'first' }
+}
+
+export function applyLimit(b: Binder, plan: LogicalPlan, tail: QueryTail, outer: Scope | undefined): LogicalPlan {
+  if (tail.limit === undefined && tail.offset === undefined) return plan
+  const scope = outer ?? Scope.empty()
+  const bind = (e: Expr | undefined, what: string): BExpr | undefined => {
+    if (e === undefined) return undefined
+    const v = resolveUnknown(b, bindExpr(b, e, { scope, clause: what, aggregates: false }))
+    return coerce(b, v, T.int8, 'assignment', 'position' in e ? e.position : undefined, () =>
+      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${v.type.kind}`),
+    )
+  }
+  return { kind: 'limit', input: plan, limit: bind(tail.limit, 'LIMIT'), offset: bind(tail.offset, 'OFFSET') }
+}

@@ -1,0 +1,25 @@
+/**
+ * Virtual tables: relations computed from the catalog and the session when they
+ * are scanned (pg_catalog, information_schema), with no storage of their own.
+ */
+import type { SqlType, SqlValue } from '../values/index.js'
+import type { Catalog } from './catalog.js'
+
+/** What a virtual table may read when it is scanned. */
+export interface VirtualContext {
+  readonly catalog: Catalog
+  readonly user: string
+  readonly database: string
+  /** Current values of the session's settings (pg_settings). */
+  readonly settings: ReadonlyMap<string, string>
+  /** Prepared transactions of this node (pg_prepared_xacts). */
+  readonly prepared: readonly { readonly gid: string; readonly txn: number; readonly preparedAt: bigint; readonly owner: string }[]
+}
+
+export interface VirtualTable {
+  readonly schema: 'pg_catalog' | 'information_schema'
+  readonly name: string
+  readonly oid: number
+  readonly columns: readonly { readonly name: string; readonly type: SqlType }[]
+  rows(ctx: VirtualContext): SqlValue[][]
+}

@@ -1,0 +1,238 @@
+/**
+ * COPY at the engine level: `COPY t [(cols)] FROM STDIN` takes data in chunks (as
+ * the wire protocol's CopyData messages bring it) and `COPY t TO STDOUT` produces
+ * lines, in PostgreSQL's text and CSV formats.
+ *
+ *     text   columns split by tab; \N is NULL; backslash escapes \b \f \n \r \t \v \\
+ *            \NNN (octal) \xHH; a line "\." ends the data
+ *     csv    columns split by comma; "quoted" fields may hold commas, quotes ("")
+ *            and newlines; an unquoted empty field is NULL, a quoted one ''
+ *
+ * Each row goes through the table writer (constraints, indexes) like an INSERT;
+ * columns not listed get their defaults.
+ */
+import { dbError } from '../common/errors.js'
+import type { Statement } from '../parser/index.js'
+import { columnDefaults } from './bind/table-exprs.js'
+import type { Catalog } from './catalog/catalog.js'
+import type { TableInfo } from './catalog/schema.js'
+import type { ExecContext } from './exec/context.js'
+import { TableWriter, type WriteEnv } from './exec/table-writer.js'
+import { decodeRow, rowLayout, type Row } from './rows/row-codec.js'
+import { successorKey } from '../txn/index.js'
+import { formatValue, parseValue, type SqlValue } from './values/index.js'
+
+type CopyStatement = Statement & { kind: 'copy' }
+
+export interface CopyIn {
+  write(chunk: string | Uint8Array): Promise<void>
+  /** Ends the data; resolves with the number of rows copied. */
+  end(): Promise<number>
+  /** Abandons the copy (CopyFail): the statement fails. */
+  fail(message: string): Promise<void>
+}
+
+function target(catalog: Catalog, s: CopyStatement): { table: TableInfo; columns: TableInfo['columns'] } {
+  const rel = catalog.byName(s.table)
+  if (rel === undefined) throw dbError('undefined_table', `relation "${s.table}" does not exist`)
+  if (rel.kind !== 'table') throw dbError('wrong_object_type', `cannot copy ${s.direction === 'from-stdin' ? 'to' : 'from'} ${rel.kind} "${rel.name}"`)
+  if (s.columns.length === 0) return { table: rel, columns: rel.columns }
+  const columns = s.columns.map((n) => {
+    const c = rel.columns.find((x) => x.name === n)
+    if (c === undefined) throw dbError('undefined_column', `column "${n}" of relation "${rel.name}" does not exist`)
+    return c
+  })
+  return { table: rel, columns }
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' }
+
+function unescapeText(field: string): string | null {
+  if (field === '\\N') return null
+  if (!field.includes('\\')) return field
+  return field.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
+    if (e[0] === 'x' && e.length > 1) return String.fromCharCode(parseInt(e.slice(1), 16))
+    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8) & 0xff)
+    return ESCAPES[e] ?? e
+  })
+}
+
+/** Splits CSV records out of `text`; returns the complete records and the unconsumed rest. */
+function csvRecords(text: string, final: boolean): { records: (string | null)[][]; rest: string } {
+  const records: (string | null)[][] = []
+  let fields: (string | null)[] = []
+  let field = ''
+  let quoted = false
+  let inQuotes = false
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!
+    if (inQuotes) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"'
+          i++
+        } else inQuotes = false
+      } else field += ch
+      continue
+    }
+    if (ch === '"') {
+      inQuotes = true
+      quoted = true
+    } else if (ch === ',') {
+      fields.push(quoted || field !== '' ? field : null)
+      field = ''
+      quoted = false
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++
+      fields.push(quoted || field !== '' ? field : null)
+      records.push(fields)
+      fields = []
+      field = ''
+      quoted = false
+      start = i + 1
+    } else field += ch
+  }
+  if (final && (field !== '' || quoted || fields.length > 0)) {
+    if (inQuotes) throw dbError('bad_copy_file_format', 'unterminated CSV quoted field')
+    fields.push(quoted || field !== '' ? field : null)
+    records.push(fields)
+    start = text.length
+  }
+  return { records, rest: text.slice(start) }
+}
+
+export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv, s: CopyStatement, catalog: Catalog, finished: (ok: boolean) => Promise<void>): CopyIn {
+  const { table, columns } = target(catalog, s)
+  const env = envFor(ctx)
+  const writer = new TableWriter(table, env)
+  const defaults = columnDefaults(catalog, table)
+  const missing = table.columns.filter((c) => !columns.includes(c) && defaults.has(c.attnum))
+  let buffer = ''
+  let line = 0
+  let count = 0
+  let ended = false
+  let skipHeader = s.header
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+
+  const insert = async (fields: (string | null)[]) => {
+    line++
+    if (skipHeader) {
+      skipHeader = false
+      return
+    }
+    if (fields.length !== columns.length) {
+      throw dbError('bad_copy_file_format', fields.length < columns.length ? `missing data for column "${columns[fields.length]!.name}"` : 'extra data after last expected column', {
+        detail: `COPY ${table.name}, line ${line}`,
+      })
+    }
+    const slots: Row = new Array(table.slots).fill(null)
+    columns.forEach((c, i) => {
+      const f = fields[i]!
+      slots[c.attnum - 1] = f === null ? null : parseValue(c.type, f)
+    })
+    for (const c of missing) {
+      const d = defaults.get(c.attnum)!
+      slots[c.attnum - 1] = (d.async ? await d.fn([], ctx) : d.fn([], ctx)) as SqlValue
+    }
+    await writer.insert(slots)
+    count++
+  }
+
+  const consume = async (final: boolean) => {
+    if (s.format === 'csv') {
+      const { records, rest } = csvRecords(buffer, final)
+      buffer = rest
+      for (const r of records) {
+        if (r.length === 1 && r[0] === '\\.') {
+          ended = true
+          return
+        }
+        await insert(r)
+      }
+      return
+    }
+    let nl: number
+    while ((nl = buffer.indexOf('\n')) >= 0 || (final && buffer.length > 0)) {
+      const raw = nl >= 0 ? buffer.slice(0, nl) : buffer
+      buffer = nl >= 0 ? buffer.slice(nl + 1) : ''
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+      if (text === '\\.') {
+        ended = true
+        return
+      }
+      await insert(text.split('\t').map(unescapeText))
+      ctx.checkInterrupt()
+    }
+  }
+
+  let failed = false
+  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f()
+    } catch (e) {
+      if (!failed) {
+        failed = true
+        await finished(false)
+      }
+      throw e
+    }
+  }
+
+  return {
+    write: (chunk) =>
+      guard(async () => {
+        if (ended) return
+        buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
+        await consume(false)
+      }),
+    end: () =>
+      guard(async () => {
+        if (!ended) await consume(true)
+        while (env.deferred.length > 0) await env.deferred.shift()!()
+        await finished(true)
+        return count
+      }),
+    fail: async (message) => {
+      if (!failed) {
+        failed = true
+        await finished(false)
+      }
+      throw dbError('query_canceled', `COPY from stdin failed: ${message}`)
+    },
+  }
+}
+
+function escapeText(v: string): string {
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
+}
+
+function quoteCsv(v: string): string {
+  return v === '' || /[",\n\r]/.test(v) || v === '\\.' ? `"${v.replaceAll('"', '""')}"` : v
+}
+
+/** COPY … TO STDOUT: calls `emit` with each line (newline included); returns the row count. */
+export async function copyOut(ctx: ExecContext, s: CopyStatement, catalog: Catalog, emit: (line: string) => void): Promise<number> {
+  const { table, columns } = target(catalog, s)
+  const layout = rowLayout(table)
+  const csv = s.format === 'csv'
+  if (s.header && csv) emit(columns.map((c) => quoteCsv(c.name)).join(',') + '\n')
+  let count = 0
+  let from: Uint8Array | undefined
+  for (;;) {
+    ctx.checkInterrupt()
+    const batch = await ctx.txn.scan(table.tree, { from, limit: 1024 })
+    for (const [, v] of batch) {
+      const row = decodeRow(layout, v)
+      const fields = columns.map((c) => {
+        const text = formatValue(c.type, row[c.attnum - 1] ?? null)
+        if (text === null) return csv ? '' : '\\N'
+        return csv ? quoteCsv(text) : escapeText(text)
+      })
+      emit(fields.join(csv ? ',' : '\t') + '\n')
+      count++
+    }
+    if (batch.length < 1024) return count
+    from = successorKey(batch[batch.length - 1]![0])
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * What a running statement carries: its transaction, parameter values, the values
+ * of enclosing rows that correlated subqueries and index nested loops read, the
+ * plans of its subqueries, and the checks for cancellation and timeouts.
+ */
+import type { Transaction } from '../../txn/index.js'
+import type { VirtualContext } from '../catalog/virtual-table.js'
+import type { FunctionContext } from '../functions/types.js'
+import type { ColumnId } from '../plan/bound.js'
+import type { PhysicalPlan } from '../plan/physical.js'
+import type { SqlValue } from '../values/index.js'
+
+export type Row = SqlValue[]
+
+/** EXPLAIN ANALYZE's counters for one plan node. */
+export interface NodeStats {
+  rows: number
+  loops: number
+  /** Milliseconds spent producing this node's rows, children included. */
+  time: number
+}
+
+export interface ExecContext {
+  readonly txn: Transaction
+  readonly params: readonly SqlValue[]
+  /** Values of enclosing rows' columns by id: correlated subqueries and the inner side of index nested loops read them. */
+  readonly outer: SqlValue[]
+  readonly fn: FunctionContext
+  readonly subplans: ReadonlyMap<number, PhysicalPlan>
+  /** Results of uncorrelated subqueries, computed once per execution. */
+  readonly subqueryCache: Map<number, unknown>
+  readonly virtual: VirtualContext
+  /** Throws 57014 when the statement was cancelled or ran past statement_timeout. */
+  checkInterrupt(): void
+  /** Set by EXPLAIN ANALYZE. */
+  readonly stats: Map<PhysicalPlan, NodeStats> | undefined
+}
+
+export function setOuter(ctx: ExecContext, id: ColumnId, value: SqlValue): void {
+  ctx.outer[id] = value
+}

@@ -1,0 +1,316 @@
+/**
+ * The executor: one operator per physical plan kind, each an async generator of
+ * row batches (`Row[]`). Batches amortise the cost of `await` across many rows; the
+ * per-row work inside a batch is synchronous whenever the expressions are.
+ *
+ *     limit ◄── project ◄── hash-join ◄── seq-scan (probe)
+ *                                  └──── index-scan (build)
+ *
+ * Rows are arrays laid out as `physicalOutputs(plan)` lists; expressions are
+ * compiled once per plan node (plans are cached and reused, so compiled closures
+ * are kept in a WeakMap keyed by the node).
+ */
+import { dbError } from '../../common/errors.js'
+import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
+import { compareValues, type SqlValue } from '../values/index.js'
+import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
+import type { ExecContext, Row } from './context.js'
+import { rowKey } from './hash-key.js'
+import { indexScan, seqScan } from './scan.js'
+import { aggregate } from './aggregate.js'
+import { hashJoin, nestedLoop } from './join.js'
+
+export const BATCH = 256
+
+type Operator<K extends PhysicalPlan['kind']> = (p: PhysicalPlan & { kind: K }, ctx: ExecContext) => AsyncGenerator<Row[]>
+
+const layouts = new WeakMap<PhysicalPlan, Layout>()
+
+export function layoutOf(p: PhysicalPlan): Layout {
+  let l = layouts.get(p)
+  if (l === undefined) {
+    l = new Map(physicalOutputs(p).map((c, i) => [c.id, i]))
+    layouts.set(p, l)
+  }
+  return l
+}
+
+const compiled = new WeakMap<object, Map<string, Compiled>>()
+
+/** The compiled form of an expression held by `owner` under `name`, compiled on first use. */
+export function compiledOf(owner: object, name: string, make: () => Compiled): Compiled {
+  let m = compiled.get(owner)
+  if (m === undefined) {
+    m = new Map()
+    compiled.set(owner, m)
+  }
+  let c = m.get(name)
+  if (c === undefined) {
+    c = make()
+    m.set(name, c)
+  }
+  return c
+}
+
+/** Evaluates an expression that is usually synchronous. */
+export async function value(c: Compiled, row: Row, ctx: ExecContext): Promise<SqlValue> {
+  return c.async ? await c.fn(row, ctx) : c.fn(row, ctx)
+}
+
+/** Keeps the rows of a batch for which `c` is true. */
+export async function filterBatch(c: Compiled, batch: Row[], ctx: ExecContext): Promise<Row[]> {
+  const out: Row[] = []
+  if (!c.async) {
+    for (const r of batch) if (c.fn(r, ctx) === true) out.push(r)
+    return out
+  }
+  for (const r of batch) if ((await c.fn(r, ctx)) === true) out.push(r)
+  return out
+}
+
+export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
+  const op = OPERATORS[p.kind] as Operator<typeof p.kind>
+  if (ctx.stats === undefined) {
+    yield* op(p, ctx)
+    return
+  }
+  let s = ctx.stats.get(p)
+  if (s === undefined) ctx.stats.set(p, (s = { rows: 0, loops: 0, time: 0 }))
+  s.loops++
+  const it = op(p, ctx)
+  for (;;) {
+    const t0 = performance.now()
+    const r = await it.next()
+    s.time += performance.now() - t0
+    if (r.done) return
+    s.rows += r.value.length
+    yield r.value
+  }
+}
+
+/** All rows of a plan. */
+export async function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
+  const out: Row[] = []
+  for await (const b of run(p, ctx)) for (const r of b) out.push(r)
+  return out
+}
+
+const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
+  'seq-scan': seqScan,
+  'index-scan': indexScan,
+  'virtual-scan': async function* (p, ctx) {
+    const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
+    const rows = p.table.rows(ctx.virtual)
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const batch = rows.slice(i, i + BATCH)
+      const out = filter === undefined ? batch : await filterBatch(filter, batch, ctx)
+      if (out.length > 0) yield out
+    }
+  },
+  values: async function* (p, ctx) {
+    const exprs = p.rows.map((r, i) => r.map((e, j) => compiledOf(p, `${i}.${j}`, () => compile(e, EMPTY_LAYOUT))))
+    const out: Row[] = []
+    for (const r of exprs) {
+      const row: Row = []
+      for (const c of r) row.push(await value(c, [], ctx))
+      out.push(row)
+      if (out.length >= BATCH) yield out.splice(0)
+    }
+    if (out.length > 0) yield out
+  },
+  'function-scan': async function* (p, ctx) {
+    const args: SqlValue[] = []
+    for (let i = 0; i < p.args.length; i++) args.push(await value(compiledOf(p, `arg${i}`, () => compile(p.args[i]!, EMPTY_LAYOUT)), [], ctx))
+    if (args.some((a) => a === null)) return
+    const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
+    let batch: Row[] = []
+    for (const r of p.fn.rows(args, p.args.map((a) => a.type), ctx.fn)) {
+      batch.push(r)
+      if (batch.length >= BATCH) {
+        ctx.checkInterrupt()
+        const out = filter === undefined ? batch : await filterBatch(filter, batch, ctx)
+        if (out.length > 0) yield out
+        batch = []
+      }
+    }
+    const out = filter === undefined ? batch : await filterBatch(filter, batch, ctx)
+    if (out.length > 0) yield out
+  },
+  'one-row': async function* () {
+    yield [[]]
+  },
+  filter: async function* (p, ctx) {
+    const pred = compiledOf(p, 'pred', () => compile(p.predicate, layoutOf(p.input)))
+    for await (const batch of run(p.input, ctx)) {
+      const out = await filterBatch(pred, batch, ctx)
+      if (out.length > 0) yield out
+    }
+  },
+  project: async function* (p, ctx) {
+    const items = p.items.map((it, i) => compiledOf(p, `item${i}`, () => compile(it.expr, layoutOf(p.input))))
+    const anyAsync = items.some((c) => c.async)
+    for await (const batch of run(p.input, ctx)) {
+      const out: Row[] = new Array(batch.length)
+      for (let r = 0; r < batch.length; r++) {
+        const src = batch[r]!
+        const row: Row = new Array(items.length)
+        for (let i = 0; i < items.length; i++) {
+          const c = items[i]!
+          row[i] = anyAsync && c.async ? await c.fn(src, ctx) : (c.fn(src, ctx) as SqlValue)
+        }
+        out[r] = row
+      }
+      yield out
+    }
+  },
+  'nested-loop': nestedLoop,
+  'hash-join': hashJoin,
+  aggregate,
+  distinct: async function* (p, ctx) {
+    const seen = new Set<string>()
+    const trim = physicalOutputs(p).map((c) => c.type.kind === 'bpchar')
+    for await (const batch of run(p.input, ctx)) {
+      const out: Row[] = []
+      for (const r of batch) {
+        const k = rowKey(r, trim)
+        if (seen.has(k)) continue
+        seen.add(k)
+        out.push(r)
+      }
+      if (out.length > 0) yield out
+    }
+  },
+  sort: async function* (p, ctx) {
+    const layout = layoutOf(p.input)
+    const keys = p.keys.map((k, i) => ({ c: compiledOf(p, `key${i}`, () => compile(k.expr, layout)), type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst }))
+    const rows: { row: Row; keys: SqlValue[] }[] = []
+    for await (const batch of run(p.input, ctx)) {
+      ctx.checkInterrupt()
+      for (const row of batch) {
+        const ks: SqlValue[] = []
+        for (const k of keys) ks.push(await value(k.c, row, ctx))
+        rows.push({ row, keys: ks })
+      }
+    }
+    rows.sort((a, b) => {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!
+        const x = a.keys[i]!
+        const y = b.keys[i]!
+        if (x === null || y === null) {
+          if (x === y) continue
+          return (x === null) === k.nullsFirst ? -1 : 1
+        }
+        const c = compareValues(k.type, x, y)
+        if (c !== 0) return k.desc ? -c : c
+      }
+      return 0
+    })
+    for (let i = 0; i < rows.length; i += BATCH) yield rows.slice(i, i + BATCH).map((r) => r.row)
+  },
+  limit: async function* (p, ctx) {
+    const count = async (e: typeof p.limit, name: string): Promise<number | undefined> => {
+      if (e === undefined) return undefined
+      const v = await value(compiledOf(p, name, () => compile(e, EMPTY_LAYOUT)), [], ctx)
+      if (v === null) return undefined
+      const n = Number(v as bigint)
+      if (n < 0) {
+        throw name === 'limit'
+          ? dbError('invalid_row_count_in_limit_clause', 'LIMIT must not be negative')
+          : dbError('invalid_row_count_in_result_offset_clause', 'OFFSET must not be negative')
+      }
+      return n
+    }
+    let limit = await count(p.limit, 'limit')
+    let skip = (await count(p.offset, 'offset')) ?? 0
+    if (limit === 0) return
+    for await (const batch of run(p.input, ctx)) {
+      let b = batch
+      if (skip > 0) {
+        const n = Math.min(skip, b.length)
+        skip -= n
+        b = b.slice(n)
+      }
+      if (b.length === 0) continue
+      if (limit !== undefined) {
+        if (b.length >= limit) {
+          yield b.slice(0, limit)
+          return
+        }
+        limit -= b.length
+      }
+      yield b
+    }
+  },
+  'set-op': async function* (p, ctx) {
+    const trim = p.columns.map((c) => c.type.kind === 'bpchar')
+    if (p.op === 'union') {
+      const seen = new Set<string>()
+      for (const side of [p.left, p.right]) {
+        for await (const batch of run(side, ctx)) {
+          if (p.all) {
+            yield batch
+            continue
+          }
+          const out = batch.filter((r) => {
+            const k = rowKey(r, trim)
+            if (seen.has(k)) return false
+            seen.add(k)
+            return true
+          })
+          if (out.length > 0) yield out
+        }
+      }
+      return
+    }
+    // INTERSECT / EXCEPT: count the right side's rows, then let left rows through against the counts.
+    const counts = new Map<string, number>()
+    for await (const batch of run(p.right, ctx)) for (const r of batch) counts.set(rowKey(r, trim), (counts.get(rowKey(r, trim)) ?? 0) + 1)
+    const emitted = new Set<string>()
+    for await (const batch of run(p.left, ctx)) {
+      const out: Row[] = []
+      for (const r of batch) {
+        const k = rowKey(r, trim)
+        const n = counts.get(k) ?? 0
+        if (p.op === 'intersect') {
+          if (n === 0) continue
+          if (p.all) counts.set(k, n - 1)
+          else {
+            if (emitted.has(k)) continue
+            emitted.add(k)
+          }
+          out.push(r)
+        } else {
+          if (p.all) {
+            if (n > 0) {
+              counts.set(k, n - 1)
+              continue
+            }
+            out.push(r)
+          } else {
+            if (n > 0 || emitted.has(k)) continue
+            emitted.add(k)
+            out.push(r)
+          }
+        }
+      }
+      if (out.length > 0) yield out
+    }
+  },
+  'lock-rows': async function* (p, ctx) {
+    const layout = layoutOf(p)
+    const targets = p.targets.map((t) => ({ table: t.table, at: layout.get(t.rowKey)! }))
+    for await (const batch of run(p.input, ctx)) {
+      const out: Row[] = []
+      next: for (const r of batch) {
+        for (const t of targets) {
+          const key = r[t.at] as Buffer | null
+          if (key === null) continue
+          if (!(await ctx.txn.lockRow(t.table.tree, key, p.strength, p.wait))) continue next
+        }
+        out.push(r)
+      }
+      if (out.length > 0) yield out
+    }
+  },
+}

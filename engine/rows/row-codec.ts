@@ -1,0 +1,202 @@
+/**
+ * Stored rows: the bytes of a table row inside an MVCC version.
+ *
+ * ```
+ * offset  size        field
+ *      0  2           slot count n (u16 LE): attnums ever assigned when the row was written
+ *      2  ⌈n/8⌉       null bitmap, bit i set = slot i is NULL
+ *      …              for each non-null slot, in order: length (varint) · payload
+ * ```
+ * Payloads by type: int2/int4/date as i32 LE; int8/timestamp/timestamptz as i64 LE;
+ * float4/float8 as f64 LE; bool as one byte; numeric as its canonical text;
+ * text/varchar/bpchar as UTF-8; bytea raw. The length prefix makes every slot
+ * skippable without its type, so a dropped column's bytes need no type to step
+ * over. A row shorter than the table (written before ADD COLUMN) reads the column's
+ * missing value.
+ *
+ * Rows decode to `SqlValue[]` indexed by slot (attnum - 1); slots of dropped
+ * columns decode to null.
+ */
+import { dbError } from '../../common/errors.js'
+import type { TableInfo } from '../catalog/schema.js'
+import { Decimal, parseValue, type SqlType, type SqlValue, type TypeKind } from '../values/index.js'
+
+export type Row = SqlValue[]
+
+/** The largest stored row: PostgreSQL caps a field at 1 GB; a value here must fit a page chain comfortably. */
+export const MAX_ROW_BYTES = 64 * 1024 * 1024
+
+/** Per-slot decoding plan of a table: its types (undefined: dropped) and missing values. */
+export interface RowLayout {
+  readonly slots: number
+  readonly types: readonly (SqlType | undefined)[]
+  readonly missing: readonly SqlValue[]
+}
+
+const layouts = new WeakMap<TableInfo, RowLayout>()
+
+export function rowLayout(t: TableInfo): RowLayout {
+  let l = layouts.get(t)
+  if (l === undefined) {
+    const types: (SqlType | undefined)[] = new Array(t.slots).fill(undefined)
+    const missing: SqlValue[] = new Array(t.slots).fill(null)
+    for (const c of t.columns) {
+      types[c.attnum - 1] = c.type
+      missing[c.attnum - 1] = c.missing === null ? null : parseValue(c.type, c.missing)
+    }
+    l = { slots: t.slots, types, missing }
+    layouts.set(t, l)
+  }
+  return l
+}
+
+const scratch = { buf: Buffer.allocUnsafe(4096) }
+const utf8 = new TextEncoder()
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5
+}
+
+function writeVarint(b: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    b[pos++] = (n & 0x7f) | 0x80
+    n = Math.floor(n / 128)
+  }
+  b[pos++] = n
+  return pos
+}
+
+const FIXED: Partial<Record<TypeKind, number>> = { int2: 4, int4: 4, date: 4, int8: 8, timestamp: 8, timestamptz: 8, float4: 8, float8: 8, bool: 1 }
+
+/** Encode a row (values by slot) for `layout`. */
+export function encodeRow(layout: RowLayout, row: Row): Buffer {
+  const n = layout.slots
+  const bitmap = (n + 7) >> 3
+  // Sizes first; variable payloads are encoded once and kept.
+  let size = 2 + bitmap
+  const blobs: (Uint8Array | undefined)[] = []
+  for (let i = 0; i < n; i++) {
+    const v = row[i]
+    const t = layout.types[i]
+    if (v === null || v === undefined || t === undefined) continue
+    const fixed = FIXED[t.kind]
+    if (fixed !== undefined) {
+      size += 1 + fixed
+      continue
+    }
+    const blob = t.kind === 'bytea' ? (v as Uint8Array) : utf8.encode(t.kind === 'numeric' ? (v as Decimal).toString() : (v as string))
+    blobs[i] = blob
+    size += varintSize(blob.length) + blob.length
+  }
+  if (size > MAX_ROW_BYTES) throw dbError('program_limit_exceeded', `row is too big: size ${size}, maximum size ${MAX_ROW_BYTES}`)
+  if (scratch.buf.length < size) scratch.buf = Buffer.allocUnsafe(Math.max(size, scratch.buf.length * 2))
+  const b = scratch.buf
+  b.writeUInt16LE(n, 0)
+  b.fill(0, 2, 2 + bitmap)
+  let pos = 2 + bitmap
+  for (let i = 0; i < n; i++) {
+    const v = row[i]
+    const t = layout.types[i]
+    if (v === null || v === undefined || t === undefined) {
+      b[2 + (i >> 3)]! |= 1 << (i & 7)
+      continue
+    }
+    switch (t.kind) {
+      case 'int2':
+      case 'int4':
+      case 'date':
+        b[pos++] = 4
+        b.writeInt32LE(v as number, pos)
+        pos += 4
+        break
+      case 'int8':
+      case 'timestamp':
+      case 'timestamptz':
+        b[pos++] = 8
+        b.writeBigInt64LE(v as bigint, pos)
+        pos += 8
+        break
+      case 'float4':
+      case 'float8':
+        b[pos++] = 8
+        b.writeDoubleLE(v as number, pos)
+        pos += 8
+        break
+      case 'bool':
+        b[pos++] = 1
+        b[pos++] = v === true ? 1 : 0
+        break
+      default: {
+        const blob = blobs[i]!
+        pos = writeVarint(b, pos, blob.length)
+        b.set(blob, pos)
+        pos += blob.length
+      }
+    }
+  }
+  return Buffer.from(b.subarray(0, pos))
+}
+
+const corrupt = () => dbError('data_corrupted', 'invalid stored row')
+
+/** Decode a stored row into values by slot, filling slots it lacks with their missing values. */
+export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (b.length < 2) throw corrupt()
+  const stored = b.readUInt16LE(0)
+  const n = layout.slots
+  const row: Row = new Array(n)
+  let pos = 2 + ((stored + 7) >> 3)
+  for (let i = 0; i < stored; i++) {
+    if ((b[2 + (i >> 3)]! >> (i & 7)) & 1) {
+      if (i < n) row[i] = null
+      continue
+    }
+    let len = 0
+    let shift = 1
+    for (;;) {
+      const byte = b[pos++]
+      if (byte === undefined) throw corrupt()
+      len += (byte & 0x7f) * shift
+      if (byte < 0x80) break
+      shift *= 128
+    }
+    if (pos + len > b.length) throw corrupt()
+    const t = i < n ? layout.types[i] : undefined
+    if (t === undefined) {
+      if (i < n) row[i] = null
+      pos += len
+      continue
+    }
+    switch (t.kind) {
+      case 'int2':
+      case 'int4':
+      case 'date':
+        row[i] = b.readInt32LE(pos)
+        break
+      case 'int8':
+      case 'timestamp':
+      case 'timestamptz':
+        row[i] = b.readBigInt64LE(pos)
+        break
+      case 'float4':
+      case 'float8':
+        row[i] = b.readDoubleLE(pos)
+        break
+      case 'bool':
+        row[i] = b[pos] === 1
+        break
+      case 'bytea':
+        row[i] = Buffer.from(b.subarray(pos, pos + len))
+        break
+      case 'numeric':
+        row[i] = Decimal.parse(b.toString('utf8', pos, pos + len))
+        break
+      default:
+        row[i] = b.toString('utf8', pos, pos + len)
+    }
+    pos += len
+  }
+  for (let i = stored; i < n; i++) row[i] = layout.missing[i]!
+  return row
+}

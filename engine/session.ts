@@ -1,0 +1,811 @@
+/**
+ * A session: what one connection is. It owns a transaction state, settings and
+ * prepared statements, and runs statements one at a time.
+ *
+ * Transaction states, as PostgreSQL's (xact.c):
+ *
+ *     idle ──BEGIN──► block ──error──► failed ──ROLLBACK [TO]──► idle / block
+ *       │               │  COMMIT/ROLLBACK/PREPARE TRANSACTION ─► idle
+ *       └─ a statement outside a block runs in its own (implicit) transaction
+ *
+ * Several statements in one `execute()` call (one simple-query message) share an
+ * implicit transaction unless they manage their own, and an error ends the
+ * message. In a failed block every statement but ROLLBACK (or COMMIT, which then
+ * rolls back) is 25P02.
+ */
+import { dbError, IsolaError } from '../common/errors.js'
+import { parse, type Statement, type TransactionModes } from '../parser/index.js'
+import type { Transaction } from '../txn/index.js'
+import type { BindEnvironment } from './bind/binder.js'
+import type { BoundColumn } from './bind/query.js'
+import type { Catalog } from './catalog/catalog.js'
+import type { SequenceInfo } from './catalog/schema.js'
+import { systemView } from './catalog/system-views.js'
+import type { VirtualContext } from './catalog/virtual-table.js'
+import { copyIn, copyOut, type CopyIn } from './copy.js'
+import type { Database } from './database.js'
+import { TxnCatalog, type DdlContext } from './ddl/context.js'
+import { runDdl, isDdl } from './ddl/index.js'
+import type { ExecContext, NodeStats, Row } from './exec/context.js'
+import { runDelete, runInsert, runUpdate } from './exec/dml.js'
+import { collect } from './exec/run.js'
+import type { WriteEnv } from './exec/table-writer.js'
+import { currentTimestamp, type FunctionContext } from './functions/index.js'
+import { fromJs, toJs } from './js-values.js'
+import { analyze, vacuum } from './maintenance.js'
+import { explainPlan } from './plan/explain.js'
+import type { PhysicalPlan } from './plan/physical.js'
+import { canonicalName, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
+import { isPlannable, planStatement, type PlannedStatement } from './statement-plan.js'
+import { T, typeName, type SqlType, type SqlValue } from './values/index.js'
+
+export interface SessionOptions {
+  readonly user?: string
+  readonly database?: string
+  readonly applicationName?: string
+}
+
+export interface Notice {
+  readonly severity: 'NOTICE' | 'WARNING'
+  readonly code: string
+  readonly message: string
+  readonly detail?: string | undefined
+}
+
+/** A result column: its name, SQL type, and the table column it comes from (0, 0 when none). */
+export interface ResultColumn {
+  readonly name: string
+  readonly type: SqlType
+  readonly tableOid: number
+  readonly attnum: number
+}
+
+/** One statement's outcome, in SQL values (the wire layer formats these). */
+export interface StatementResult {
+  /** The command word: SELECT, INSERT, CREATE TABLE, BEGIN … */
+  readonly command: string
+  /** The full command tag as PostgreSQL sends it: "INSERT 0 3", "SELECT 2", "COMMIT" … */
+  readonly tag: string
+  /** Rows affected or returned; undefined for commands without a count. */
+  readonly rowCount: number | undefined
+  /** Columns, for statements that return rows. */
+  readonly columns: readonly ResultColumn[] | undefined
+  readonly rows: readonly Row[]
+  readonly notices: readonly Notice[]
+}
+
+/** The embedded API's result (rows as objects of JavaScript values: js-values.ts). */
+export interface QueryResult<R = Record<string, unknown>> {
+  readonly rows: R[]
+  readonly rowCount: number
+  readonly command: string
+  readonly fields: readonly { readonly name: string; readonly dataType: string; readonly tableOid: number; readonly columnAttnum: number }[]
+  readonly notices: readonly Notice[]
+}
+
+export interface QueryOptions {
+  /** 'array': rows as arrays instead of objects. */
+  readonly rowMode?: 'array'
+}
+
+/** A statement parsed and planned once, run many times (the extended protocol's Parse/Bind). */
+export interface PreparedStatement {
+  readonly sql: string
+  readonly statement: Statement | undefined
+  readonly paramTypes: readonly SqlType[]
+  /** Result columns when the statement returns rows. */
+  readonly columns: readonly ResultColumn[] | undefined
+}
+
+const NO_MODES: TransactionModes = { isolation: undefined, readOnly: undefined, deferrable: undefined }
+
+export class Session {
+  readonly settings = defaults()
+  private txn: Transaction | undefined
+  private block: 'none' | 'implicit' | 'explicit' = 'none'
+  private failed = false
+  private modes: TransactionModes = NO_MODES
+  private tc: TxnCatalog | undefined
+  private savepoints: string[] = []
+  /** Settings as they were when the transaction began (SET is undone by ROLLBACK, SET LOCAL by its end). */
+  private settingsAtBegin: Map<string, string> | undefined
+  private localSettings: Map<string, string> | undefined
+  private txnStart = 0n
+  private statementStart = 0n
+  private readonly currvals = new Map<number, bigint>()
+  private interrupted: IsolaError | undefined
+  private timer: NodeJS.Timeout | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+  private closed = false
+  private notices: Notice[] = []
+
+  constructor(
+    readonly db: Database,
+    readonly options: SessionOptions & { readonly user: string; readonly database: string },
+    readonly pid: number,
+  ) {
+    this.settings.set('session_authorization', options.user)
+    if (options.applicationName !== undefined) this.settings.set('application_name', options.applicationName)
+  }
+
+  /** I (idle), T (in a transaction block) or E (failed block): ReadyForQuery's status. */
+  get status(): 'I' | 'T' | 'E' {
+    return this.block === 'explicit' ? (this.failed ? 'E' : 'T') : 'I'
+  }
+
+  // ── public API ────────────────────────────────────────────────────────────
+
+  /** Runs SQL (several statements allowed) and returns the last statement's result, as JavaScript values. */
+  async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
+    const results = await this.execute(sql, params)
+    const last = results[results.length - 1]
+    if (last === undefined) return { rows: [], rowCount: 0, command: '', fields: [], notices: [] }
+    const cols = last.columns ?? []
+    const rows = last.rows.map((r) => {
+      if (options.rowMode === 'array') return r.map((v, i) => toJs(v, cols[i]!.type)) as R
+      const o: Record<string, unknown> = {}
+      cols.forEach((c, i) => (o[c.name] = toJs(r[i] ?? null, c.type)))
+      return o as R
+    })
+    return {
+      rows,
+      rowCount: last.rowCount ?? rows.length,
+      command: last.command,
+      fields: cols.map((c) => ({ name: c.name, dataType: typeName(c.type), tableOid: c.tableOid, columnAttnum: c.attnum })),
+      notices: results.flatMap((r) => r.notices),
+    }
+  }
+
+  /**
+   * Runs SQL text as one simple-query message: every statement's result, in order.
+   * Parameters (JavaScript values) are allowed only with a single statement.
+   */
+  execute(sql: string, params: readonly unknown[] = []): Promise<StatementResult[]> {
+    return this.serialized(async () => {
+      const statements = parse(sql)
+      if (statements.length > 1 && params.length > 0) throw dbError('syntax_error', 'cannot insert multiple commands into a prepared statement')
+      const results: StatementResult[] = []
+      const implicit = statements.length > 1 && this.block === 'none'
+      if (implicit) this.block = 'implicit'
+      try {
+        for (const stmt of statements) {
+          results.push(await this.run(stmt, params, statements.length === 1 ? sql : undefined))
+        }
+        if (this.block === 'implicit') await this.commitTxn()
+      } catch (e) {
+        if (this.block === 'implicit') await this.rollbackTxn()
+        throw e
+      } finally {
+        if (this.block === 'implicit') this.block = 'none'
+      }
+      return results
+    })
+  }
+
+  /** Parses and plans one statement without running it (describe its parameters and columns). */
+  prepare(sql: string, paramTypes: readonly (SqlType | undefined)[] = []): Promise<PreparedStatement> {
+    return this.serialized(async () => {
+      const statements = parse(sql)
+      if (statements.length > 1) throw dbError('syntax_error', 'cannot insert multiple commands into a prepared statement')
+      const statement = statements[0]
+      if (statement === undefined || !isPlannable(statement)) return { sql, statement, paramTypes: paramTypes.map((t) => t ?? T.text), columns: undefined }
+      const p = this.plan(statement, paramTypes, sql)
+      return { sql, statement, paramTypes: p.paramTypes, columns: resultColumns(p) }
+    })
+  }
+
+  /** Runs a prepared statement with parameter values (JavaScript values or strings in the types' text form). */
+  executePrepared(ps: PreparedStatement, params: readonly unknown[] = []): Promise<StatementResult> {
+    return this.serialized(async () => {
+      if (ps.statement === undefined) return result('', undefined, undefined, [], [])
+      return this.run(ps.statement, params, ps.sql, ps.paramTypes)
+    })
+  }
+
+  /** COPY table FROM STDIN: returns a sink that takes the data and, at `end()`, the row count. */
+  copyFrom(sql: string): Promise<CopyIn> {
+    return this.serialized(async () => {
+      const stmt = this.single(sql)
+      if (stmt.kind !== 'copy' || stmt.direction !== 'from-stdin') throw dbError('syntax_error', 'not a COPY … FROM STDIN statement')
+      this.checkNotFailed(stmt)
+      const auto = this.block === 'none'
+      const txn = this.ensureTxn()
+      this.beginStatement(txn)
+      try {
+        return copyIn(this.execContext(txn, [], new Map(), undefined), this.writeEnvFor, stmt, this.catalogView(), async (ok) => {
+          this.endStatement()
+          if (!auto) {
+            if (!ok) this.failed = true
+            return
+          }
+          if (ok) await this.commitTxn()
+          else await this.rollbackTxn()
+        })
+      } catch (e) {
+        this.endStatement()
+        if (auto) await this.rollbackTxn()
+        else this.failed = true
+        throw e
+      }
+    })
+  }
+
+  /** COPY table TO STDOUT: the data, as text. */
+  copyTo(sql: string): Promise<{ data: string; rowCount: number }> {
+    return this.serialized(async () => {
+      const stmt = this.single(sql)
+      if (stmt.kind !== 'copy' || stmt.direction !== 'to-stdout') throw dbError('syntax_error', 'not a COPY … TO STDOUT statement')
+      this.checkNotFailed(stmt)
+      return this.inTxn(async (txn) => {
+        const lines: string[] = []
+        const n = await copyOut(this.execContext(txn, [], new Map(), undefined), stmt, this.catalogView(), (line) => lines.push(line))
+        return { data: lines.join(''), rowCount: n }
+      })
+    })
+  }
+
+  /** Cancels the running statement (57014), as a CancelRequest does. */
+  cancel(): void {
+    this.interrupt(dbError('query_canceled', 'canceling statement due to user request'))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.cancel()
+    await this.queue.catch(() => undefined)
+    if (this.txn !== undefined) await this.rollbackTxn()
+    this.db.sessionClosed(this)
+  }
+
+  // ── running statements ──────────────────────────────────────────────────────
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(dbError('admin_shutdown', 'the session is closed'))
+    const next = this.queue.then(work, work)
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  private single(sql: string): Statement {
+    const s = parse(sql)
+    if (s.length !== 1) throw dbError('syntax_error', 'expected exactly one statement')
+    return s[0]!
+  }
+
+  private checkNotFailed(stmt: Statement): void {
+    if (!this.failed) return
+    if (stmt.kind === 'rollback' || stmt.kind === 'commit' || stmt.kind === 'rollback-to' || stmt.kind === 'prepare-transaction') return
+    throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+  }
+
+  private async run(stmt: Statement, params: readonly unknown[], sqlKey: string | undefined, paramTypes?: readonly SqlType[]): Promise<StatementResult> {
+    this.checkNotFailed(stmt)
+    this.notices = []
+    switch (stmt.kind) {
+      case 'begin':
+        return this.begin(stmt.modes)
+      case 'commit':
+        return this.commit()
+      case 'rollback':
+        return this.rollback()
+      case 'savepoint':
+      case 'rollback-to':
+      case 'release':
+        return this.savepoint(stmt)
+      case 'prepare-transaction':
+        return this.prepareTransaction(stmt.gid)
+      case 'commit-prepared':
+      case 'rollback-prepared':
+        return this.finishPrepared(stmt.kind, stmt.gid)
+      case 'set-transaction':
+        this.setTransaction(stmt.modes)
+        return this.done('SET')
+      case 'set':
+        return this.set(stmt)
+      case 'show':
+        return this.show(stmt.name)
+      case 'reset':
+        return this.reset(stmt.name)
+      case 'vacuum':
+        if (this.block !== 'none') throw dbError('active_sql_transaction', `VACUUM cannot run inside a transaction block`)
+        await vacuum(this.db, stmt.tables, this.catalogView())
+        if (stmt.analyze) await analyze(this.db, stmt.tables, this.catalogView())
+        return this.done('VACUUM')
+      case 'analyze':
+        await analyze(this.db, stmt.tables, this.catalogView())
+        return this.done('ANALYZE')
+      case 'copy':
+        throw dbError('feature_not_supported', `COPY ${stmt.direction === 'from-stdin' ? 'FROM STDIN' : 'TO STDOUT'} needs the copy protocol: use copyFrom() / copyTo()`)
+      case 'explain':
+        return this.inTxn((txn) => this.explain(txn, stmt.statement, stmt.analyze, params))
+      default:
+        if (isPlannable(stmt)) return this.inTxn((txn) => this.runPlanned(txn, stmt, params, sqlKey, paramTypes))
+        if (isDdl(stmt)) return this.inTxn((txn) => this.runDdlStatement(txn, stmt))
+        throw dbError('feature_not_supported', `statement ${stmt.kind} is not supported`)
+    }
+  }
+
+  /** Runs `work` in the session's transaction, or in an implicit one for this statement alone. */
+  private async inTxn<T>(work: (txn: Transaction) => Promise<T>): Promise<T> {
+    const auto = this.block === 'none'
+    const txn = this.ensureTxn()
+    this.beginStatement(txn)
+    try {
+      const r = await work(txn)
+      if (auto) await this.commitTxn()
+      return r
+    } catch (e) {
+      if (auto) await this.rollbackTxn()
+      else this.failed = true
+      throw e
+    } finally {
+      this.endStatement()
+    }
+  }
+
+  private beginStatement(txn: Transaction): void {
+    this.interrupted = undefined
+    this.statementStart = currentTimestamp()
+    txn.nextStatement()
+    const timeout = durationMs(this.settings.get('statement_timeout') ?? '0')
+    if (timeout > 0) {
+      this.timer = setTimeout(() => this.interrupt(dbError('query_canceled', 'canceling statement due to statement timeout')), timeout)
+    }
+  }
+
+  private endStatement(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private interrupt(e: IsolaError): void {
+    this.interrupted = e
+    this.txn?.cancelWait(e)
+  }
+
+  // ── planned statements (queries and DML) ─────────────────────────────────────
+
+  private catalogView(): Catalog {
+    return this.tc === undefined ? this.db.catalog : this.tc.view(this.db.catalog)
+  }
+
+  private bindEnv(): BindEnvironment {
+    return { catalog: this.catalogView(), virtualTable: systemView }
+  }
+
+  private plan(stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, declared: readonly (SqlType | undefined)[], sqlKey: string | undefined): PlannedStatement {
+    const catalog = this.catalogView()
+    const key = sqlKey === undefined ? undefined : `${sqlKey}\u0000${declared.map((t) => t?.kind ?? '').join(',')}`
+    if (key !== undefined) {
+      const hit = this.db.planCache.get(key) as PlannedStatement | undefined
+      if (hit !== undefined && hit.catalog === catalog) return hit
+    }
+    const p = planStatement(stmt, this.bindEnv(), declared, { estimates: (t) => this.db.estimates(t) })
+    if (key !== undefined && this.tc === undefined) {
+      if (this.db.planCache.size >= 1000) this.db.planCache.delete(this.db.planCache.keys().next().value!)
+      this.db.planCache.set(key, p)
+    }
+    return p
+  }
+
+  /** Locks the statement's tables (shared: DDL that changes them waits, and they wait for DDL). */
+  private async lockTables(txn: Transaction, p: PlannedStatement): Promise<boolean> {
+    let waited = false
+    for (const oid of [...p.reads, ...p.writes]) {
+      const r = txn.lockObject(oid, 'share')
+      if (r !== true) {
+        waited = true
+        await r
+      }
+    }
+    const gate = this.db.catalogReady()
+    if (gate !== undefined) {
+      waited = true
+      await gate
+    }
+    return waited
+  }
+
+  private async runPlanned(txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared?: readonly SqlType[]): Promise<StatementResult> {
+    let p = this.plan(stmt, declared ?? [], sqlKey)
+    // A plan made before a lock wait may be stale: the DDL it waited for changed the catalog.
+    if ((await this.lockTables(txn, p)) && p.catalog !== this.catalogView()) {
+      p = this.plan(stmt, declared ?? [], sqlKey)
+      await this.lockTables(txn, p)
+    }
+    const values = this.paramValues(p.paramTypes, params)
+    return this.executePlanned(txn, p, values, undefined)
+  }
+
+  private paramValues(types: readonly SqlType[], params: readonly unknown[]): SqlValue[] {
+    if (params.length < types.length) {
+      throw dbError('protocol_violation', `bind message supplies ${params.length} parameters, but prepared statement requires ${types.length}`)
+    }
+    return types.map((t, i) => fromJs(params[i], t))
+  }
+
+  private async executePlanned(txn: Transaction, p: PlannedStatement, values: SqlValue[], stats: Map<PhysicalPlan, NodeStats> | undefined): Promise<StatementResult> {
+    const pl = p.planned
+    if (pl.kind === 'query') {
+      const ctx = this.execContext(txn, values, pl.query.subplans, stats)
+      const rows = await collect(pl.query.root, ctx)
+      return result('SELECT', rows.length, resultColumns(p), rows, this.notices)
+    }
+    const ctx = this.execContext(txn, values, pl.read.subplans, stats)
+    const env = this.writeEnvFor(ctx)
+    const r = pl.kind === 'insert' ? await runInsert(pl.dml, pl.read.root, ctx, env) : pl.kind === 'update' ? await runUpdate(pl.dml, pl.read.root, ctx, env) : await runDelete(pl.dml, pl.read.root, ctx, env)
+    const command = pl.kind.toUpperCase()
+    return result(command, r.rowCount, r.rows === undefined ? undefined : resultColumns(p), r.rows ?? [], this.notices)
+  }
+
+  private readonly writeEnvFor = (ctx: ExecContext): WriteEnv => ({
+    txn: ctx.txn,
+    catalog: this.catalogView(),
+    exec: ctx,
+    nextRowId: (t) => this.db.nextRowId(t),
+    counted: (t, d) => this.db.counted(t, d),
+    freshScan: (table, range) => this.db.freshScan(table, range),
+    deferred: [],
+  })
+
+  private execContext(txn: Transaction, params: readonly SqlValue[], subplans: ReadonlyMap<number, PhysicalPlan>, stats: Map<PhysicalPlan, NodeStats> | undefined): ExecContext {
+    return {
+      txn,
+      params,
+      outer: [],
+      fn: this.functionContext(),
+      subplans,
+      subqueryCache: new Map(),
+      virtual: this.virtualContext(),
+      checkInterrupt: () => {
+        if (this.interrupted !== undefined) throw this.interrupted
+      },
+      stats,
+    }
+  }
+
+  private virtualContext(): VirtualContext {
+    const session = this
+    return {
+      get catalog() {
+        return session.catalogView()
+      },
+      user: this.options.user,
+      database: this.options.database,
+      settings: this.settings,
+      prepared: this.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner })),
+    }
+  }
+
+  private functionContext(): FunctionContext {
+    const sequence = (name: string): SequenceInfo => {
+      const n = name.replace(/^public\./, '').replace(/^"(.*)"$/, '$1')
+      const rel = this.catalogView().byName(n)
+      if (rel === undefined) throw dbError('undefined_table', `relation "${name}" does not exist`)
+      if (rel.kind !== 'sequence') throw dbError('wrong_object_type', `"${name}" is not a sequence`)
+      return rel
+    }
+    return {
+      transactionTimestamp: this.txnStart,
+      statementTimestamp: this.statementStart,
+      setting: (name) => {
+        try {
+          return this.settings.get(canonicalName(name))
+        } catch {
+          return undefined
+        }
+      },
+      sequences: {
+        nextval: async (name) => {
+          const seq = sequence(name)
+          const v = await this.db.sequences.nextval(seq)
+          this.currvals.set(seq.oid, v)
+          return v
+        },
+        currval: (name) => {
+          const seq = sequence(name)
+          const v = this.currvals.get(seq.oid)
+          if (v === undefined) throw dbError('object_not_in_prerequisite_state', `currval of sequence "${seq.name}" is not yet defined in this session`)
+          return v
+        },
+        setval: async (name, value, isCalled) => {
+          const seq = sequence(name)
+          const v = await this.db.sequences.setval(seq, value, isCalled)
+          if (isCalled) this.currvals.set(seq.oid, v)
+          return v
+        },
+      },
+      session: { user: this.options.user, database: this.options.database, pid: this.pid },
+    }
+  }
+
+  private async explain(txn: Transaction, inner: Statement, analyzeIt: boolean, params: readonly unknown[]): Promise<StatementResult> {
+    if (!isPlannable(inner)) throw dbError('feature_not_supported', `EXPLAIN of ${inner.kind} is not supported`)
+    const p = this.plan(inner, [], undefined)
+    await this.lockTables(txn, p)
+    const q = p.planned.kind === 'query' ? p.planned.query : p.planned.read
+    let lines: string[]
+    if (analyzeIt) {
+      const stats = new Map<PhysicalPlan, NodeStats>()
+      const t0 = performance.now()
+      await this.executePlanned(txn, p, this.paramValues(p.paramTypes, params), stats)
+      const ms = performance.now() - t0
+      lines = [...explainPlan(q, { names: p.names, stats }), `Execution Time: ${ms.toFixed(3)} ms`]
+    } else lines = explainPlan(q, { names: p.names })
+    if (p.planned.kind !== 'query') lines = [`${p.planned.kind[0]!.toUpperCase()}${p.planned.kind.slice(1)} on ${p.planned.dml.table.name}`, ...lines.map((l) => `  ->  ${l}`.replace('  ->    ', '        '))]
+    return result('EXPLAIN', undefined, [{ name: 'QUERY PLAN', type: T.text, tableOid: 0, attnum: 0 }], lines.map((l) => [l]), this.notices)
+  }
+
+  // ── DDL ───────────────────────────────────────────────────────────────────
+
+  private async runDdlStatement(txn: Transaction, stmt: Statement): Promise<StatementResult> {
+    if (this.tc === undefined) {
+      this.tc = new TxnCatalog()
+      for (const s of this.savepoints) this.tc.savepoint(s)
+    }
+    const tc = this.tc
+    const exec = this.execContext(txn, [], new Map(), undefined)
+    const ctx: DdlContext = {
+      engine: this.db,
+      txn,
+      tc,
+      catalog: () => this.catalogView(),
+      lockForDdl: async (oid) => {
+        const r = txn.lockObject(oid, 'update')
+        if (r !== true) await r
+        await this.db.catalogReady()
+      },
+      lockShared: async (oid) => {
+        const r = txn.lockObject(oid, 'share')
+        if (r !== true) await r
+        await this.db.catalogReady()
+      },
+      notice: (message, detail) => this.notices.push({ severity: 'NOTICE', code: '00000', message, detail }),
+      exec,
+      writeEnv: () => this.writeEnvFor(exec),
+      readCommitted: txn.isolation === 'read committed',
+    }
+    const tag = await runDdl(ctx, stmt, this.bindEnv())
+    return this.done(tag)
+  }
+
+  // ── transaction control ───────────────────────────────────────────────────
+
+  private ensureTxn(): Transaction {
+    if (this.txn !== undefined) return this.txn
+    const iso = this.modes.isolation ?? (this.settings.get('default_transaction_isolation') as TransactionModes['isolation'])
+    const isolation = iso === 'read uncommitted' || iso === undefined ? 'read committed' : iso
+    const readOnly = this.modes.readOnly ?? this.settings.get('default_transaction_read_only') === 'on'
+    const deferrable = this.modes.deferrable ?? this.settings.get('default_transaction_deferrable') === 'on'
+    this.txn = this.db.txn.begin({ isolation, readOnly, deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
+    this.txnStart = currentTimestamp()
+    this.settings.set('transaction_isolation', isolation)
+    this.settings.set('transaction_read_only', readOnly ? 'on' : 'off')
+    this.settings.set('transaction_deferrable', deferrable ? 'on' : 'off')
+    return this.txn
+  }
+
+  private done(tag: string, rowCount?: number): StatementResult {
+    return result(tag, rowCount, undefined, [], this.notices)
+  }
+
+  private warn(message: string, code: string): void {
+    this.notices.push({ severity: 'WARNING', code, message })
+  }
+
+  private begin(modes: TransactionModes): StatementResult {
+    if (this.block === 'explicit') {
+      this.warn('there is already a transaction in progress', '25001')
+      return this.done('BEGIN')
+    }
+    this.block = 'explicit'
+    this.modes = modes
+    this.settingsAtBegin = new Map(this.settings)
+    return this.done('BEGIN')
+  }
+
+  private setTransaction(modes: TransactionModes): void {
+    if (this.block !== 'explicit') {
+      this.warn('SET TRANSACTION can only be used in transaction blocks', '25P01')
+      return
+    }
+    if (this.txn?.snapshot !== undefined && modes.isolation !== undefined) {
+      throw dbError('active_sql_transaction', 'SET TRANSACTION ISOLATION LEVEL must be called before any query')
+    }
+    this.modes = {
+      isolation: modes.isolation ?? this.modes.isolation,
+      readOnly: modes.readOnly ?? this.modes.readOnly,
+      deferrable: modes.deferrable ?? this.modes.deferrable,
+    }
+    if (this.txn !== undefined && this.txn.snapshot === undefined) {
+      // Nothing read yet: start over with the new modes.
+      void this.txn.rollback()
+      this.txn = undefined
+    }
+  }
+
+  private async commit(): Promise<StatementResult> {
+    if (this.block === 'none') {
+      this.warn('there is no transaction in progress', '25P01')
+      return this.done('COMMIT')
+    }
+    if (this.failed) {
+      await this.rollbackTxn()
+      this.block = 'none'
+      return this.done('ROLLBACK')
+    }
+    try {
+      await this.commitTxn()
+    } finally {
+      this.block = 'none'
+    }
+    return this.done('COMMIT')
+  }
+
+  private async rollback(): Promise<StatementResult> {
+    if (this.block === 'none') this.warn('there is no transaction in progress', '25P01')
+    await this.rollbackTxn()
+    this.block = 'none'
+    return this.done('ROLLBACK')
+  }
+
+  private async commitTxn(): Promise<void> {
+    const txn = this.txn
+    const tc = this.tc
+    this.endTxn(true)
+    if (txn === undefined) return
+    const publish = tc !== undefined && tc.dirty
+    if (publish) this.db.raiseGate()
+    try {
+      const ts = await txn.commit()
+      if (publish) this.db.publish(tc!, ts)
+    } catch (e) {
+      await txn.rollback()
+      if (tc !== undefined) await this.db.dropTreesNow(tc.createdTrees)
+      throw e
+    } finally {
+      if (publish) this.db.lowerGate()
+    }
+  }
+
+  private async rollbackTxn(): Promise<void> {
+    const txn = this.txn
+    const tc = this.tc
+    this.endTxn(false)
+    if (txn !== undefined) await txn.rollback()
+    if (tc !== undefined) await this.db.dropTreesNow(tc.createdTrees)
+  }
+
+  /** Session state after a transaction ends (committed: true keeps SET, drops SET LOCAL). */
+  private endTxn(committed: boolean): void {
+    this.txn = undefined
+    this.tc = undefined
+    this.failed = false
+    this.modes = NO_MODES
+    this.savepoints = []
+    if (!committed && this.settingsAtBegin !== undefined) for (const [k, v] of this.settingsAtBegin) this.settings.set(k, v)
+    if (this.localSettings !== undefined) for (const [k, v] of this.localSettings) this.settings.set(k, v)
+    this.settingsAtBegin = undefined
+    this.localSettings = undefined
+    const d = defaults()
+    for (const k of ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable']) this.settings.set(k, d.get(k)!)
+  }
+
+  private async savepoint(stmt: Statement & { kind: 'savepoint' | 'rollback-to' | 'release' }): Promise<StatementResult> {
+    const word = stmt.kind === 'savepoint' ? 'SAVEPOINT' : stmt.kind === 'release' ? 'RELEASE' : 'ROLLBACK'
+    if (this.block !== 'explicit') throw dbError('no_active_sql_transaction', `${word === 'ROLLBACK' ? 'ROLLBACK TO SAVEPOINT' : word} can only be used in transaction blocks`)
+    const txn = this.ensureTxn()
+    if (stmt.kind === 'savepoint') {
+      txn.savepoint(stmt.name)
+      this.savepoints.push(stmt.name)
+      this.tc?.savepoint(stmt.name)
+      return this.done('SAVEPOINT')
+    }
+    if (!this.savepoints.includes(stmt.name)) {
+      if (!this.failed) this.failed = true
+      throw dbError('invalid_savepoint_specification', `savepoint "${stmt.name}" does not exist`)
+    }
+    if (stmt.kind === 'release') {
+      txn.releaseSavepoint(stmt.name)
+      this.savepoints = this.savepoints.slice(0, this.savepoints.lastIndexOf(stmt.name))
+      this.tc?.release(stmt.name)
+      return this.done('RELEASE')
+    }
+    if (txn.state !== 'active') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+    txn.rollbackToSavepoint(stmt.name)
+    this.savepoints = this.savepoints.slice(0, this.savepoints.lastIndexOf(stmt.name) + 1)
+    if (this.tc !== undefined) await this.db.dropTreesNow(this.tc.rollbackTo(stmt.name))
+    this.failed = false
+    return this.done('ROLLBACK')
+  }
+
+  private async prepareTransaction(gid: string): Promise<StatementResult> {
+    if (this.block !== 'explicit') {
+      this.warn('there is no transaction in progress', '25P01')
+      return this.done('PREPARE TRANSACTION')
+    }
+    if (this.failed) {
+      await this.rollbackTxn()
+      this.block = 'none'
+      return this.done('ROLLBACK')
+    }
+    const txn = this.ensureTxn()
+    this.endTxn(true)
+    this.block = 'none'
+    try {
+      await txn.prepare(gid)
+    } catch (e) {
+      await txn.rollback()
+      throw e
+    }
+    return this.done('PREPARE TRANSACTION')
+  }
+
+  private async finishPrepared(kind: 'commit-prepared' | 'rollback-prepared', gid: string): Promise<StatementResult> {
+    const word = kind === 'commit-prepared' ? 'COMMIT PREPARED' : 'ROLLBACK PREPARED'
+    if (this.block !== 'none') throw dbError('active_sql_transaction', `${word} cannot run inside a transaction block`)
+    if (kind === 'commit-prepared') {
+      this.db.raiseGate()
+      try {
+        await this.db.txn.commitPrepared(gid)
+        // Its DDL, if any, is in the catalog table now.
+        await this.db.reloadCatalog()
+      } finally {
+        this.db.lowerGate()
+      }
+    } else await this.db.txn.rollbackPrepared(gid)
+    return this.done(word)
+  }
+
+  // ── settings ──────────────────────────────────────────────────────────────
+
+  private set(stmt: Statement & { kind: 'set' }): StatementResult {
+    const name = canonicalName(stmt.name)
+    if (name === 'transaction_isolation') {
+      if (stmt.value.kind === 'values') this.setTransaction({ isolation: normalize(name, stmt.value.values.join(' ')) as TransactionModes['isolation'], readOnly: undefined, deferrable: undefined })
+      return this.done('SET')
+    }
+    const value = stmt.value.kind === 'default' ? defaults().get(name) ?? '' : normalize(name, stmt.value.values.join(', '))
+    if (stmt.scope === 'local') {
+      if (this.block !== 'explicit') {
+        this.warn('SET LOCAL can only be used in transaction blocks', '25P01')
+        return this.done('SET')
+      }
+      this.localSettings ??= new Map()
+      if (!this.localSettings.has(name)) this.localSettings.set(name, this.settings.get(name) ?? '')
+    }
+    this.settings.set(name, value)
+    return this.done('SET')
+  }
+
+  private show(raw: string): StatementResult {
+    if (raw === 'all') {
+      const rows = [...this.settings].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v, describeSetting(k) ?? ''])
+      return result('SHOW', undefined, ['name', 'setting', 'description'].map((n) => ({ name: n, type: T.text, tableOid: 0, attnum: 0 })), rows, this.notices)
+    }
+    const name = canonicalName(raw)
+    const value = this.settings.get(name)
+    if (value === undefined) throw dbError('undefined_object', `unrecognized configuration parameter "${raw}"`)
+    return result('SHOW', undefined, [{ name, type: T.text, tableOid: 0, attnum: 0 }], [[value]], this.notices)
+  }
+
+  private reset(raw: string): StatementResult {
+    const d = defaults()
+    const names = raw === 'all' ? settingNames() : [canonicalName(raw)]
+    for (const n of names) if (d.has(n) && !n.startsWith('transaction_')) this.settings.set(n, d.get(n)!)
+    this.settings.set('session_authorization', this.options.user)
+    return this.done('RESET')
+  }
+}
+
+function resultColumns(p: PlannedStatement): ResultColumn[] | undefined {
+  const cols: readonly BoundColumn[] | undefined = p.planned.columns
+  return cols?.map((c) => ({ name: c.name, type: c.type.kind === 'unknown' ? T.text : c.type, tableOid: c.source?.table ?? 0, attnum: c.source?.attnum ?? 0 }))
+}
+
+function result(command: string, rowCount: number | undefined, columns: readonly ResultColumn[] | undefined, rows: readonly Row[], notices: readonly Notice[]): StatementResult {
+  const tag = rowCount === undefined ? command : command === 'INSERT' ? `INSERT 0 ${rowCount}` : `${command} ${rowCount}`
+  return { command, tag, rowCount, columns, rows, notices }
+}
+
