@@ -89,7 +89,9 @@ function deparseFrom(f: FromItem): string {
     case 'join': {
       const type = f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`
       const cond = f.on !== undefined ? ` ON ${deparseExpr(f.on)}` : f.using !== undefined ? ` USING (${f.using.map(quoteIdent).join(', ')})` : ''
-      return `(${deparseFrom(f.left)} ${type} ${deparseFrom(f.right)}${cond})`
+      // Joins associate to the left: only a join on the right needs parentheses.
+      const right = f.right.kind === 'join' ? `(${deparseFrom(f.right)})` : deparseFrom(f.right)
+      return `${deparseFrom(f.left)} ${type} ${right}${cond}`
     }
   }
 }

@@ -23,6 +23,7 @@ import type { TableInfo } from '../catalog/schema.js'
 import { andAll, columnsOf, conjuncts, rewrite, some, type BExpr, type ColumnId } from './bound.js'
 import { chooseAccess, type TableEstimates } from './access-path.js'
 import { outputs, type LogicalPlan } from './logical.js'
+import { foldPlan } from './fold.js'
 import { provideOrder } from './ordering.js'
 import type { PhysicalPlan, PlannedQuery } from './physical.js'
 import { walkExprs } from './walk.js'
@@ -34,7 +35,7 @@ export interface PlannerEnv {
 /** Plans a query; `extra` are expressions evaluated outside the plan (RETURNING, ON CONFLICT) whose subqueries need plans too. */
 export function planQuery(root: LogicalPlan, env: PlannerEnv, extra: readonly BExpr[] = []): PlannedQuery {
   const planner = new Planner(env)
-  const plan = planner.plan(root, false)
+  const plan = planner.plan(foldPlan(root), false)
   planner.planSubqueries(plan)
   for (const e of extra) planner.planExprSubqueries(e)
   return { root: plan, subplans: planner.subplans }
