@@ -162,7 +162,7 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
         return
       }
       await insert(text.split('\t').map(unescapeText))
-      ctx.checkInterrupt()
+      await ctx.checkInterrupt()
     }
   }
 
@@ -220,7 +220,7 @@ export async function copyOut(ctx: ExecContext, s: CopyStatement, catalog: Catal
   let count = 0
   let from: Uint8Array | undefined
   for (;;) {
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
     const batch = await ctx.txn.scan(table.tree, { from, limit: 1024 })
     for (const [, v] of batch) {
       const row = decodeRow(layout, v)

@@ -97,6 +97,9 @@ export interface PreparedStatement {
   readonly columns: readonly ResultColumn[] | undefined
 }
 
+/** How long a statement runs before it lets timers, cancel requests and other sessions in. */
+const YIELD_EVERY_MS = 10
+
 const NO_MODES: TransactionModes = { isolation: undefined, readOnly: undefined, deferrable: undefined }
 
 export class Session {
@@ -457,6 +460,10 @@ export class Session {
   })
 
   private execContext(txn: Transaction, params: readonly SqlValue[], subplans: ReadonlyMap<number, PhysicalPlan>, stats: Map<PhysicalPlan, NodeStats> | undefined): ExecContext {
+    let lastYield = performance.now()
+    const check = () => {
+      if (this.interrupted !== undefined) throw this.interrupted
+    }
     return {
       txn,
       params,
@@ -466,7 +473,11 @@ export class Session {
       subqueryCache: new Map(),
       virtual: this.virtualContext(),
       checkInterrupt: () => {
-        if (this.interrupted !== undefined) throw this.interrupted
+        check()
+        const now = performance.now()
+        if (now - lastYield < YIELD_EVERY_MS) return
+        lastYield = now
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(check)
       },
       stats,
     }

@@ -24,7 +24,7 @@ export async function forEachRow(ctx: DdlContext, t: TableInfo, f: (key: Buffer,
   const layout = rowLayout(t)
   let from: Uint8Array | undefined
   for (;;) {
-    ctx.exec.checkInterrupt()
+    await ctx.exec.checkInterrupt()
     const batch = await ctx.txn.scan(t.tree, { from, limit: BATCH })
     for (const [k, v] of batch) await f(k, decodeRow(layout, v))
     if (batch.length < BATCH) return

@@ -39,7 +39,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
     seen: aggs.map((a) => (a.distinct ? new Set<string>() : undefined)),
   })
   for await (const batch of run(p.input, ctx)) {
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
     for (const row of batch) {
       const gv: SqlValue[] = []
       for (const g of groups) gv.push(g.async ? await g.fn(row, ctx) : g.fn(row, ctx))

@@ -30,8 +30,13 @@ export interface ExecContext {
   /** Results of uncorrelated subqueries, computed once per execution. */
   readonly subqueryCache: Map<number, unknown>
   readonly virtual: VirtualContext
-  /** Throws 57014 when the statement was cancelled or ran past statement_timeout. */
-  checkInterrupt(): void
+  /**
+   * Throws 57014 when the statement was cancelled or ran past statement_timeout.
+   * Every few milliseconds it also yields to the event loop (and returns the promise
+   * of that): a long statement is made of microtasks only, so without this no timer,
+   * cancel request or other session could run until it finished.
+   */
+  checkInterrupt(): void | Promise<void>
   /** Set by EXPLAIN ANALYZE. */
   readonly stats: Map<PhysicalPlan, NodeStats> | undefined
 }

@@ -75,7 +75,7 @@ export async function runInsert(ins: BoundInsert, read: PhysicalPlan, ctx: ExecC
   const touched = new Set<string>()
   const conflictUpdate = conflict?.action === 'update' ? new ConflictUpdate(ins, conflict, ctx) : undefined
   for (const r of rows) {
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
     const values = at.map((i) => r[i]!)
     let slots = toSlots(t, values)
     if (conflict === undefined) {
@@ -204,7 +204,7 @@ export async function runUpdate(upd: BoundUpdate, read: PhysicalPlan, ctx: ExecC
   const out: Row[] = []
   let count = 0
   for (const r of rows) {
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
     const key = r[keyAt] as Buffer
     const k = key.toString('latin1')
     if (seen.has(k)) continue // UPDATE … FROM joined the row twice: PostgreSQL updates it once
@@ -238,7 +238,7 @@ export async function runDelete(del: BoundDelete, read: PhysicalPlan, ctx: ExecC
   const out: Row[] = []
   let count = 0
   for (const r of rows) {
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
     const key = r[keyAt] as Buffer
     const k = key.toString('latin1')
     if (seen.has(k)) continue

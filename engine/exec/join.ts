@@ -75,7 +75,7 @@ export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx
         out = []
       }
     }
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
   }
   if (matchedRight !== undefined && shared !== undefined) {
     const nullsLeft: SqlValue[] = new Array(leftWidth).fill(null)
@@ -118,7 +118,7 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
     return rowKey(vals, trim)
   }
   for await (const batch of run(p.right, ctx)) {
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
     for (const r of batch) {
       const k = await keyOf(rightKeys, r)
       if (k === undefined) {

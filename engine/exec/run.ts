@@ -127,7 +127,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     for (const r of p.fn.rows(args, p.args.map((a) => a.type), ctx.fn)) {
       batch.push(r)
       if (batch.length >= BATCH) {
-        ctx.checkInterrupt()
+        await ctx.checkInterrupt()
         const out = filter === undefined ? batch : await filterBatch(filter, batch, ctx)
         if (out.length > 0) yield out
         batch = []
@@ -185,7 +185,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     const keys = p.keys.map((k, i) => ({ c: compiledOf(p, `key${i}`, () => compile(k.expr, layout)), type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst }))
     const rows: { row: Row; keys: SqlValue[] }[] = []
     for await (const batch of run(p.input, ctx)) {
-      ctx.checkInterrupt()
+      await ctx.checkInterrupt()
       for (const row of batch) {
         const ks: SqlValue[] = []
         for (const k of keys) ks.push(await value(k.c, row, ctx))

@@ -55,7 +55,7 @@ async function* scanRange(
 ): AsyncGenerator<Row[]> {
   const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
   for (;;) {
-    ctx.checkInterrupt()
+    await ctx.checkInterrupt()
     const kvs: [Buffer, Buffer][] = await ctx.txn.scan(tree, { from, to, reverse, limit: BATCH })
     if (kvs.length > 0) {
       const rows = kvs.map(([k, v]) => make(k, v))
@@ -169,7 +169,7 @@ export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
     let from: Uint8Array | undefined = r.from
     let to: Uint8Array | undefined = r.to
     for (;;) {
-      ctx.checkInterrupt()
+      await ctx.checkInterrupt()
       const entries = await ctx.txn.scan(p.index.tree, { from, to, reverse: p.reverse, limit: BATCH })
       const rows: Row[] = []
       for (const [, rowKey] of entries) {
