@@ -36,6 +36,7 @@ export class MvccTransaction implements Transaction {
   /** Whether SSI tracks it (SERIALIZABLE, and an SSI module is present; not once its snapshot is safe). */
   private tracked: boolean
   private readonly deferrable: boolean
+  private readonly skipPrepared: boolean
   gid: string | undefined
 
   constructor(
@@ -46,6 +47,7 @@ export class MvccTransaction implements Transaction {
     this.isolation = options.isolation ?? 'read committed'
     this.readOnly = options.readOnly ?? false
     this.lockTimeoutMs = options.lockTimeoutMs ?? 0
+    this.skipPrepared = options.skipPrepared ?? false
     this.tracked = this.isolation === 'serializable' && db.ssi !== undefined
     this.deferrable = this.tracked && this.readOnly && (options.deferrable ?? false) && db.ssi?.whenSafe !== undefined
   }
@@ -174,7 +176,7 @@ export class MvccTransaction implements Transaction {
     const st = this.db.registry.status(writer)
     if (st.kind === 'committed' && st.commitTs <= this.snapshot!)
       return { kind: 'found', row: isTombstone(value) ? undefined : versionRow(value) }
-    if (st.kind === 'prepared' && st.prepareTs < this.snapshot!) return { kind: 'wait', until: st.decided }
+    if (st.kind === 'prepared' && st.prepareTs < this.snapshot! && !this.skipPrepared) return { kind: 'wait', until: st.decided }
     if (this.tracked) this.ssi(() => this.db.ssi!.onInvisibleVersion(this.id, writer, table, key))
     return undefined
   }

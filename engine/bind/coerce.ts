@@ -120,7 +120,12 @@ export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastCon
     }
     return { kind: 'const', type: to, value: sameType(base, to) ? value : castValue(value, base, to, context) }
   }
-  if (e.kind === 'param' && e.type.kind === 'unknown') return { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
+  if (e.kind === 'param' && e.type.kind === 'unknown') {
+    // The parameter takes the type without its modifier; the modifier (varchar(n),
+    // numeric(p,s)) is then a cast of its own, as for any other value.
+    const param: BExpr = { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
+    return sameType(param.type, to) ? param : { kind: 'cast', operand: param, type: to, explicit: context === 'explicit' }
+  }
   if (!canCast(e.type, to, context)) {
     if (mismatch !== undefined) throw mismatch()
     throw dbError('cannot_coerce', `cannot cast type ${baseTypeName(e.type)} to ${baseTypeName(to)}`, { position })
