@@ -24,7 +24,7 @@ export const K = {
   between: kw('between'), by: kw('by'), case: kw('case'), cast: kw('cast'), char: kw('char'), character: kw('character'),
   cross: kw('cross'), default: kw('default'), desc: kw('desc'), distinct: kw('distinct'), double: kw('double'), else: kw('else'),
   end: kw('end'), escape: kw('escape'), except: kw('except'), exists: kw('exists'), false: kw('false'), fetch: kw('fetch'),
-  first: kw('first'), for: kw('for'), from: kw('from'), full: kw('full'), group: kw('group'), having: kw('having'),
+  first: kw('first'), for: kw('for'), from: kw('from'), leading: kw('leading'), trailing: kw('trailing'), both: kw('both'), full: kw('full'), group: kw('group'), having: kw('having'),
   ilike: kw('ilike'), isnull: kw('isnull'), notnull: kw('notnull'), in: kw('in'), inner: kw('inner'), intersect: kw('intersect'), is: kw('is'), join: kw('join'),
   last: kw('last'), left: kw('left'), like: kw('like'), limit: kw('limit'), locked: kw('locked'), next: kw('next'),
   not: kw('not'), nowait: kw('nowait'), null: kw('null'), nulls: kw('nulls'), offset: kw('offset'), on: kw('on'),
@@ -400,7 +400,10 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     const name = this.word(first)
     const position = this.at(first)
     return this.OR([
-      { ALT: () => ({ kind: 'function', schema: undefined, name, ...this.SUBRULE(this.callArgs), position }) satisfies Expr },
+      { ALT: () => {
+        const call = this.SUBRULE(this.callArgs, { ARGS: [first.tokenType === T.QuotedIdentifier ? '' : name] })
+        return { kind: 'function', schema: undefined, name: call.name ?? name, distinct: call.distinct, star: call.star, args: call.args, position } satisfies Expr
+      } },
       { ALT: () => {
         this.CONSUME(T.Dot)
         return this.OR3([
@@ -439,23 +442,84 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     ])
   })
 
-  protected readonly callArgs = this.RULE('callArgs', (): { distinct: boolean; star: boolean; args: Expr[] } => {
+  /**
+   * A call's arguments. Four functions have SQL's special argument syntax, parsed
+   * into ordinary calls as PostgreSQL's grammar does:
+   *
+   *     position(a IN b)                 → position(a, b)
+   *     substring(s FROM i [FOR n])      → substring(s, i[, n])   (and FOR n alone: from 1)
+   *     trim([LEADING|TRAILING|BOTH] [c] FROM s)  → ltrim / rtrim / btrim(s[, c])
+   *     extract(field FROM x)            → extract('field', x)
+   */
+  protected readonly callArgs = this.RULE('callArgs', (fn?: string): { name?: string; distinct: boolean; star: boolean; args: Expr[] } => {
     this.CONSUME(T.LParen)
-    const call = this.OR([
+    const plain = (args: Expr[], name?: string) => (name === undefined ? { distinct: false, star: false, args } : { name, distinct: false, star: false, args })
+    // Lookahead of one token: the special forms are chosen by the function's name (their
+    // GATEs), and a deeper lookahead over expressions would make grammar analysis explode.
+    const call = this.OR({ MAX_LOOKAHEAD: 1, DEF: [
       { ALT: () => { this.CONSUME(T.Star); return { distinct: false, star: true, args: [] as Expr[] } } },
+      { GATE: () => fn === 'position', IGNORE_AMBIGUITIES: true, ALT: () => {
+        const sub = this.SUBRULE(this.otherOpExpr)
+        this.CONSUME(K.in)
+        return plain([sub, this.SUBRULE1(this.otherOpExpr)])
+      } },
+      { GATE: () => fn === 'extract', IGNORE_AMBIGUITIES: true, ALT: () => {
+        const t = this.LA(1)
+        const field = this.OR2([{ ALT: () => this.SUBRULE(this.ident) }, { ALT: () => this.word(this.CONSUME(T.StringLit)) }])
+        this.CONSUME(K.from)
+        return plain([{ kind: 'string', value: String(field).toLowerCase(), position: this.at(t) }, this.SUBRULE(this.expr)])
+      } },
+      { GATE: () => fn === 'trim' && (this.laIs(1, K.leading, K.trailing, K.both, K.from) || this.trimFrom()), IGNORE_AMBIGUITIES: true, ALT: () => {
+        const side = this.OPTION(() => this.OR3([
+          { ALT: () => { this.CONSUME(K.leading); return 'ltrim' } },
+          { ALT: () => { this.CONSUME(K.trailing); return 'rtrim' } },
+          { ALT: () => { this.CONSUME(K.both); return 'btrim' } },
+        ])) ?? 'btrim'
+        const chars = this.OPTION1({ GATE: () => !this.laIs(1, K.from), DEF: () => this.SUBRULE1(this.expr) })
+        this.CONSUME1(K.from)
+        const str = this.SUBRULE2(this.expr)
+        return plain(chars === undefined ? [str] : [str, chars], side)
+      } },
       { ALT: () => {
         const distinct = (this.OPTION7(() => this.OR1([
           { ALT: () => this.CONSUME(K.distinct) !== undefined },
           { ALT: () => { this.CONSUME(K.all); return false } },
         ])) ?? false)
         const args: Expr[] = []
-        this.MANY_SEP({ SEP: T.Comma, DEF: () => { args.push(this.SUBRULE(this.expr)) } })
+        this.MANY_SEP({ SEP: T.Comma, DEF: () => { args.push(this.SUBRULE3(this.expr)) } })
+        // substring(s FROM i FOR n) / substring(s FOR n): SQL's spelling of substring(s, i, n).
+        this.OPTION2({ GATE: () => fn === 'substring' && args.length === 1, DEF: () => this.OR4([
+          { ALT: () => {
+            this.CONSUME2(K.from)
+            args.push(this.SUBRULE4(this.expr))
+            this.OPTION3(() => { this.CONSUME(K.for); args.push(this.SUBRULE5(this.expr)) })
+          } },
+          { ALT: () => {
+            const f = this.CONSUME1(K.for)
+            args.push({ kind: 'number', text: '1', position: this.at(f) }, this.SUBRULE6(this.expr))
+          } },
+        ]) })
         return { distinct, star: false, args }
       } },
-    ])
+    ] })
     this.CONSUME(T.RParen)
     return call
   })
+
+  /** Inside trim( … ): does a FROM come before the closing parenthesis (at this nesting level)? */
+  private trimFrom(): boolean {
+    let depth = 0
+    for (let k = 1; k < 100_000; k++) {
+      const t = this.LA(k)
+      if (this.isEof(t) || Number.isNaN(t.startOffset)) return false // end of input, or the recording phase's fake tokens
+      if (tokenMatcher(t, T.LParen)) depth++
+      else if (tokenMatcher(t, T.RParen)) {
+        if (depth === 0) return false
+        depth--
+      } else if (depth === 0 && tokenMatcher(t, K.from)) return true
+    }
+    return false
+  }
 
   protected readonly caseExpr = this.RULE('caseExpr', (): Expr => {
     const t = this.CONSUME(K.case)

@@ -5,7 +5,7 @@
  * sqrt of a negative is 2201F …).
  */
 import { dbError } from '../../common/errors.js'
-import { Decimal, T, negate, rint, type SqlValue } from '../values/index.js'
+import { Decimal, T, negate, rint, toIntKind, type SqlValue } from '../values/index.js'
 import { scalar } from './define.js'
 import type { ScalarFunction } from './types.js'
 
@@ -106,12 +106,16 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   scalar('random', [], T.float8, () => Math.random(), { volatility: 'volatile' }),
   ...(['sin', 'cos', 'tan', 'asin', 'acos', 'atan'] as const).map((n) => scalar(n, ['float8'], T.float8, float(Math[n]))),
   scalar('atan2', ['float8', 'float8'], T.float8, (a) => Math.atan2(a[0] as number, a[1] as number)),
-  scalar('gcd', ['int8', 'int8'], T.int8, (a) => {
-    let x = (a[0] as bigint) < 0n ? -(a[0] as bigint) : (a[0] as bigint)
-    let y = (a[1] as bigint) < 0n ? -(a[1] as bigint) : (a[1] as bigint)
-    while (y !== 0n) [x, y] = [y, x % y]
-    return x
-  }),
+  ...(['int4', 'int8'] as const).map((k) =>
+    scalar('gcd', [k, k], T[k], (a) => {
+      let x = BigInt(a[0] as number | bigint)
+      let y = BigInt(a[1] as number | bigint)
+      x = x < 0n ? -x : x
+      y = y < 0n ? -y : y
+      while (y !== 0n) [x, y] = [y, x % y]
+      return toIntKind(x, k)
+    }),
+  ),
   scalar('width_bucket', ['float8', 'float8', 'float8', 'int4'], T.int4, (a) => {
     const [x, lo, hi, n] = a as [number, number, number, number]
     if (n <= 0) throw dbError('invalid_argument_for_width_bucket_function', 'count must be greater than zero')

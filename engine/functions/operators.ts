@@ -11,7 +11,7 @@
  * 2201B as in PostgreSQL.
  */
 import { dbError } from '../../common/errors.js'
-import { T, toIntKind, type SqlValue } from '../values/index.js'
+import { Decimal, T, toIntKind, type SqlValue } from '../values/index.js'
 import { scalar } from './define.js'
 import { likeMatcher } from './like.js'
 import type { ScalarFunction } from './types.js'
@@ -83,5 +83,6 @@ export const PREFIX_OPERATOR_FUNCTIONS: readonly ScalarFunction[] = [
   }),
   scalar('||/', ['float8'], T.float8, (a) => Math.cbrt(a[0] as number)),
   scalar('@', ['float8'], T.float8, (a) => Math.abs(a[0] as number)),
+  scalar('@', ['numeric'], T.numeric, (a) => ((a[0] as Decimal).sign() < 0 ? (a[0] as Decimal).neg() : a[0]!)),
   ...INTS.map((k) => scalar('@', [k], T[k], (a) => toIntKind(BigInt(a[0] as number | bigint) < 0n ? -BigInt(a[0] as number | bigint) : BigInt(a[0] as number | bigint), k))),
 ]
