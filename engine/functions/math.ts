@@ -7,6 +7,7 @@
 import { dbError } from '../../common/errors.js'
 import { Decimal, T, negate, rint, toIntKind, type SqlValue } from '../values/index.js'
 import { scalar } from './define.js'
+import { numericPower } from './numeric-power.js'
 import type { ScalarFunction } from './types.js'
 
 const INTS = ['int2', 'int4', 'int8'] as const
@@ -87,6 +88,7 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
       return checkFloat(x ** y, x)
     }),
   ),
+  ...['power', 'pow'].map((n) => scalar(n, ['numeric', 'numeric'], T.numeric, (a) => numericPower(a[0] as Decimal, a[1] as Decimal))),
   scalar('exp', ['float8'], T.float8, (a) => checkFloat(Math.exp(a[0] as number), a[0] as number)),
   scalar('ln', ['float8'], T.float8, (a) => {
     const x = a[0] as number

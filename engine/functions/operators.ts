@@ -14,6 +14,7 @@ import { dbError } from '../../common/errors.js'
 import { Decimal, T, toIntKind, type SqlValue } from '../values/index.js'
 import { scalar } from './define.js'
 import { likeMatcher } from './like.js'
+import { numericPower } from './numeric-power.js'
 import type { ScalarFunction } from './types.js'
 
 const regexCache = new Map<string, RegExp>()
@@ -64,6 +65,7 @@ export const BINARY_OPERATOR_FUNCTIONS: readonly ScalarFunction[] = [
   match('~', '', false), match('~*', 'i', false), match('!~', '', true), match('!~*', 'i', true),
   like('~~', false, false), like('~~*', true, false), like('!~~', false, true), like('!~~*', true, true),
   ...bitwise('&'), ...bitwise('|'), ...bitwise('#'), ...bitwise('<<'), ...bitwise('>>'),
+  scalar('^', ['numeric', 'numeric'], T.numeric, (a) => numericPower(a[0] as Decimal, a[1] as Decimal)),
   scalar('^', ['float8', 'float8'], T.float8, (a) => {
     const x = a[0] as number
     const y = a[1] as number
