@@ -111,7 +111,7 @@ Index Scan using orders_amount_placed on orders  (rows=40)
 EXPLAIN SELECT c.name, o.amount FROM customer c JOIN orders o ON o.customer = c.id
 ---
 QUERY PLAN
-Nested Loop  (rows=200)
+Nested Loop  (rows=2000)
   ->  Seq Scan on customer c  (rows=200)
   ->  Index Scan using orders_customer on orders o  (rows=10)
         Index Cond: (o.customer = c.id)
@@ -119,7 +119,7 @@ Nested Loop  (rows=200)
 EXPLAIN SELECT c.name, o.amount FROM customer c JOIN orders o ON o.customer = c.id WHERE c.id = 42
 ---
 QUERY PLAN
-Nested Loop  (rows=1)
+Nested Loop  (rows=10)
   ->  Index Scan using customer_pkey on customer c  (rows=1)
         Index Cond: (c.id = 42)
   ->  Index Scan using orders_customer on orders o  (rows=10)
@@ -128,9 +128,9 @@ Nested Loop  (rows=1)
 EXPLAIN SELECT c.name, count(o.id) FROM customer c LEFT JOIN orders o ON o.customer = c.id GROUP BY c.name
 ---
 QUERY PLAN
-HashAggregate  (rows=20)
+HashAggregate  (rows=200)
   Group Key: c.name
-  ->  Nested Loop Left Join  (rows=200)
+  ->  Nested Loop Left Join  (rows=2000)
         ->  Seq Scan on customer c  (rows=200)
         ->  Index Scan using orders_customer on orders o  (rows=10)
               Index Cond: (o.customer = c.id)
