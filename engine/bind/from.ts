@@ -16,6 +16,7 @@ import { andAll, BOOL, type BExpr } from '../plan/bound.js'
 import { outputs, type JoinType, type LogicalPlan } from '../plan/logical.js'
 import type { Binder } from './binder.js'
 import { coerce, commonType } from './coerce.js'
+import { parseExpression } from './dml.js'
 import { bindBinary, bindExpr, toBool } from './expr.js'
 import { bindQuery, bindSubquery, type BoundQuery } from './query.js'
 import { leafItems, Scope, type NsItem, type ScopeColumn } from './scope.js'
@@ -121,7 +122,14 @@ export function scanTable(b: Binder, t: TableInfo, alias: Alias | undefined, pos
   const name = alias?.name ?? t.name
   const columns = t.columns.map((c) => ({ id: b.newColumn(`${name}.${c.name}`), attnum: c.attnum, type: c.type }))
   const key = rowKey ? b.newColumn(`${name}.ctid`) : undefined
-  const plan = { kind: 'scan' as const, table: t, alias: name, columns, rowKey: key }
+  // Partial indexes' predicates over this scan's columns, for the planner to match against WHERE.
+  const partial = new Map<string, BExpr>()
+  for (const index of t.indexes) {
+    if (index.predicate === undefined) continue
+    const scope = new Scope([{ alias: t.name, columns: t.columns.map((c, i) => ({ name: c.name, id: columns[i]!.id, type: c.type })), children: [] }], undefined)
+    partial.set(index.name, bindExpr(b, parseExpression(index.predicate), { scope, clause: 'index predicate', aggregates: false }))
+  }
+  const plan = { kind: 'scan' as const, table: t, alias: name, columns, rowKey: key, ...(partial.size > 0 ? { partial } : {}) }
   const bound: BoundQuery = {
     plan,
     columns: t.columns.map((c, i) => ({ id: columns[i]!.id, name: c.name, type: c.type, source: { table: t.oid, attnum: c.attnum } })),

@@ -93,6 +93,7 @@ const fold = (e: BExpr | undefined): BExpr | undefined => (e === undefined ? und
 export function foldPlan(p: LogicalPlan): LogicalPlan {
   switch (p.kind) {
     case 'scan':
+      return p.partial === undefined ? p : { ...p, partial: new Map([...p.partial].map(([k, e]) => [k, foldExpr(e)])) }
     case 'virtual-scan':
     case 'one-row':
       return p

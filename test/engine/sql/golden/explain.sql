@@ -207,3 +207,30 @@ Aggregate  (rows=1) (actual time=… rows=1 loops=1)
   ->  Index Scan using orders_customer on orders  (rows=667) (actual time=… rows=90 loops=1)
         Index Cond: (customer < 10)
 Execution Time: … ms
+
+CREATE INDEX orders_big_placed ON orders (placed) WHERE amount > 40
+---
+CREATE INDEX
+
+EXPLAIN SELECT id FROM orders WHERE amount > 40 AND placed = DATE '2024-01-05'
+---
+QUERY PLAN
+Index Scan using orders_big_placed on orders  (rows=22)
+  Index Cond: (placed = '2024-01-05'::date)
+  Filter: (amount > 40)
+
+EXPLAIN SELECT id FROM orders WHERE placed = DATE '2024-01-05'
+---
+QUERY PLAN
+Seq Scan on orders  (rows=67)
+  Filter: (placed = '2024-01-05'::date)
+
+SELECT count(*) FROM orders WHERE amount > 40 AND placed = DATE '2024-01-05'
+---
+count
+13
+
+SELECT count(*) FROM orders WHERE amount + 0 > 40 AND placed = DATE '2024-01-05'
+---
+count
+13
