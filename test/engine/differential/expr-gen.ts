@@ -1,0 +1,467 @@
+/**
+ * Random SQL expressions for the differential test, typed as they are built so that
+ * most are valid: each generated expression carries its PostgreSQL result type, a
+ * bound of its magnitude and whether a float value is exact.
+ *
+ * Runtime errors are the hard part of a differential test: two correct systems may
+ * evaluate an expression on different rows (a qual pushed below a join in one and
+ * above it in the other, a hash join that skips its outer side when the inner one is
+ * empty, a subquery stopped after its first row). So an expression that could fail on
+ * some row (overflow, division by zero, a bad cast) is generated only where `risky` is
+ * set: the outermost select list, which both evaluate on exactly the rows returned.
+ * Elsewhere `mag` keeps arithmetic below the result type's limit, divisors are
+ * non-zero literals or NULLIF(…, 0), and casts are of values that fit. Errors decided
+ * at bind time (a missing operator, an ungrouped column) are safe anywhere: they do not
+ * depend on rows.
+ *
+ * Floats: sums of floats depend on the order of addition unless every addition is
+ * exact; the data are multiples of 1/4, and `exact` tracks whether an expression keeps
+ * that property, so sum() and avg() take only exact float arguments.
+ */
+import type { Rng } from './prng.js'
+import { classOf, type ColType, type TypeClass } from './schema-gen.js'
+
+/** A column an expression may use: `ref` is how to write it (`a3.k`, or `k` for a USING column). */
+export interface Col {
+  readonly ref: string
+  readonly type: ColType
+  readonly mag: number
+  readonly exact: boolean
+  /** 0: the current query's FROM; 1: the enclosing query's, and so on (correlation). */
+  readonly level: number
+}
+
+export interface GExpr {
+  readonly sql: string
+  readonly type: ColType
+  readonly mag: number
+  readonly exact: boolean
+}
+
+/** Where an expression is generated. */
+export interface Ctx {
+  /** Columns usable as leaves (in a grouped query: the grouping keys, plus outer columns). */
+  readonly cols: readonly Col[]
+  /** In a grouped query: where aggregate arguments are generated; undefined: no aggregates here. */
+  readonly agg: Ctx | undefined
+  /** Expressions that may fail on some rows are allowed (the outermost select list). */
+  readonly risky: boolean
+  /** Nesting of subqueries so far (they stop at MAX_SUBQUERY_DEPTH). */
+  readonly subDepth: number
+  /** Rows the expression is evaluated for, roughly: correlated subqueries only where this is small. */
+  readonly rows: number
+}
+
+export const MAX_SUBQUERY_DEPTH = 2
+
+const RANK: Readonly<Record<ColType, number>> = { int2: 1, int4: 2, int8: 3, numeric: 4, float8: 5, text: 0, varchar: 0, bool: 0, date: 0 }
+const NUM_BY_RANK: readonly ColType[] = ['int4', 'int2', 'int4', 'int8', 'numeric', 'float8']
+
+/** The largest magnitude a result type holds without an overflow error (numeric: far beyond anything generated). */
+export const LIMIT: Readonly<Record<ColType, number>> = {
+  int2: 32767, int4: 2147483647, int8: 9.2e18, numeric: 1e100, float8: 1e300, text: Infinity, varchar: Infinity, bool: Infinity, date: Infinity,
+}
+
+/** The type of `a op b` for numbers: the higher of int2 < int4 < int8 < numeric < float8, as PostgreSQL's operators resolve. */
+export const numResult = (a: ColType, b: ColType): ColType => NUM_BY_RANK[Math.max(RANK[a], RANK[b])]!
+
+/** select_common_type for the types generated here. */
+export function commonType(a: ColType, b: ColType): ColType {
+  if (a === b) return a
+  if (classOf(a) === 'num' && classOf(b) === 'num') return numResult(a, b)
+  if (classOf(a) === 'text' && classOf(b) === 'text') return 'text'
+  return a
+}
+
+const paren = (s: string): string => `(${s})`
+const ex = (sql: string, type: ColType, mag = 0, exact = true): GExpr => ({ sql, type, mag, exact })
+const isInt = (t: ColType): boolean => t === 'int2' || t === 'int4' || t === 'int8'
+/**
+ * `exact`: the value is a small multiple of a small power of two (integers, the float
+ * data, 1.5), so as a float8 it adds up exactly in any order; numeric columns (1.37)
+ * and quotients are not.
+ */
+const exactOf = (...parts: readonly GExpr[]): boolean => parts.every((p) => p.exact)
+
+const TEXT_LITERALS: readonly string[] = ['', 'a', 'A', 'ab', 'abc', 'b', ' ', 'hello', 'x%y', '12', 'zz', 'é', '😀', "it's"]
+const LIKE_PATTERNS: readonly string[] = ['a%', '%a%', '%b', '_', '__', 'a_', '%', '', 'A%', '%\\%%', '%\\_%', 'ab%', '_b%', '%o%', 'h%o', '%é%']
+const DATE_LITERALS: readonly string[] = ['2024-01-01', '2024-02-29', '2023-06-15', '2000-01-01', '2024-12-31', '1999-12-31']
+const CMP_OPS: readonly string[] = ['=', '<>', '<', '<=', '>', '>=', '!=']
+
+export abstract class ExprGen {
+  constructor(protected readonly rng: Rng) {}
+
+  /** `(SELECT …)` of one row (at most) and one column of the class. */
+  protected abstract scalarSubquery(ctx: Ctx, cls: TypeClass): GExpr
+  /** A subquery of one column of the class, for IN and ANY/ALL. */
+  protected abstract columnSubquery(ctx: Ctx, cls: TypeClass): { sql: string; type: ColType }
+  /** A subquery for EXISTS. */
+  protected abstract existsSubquery(ctx: Ctx): string
+
+  expr(ctx: Ctx, cls: TypeClass, depth: number): GExpr {
+    switch (cls) {
+      case 'num': return this.num(ctx, depth)
+      case 'text': return this.text(ctx, depth)
+      case 'bool': return this.bool(ctx, depth)
+      case 'date': return this.date(ctx, depth)
+    }
+  }
+
+  /** A class chosen with weights that favour numbers. */
+  anyClass(): TypeClass {
+    return this.rng.weighted([[6, 'num'], [3, 'text'], [1.5, 'bool'], [1.5, 'date']] as const)
+  }
+
+  protected canSubquery(ctx: Ctx): boolean {
+    return ctx.subDepth < MAX_SUBQUERY_DEPTH && ctx.rows <= 3000
+  }
+
+  protected column(ctx: Ctx, cls: TypeClass): Col | undefined {
+    const cands = ctx.cols.filter((c) => classOf(c.type) === cls)
+    if (cands.length === 0) return undefined
+    // Prefer the query's own columns; outer ones make correlated subqueries.
+    const own = cands.filter((c) => c.level === 0)
+    return this.rng.pick(own.length > 0 && this.rng.chance(0.8) ? own : cands)
+  }
+
+  private leaf(ctx: Ctx, cls: TypeClass): GExpr {
+    const c = this.rng.chance(0.75) ? this.column(ctx, cls) : undefined
+    if (c !== undefined) return ex(c.ref, c.type, c.mag, c.exact)
+    return this.literal(cls)
+  }
+
+  literal(cls: TypeClass): GExpr {
+    const r = this.rng
+    switch (cls) {
+      case 'num':
+        return r.weighted<GExpr>([
+          [6, ex(String(r.int(0, 10)), 'int4', 10)],
+          [2, ex(`(${-r.int(1, 10)})`, 'int4', 10)],
+          [1, ex(String(r.int(11, 1000)), 'int4', 1000)],
+          [2, ex(r.pick(['1.5', '0.25', '2.75', '10.0', '(-1.5)', '(-0.5)']), 'numeric', 10)],
+          [1, ex(r.pick(['0.1', '3.14159', '(-0.01)']), 'numeric', 10, false)],
+          [1, ex(r.pick(['1.5::float8', '0.25::double precision', "'-2.5'::float8", '2::float8']), 'float8', 10)],
+          [1, ex(r.pick(['2::smallint', '3::int2', '(-1)::int2']), 'int2', 3)],
+          [1, ex(r.pick(['3000000000', '(-3000000000)', '5::bigint', '2147483648']), 'int8', 3000000000)],
+          [0.3, ex(r.pick(['2147483647', '(-2147483648)', '(-2147483647)']), 'int4', 2147483648)],
+          [0.5, ex(r.pick(['NULL::int', 'NULL::numeric', 'NULL::float8']), 'int4', 0)],
+        ])
+      case 'text':
+        return r.chance(0.05) ? ex('NULL::text', 'text') : ex(`'${r.pick(TEXT_LITERALS).replace(/'/g, "''")}'`, 'text')
+      case 'bool':
+        return ex(r.pick(['true', 'false', 'NULL::boolean', 'TRUE', 'NULL']), 'bool')
+      case 'date':
+        return ex(r.chance(0.5) ? `DATE '${r.pick(DATE_LITERALS)}'` : `'${r.pick(DATE_LITERALS)}'::date`, 'date')
+    }
+  }
+
+  // ── numbers ─────────────────────────────────────────────────────────────────
+
+  num(ctx: Ctx, depth: number): GExpr {
+    const r = this.rng
+    if (depth <= 0) return this.leaf(ctx, 'num')
+    const d = depth - 1
+    return r.weighted<() => GExpr>([
+      [6, () => this.leaf(ctx, 'num')],
+      [5, () => this.arith(ctx, d)],
+      [0.7, () => {
+        const a = this.num(ctx, d)
+        return a.mag <= LIMIT[a.type] || ctx.risky ? ex(`(- ${a.sql})`, a.type, a.mag, a.exact) : a
+      }],
+      [2.5, () => this.numFunc(ctx, d)],
+      [1.5, () => this.caseExpr(ctx, 'num', d)],
+      [2, () => this.coalesceLike(ctx, 'num', d)],
+      [1.2, () => this.numCast(ctx, d)],
+      [ctx.agg !== undefined ? 7 : 0, () => this.aggregate(ctx, 'num')],
+      [this.canSubquery(ctx) ? 0.6 : 0, () => this.scalarSubquery(ctx, 'num')],
+    ])()
+  }
+
+  private arith(ctx: Ctx, d: number): GExpr {
+    const r = this.rng
+    const a = this.num(ctx, d)
+    const op = r.weighted([[4, '+'], [3, '-'], [3, '*'], [1.5, '/'], [0.8, '%']] as const)
+    let b: GExpr
+    if ((op === '/' || op === '%') && !ctx.risky) {
+      // A non-zero literal, or NULLIF(expr, 0): no division by zero whatever the rows.
+      const [lit, type] = r.pick([['2', 'int4'], ['3', 'int4'], ['7', 'int4'], ['(-4)', 'int4'], ['1.5', 'numeric'], ['0.5', 'numeric'], ['2::float8', 'float8']] as const)
+      b = r.chance(0.5) ? ex(lit, type, 7) : this.nonZero(ctx, d)
+    } else {
+      b = this.num(ctx, d)
+    }
+    if (op === '%' && (a.type === 'float8' || b.type === 'float8')) {
+      // float8 % float8 does not exist: a bind-time error, fine now and then.
+      if (!r.chance(0.05)) return ex(paren(`${a.sql} + ${b.sql}`), numResult(a.type, b.type), a.mag + b.mag, exactOf(a, b))
+    }
+    const type = numResult(a.type, b.type)
+    const mag = op === '+' || op === '-' ? a.mag + b.mag : op === '*' ? a.mag * b.mag : op === '/' ? (type === 'numeric' || type === 'float8' ? a.mag * 100 : a.mag) : Math.min(a.mag, b.mag)
+    const exact = op === '/' ? isInt(type) : exactOf(a, b)
+    if (mag > LIMIT[type] && !ctx.risky) {
+      // Out of the type's range for some rows: compute in numeric instead (no way out for floats).
+      return type === 'float8' ? a : ex(paren(`${a.sql}::numeric ${op} ${b.sql}`), 'numeric', mag, false)
+    }
+    // Integer -x / -1 overflows at the minimum: covered by mag (|min| > LIMIT).
+    return ex(paren(`${a.sql} ${op} ${b.sql}`), type, mag, exact)
+  }
+
+  private nonZero(ctx: Ctx, d: number): GExpr {
+    const b = this.num(ctx, d)
+    return ex(`NULLIF(${b.sql}, 0)`, b.type, b.mag, b.exact)
+  }
+
+  private numFunc(ctx: Ctx, d: number): GExpr {
+    const r = this.rng
+    const a = (): GExpr => this.num(ctx, d)
+    return r.weighted<() => GExpr>([
+      [2, () => {
+        const x = a()
+        return x.mag <= LIMIT[x.type] || ctx.risky ? ex(`abs(${x.sql})`, x.type, x.mag, x.exact) : x
+      }],
+      [1.5, () => {
+        const x = a()
+        // round(int) is round(float8): float8 is numeric's preferred type.
+        if (r.chance(0.5)) return ex(`round(${x.sql})`, x.type === 'numeric' ? 'numeric' : 'float8', x.mag + 1, x.type !== 'numeric' && x.exact)
+        return x.type === 'float8' && !r.chance(0.05) ? ex(`round(${x.sql})`, 'float8', x.mag + 1) : ex(`round(${x.sql}, ${r.int(-1, 3)})`, 'numeric', x.mag + 10, false)
+      }],
+      [1, () => {
+        const x = a()
+        const f = r.pick(['ceil', 'floor', 'trunc', 'sign', 'ceiling'])
+        return ex(`${f}(${x.sql})`, x.type === 'numeric' ? 'numeric' : 'float8', x.mag + 1, x.type !== 'numeric' && x.exact)
+      }],
+      [1, () => {
+        const x = a()
+        if (!isInt(x.type) && x.type !== 'numeric') return x
+        const m = r.pick(['3', '5', '(-4)', '2'])
+        return ex(`mod(${x.sql}, ${m})`, x.type, Math.min(x.mag, 5))
+      }],
+      [1.5, () => ex(`${r.pick(['length', 'char_length', 'octet_length'])}(${this.text(ctx, d).sql})`, 'int4', 100)],
+      [0.5, () => ex(`strpos(${this.text(ctx, d).sql}, ${this.literal('text').sql})`, 'int4', 100)],
+      [0.8, () => {
+        const x = this.date(ctx, d)
+        const y = this.date(ctx, d)
+        return ex(paren(`${x.sql} - ${y.sql}`), 'int4', 4e6)
+      }],
+      [0.6, () => ex(`date_part('${r.pick(['year', 'month', 'day', 'dow', 'doy', 'quarter'])}', ${this.date(ctx, d).sql})`, 'float8', 1e4)],
+      [0.3, () => {
+        const x = a()
+        return x.type === 'float8' ? ex(`sqrt(abs(${x.sql}))`, 'float8', x.mag, false) : x
+      }],
+    ])()
+  }
+
+  private numCast(ctx: Ctx, d: number): GExpr {
+    const r = this.rng
+    const x = this.num(ctx, d)
+    const target = r.weighted([[2, 'int4'], [1, 'int8'], [1, 'int2'], [2, 'numeric'], [1, 'numeric(p,s)'], [1.5, 'float8']] as const)
+    if (target === 'numeric(p,s)') {
+      const p = r.int(3, 12)
+      const s = r.int(0, Math.min(3, p))
+      const fits = x.mag < 10 ** (p - s) - 1
+      if (!fits && !ctx.risky) return ex(`${x.sql}::numeric`, 'numeric', x.mag, false)
+      return ex(`${x.sql}::numeric(${p},${s})`, 'numeric', x.mag, false)
+    }
+    if (target === 'numeric') return ex(`${r.chance(0.5) ? `${x.sql}::numeric` : `CAST(${x.sql} AS numeric)`}`, 'numeric', x.mag, false)
+    if (target === 'float8') return ex(`${x.sql}::${r.pick(['float8', 'double precision'])}`, 'float8', x.mag, x.type !== 'numeric' && x.exact)
+    // To an integer: rounds numerics and floats; fails beyond the range (and for NaN/Infinity, which only wide floats hold: mag 1e300).
+    if (x.mag + 1 > LIMIT[target] && !ctx.risky) return x
+    const name = target === 'int4' ? r.pick(['int', 'integer', 'int4']) : target === 'int8' ? r.pick(['bigint', 'int8']) : r.pick(['smallint', 'int2'])
+    return ex(`${x.sql}::${name}`, target, x.mag + 1)
+  }
+
+  // ── text ────────────────────────────────────────────────────────────────────
+
+  text(ctx: Ctx, depth: number): GExpr {
+    const r = this.rng
+    if (depth <= 0) return this.leaf(ctx, 'text')
+    const d = depth - 1
+    const t = (): GExpr => this.text(ctx, d)
+    return r.weighted<() => GExpr>([
+      [6, () => this.leaf(ctx, 'text')],
+      [3, () => ex(paren(`${t().sql} || ${t().sql}`), 'text')],
+      [1, () => ex(paren(`${t().sql} || ${this.expr(ctx, r.pick(['num', 'date', 'bool'] as const), d).sql}`), 'text')],
+      [2, () => ex(`${r.pick(['lower', 'upper', 'reverse', 'trim', 'ltrim', 'rtrim', 'initcap', 'btrim', 'md5'])}(${t().sql})`, 'text')],
+      [2, () => {
+        const s = t().sql
+        return r.chance(0.5) ? ex(`substring(${s}, ${r.int(-1, 4)})`, 'text') : ex(`${r.pick(['substring', 'substr'])}(${s}, ${r.int(-1, 4)}, ${r.int(0, 4)})`, 'text')
+      }],
+      [1.5, () => ex(`${r.pick(['left', 'right'])}(${t().sql}, ${r.int(-2, 4)})`, 'text')],
+      [1, () => ex(`replace(${t().sql}, '${r.pick(['a', 'b', ' ', 'l'])}', '${r.pick(['', 'X', 'yy'])}')`, 'text')],
+      [1, () => ex(`${r.pick(['lpad', 'rpad'])}(${t().sql}, ${r.int(0, 6)}${r.chance(0.5) ? `, '${r.pick(['*', 'ab', '-'])}'` : ''})`, 'text')],
+      [0.5, () => ex(`repeat(${t().sql}, ${r.int(0, 3)})`, 'text')],
+      [1, () => ex(`concat(${[t(), this.expr(ctx, this.anyClass(), d)].map((e) => e.sql).join(', ')})`, 'text')],
+      [0.5, () => ex(`concat_ws('${r.pick([',', '-', ''])}', ${t().sql}, ${t().sql})`, 'text')],
+      [0.5, () => ex(`split_part(${t().sql}, '${r.pick([' ', 'b', 'l'])}', ${r.int(1, 2)})`, 'text')],
+      [0.5, () => ex(`translate(${t().sql}, '${r.pick(['ab', 'l', 'aé'])}', '${r.pick(['X', 'yz', ''])}')`, 'text')],
+      [1.5, () => this.caseExpr(ctx, 'text', d)],
+      [1.5, () => this.coalesceLike(ctx, 'text', d)],
+      [1.5, () => {
+        const cls = r.pick(['num', 'date', 'bool'] as const)
+        const x = this.expr(ctx, cls, d)
+        return ex(r.chance(0.7) ? `${x.sql}::text` : `CAST(${x.sql} AS ${r.pick(['text', 'varchar', 'varchar(3)'])})`, 'text')
+      }],
+      [0.7, () => ex(`${t().sql}::varchar(${r.int(1, 4)})`, 'varchar')],
+      [ctx.agg !== undefined ? 3 : 0, () => this.aggregate(ctx, 'text')],
+      [this.canSubquery(ctx) ? 0.4 : 0, () => this.scalarSubquery(ctx, 'text')],
+    ])()
+  }
+
+  // ── dates ───────────────────────────────────────────────────────────────────
+
+  date(ctx: Ctx, depth: number): GExpr {
+    const r = this.rng
+    if (depth <= 0) return this.leaf(ctx, 'date')
+    const d = depth - 1
+    return r.weighted<() => GExpr>([
+      [6, () => this.leaf(ctx, 'date')],
+      [2, () => {
+        const x = this.date(ctx, d)
+        const n = r.chance(0.6) ? ex(String(r.int(0, 400)), 'int4', 400) : this.num({ ...ctx, agg: undefined }, 0)
+        // date ± integer: only int4 (and int2) operands have an operator; others are a bind-time error.
+        const k = isInt(n.type) && n.type !== 'int8' && n.mag <= 1e5 ? n.sql : r.chance(0.1) ? n.sql : '1'
+        return ex(paren(`${x.sql} ${r.pick(['+', '-'])} ${k}`), 'date')
+      }],
+      [1, () => this.caseExpr(ctx, 'date', d)],
+      [1.5, () => this.coalesceLike(ctx, 'date', d)],
+      [0.5, () => ex(`'${r.pick(DATE_LITERALS)}'::text::date`, 'date')],
+      [ctx.agg !== undefined ? 3 : 0, () => this.aggregate(ctx, 'date')],
+      [this.canSubquery(ctx) ? 0.3 : 0, () => this.scalarSubquery(ctx, 'date')],
+    ])()
+  }
+
+  // ── booleans ────────────────────────────────────────────────────────────────
+
+  bool(ctx: Ctx, depth: number): GExpr {
+    const r = this.rng
+    if (depth <= 0) return r.chance(0.7) ? this.comparison(ctx, 0) : this.leaf(ctx, 'bool')
+    const d = depth - 1
+    const sub = this.canSubquery(ctx) ? 1 : 0
+    return r.weighted<() => GExpr>([
+      [8, () => this.comparison(ctx, d)],
+      [2, () => this.leaf(ctx, 'bool')],
+      [3, () => ex(paren(`${this.bool(ctx, d).sql} AND ${this.bool(ctx, d).sql}`), 'bool')],
+      [3, () => ex(paren(`${this.bool(ctx, d).sql} OR ${this.bool(ctx, d).sql}`), 'bool')],
+      [1.5, () => ex(`(NOT ${this.bool(ctx, d).sql})`, 'bool')],
+      [2, () => {
+        const x = this.expr(ctx, this.anyClass(), d)
+        return ex(paren(`${x.sql} IS ${r.chance(0.5) ? 'NOT ' : ''}NULL`), 'bool')
+      }],
+      [1, () => ex(paren(`${this.bool(ctx, d).sql} IS ${r.pick(['', 'NOT '])}${r.pick(['TRUE', 'FALSE', 'UNKNOWN'])}`), 'bool')],
+      [1, () => {
+        const cls = this.anyClass()
+        return ex(paren(`${this.expr(ctx, cls, d).sql} IS ${r.chance(0.5) ? 'NOT ' : ''}DISTINCT FROM ${this.expr(ctx, cls, d).sql}`), 'bool')
+      }],
+      [2, () => {
+        const cls = r.pick(['num', 'num', 'text', 'date'] as const)
+        const [x, lo, hi] = [this.expr(ctx, cls, d), this.expr(ctx, cls, 0), this.expr(ctx, cls, 0)]
+        return ex(paren(`${x.sql} ${r.chance(0.3) ? 'NOT ' : ''}BETWEEN ${r.chance(0.2) ? 'SYMMETRIC ' : ''}${lo.sql} AND ${hi.sql}`), 'bool')
+      }],
+      [2.5, () => {
+        const cls = r.pick(['num', 'num', 'text', 'date'] as const)
+        const x = this.expr(ctx, cls, d)
+        const items = Array.from({ length: r.int(1, 4) }, () => (r.chance(0.15) ? ex('NULL', 'text') : r.chance(0.7) ? this.literal(cls) : this.expr(ctx, cls, 0)))
+        return ex(paren(`${x.sql} ${r.chance(0.4) ? 'NOT ' : ''}IN (${items.map((i) => i.sql).join(', ')})`), 'bool')
+      }],
+      [2, () => {
+        const x = this.text(ctx, d)
+        const op = r.weighted([[5, 'LIKE'], [2, 'NOT LIKE'], [2, 'ILIKE'], [1, 'NOT ILIKE']] as const)
+        const pat = r.chance(0.85) ? `'${r.pick(LIKE_PATTERNS)}'` : this.text(ctx, 0).sql
+        return ex(paren(`${x.sql} ${op} ${pat}`), 'bool')
+      }],
+      [ctx.agg !== undefined ? 2 : 0, () => this.aggregate(ctx, 'bool')],
+      [sub * 2, () => ex(`(${r.chance(0.35) ? 'NOT ' : ''}EXISTS ${this.existsSubquery(ctx)})`, 'bool')],
+      [sub * 2, () => {
+        const cls = r.pick(['num', 'num', 'text', 'date'] as const)
+        const x = this.expr(ctx, cls, Math.min(d, 1))
+        const q = this.columnSubquery(ctx, cls)
+        return ex(paren(`${x.sql} ${r.chance(0.4) ? 'NOT ' : ''}IN ${q.sql}`), 'bool')
+      }],
+      [sub * 1.5, () => {
+        const cls = r.pick(['num', 'num', 'text', 'date'] as const)
+        const x = this.expr(ctx, cls, Math.min(d, 1))
+        const q = this.columnSubquery(ctx, cls)
+        return ex(paren(`${x.sql} ${r.pick(CMP_OPS)} ${r.pick(['ANY', 'ALL', 'SOME'])} ${q.sql}`), 'bool')
+      }],
+    ])()
+  }
+
+  comparison(ctx: Ctx, d: number): GExpr {
+    const r = this.rng
+    const cls = r.weighted([[6, 'num'], [2.5, 'text'], [1, 'bool'], [1.5, 'date'], [0.05, 'mixed']] as const)
+    if (cls === 'mixed') {
+      // text = int: no such operator, a bind-time error.
+      return ex(paren(`${this.text(ctx, 0).sql} = ${this.num(ctx, 0).sql}`), 'bool')
+    }
+    const a = this.expr(ctx, cls, d)
+    const b = r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, Math.max(0, d - 1))
+    return ex(paren(`${a.sql} ${r.pick(CMP_OPS)} ${b.sql}`), 'bool')
+  }
+
+  // ── shared forms ────────────────────────────────────────────────────────────
+
+  private caseExpr(ctx: Ctx, cls: TypeClass, d: number): GExpr {
+    const r = this.rng
+    const n = r.int(1, 3)
+    const branches = Array.from({ length: n }, () => this.expr(ctx, cls, d))
+    const otherwise = r.chance(0.7) ? this.expr(ctx, cls, d) : undefined
+    const all = otherwise === undefined ? branches : [...branches, otherwise]
+    const type = all.map((b) => b.type).reduce(commonType)
+    const mag = Math.max(...all.map((b) => b.mag))
+    const exact = all.every((b) => b.exact)
+    const tail = `${otherwise === undefined ? '' : ` ELSE ${otherwise.sql}`} END`
+    if (r.chance(0.3)) {
+      // Simple CASE: CASE x WHEN v1 THEN … (x = v1 compared in turn).
+      const kc = r.pick(['num', 'text'] as const)
+      const subject = this.expr(ctx, kc, 0)
+      return ex(`CASE ${subject.sql} ${branches.map((b) => `WHEN ${this.literal(kc).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
+    }
+    return ex(`CASE ${branches.map((b) => `WHEN ${this.bool(ctx, Math.max(0, d - 1)).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
+  }
+
+  private coalesceLike(ctx: Ctx, cls: TypeClass, d: number): GExpr {
+    const r = this.rng
+    const fn = r.weighted([[4, 'COALESCE'], [2, 'NULLIF'], [1.5, 'GREATEST'], [1.5, 'LEAST']] as const)
+    const args = Array.from({ length: fn === 'NULLIF' ? 2 : r.int(2, 3) }, (_, i) => (i > 0 && r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, d)))
+    const first = args[0]!
+    const type = fn === 'NULLIF' ? first.type : args.map((a) => a.type).reduce(commonType)
+    return ex(`${fn}(${args.map((a) => a.sql).join(', ')})`, type, Math.max(...args.map((a) => a.mag)), args.every((a) => a.exact))
+  }
+
+  /** An aggregate call; its argument comes from the ungrouped context (ctx.agg). */
+  aggregate(ctx: Ctx, cls: TypeClass): GExpr {
+    const r = this.rng
+    const inner = ctx.agg!
+    const distinct = r.chance(0.2) ? 'DISTINCT ' : ''
+    switch (cls) {
+      case 'num': {
+        const f = r.weighted([[3, 'count'], [3, 'sum'], [2, 'avg'], [2, 'min'], [2, 'max']] as const)
+        if (f === 'count') return r.chance(0.4) ? ex('count(*)', 'int8', 1e5) : ex(`count(${distinct}${this.expr(inner, this.anyClass(), 1).sql})`, 'int8', 1e5)
+        let x = this.num(inner, 1)
+        if ((f === 'sum' || f === 'avg') && x.type === 'float8' && !x.exact) x = this.exactFloat(inner)
+        if (f === 'min' || f === 'max') return ex(`${f}(${distinct}${x.sql})`, x.type, x.mag, x.exact)
+        if (f === 'avg') return ex(`avg(${distinct}${x.sql})`, x.type === 'float8' ? 'float8' : 'numeric', x.mag, false)
+        const type = x.type === 'int2' || x.type === 'int4' ? 'int8' : x.type === 'int8' ? 'numeric' : x.type
+        return ex(`sum(${distinct}${x.sql})`, type, x.mag * 1e5, x.exact)
+      }
+      case 'text': {
+        const x = this.text(inner, 1)
+        return ex(`${r.pick(['min', 'max'])}(${distinct}${x.sql})`, x.type)
+      }
+      case 'date': {
+        const x = this.date(inner, 1)
+        return ex(`${r.pick(['min', 'max'])}(${distinct}${x.sql})`, 'date')
+      }
+      case 'bool':
+        return ex(`${r.pick(['bool_and', 'bool_or', 'every'])}(${distinct}${this.bool(inner, 1).sql})`, 'bool')
+    }
+  }
+
+  /** A float expression whose sum is exact: a float column (or literal) plus or times a small integer. */
+  private exactFloat(ctx: Ctx): GExpr {
+    const c = ctx.cols.filter((x) => x.type === 'float8' && x.exact)
+    const base = c.length > 0 ? this.rng.pick(c).ref : '0.25::float8'
+    return ex(this.rng.chance(0.5) ? base : `(${base} * ${this.rng.int(-3, 3)})`, 'float8', 1e300, true)
+  }
+}
+
+/** Shorthand for subclasses. */
+export { ex as gexpr, paren }
