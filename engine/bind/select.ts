@@ -15,14 +15,14 @@
  * that a final projection drops.
  */
 import { dbError } from '../../common/errors.js'
-import type { Expr, SelectCore, SelectItem } from '../../parser/index.js'
+import type { Expr, QueryBody, SelectCore, SelectItem } from '../../parser/index.js'
 import { mapChildren, sameExpr, some, type BExpr, type ColumnId } from '../plan/bound.js'
 import { outputs, type Assign, type LogicalPlan, type SortKey } from '../plan/logical.js'
 import type { SqlType } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { bindExpr, resolveUnknown, toBool, type ExprContext } from './expr.js'
 import { bindFromList } from './from.js'
-import { applyLimit, sortKey, type BoundColumn, type BoundQuery, type QueryTail } from './query.js'
+import { applyLimit, positionalItem, sortKey, type BoundColumn, type BoundQuery, type QueryTail } from './query.js'
 import { leafItems, Scope, type ScopeColumn } from './scope.js'
 
 interface Item {
@@ -125,9 +125,10 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
 
 /** GROUP BY item: an ordinal, an output column's name (if no input column has it), or an expression. */
 function bindGroupItem(b: Binder, g: Expr, items: readonly Item[], scope: Scope): BExpr {
-  if (g.kind === 'number' && /^\d+$/.test(g.text)) {
-    const item = items[Number(g.text) - 1]
-    if (item === undefined) throw dbError('invalid_column_reference', `GROUP BY position ${g.text} is not in select list`, { position: g.position })
+  const n = positionalItem(g, 'GROUP BY')
+  if (n !== undefined) {
+    const item = items[n - 1]
+    if (item === undefined) throw dbError('invalid_column_reference', `GROUP BY position ${n} is not in select list`, { position: g.position })
     if (some(item.expr, (n) => n.kind === 'aggregate')) throw dbError('grouping_error', 'aggregate functions are not allowed in GROUP BY', { position: g.position })
     return item.expr
   }
@@ -140,8 +141,8 @@ function bindGroupItem(b: Binder, g: Expr, items: readonly Item[], scope: Scope)
 
 function orderTarget(b: Binder, e: Expr, items: readonly Item[], scope: Scope): { output: number | undefined; expr: BExpr | undefined; position: number | undefined } {
   const position = 'position' in e ? e.position : undefined
-  if (e.kind === 'number' && /^\d+$/.test(e.text)) {
-    const n = Number(e.text)
+  const n = positionalItem(e, 'ORDER BY')
+  if (n !== undefined) {
     if (n < 1 || n > items.length) throw dbError('invalid_column_reference', `ORDER BY position ${n} is not in select list`, { position })
     return { output: n - 1, expr: undefined, position }
   }
@@ -220,24 +221,45 @@ class Grouping {
 
 /** PostgreSQL's FigureColname: the default name of a select-list expression. */
 export function figureName(e: Expr): string {
+  return figure(e)?.name ?? '?column?'
+}
+
+/**
+ * FigureColnameInternal: a name and its strength, 2 for a real name (a column, a
+ * function, a subquery's column), 1 for a fallback (a cast's type name, "case") that
+ * an enclosing cast or CASE may replace; undefined for no name at all.
+ */
+function figure(e: Expr): { name: string; strength: 1 | 2 } | undefined {
   switch (e.kind) {
-    case 'column': return e.name
-    case 'function': return e.name
+    case 'column': return { name: e.name, strength: 2 }
+    // TRIM(…) is special syntax in PostgreSQL's grammar that calls btrim.
+    case 'function': return { name: e.name === 'trim' && e.schema === undefined ? 'btrim' : e.name, strength: 2 }
     case 'cast': {
-      const inner = figureName(e.operand)
-      return inner !== '?column?' ? inner : e.type.name
+      const inner = figure(e.operand)
+      return inner !== undefined && inner.strength === 2 ? inner : { name: e.type.name, strength: 1 }
     }
-    case 'typed-literal': return e.type.name
-    case 'boolean': return 'bool'
-    case 'case': return 'case'
-    case 'exists': return 'exists'
+    case 'typed-literal': return { name: e.type.name, strength: 1 }
+    case 'case': {
+      const otherwise = e.else === undefined ? undefined : figure(e.else)
+      return otherwise !== undefined && otherwise.strength === 2 ? otherwise : { name: 'case', strength: 1 }
+    }
+    case 'exists': return { name: 'exists', strength: 2 }
     case 'subquery': {
-      const body = e.query.body
-      if (body.kind !== 'select') return '?column?'
-      const first: SelectItem | undefined = body.columns[0]
-      if (first === undefined || first.kind === 'star') return '?column?'
-      return first.alias ?? figureName(first.expr)
+      // The subquery's first output column, whatever its name ("?column?" included).
+      const first = firstSelectItem(e.query.body)
+      if (first === undefined || first.kind === 'star') return undefined
+      return { name: first.alias ?? figureName(first.expr), strength: 2 }
     }
-    default: return '?column?'
+    default: return undefined
+  }
+}
+
+/** The first select-list item of a query body: a set operation's come from its leftmost SELECT. */
+function firstSelectItem(body: QueryBody): SelectItem | undefined {
+  switch (body.kind) {
+    case 'select': return body.columns[0]
+    case 'set-op': return firstSelectItem(body.left)
+    case 'nested': return firstSelectItem(body.query.body)
+    case 'values': return undefined
   }
 }

@@ -1,0 +1,30 @@
+/**
+ * Differences the differential test found, kept as regression cases: each is a
+ * minimal schema and the queries that went wrong, compared with PostgreSQL by
+ * regressions.test.ts exactly as the generated ones are (same SQLSTATE, same column
+ * names and types, same multiset of rows). The `bug` line says what was wrong and
+ * where it was fixed.
+ */
+export interface Regression {
+  readonly bug: string
+  /** Statements creating what the queries need, run on both systems. */
+  readonly setup: readonly string[]
+  readonly queries: readonly string[]
+}
+
+const T_AS = [
+  'CREATE TABLE t (a int, s text, n numeric(5,2), PRIMARY KEY (a))',
+  "INSERT INTO t VALUES (1, 'x', 1.50), (2, NULL, -2), (3, ' y ', NULL)",
+]
+
+export const REGRESSIONS: readonly Regression[] = [
+  {
+    bug: 'bind/select.ts figureName: column names as FigureColname with strengths (CASE takes its ELSE name, a cast of a cast its outer type, TRUE is ?column?, trim() is btrim)',
+    setup: T_AS,
+    queries: [
+      'SELECT false, true, NULL::text::varchar(4), CASE 2.75 WHEN 1 THEN 1 ELSE a END, trim(s), CASE WHEN true THEN 1 ELSE (SELECT abs(a)) END FROM t',
+      "SELECT CASE WHEN a > 1 THEN 'x' END, CASE WHEN a > 1 THEN s ELSE s::varchar END, (SELECT a FROM t LIMIT 1 UNION SELECT 2 LIMIT 1), 1::int::text FROM t",
+      'SELECT CASE WHEN a > 1 THEN 1 ELSE (SELECT 1) END, trim(s, \'x\'), n::numeric::float8 FROM t',
+    ],
+  },
+]
