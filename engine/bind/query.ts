@@ -135,8 +135,8 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
     const scope = new Scope([{ alias: undefined, columns: q.columns, children: [] }], outer)
     const keys: SortKey[] = tail.orderBy.map((o) => {
       let expr: BExpr
-      if (o.expr.kind === 'number' && /^\d+$/.test(o.expr.text)) {
-        const n = Number(o.expr.text)
+      const n = positionalItem(o.expr, 'ORDER BY')
+      if (n !== undefined) {
         const col = q.columns[n - 1]
         if (col === undefined) throw dbError('invalid_column_reference', `ORDER BY position ${n} is not in select list`, { position: o.expr.position })
         expr = { kind: 'column', id: col.id, type: col.type }
@@ -156,6 +156,24 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
   }
   plan = applyLimit(b, plan, tail, outer)
   return { plan, columns: q.columns }
+}
+
+/**
+ * findTargetlistEntrySQL92's constants: in GROUP BY and ORDER BY an integer constant
+ * (also negative: the grammar folds the sign in) is a select-list position, and any
+ * other constant is an error rather than a sort or grouping key of no effect.
+ * Returns the 1-based position, or undefined when `e` is not a constant.
+ */
+export function positionalItem(e: Expr, clause: 'GROUP BY' | 'ORDER BY'): number | undefined {
+  const negated = e.kind === 'unary' && e.op === '-' && e.operand.kind === 'number'
+  const num = negated ? e.operand : e
+  if (num.kind === 'number') {
+    const n = /^\d+$/.test(num.text) ? Number(num.text) : NaN
+    if (n <= 2147483647) return negated ? -n : n
+  } else if (e.kind !== 'string' && e.kind !== 'boolean' && e.kind !== 'null') {
+    return undefined
+  }
+  throw dbError('syntax_error', `non-integer constant in ${clause}`, { position: e.position })
 }
 
 export function sortKey(expr: BExpr, direction: 'asc' | 'desc' | undefined, nulls: 'first' | 'last' | undefined): SortKey {

@@ -27,4 +27,18 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT CASE WHEN a > 1 THEN 1 ELSE (SELECT 1) END, trim(s, \'x\'), n::numeric::float8 FROM t',
     ],
   },
+  {
+    bug: 'bind/query.ts positionalItem: a non-integer constant in GROUP BY or ORDER BY is 42601, a negative integer a position not in the select list',
+    setup: T_AS,
+    queries: [
+      'SELECT 1 FROM t GROUP BY 2.75',
+      "SELECT a FROM t GROUP BY a, 'x'",
+      'SELECT a FROM t ORDER BY NULL',
+      'SELECT a FROM t ORDER BY true',
+      'SELECT a FROM t ORDER BY -1',
+      'SELECT a FROM t ORDER BY 3000000000',
+      'SELECT a FROM t UNION SELECT 1 ORDER BY 1.5',
+      'SELECT a, count(*) FROM t GROUP BY 1 ORDER BY 1',
+    ],
+  },
 ]
