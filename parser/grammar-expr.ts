@@ -54,6 +54,8 @@ const SQL_VALUE_FUNCTIONS: ReadonlySet<string> = new Set([
 ])
 
 export const QUERY_START: readonly TokenType[] = [K.select, K.with, K.values]
+/** What may follow a parenthesised query inside a query: a set operation, its ORDER BY / LIMIT, or the end. */
+const QUERY_FOLLOW: readonly TokenType[] = [K.union, K.intersect, K.except, K.order, K.limit, K.offset, K.fetch, T.RParen]
 
 export abstract class ExprParser extends EmbeddedActionsParser {
   /** `( query )`, defined by QueryParser: expressions hold subqueries. */
@@ -90,6 +92,24 @@ export abstract class ExprParser extends EmbeddedActionsParser {
 
   protected isEof(tok: IToken): boolean {
     return tokenMatcher(tok, EOF)
+  }
+
+  /**
+   * Whether the tokens from LA(k), just inside an opening parenthesis, are a query:
+   * they start with SELECT, WITH or VALUES, or are a parenthesised query followed by
+   * what can only continue a query. `x IN ((SELECT 1) UNION SELECT 2)` is a subquery,
+   * `x IN ((SELECT 1), 2)` a list whose first item is one (gram.y's select_with_parens).
+   */
+  protected queryAhead(k: number): boolean {
+    if (this.laIs(k, ...QUERY_START)) return true
+    if (!this.laIs(k, T.LParen) || !this.queryAhead(k + 1)) return false
+    let depth = 0
+    for (let i = k; ; i++) {
+      const t = this.LA(i)
+      if (this.isEof(t)) return false
+      if (tokenMatcher(t, T.LParen)) depth++
+      else if (tokenMatcher(t, T.RParen) && --depth === 0) return this.laIs(i + 1, ...QUERY_FOLLOW)
+    }
   }
 
   // ── names and types ────────────────────────────────────────────────────────
@@ -214,7 +234,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       const opTok = this.CONSUME(T.CompareOp)
       const op = this.word(opTok)
       return this.OR([
-        { GATE: () => this.laIs(2, T.LParen) && this.laIs(3, ...QUERY_START), ALT: () => {
+        { GATE: () => this.laIs(2, T.LParen) && this.queryAhead(3), ALT: () => {
           const q = this.OR1([
             { ALT: () => this.CONSUME(K.any) }, { ALT: () => this.CONSUME(K.some) }, { ALT: () => this.CONSUME(K.all) },
           ])
@@ -253,7 +273,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
         { ALT: () => {
           const op = this.CONSUME(K.in)
           return this.OR3([
-            { GATE: () => this.laIs(2, ...QUERY_START), ALT: () => {
+            { GATE: () => this.queryAhead(2), ALT: () => {
               const query = this.SUBRULE(this.parenQuery)
               return { kind: 'in-query', not, operand, query, position: this.at(notTok ?? op) } satisfies Expr
             } },
@@ -373,7 +393,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       const t = this.CONSUME(K.exists)
       return { kind: 'exists', query: this.SUBRULE(this.parenQuery), position: this.at(t) } satisfies Expr
     } },
-    { GATE: () => this.laIs(2, ...QUERY_START), ALT: () => {
+    { GATE: () => this.queryAhead(2), ALT: () => {
       const position = this.at(this.LA(1))
       return { kind: 'subquery', query: this.SUBRULE1(this.parenQuery), position } satisfies Expr
     } },

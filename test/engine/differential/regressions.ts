@@ -41,4 +41,15 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a, count(*) FROM t GROUP BY 1 ORDER BY 1',
     ],
   },
+  {
+    bug: 'parser/grammar-expr.ts queryAhead: IN, ANY/ALL and scalar subqueries whose query starts with a parenthesised query',
+    setup: T_AS,
+    queries: [
+      'SELECT a FROM t WHERE a IN ((SELECT 1) UNION SELECT 2)',
+      'SELECT a FROM t WHERE a <> ALL ((SELECT 1) UNION SELECT 2)',
+      'SELECT a FROM t WHERE a IN ((SELECT 1), 2)',
+      'SELECT a FROM t WHERE a IN (((SELECT 1)))',
+      'SELECT ((SELECT 1) UNION SELECT 2 ORDER BY 1 LIMIT 1), ((SELECT 5) + 1), (SELECT 1 UNION SELECT 2 ORDER BY 1 LIMIT 1)',
+    ],
+  },
 ]
