@@ -336,7 +336,8 @@ function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr 
     whens.push({ when, then: bindExpr(b, w.then, x) })
   }
   const otherwise: BExpr = e.else === undefined ? { kind: 'const', type: T.unknown, value: null } : bindExpr(b, e.else, x)
-  const type = at(e.position, () => commonType([...whens.map((w) => w.then.type), otherwise.type], 'CASE'))
+  // ELSE first: transformCaseExpr lists the default result first, and select_common_type's choice depends on order.
+  const type = at(e.position, () => commonType([otherwise.type, ...whens.map((w) => w.then.type)], 'CASE'))
   return {
     kind: 'case',
     // Evaluated once; the executor casts it to each WHEN operator's left type.

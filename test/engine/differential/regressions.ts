@@ -52,4 +52,15 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT ((SELECT 1) UNION SELECT 2 ORDER BY 1 LIMIT 1), ((SELECT 5) + 1), (SELECT 1 UNION SELECT 2 ORDER BY 1 LIMIT 1)',
     ],
   },
+  {
+    bug: "bind/expr.ts bindCase: CASE's type is select_common_type with the ELSE result first, as transformCaseExpr lists it (CASE WHEN … THEN text ELSE varchar END is varchar)",
+    setup: [
+      'CREATE TABLE tv (a int, v varchar(5), s text)',
+      "INSERT INTO tv VALUES (1, 'ab', 'cd'), (-1, NULL, 'x')",
+    ],
+    queries: [
+      "SELECT CASE WHEN a > 0 THEN v ELSE s END, CASE WHEN a > 0 THEN s ELSE v END, CASE WHEN a > 0 THEN s END, CASE WHEN a > 0 THEN 'lit' ELSE v END FROM tv",
+      "SELECT CASE WHEN a > 0 THEN s ELSE v END FROM tv UNION SELECT 'zz'::varchar(3)",
+    ],
+  },
 ]
