@@ -71,6 +71,13 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
     items.push({ name: it.alias ?? figureName(it.expr), expr, source: expr.kind === 'column' ? sources.get(expr.id) : undefined })
   }
 
+  if (opts.keepUnknown) {
+    // Sorting or grouping by an untyped literal types it as text (addTargetToSortList), in a set operation's branch too.
+    const grouped = new Set(core.groupBy.map((g) => positionalItem(g, 'GROUP BY')))
+    items.forEach((it, i) => {
+      if (core.distinct || grouped.has(i + 1)) it.expr = resolveUnknown(b, it.expr)
+    })
+  }
   const groupExprs = core.groupBy.map((g) => bindGroupItem(b, g, items, scope))
   let having = core.having === undefined ? undefined : toBool(b, bindExpr(b, core.having, { scope, clause: 'HAVING', aggregates: true }), 'HAVING', core.having)
 

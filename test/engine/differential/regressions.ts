@@ -17,6 +17,8 @@ const T_AS = [
   "INSERT INTO t VALUES (1, 'x', 1.50), (2, NULL, -2), (3, ' y ', NULL)",
 ]
 
+const TV = ['CREATE TABLE tv (a int, v varchar(5), s text)', "INSERT INTO tv VALUES (1, 'ab', 'cd'), (-1, NULL, 'x'), (2, 'ab', 'ab')"]
+
 export const REGRESSIONS: readonly Regression[] = [
   {
     bug: 'bind/select.ts figureName: column names as FigureColname with strengths (CASE takes its ELSE name, a cast of a cast its outer type, TRUE is ?column?, trim() is btrim)',
@@ -54,13 +56,20 @@ export const REGRESSIONS: readonly Regression[] = [
   },
   {
     bug: "bind/expr.ts bindCase: CASE's type is select_common_type with the ELSE result first, as transformCaseExpr lists it (CASE WHEN … THEN text ELSE varchar END is varchar)",
-    setup: [
-      'CREATE TABLE tv (a int, v varchar(5), s text)',
-      "INSERT INTO tv VALUES (1, 'ab', 'cd'), (-1, NULL, 'x')",
-    ],
+    setup: TV,
     queries: [
       "SELECT CASE WHEN a > 0 THEN v ELSE s END, CASE WHEN a > 0 THEN s ELSE v END, CASE WHEN a > 0 THEN s END, CASE WHEN a > 0 THEN 'lit' ELSE v END FROM tv",
       "SELECT CASE WHEN a > 0 THEN s ELSE v END FROM tv UNION SELECT 'zz'::varchar(3)",
+    ],
+  },
+  {
+    bug: "bind/select.ts: in a set operation's branch, an untyped literal that is DISTINCT or grouped by is typed text (addTargetToSortList), not by the set operation",
+    setup: TV,
+    queries: [
+      "SELECT DISTINCT 'ab' FROM tv INTERSECT SELECT v FROM tv",
+      "SELECT 'ab' FROM tv GROUP BY 1 INTERSECT SELECT v FROM tv",
+      "SELECT 'ab', a FROM tv GROUP BY 2 INTERSECT SELECT v, a FROM tv",
+      "SELECT 'ab' FROM tv INTERSECT ALL SELECT v FROM tv UNION SELECT s FROM tv",
     ],
   },
 ]
