@@ -54,7 +54,12 @@ export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQ
         if (q.with.filter((c) => c.name === cte.name).length > 1) {
           throw dbError('duplicate_alias', `WITH query name "${cte.name}" specified more than once`, { position: q.position })
         }
-        ctes.set(cte.name, { cte, outer: new Map(ctes) } satisfies CteBinding)
+        const binding: CteBinding = { cte, outer: new Map(ctes) }
+        ctes.set(cte.name, binding)
+        // Each reference binds the CTE anew (it is inlined); this binding, thrown away, is
+        // for PostgreSQL's analysis of every CTE, so one never referenced fails as it does there.
+        b.ctes = binding.outer
+        bindQuery(b, cte.query, outer)
       }
       b.ctes = ctes
     }

@@ -72,4 +72,13 @@ export const REGRESSIONS: readonly Regression[] = [
       "SELECT 'ab' FROM tv INTERSECT ALL SELECT v FROM tv UNION SELECT s FROM tv",
     ],
   },
+  {
+    bug: "bind/query.ts: every CTE is bound, also one never referenced (PostgreSQL analyses them all: 'hello' = 7 in an unused CTE is 22P02)",
+    setup: TV,
+    queries: [
+      "WITH c AS (SELECT 1 FROM tv WHERE 'hello' = 7) SELECT 2",
+      'WITH c AS (SELECT nosuchcolumn FROM tv) SELECT 2 FROM tv',
+      'WITH c AS (SELECT a FROM tv), d AS (SELECT a FROM c WHERE a > 0) SELECT count(*) FROM tv',
+    ],
+  },
 ]
