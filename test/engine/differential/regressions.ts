@@ -81,4 +81,12 @@ export const REGRESSIONS: readonly Regression[] = [
       'WITH c AS (SELECT a FROM tv), d AS (SELECT a FROM c WHERE a > 0) SELECT count(*) FROM tv',
     ],
   },
+  {
+    bug: 'functions/strings.ts initcap: in the C locale only ASCII letters and digits make words (asc_initcap), so é starts a new word',
+    setup: [
+    ],
+    queries: [
+      "SELECT initcap('Ünïcödé hello wORLD a1b2 é'), initcap('ÀB'), initcap('x😀y')",
+    ],
+  },
 ]
