@@ -6,10 +6,12 @@
  *
  *     ISOLA_DIFF_SEED=7    another stream of schemas and queries (default 1)
  *     ISOLA_DIFF_SCALE=4   four times as many schemas (default 1: 5,000 queries)
+ *     ISOLA_DIFF_LOG=file  also append every difference to the file
  *
  * A difference found here is fixed where it lives and its query kept in
  * regressions.ts; the failure message prints the schema and the query to copy there.
  */
+import fs from 'node:fs'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { open } from '../../../index.js'
@@ -23,6 +25,7 @@ const SCALE = Number(process.env.ISOLA_DIFF_SCALE ?? 1)
 const SEED = Number(process.env.ISOLA_DIFF_SEED ?? 1)
 const SCHEMAS = 25 * SCALE
 const QUERIES_PER_SCHEMA = 200
+const LOG = process.env.ISOLA_DIFF_LOG
 
 const haveBinaries = postgresBinaries() !== undefined
 const state: { server?: PostgresServer; client?: pg.Client } = {}
@@ -68,7 +71,10 @@ describe.skipIf(!haveBinaries)('SQL engine against PostgreSQL 15 (generated quer
           if (!theirs.ok) totals.errors++
           if (ordered) totals.ordered++
           if (verdict === 'tolerated') totals.tolerated++
-          if (verdict === 'different') diffs.push(`[query ${q}] ${describeDifference(sql, ours, theirs)}`)
+          if (verdict === 'different') {
+            diffs.push(`[query ${q}] ${describeDifference(sql, ours, theirs)}`)
+            if (LOG !== undefined) fs.appendFileSync(LOG, `-- seed ${seed} query ${q}\n${describeDifference(sql, ours, theirs)}\n\n`)
+          }
         }
         const context = diffs.length === 0 ? '' : `schema (seed ${seed}):\n${schema.statements.join(';\n')};\n\n`
         expect(context + diffs.join('\n\n')).toBe('')
