@@ -1,6 +1,6 @@
 /**
  * Running one SQL text on Isola and on PostgreSQL and comparing the outcomes: both
- * fail with the same SQLSTATE, or both return the same columns (names and type oids)
+ * fail with the same SQLSTATE, or both return the same columns (names, type oids and typmods)
  * and the same rows as PostgreSQL's text output, as a multiset, or in order when the
  * query defines the order.
  *
@@ -13,7 +13,7 @@
 import type pg from 'pg'
 import { isIsolaError } from '../../../common/errors.js'
 import type { Session } from '../../../index.js'
-import { formatValue, typeOid } from '../../../engine/values/index.js'
+import { formatValue, typeOid, typmod } from '../../../engine/values/index.js'
 
 export type Outcome =
   | { readonly ok: true; readonly columns: readonly string[]; readonly rows: readonly (readonly (string | null)[])[] }
@@ -22,7 +22,8 @@ export type Outcome =
 /** pg's type parsers, replaced by the identity: rows as PostgreSQL's text output. */
 export const RAW_TEXT = { getTypeParser: () => (v: string) => v }
 
-const column = (name: string, oid: number): string => `${name}:${oid}`
+/** A result column as compared: name, type oid and typmod (what RowDescription carries). */
+const column = (name: string, oid: number, typmod: number): string => `${name}:${oid}${typmod === -1 ? '' : `(${typmod})`}`
 
 export async function runIsola(session: Session, sql: string): Promise<Outcome> {
   try {
@@ -31,7 +32,7 @@ export async function runIsola(session: Session, sql: string): Promise<Outcome> 
     const cols = last.columns ?? []
     return {
       ok: true,
-      columns: cols.map((c) => column(c.name, typeOid(c.type))),
+      columns: cols.map((c) => column(c.name, typeOid(c.type), typmod(c.type))),
       rows: last.rows.map((r) => r.map((v, i) => (v === null ? null : formatValue(cols[i]!.type, v)))),
     }
   } catch (e) {
@@ -45,7 +46,7 @@ export async function runPostgres(client: pg.Client, sql: string): Promise<Outco
   try {
     const r = await client.query({ text: sql, rowMode: 'array', types: RAW_TEXT })
     const last = Array.isArray(r) ? (r[r.length - 1] as pg.QueryResult) : r
-    return { ok: true, columns: last.fields.map((f) => column(f.name, f.dataTypeID)), rows: last.rows as (string | null)[][] }
+    return { ok: true, columns: last.fields.map((f) => column(f.name, f.dataTypeID, f.dataTypeModifier)), rows: last.rows as (string | null)[][] }
   } catch (e) {
     const err = e as { code?: string; message: string }
     if (err.code === undefined) throw e
@@ -61,7 +62,7 @@ const rowText = (row: readonly (string | null)[]): string => JSON.stringify(row)
 function normalizeRow(row: readonly (string | null)[], columns: readonly string[]): (string | null)[] {
   return row.map((v, i) => {
     if (v === null) return v
-    const oid = columns[i]!.slice(columns[i]!.lastIndexOf(':') + 1)
+    const oid = /:(\d+)/.exec(columns[i]!)?.[1]
     if (oid === '1700' && v.includes('.')) return v.replace(/\.?0+$/, '')
     if ((oid === '701' || oid === '700') && v === '-0') return '0'
     return v

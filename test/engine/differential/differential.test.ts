@@ -29,7 +29,7 @@ const LOG = process.env.ISOLA_DIFF_LOG
 
 const haveBinaries = postgresBinaries() !== undefined
 const state: { server?: PostgresServer; client?: pg.Client } = {}
-const totals = { queries: 0, errors: 0, tolerated: 0, ordered: 0, ms: 0 }
+const totals = { queries: 0, errors: 0, tolerated: 0, ordered: 0, ms: 0, pgMs: 0, isolaMs: 0 }
 
 describe.skipIf(!haveBinaries)('SQL engine against PostgreSQL 15 (generated queries)', () => {
   beforeAll(async () => {
@@ -41,7 +41,7 @@ describe.skipIf(!haveBinaries)('SQL engine against PostgreSQL 15 (generated quer
   afterAll(async () => {
     await state.client?.end()
     await state.server?.stop()
-    console.log(`differential: ${totals.queries} queries (${totals.errors} errors on both sides, ${totals.ordered} compared in order, ${totals.tolerated} tolerated), ${(totals.ms / 1000).toFixed(1)} s`)
+    console.log(`differential: ${totals.queries} queries (${totals.errors} errors on both sides, ${totals.ordered} compared in order, ${totals.tolerated} tolerated), ${(totals.ms / 1000).toFixed(1)} s (PostgreSQL ${(totals.pgMs / 1000).toFixed(1)} s, Isola ${(totals.isolaMs / 1000).toFixed(1)} s)`)
   })
 
   for (let i = 0; i < SCHEMAS; i++) {
@@ -59,13 +59,21 @@ describe.skipIf(!haveBinaries)('SQL engine against PostgreSQL 15 (generated quer
           await client.query(stmt)
           await session.execute(stmt)
         }
+        // Statistics make PostgreSQL's plans for these small tables sensible (and quick).
+        await client.query('ANALYZE')
         await session.execute("SET statement_timeout = '20s'")
         const gen = new QueryGen(rng, schema)
         const diffs: string[] = []
         for (let q = 0; q < QUERIES_PER_SCHEMA; q++) {
           const { sql, ordered } = gen.query()
+          const t0 = performance.now()
           const theirs = await runPostgres(client, sql)
+          const t1 = performance.now()
           const ours = await runIsola(session, sql)
+          const t2 = performance.now()
+          totals.pgMs += t1 - t0
+          totals.isolaMs += t2 - t1
+          if (process.env.ISOLA_DIFF_SLOW && t2 - t0 > Number(process.env.ISOLA_DIFF_SLOW)) console.log(`slow ${Math.round(t1 - t0)} ${Math.round(t2 - t1)} ms: ${sql}`)
           const verdict = compareOutcomes(sql, ours, theirs, ordered)
           totals.queries++
           if (!theirs.ok) totals.errors++

@@ -48,7 +48,7 @@ export interface Ctx {
   readonly risky: boolean
   /** Nesting of subqueries so far (they stop at MAX_SUBQUERY_DEPTH). */
   readonly subDepth: number
-  /** Rows the expression is evaluated for, roughly: correlated subqueries only where this is small. */
+  /** How often the expression is evaluated in all, roughly (rows × outer rows): subqueries only where this is small. */
   readonly rows: number
 }
 
@@ -112,8 +112,38 @@ export abstract class ExprGen {
     return this.rng.weighted([[6, 'num'], [3, 'text'], [1.5, 'bool'], [1.5, 'date']] as const)
   }
 
+  /**
+   * Whether `sql` is constant (no column, aggregate or subquery). PostgreSQL folds
+   * constant subexpressions when planning, Isola does not: a constant that fails raises
+   * even for no rows in PostgreSQL only, and a CASE whose conditions are constant loses
+   * branches (and with them its typmod). So neither is generated.
+   */
+  protected konst(ctx: Ctx, sql: string): boolean {
+    if (/[a-z]+\d+\.[a-z]/.test(sql) || /\bSELECT\b|\b(count|sum|avg|min|max|bool_and|bool_or|every)\(/.test(sql)) return false
+    return !ctx.cols.some((c) => !c.ref.includes('.') && new RegExp(`(^|[^\\w.'])${c.ref}(\\W|$)`).test(sql))
+  }
+
+  /** An operation that fails for some values may be generated: in a risky context, of an operand that is not constant. */
+  private mayFail(ctx: Ctx, ...operands: readonly GExpr[]): boolean {
+    return ctx.risky && operands.some((o) => !this.konst(ctx, o.sql))
+  }
+
+  /** An expression of the class that is not constant: `make()`'s, else a column (for a condition, its IS NOT NULL). */
+  private variable(ctx: Ctx, cls: TypeClass, make: () => GExpr): GExpr {
+    for (let i = 0; i < 3; i++) {
+      const e = make()
+      if (!this.konst(ctx, e.sql)) return e
+    }
+    if (cls === 'bool') {
+      const c = ctx.cols.length > 0 ? this.rng.pick(ctx.cols) : undefined
+      return c === undefined ? make() : ex(`(${c.ref} IS NOT NULL)`, 'bool')
+    }
+    const c = this.column(ctx, cls)
+    return c === undefined ? make() : ex(c.ref, c.type, c.mag, c.exact)
+  }
+
   protected canSubquery(ctx: Ctx): boolean {
-    return ctx.subDepth < MAX_SUBQUERY_DEPTH && ctx.rows <= 3000
+    return ctx.subDepth < MAX_SUBQUERY_DEPTH && ctx.rows <= 2000
   }
 
   protected column(ctx: Ctx, cls: TypeClass): Col | undefined {
@@ -166,7 +196,7 @@ export abstract class ExprGen {
       [5, () => this.arith(ctx, d)],
       [0.7, () => {
         const a = this.num(ctx, d)
-        return a.mag <= LIMIT[a.type] || ctx.risky ? ex(`(- ${a.sql})`, a.type, a.mag, a.exact) : a
+        return a.mag <= LIMIT[a.type] || this.mayFail(ctx, a) ? ex(`(- ${a.sql})`, a.type, a.mag, a.exact) : a
       }],
       [2.5, () => this.numFunc(ctx, d)],
       [1.5, () => this.caseExpr(ctx, 'num', d)],
@@ -181,13 +211,11 @@ export abstract class ExprGen {
     const r = this.rng
     const a = this.num(ctx, d)
     const op = r.weighted([[4, '+'], [3, '-'], [3, '*'], [1.5, '/'], [0.8, '%']] as const)
-    let b: GExpr
-    if ((op === '/' || op === '%') && !ctx.risky) {
+    let b = this.num(ctx, d)
+    if ((op === '/' || op === '%') && !this.mayFail(ctx, a, b)) {
       // A non-zero literal, or NULLIF(expr, 0): no division by zero whatever the rows.
       const [lit, type] = r.pick([['2', 'int4'], ['3', 'int4'], ['7', 'int4'], ['(-4)', 'int4'], ['1.5', 'numeric'], ['0.5', 'numeric'], ['2::float8', 'float8']] as const)
-      b = r.chance(0.5) ? ex(lit, type, 7) : this.nonZero(ctx, d)
-    } else {
-      b = this.num(ctx, d)
+      b = r.chance(0.5) ? ex(lit, type, 7) : ex(`NULLIF(${b.sql}, 0)`, b.type, b.mag, b.exact)
     }
     if (op === '%' && (a.type === 'float8' || b.type === 'float8')) {
       // float8 % float8 does not exist: a bind-time error, fine now and then.
@@ -196,17 +224,12 @@ export abstract class ExprGen {
     const type = numResult(a.type, b.type)
     const mag = op === '+' || op === '-' ? a.mag + b.mag : op === '*' ? a.mag * b.mag : op === '/' ? (type === 'numeric' || type === 'float8' ? a.mag * 100 : a.mag) : Math.min(a.mag, b.mag)
     const exact = op === '/' ? isInt(type) : exactOf(a, b)
-    if (mag > LIMIT[type] && !ctx.risky) {
+    if (mag > LIMIT[type] && !this.mayFail(ctx, a, b)) {
       // Out of the type's range for some rows: compute in numeric instead (no way out for floats).
       return type === 'float8' ? a : ex(paren(`${a.sql}::numeric ${op} ${b.sql}`), 'numeric', mag, false)
     }
     // Integer -x / -1 overflows at the minimum: covered by mag (|min| > LIMIT).
     return ex(paren(`${a.sql} ${op} ${b.sql}`), type, mag, exact)
-  }
-
-  private nonZero(ctx: Ctx, d: number): GExpr {
-    const b = this.num(ctx, d)
-    return ex(`NULLIF(${b.sql}, 0)`, b.type, b.mag, b.exact)
   }
 
   private numFunc(ctx: Ctx, d: number): GExpr {
@@ -215,7 +238,7 @@ export abstract class ExprGen {
     return r.weighted<() => GExpr>([
       [2, () => {
         const x = a()
-        return x.mag <= LIMIT[x.type] || ctx.risky ? ex(`abs(${x.sql})`, x.type, x.mag, x.exact) : x
+        return x.mag <= LIMIT[x.type] || this.mayFail(ctx, x) ? ex(`abs(${x.sql})`, x.type, x.mag, x.exact) : x
       }],
       [1.5, () => {
         const x = a()
@@ -257,13 +280,13 @@ export abstract class ExprGen {
       const p = r.int(3, 12)
       const s = r.int(0, Math.min(3, p))
       const fits = x.mag < 10 ** (p - s) - 1
-      if (!fits && !ctx.risky) return ex(`${x.sql}::numeric`, 'numeric', x.mag, false)
+      if (!fits && !this.mayFail(ctx, x)) return ex(`${x.sql}::numeric`, 'numeric', x.mag, false)
       return ex(`${x.sql}::numeric(${p},${s})`, 'numeric', x.mag, false)
     }
     if (target === 'numeric') return ex(`${r.chance(0.5) ? `${x.sql}::numeric` : `CAST(${x.sql} AS numeric)`}`, 'numeric', x.mag, false)
     if (target === 'float8') return ex(`${x.sql}::${r.pick(['float8', 'double precision'])}`, 'float8', x.mag, x.type !== 'numeric' && x.exact)
     // To an integer: rounds numerics and floats; fails beyond the range (and for NaN/Infinity, which only wide floats hold: mag 1e300).
-    if (x.mag + 1 > LIMIT[target] && !ctx.risky) return x
+    if (x.mag + 1 > LIMIT[target] && !this.mayFail(ctx, x)) return x
     const name = target === 'int4' ? r.pick(['int', 'integer', 'int4']) : target === 'int8' ? r.pick(['bigint', 'int8']) : r.pick(['smallint', 'int2'])
     return ex(`${x.sql}::${name}`, target, x.mag + 1)
   }
@@ -411,16 +434,19 @@ export abstract class ExprGen {
     if (r.chance(0.3)) {
       // Simple CASE: CASE x WHEN v1 THEN … (x = v1 compared in turn).
       const kc = r.pick(['num', 'text'] as const)
-      const subject = this.expr(ctx, kc, 0)
+      const subject = this.variable(ctx, kc, () => this.expr(ctx, kc, 0))
       return ex(`CASE ${subject.sql} ${branches.map((b) => `WHEN ${this.literal(kc).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
     }
-    return ex(`CASE ${branches.map((b) => `WHEN ${this.bool(ctx, Math.max(0, d - 1)).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
+    return ex(`CASE ${branches.map((b) => `WHEN ${this.variable(ctx, 'bool', () => this.bool(ctx, Math.max(0, d - 1))).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
   }
 
   private coalesceLike(ctx: Ctx, cls: TypeClass, d: number): GExpr {
     const r = this.rng
     const fn = r.weighted([[4, 'COALESCE'], [2, 'NULLIF'], [1.5, 'GREATEST'], [1.5, 'LEAST']] as const)
-    const args = Array.from({ length: fn === 'NULLIF' ? 2 : r.int(2, 3) }, (_, i) => (i > 0 && r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, d)))
+    const n = fn === 'NULLIF' ? 2 : r.int(2, 3)
+    // COALESCE stops at a constant when PostgreSQL plans it (see konst): only the last argument may be one.
+    const args = Array.from({ length: n }, (_, i) =>
+      fn === 'COALESCE' && i < n - 1 ? this.variable(ctx, cls, () => this.expr(ctx, cls, d)) : i > 0 && r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, d))
     const first = args[0]!
     const type = fn === 'NULLIF' ? first.type : args.map((a) => a.type).reduce(commonType)
     return ex(`${fn}(${args.map((a) => a.sql).join(', ')})`, type, Math.max(...args.map((a) => a.mag)), args.every((a) => a.exact))

@@ -33,6 +33,8 @@ interface OutCol {
 interface Select {
   readonly sql: string
   readonly cols: readonly OutCol[]
+  /** Estimated rows. */
+  readonly rows: number
 }
 
 /** A FROM item: its SQL, its columns, the unqualified names it exposes (with counts) and its estimated rows. */
@@ -53,6 +55,8 @@ interface Source {
 }
 
 const JOIN_ROWS_CAP = 4000
+/** Rows a subquery's FROM may produce summed over all its evaluations (one per outer row, as if correlated). */
+const SUBQUERY_BUDGET = 40_000
 
 interface SelectOptions {
   /** Columns of enclosing queries (level already incremented). */
@@ -64,6 +68,8 @@ interface SelectOptions {
   readonly top: boolean
   /** Give every output column an alias c1, c2 … (derived tables, CTEs, set operation branches). */
   readonly aliased: boolean
+  /** How often the select runs (once per outer row in a subquery), for SUBQUERY_BUDGET; default 1. */
+  readonly evals?: number
 }
 
 export class QueryGen extends ExprGen {
@@ -93,7 +99,7 @@ export class QueryGen extends ExprGen {
         const name = `cte${i}`
         const body = r.chance(0.2) ? this.setOp({ outer: [], subDepth: 1, top: false, aliased: true }) : this.select({ outer: [], subDepth: 1, top: false, aliased: true })
         defs.push(`${name} AS (${body.sql})`)
-        this.ctes.push({ name, cols: body.cols, rows: 20 })
+        this.ctes.push({ name, cols: body.cols, rows: body.rows })
       }
       prefix = `WITH ${defs.join(', ')} `
     }
@@ -126,7 +132,7 @@ export class QueryGen extends ExprGen {
       if (!r.chance(0.15)) return s
       // A parenthesised branch with its own ORDER BY … LIMIT.
       const keys = s.cols.map((_, i) => `${i + 1}${r.pick(['', ' DESC'])}`).join(', ')
-      return { sql: `(${s.sql} ORDER BY ${keys} LIMIT ${r.int(0, 6)})`, cols: s.cols }
+      return { sql: `(${s.sql} ORDER BY ${keys} LIMIT ${r.int(0, 6)})`, cols: s.cols, rows: 6 }
     }
     let left = branch(o.shape)
     const shape = left.cols.map((c) => classOf(c.type))
@@ -136,7 +142,7 @@ export class QueryGen extends ExprGen {
       const op = r.weighted([[4, 'UNION'], [2.5, 'UNION ALL'], [1.5, 'INTERSECT'], [0.7, 'INTERSECT ALL'], [1.5, 'EXCEPT'], [0.7, 'EXCEPT ALL']] as const)
       const cols = left.cols.map((c, j) => ({ name: c.name, type: commonType(c.type, right.cols[j]!.type), mag: Math.max(c.mag, right.cols[j]!.mag), exact: c.exact && right.cols[j]!.exact }))
       const l = i > 0 && r.chance(0.5) ? `(${left.sql})` : left.sql
-      left = { sql: `${l} ${op} ${right.sql}`, cols }
+      left = { sql: `${l} ${op} ${right.sql}`, cols, rows: left.rows + right.rows }
     }
     return left
   }
@@ -145,9 +151,11 @@ export class QueryGen extends ExprGen {
 
   private select(o: SelectOptions): Select {
     const r = this.rng
-    const from = r.chance(o.top ? 0.02 : 0.04) ? undefined : this.fromClause(o.outer, o.subDepth, o.top ? 4 : 2)
+    const evals = o.evals ?? 1
+    const cap = Math.max(1, Math.min(JOIN_ROWS_CAP, Math.floor(SUBQUERY_BUDGET / evals)))
+    const from = r.chance(o.top ? 0.02 : 0.04) ? undefined : this.fromClause(o.outer, o.subDepth, o.top ? 4 : 2, cap, evals)
     const own = from === undefined ? [] : [...from.cols, ...from.merged.filter((c) => from.names.get(c.ref) === 1)]
-    const rows = from?.rows ?? 1
+    const rows = (from?.rows ?? 1) * evals
     const base: Ctx = { cols: [...own, ...o.outer], agg: undefined, risky: false, subDepth: o.subDepth, rows }
     const where = from !== undefined && r.chance(0.6) ? ` WHERE ${this.bool(base, r.int(1, 3)).sql}` : ''
 
@@ -202,7 +210,7 @@ export class QueryGen extends ExprGen {
       cols = items.map((e, i) => ({ name: names[i]!, type: e.type, mag: e.mag, exact: e.exact }))
     }
     const distinct = r.chance(0.12) ? 'DISTINCT ' : ''
-    return { sql: `SELECT ${distinct}${list}${from === undefined ? '' : ` FROM ${from.sql}`}${where}${group}`, cols }
+    return { sql: `SELECT ${distinct}${list}${from === undefined ? '' : ` FROM ${from.sql}`}${where}${group}`, cols, rows: grouped ? ctx.rows : rows }
   }
 
   // ── FROM ────────────────────────────────────────────────────────────────────
@@ -211,25 +219,27 @@ export class QueryGen extends ExprGen {
     return `${prefix}${++this.aliasCount}`
   }
 
-  private fromClause(outer: readonly Col[], subDepth: number, maxItems: number): From {
+  /** FROM items joined while the estimated rows stay within `cap`. */
+  private fromClause(outer: readonly Col[], subDepth: number, maxItems: number, cap: number, evals: number): From {
     const r = this.rng
-    let from = this.fromItem(outer, subDepth)
+    let from = this.fromItem(outer, subDepth, evals)
     const n = r.weighted([[4, 1], [4, 2], [2, 3], [1, 4]] as const)
     for (let i = 1; i < Math.min(n, maxItems); i++) {
-      const right = this.fromItem(outer, subDepth)
-      const joined = this.join(from, right, outer, subDepth)
+      const right = this.fromItem(outer, subDepth, evals)
+      const joined = this.join(from, right, outer, subDepth, cap)
       if (joined === undefined) break
       from = joined
     }
     return from
   }
 
-  private fromItem(outer: readonly Col[], subDepth: number): From {
+  private fromItem(outer: readonly Col[], subDepth: number, evals: number): From {
     const r = this.rng
     const kind = r.weighted([[10, 'table'], [subDepth < 2 ? 1.2 : 0, 'derived'], [0.5, 'values'], [this.ctes.length > 0 ? 3 : 0, 'cte']] as const)
     if (kind === 'derived') {
-      const s = r.chance(0.2) ? this.setOp({ outer: [], subDepth: subDepth + 1, top: false, aliased: true }) : this.select({ outer: [], subDepth: subDepth + 1, top: false, aliased: true })
-      return this.relation(`(${s.sql})`, this.alias('sq'), s.cols, 20)
+      const o: SelectOptions = { outer: [], subDepth: subDepth + 1, top: false, aliased: true, evals }
+      const s = r.chance(0.2) ? this.setOp(o) : this.select(o)
+      return this.relation(`(${s.sql})`, this.alias('sq'), s.cols, Math.ceil(s.rows / evals))
     }
     if (kind === 'values') return this.valuesItem()
     const src = kind === 'cte' ? r.pick(this.ctes) : r.pick(this.tables)
@@ -266,18 +276,18 @@ export class QueryGen extends ExprGen {
     }
   }
 
-  private join(left: From, right: From, outer: readonly Col[], subDepth: number): From | undefined {
+  private join(left: From, right: From, outer: readonly Col[], subDepth: number, cap: number): From | undefined {
     const r = this.rng
     let kind = r.weighted([[6, 'JOIN'], [1, 'INNER JOIN'], [4, 'LEFT JOIN'], [1, 'LEFT OUTER JOIN'], [2, 'RIGHT JOIN'], [2, 'FULL JOIN'], [1.5, 'CROSS JOIN'], [1.5, ',']] as const)
     const pairs = left.cols.flatMap((l) => right.cols.filter((c) => classOf(c.type) === classOf(l.type)).map((c) => [l, c] as const))
     if (pairs.length === 0 && kind !== 'CROSS JOIN' && kind !== ',') kind = 'CROSS JOIN'
     const cross = left.rows * right.rows
-    if ((kind === 'CROSS JOIN' || kind === ',') && cross > 1500) {
+    if ((kind === 'CROSS JOIN' || kind === ',') && cross > Math.min(1500, cap)) {
       if (pairs.length === 0) return undefined
       kind = 'JOIN'
     }
     const est = kind === 'CROSS JOIN' || kind === ',' ? cross : Math.max(left.rows, right.rows, Math.ceil(cross / 5))
-    if (est > JOIN_ROWS_CAP) return undefined
+    if (est > cap) return undefined
     const names = new Map(left.names)
     for (const [k, v] of right.names) names.set(k, (names.get(k) ?? 0) + v)
     const merge = (sql: string, merged: readonly Col[] = []): From => ({ sql, cols: [...left.cols, ...right.cols], names, merged: [...left.merged, ...right.merged, ...merged], rows: est })
@@ -320,8 +330,9 @@ export class QueryGen extends ExprGen {
 
   private subFrom(ctx: Ctx): { from: From; inner: Ctx } {
     const outer = this.outerOf(ctx)
-    const from = this.fromClause(outer, ctx.subDepth + 1, 2)
-    const inner: Ctx = { cols: [...from.cols, ...outer], agg: undefined, risky: false, subDepth: ctx.subDepth + 1, rows: from.rows }
+    const from = this.fromClause(outer, ctx.subDepth + 1, 2, Math.max(1, Math.floor(SUBQUERY_BUDGET / ctx.rows)), ctx.rows)
+    // Its expressions are evaluated for each of its rows, for each outer row.
+    const inner: Ctx = { cols: [...from.cols, ...outer], agg: undefined, risky: false, subDepth: ctx.subDepth + 1, rows: ctx.rows * from.rows }
     return { from, inner }
   }
 
@@ -365,7 +376,7 @@ export class QueryGen extends ExprGen {
   protected columnSubquery(ctx: Ctx, cls: TypeClass): { sql: string; type: ColType } {
     const r = this.rng
     if (r.chance(0.15)) {
-      const s = this.setOp({ outer: this.outerOf(ctx), subDepth: ctx.subDepth + 1, shape: [cls], top: false, aliased: true })
+      const s = this.setOp({ outer: this.outerOf(ctx), subDepth: ctx.subDepth + 1, shape: [cls], top: false, aliased: true, evals: ctx.rows })
       return { sql: `(${s.sql})`, type: s.cols[0]!.type }
     }
     const { from, inner } = this.subFrom(ctx)
