@@ -67,9 +67,10 @@ export function commonType(types: readonly SqlType[], what: string): SqlType {
   const known = types.filter((t) => t.kind !== 'unknown')
   if (known.length === 0) return T.text
   let p = known[0]!
-  // All of one type: keep its modifiers only if they agree too.
+  // All of one type: keep its modifiers only if they agree too, and there is no untyped
+  // literal (select_common_typmod: 'ab' in COALESCE('ab', x::varchar(1)) is a varchar of no length).
   if (known.every((t) => t.kind === p.kind)) {
-    return known.every((t) => sameType(t, p)) ? p : ({ kind: p.kind } as SqlType)
+    return known.length === types.length && known.every((t) => sameType(t, p)) ? p : ({ kind: p.kind } as SqlType)
   }
   for (const n of known.slice(1)) {
     if (n.kind === p.kind) continue

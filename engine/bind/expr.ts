@@ -17,7 +17,7 @@ import {
 import { resultType } from '../functions/types.js'
 import { BOOL, type BExpr } from '../plan/bound.js'
 import {
-  BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, typeCategory,
+  BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, sameType, typeCategory,
   type BinaryOperatorName, type ResolvedOperator, type SqlType,
 } from '../values/index.js'
 import type { Binder } from './binder.js'
@@ -215,7 +215,10 @@ function bindUnary(b: Binder, e: Expr & { kind: 'unary' }, x: ExprContext): BExp
     let v = operand
     if (v.type.kind === 'unknown') v = coerce(b, v, T.float8, 'implicit', e.position)
     if (typeCategory(v.type) !== 'N') throw noOp()
-    return e.op === '+' ? v : { kind: 'negate', operand: v, type: v.type }
+    // Operators return their type without modifiers: -x of a numeric(5,2) is a numeric.
+    const type = { kind: v.type.kind } as SqlType
+    if (e.op === '-') return { kind: 'negate', operand: v, type }
+    return sameType(v.type, type) ? v : { kind: 'cast', operand: v, type, explicit: false }
   }
   const cands = prefixOperatorFunctions(e.op)
   if (cands.length === 0) throw noOp()

@@ -89,4 +89,35 @@ export const REGRESSIONS: readonly Regression[] = [
       "SELECT initcap('Ünïcödé hello wORLD a1b2 é'), initcap('ÀB'), initcap('x😀y')",
     ],
   },
+  {
+    bug: "bind/coerce.ts commonType: an untyped literal among the inputs drops the typmod (select_common_typmod), so COALESCE('ab', x::varchar(1)) is 'ab', not a 22001 or a truncation",
+    setup: TV,
+    queries: [
+      "SELECT COALESCE('ab', 'zz'::varchar(1)), CASE WHEN a > 0 THEN v END, CASE WHEN a > 0 THEN v ELSE 'long text' END FROM tv",
+      "SELECT 'abc' UNION SELECT 'x'::varchar(1)",
+      "SELECT 'abc' AS c EXCEPT SELECT initcap(NULL::text)::varchar(1)",
+      "SELECT * FROM (VALUES ('abcd'), ('x'::varchar(2))) v(c)",
+    ],
+  },
+  {
+    bug: "bind/expr.ts bindUnary: -x and +x have x's type without its modifiers (-n of a numeric(5,2) is a numeric, as numeric_uminus returns)",
+    setup: T_AS,
+    queries: [
+      'SELECT - n, + n, -a, +a, -(-n), n FROM t',
+    ],
+  },
+  {
+    bug: "bind/expr.ts quantified: the subquery's column of IN / op ANY / op ALL is coerced to the operator's right type (int8 values under numeric = numeric never matched)",
+    setup: [
+      'CREATE TABLE tq (a int, x int8, n numeric(5,1), v text)',
+      "INSERT INTO tq VALUES (11, 11, 11, 'B'), (2, 3, 2.5, 'a'), (3, NULL, 3, 'c')",
+    ],
+    queries: [
+      'SELECT a FROM tq t1 WHERE a::numeric(12,1) IN (SELECT x FROM tq)',
+      'SELECT a FROM tq t1 WHERE a::numeric(12,1) IN (SELECT x FROM tq t3 WHERE t3.v >= t1.v)',
+      'SELECT a FROM tq WHERE n NOT IN (SELECT x FROM tq WHERE x IS NOT NULL)',
+      'SELECT a FROM tq WHERE n = ANY (SELECT a FROM tq)',
+      'SELECT a FROM tq WHERE n >= ALL (SELECT x FROM tq WHERE x < 5)',
+    ],
+  },
 ]
