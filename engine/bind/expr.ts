@@ -270,9 +270,17 @@ function quantified(b: Binder, x: ExprContext, left: BExpr, op: string, all: boo
   const o = at(position, () => resolveBinaryOperator(op as BinaryOperatorName, left.type, colType))
   if (o.resultType.kind !== 'bool') throw dbError('datatype_mismatch', `op ANY/ALL (array) requires operator to yield boolean`, { position })
   const l = coerce(b, left, o.leftType, 'implicit', position)
+  // The subquery's column is coerced too, by a projection over it: int8 values compared by numeric = numeric must be numerics.
+  const right = coerce(b, { kind: 'column', id: col.id, type: col.type }, o.rightType, 'implicit', position)
+  let plan = sub.plan
+  let column = col.id
+  if (right.kind !== 'column') {
+    column = b.newColumn(col.name)
+    plan = { kind: 'project', input: plan, items: [{ id: column, expr: right }] }
+  }
   return {
     kind: 'subquery',
-    sub: { id: b.newSubquery(), mode: { kind: 'quantified', left: l, op: o, all }, plan: sub.plan, columns: [col.id], outer: sub.outer },
+    sub: { id: b.newSubquery(), mode: { kind: 'quantified', left: l, op: o, all }, plan, columns: [column], outer: sub.outer },
     type: BOOL,
   }
 }
