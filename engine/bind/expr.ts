@@ -99,8 +99,10 @@ export function bindExpr(b: Binder, e: Expr, x: ExprContext): BExpr {
     case 'and':
     case 'or': {
       const word = e.kind.toUpperCase()
-      const args = [e.left, e.right].map((a) => toBool(b, bindExpr(b, a, x), word, a))
-      const flat = args.flatMap((a) => (a.kind === e.kind ? a.args : [a]))
+      const [l, r] = [e.left, e.right].map((a) => toBool(b, bindExpr(b, a, x), word, a)) as [BExpr, BExpr]
+      // Flattened as PostgreSQL's grammar does (makeAndExpr): a chain to the left only, so that
+      // x AND (y AND z) keeps its (y AND z), which a GROUP BY expression may match.
+      const flat = e.left.kind === e.kind && l.kind === e.kind ? [...l.args, r] : [l, r]
       return { kind: e.kind, args: flat, type: BOOL }
     }
     case 'not':

@@ -120,4 +120,17 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a FROM tq WHERE n >= ALL (SELECT x FROM tq WHERE x < 5)',
     ],
   },
+  {
+    bug: "bind/expr.ts: AND/OR chains flatten to the left only, as PostgreSQL's grammar does, so HAVING x AND (y AND z) matches a GROUP BY (y AND z)",
+    setup: [
+      'CREATE TABLE tg (a int, b int, c int)',
+      'INSERT INTO tg VALUES (1, 2, 3), (1, 2, 4), (2, 2, 2)',
+    ],
+    queries: [
+      'SELECT (a > 1 AND b > 1) FROM tg GROUP BY (a > 1 AND b > 1) HAVING (true AND (a > 1 AND b > 1))',
+      'SELECT (a > 1 AND b > 1) FROM tg GROUP BY (a > 1 AND b > 1) HAVING ((a > 1 AND b > 1) AND true)',
+      'SELECT count(*) FROM tg GROUP BY (a > 1 OR b > 1) HAVING c > 0 OR (a > 1 OR b > 1)',
+      'SELECT a FROM tg WHERE a > 0 AND (b > 1 AND c > 2)',
+    ],
+  },
 ]
