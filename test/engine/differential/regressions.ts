@@ -133,4 +133,17 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a FROM tg WHERE a > 0 AND (b > 1 AND c > 2)',
     ],
   },
+  {
+    bug: 'exec/subquery.ts: the left side of IN / ANY / ALL is evaluated only when the subquery has rows, as PostgreSQL does (so its errors are not raised over none)',
+    setup: [
+      'CREATE TABLE tl (a int, d date, w int)',
+      "INSERT INTO tl VALUES (1, '2024-02-29', 2147483647), (2, NULL, 5)",
+    ],
+    queries: [
+      'SELECT a, (d - w) IN (SELECT d FROM tl WHERE false) FROM tl',
+      'SELECT a, (d - w) NOT IN (SELECT d FROM tl t2 WHERE t2.a > tl.a + 10) FROM tl',
+      'SELECT a, (w * 2) = ANY (SELECT a FROM tl WHERE a < 0), (w + w) > ALL (SELECT a FROM tl t2 WHERE t2.a = tl.a + 5) FROM tl',
+      'SELECT a, (d - w) IN (SELECT d FROM tl) FROM tl',
+    ],
+  },
 ]
