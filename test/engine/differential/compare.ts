@@ -4,11 +4,12 @@
  * and the same rows as PostgreSQL's text output, as a multiset, or in order when the
  * query defines the order.
  *
- * One tolerance: where PostgreSQL leaves open which of several equal values survives
+ * Two tolerances. Where PostgreSQL leaves open which of several equal values survives
  * (DISTINCT, GROUP BY, set operations, min/max, sort ties, LIMIT), numerics equal in
  * value but not in scale (1.5 and 1.50) and the two float zeros may print differently.
+ * And a set operation's column may have a typmod on one side only (see compareOutcomes).
  * A result that differs only so is counted as `tolerated`, not as a difference; a
- * wrong scale still shows in the many queries without such an operation.
+ * wrong scale or typmod still shows in the many queries without such an operation.
  */
 import type pg from 'pg'
 import { isIsolaError } from '../../../common/errors.js'
@@ -82,10 +83,22 @@ function sameRows(a: readonly (readonly (string | null)[])[], b: readonly (reado
   return ta.every((t, i) => t === tb[i])
 }
 
+const SET_OPERATION = /\b(UNION|INTERSECT|EXCEPT)\b/i
+const withoutTypmod = (c: string): string => c.replace(/\(\d+\)$/, '')
+
 export function compareOutcomes(sql: string, ours: Outcome, theirs: Outcome, ordered: boolean): Verdict {
   if (!ours.ok || !theirs.ok) return !ours.ok && !theirs.ok && ours.code === theirs.code ? 'same' : 'different'
-  if (ours.columns.length !== theirs.columns.length || ours.columns.some((c, i) => c !== theirs.columns[i])) return 'different'
-  if (sameRows(ours.rows, theirs.rows, ordered)) return 'same'
+  if (ours.columns.length !== theirs.columns.length) return 'different'
+  let verdict: Verdict = 'same'
+  for (let i = 0; i < ours.columns.length; i++) {
+    const [a, b] = [ours.columns[i]!, theirs.columns[i]!]
+    if (a === b) continue
+    // A set operation's typmod is the one its inputs agree on after PostgreSQL's planner has
+    // dropped the branches it proved empty (WHERE x AND false): an artefact of planning.
+    if (!SET_OPERATION.test(sql) || withoutTypmod(a) !== withoutTypmod(b) || (a !== withoutTypmod(a) && b !== withoutTypmod(b))) return 'different'
+    verdict = 'tolerated'
+  }
+  if (sameRows(ours.rows, theirs.rows, ordered)) return verdict
   if (!LEAVES_CHOICE.test(sql)) return 'different'
   const norm = (rows: readonly (readonly (string | null)[])[]) => rows.map((r) => normalizeRow(r, theirs.columns))
   return sameRows(norm(ours.rows), norm(theirs.rows), ordered) ? 'tolerated' : 'different'

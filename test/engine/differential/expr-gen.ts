@@ -29,6 +29,8 @@ export interface Col {
   readonly exact: boolean
   /** 0: the current query's FROM; 1: the enclosing query's, and so on (correlation). */
   readonly level: number
+  /** A derived table's constant column (see ExprGen.konst). */
+  readonly konst: boolean
 }
 
 export interface GExpr {
@@ -116,11 +118,15 @@ export abstract class ExprGen {
    * Whether `sql` is constant (no column, aggregate or subquery). PostgreSQL folds
    * constant subexpressions when planning, Isola does not: a constant that fails raises
    * even for no rows in PostgreSQL only, and a CASE whose conditions are constant loses
-   * branches (and with them its typmod). So neither is generated.
+   * branches (and with them its typmod). So neither is generated. A column of a derived
+   * table or CTE that is a constant counts as one: PostgreSQL pulls simple subqueries up.
    */
   protected konst(ctx: Ctx, sql: string): boolean {
-    if (/[a-z]+\d+\.[a-z]/.test(sql) || /\bSELECT\b|\b(count|sum|avg|min|max|bool_and|bool_or|every)\(/.test(sql)) return false
-    return !ctx.cols.some((c) => !c.ref.includes('.') && new RegExp(`(^|[^\\w.'])${c.ref}(\\W|$)`).test(sql))
+    if (/\bSELECT\b|\b(count|sum|avg|min|max|bool_and|bool_or|every)\(/.test(sql)) return false
+    for (const m of sql.matchAll(/\b[a-z]+\d+\.[a-z]\w*/g)) {
+      if (!(ctx.cols.find((c) => c.ref === m[0])?.konst ?? false)) return false
+    }
+    return !ctx.cols.some((c) => !c.konst && !c.ref.includes('.') && new RegExp(`(^|[^\\w.'])${c.ref}(\\W|$)`).test(sql))
   }
 
   /** An operation that fails for some values may be generated: in a risky context, of an operand that is not constant. */
@@ -128,18 +134,26 @@ export abstract class ExprGen {
     return ctx.risky && operands.some((o) => !this.konst(ctx, o.sql))
   }
 
-  /** An expression of the class that is not constant: `make()`'s, else a column (for a condition, its IS NOT NULL). */
-  private variable(ctx: Ctx, cls: TypeClass, make: () => GExpr): GExpr {
+  /**
+   * An expression of the class that is not constant: `make()`'s, else a column (for a
+   * condition, its IS NOT NULL), else an aggregate; undefined where everything is constant.
+   */
+  private variable(ctx: Ctx, cls: TypeClass, make: () => GExpr): GExpr | undefined {
     for (let i = 0; i < 3; i++) {
       const e = make()
       if (!this.konst(ctx, e.sql)) return e
     }
-    if (cls === 'bool') {
-      const c = ctx.cols.length > 0 ? this.rng.pick(ctx.cols) : undefined
-      return c === undefined ? make() : ex(`(${c.ref} IS NOT NULL)`, 'bool')
+    const cols = ctx.cols.filter((c) => !c.konst && (cls === 'bool' || classOf(c.type) === cls))
+    const c = cols.length > 0 ? this.rng.pick(cols) : undefined
+    if (c !== undefined) return cls === 'bool' ? ex(`(${c.ref} IS NOT NULL)`, 'bool') : ex(c.ref, c.type, c.mag, c.exact)
+    if (ctx.agg === undefined) return undefined
+    const fallback: Record<TypeClass, GExpr> = {
+      bool: ex('(count(*) > 1)', 'bool'),
+      num: ex('count(*)', 'int8', 1e5),
+      text: ex('count(*)::text', 'text'),
+      date: ex("(DATE '2024-01-01' + count(*)::int)", 'date'),
     }
-    const c = this.column(ctx, cls)
-    return c === undefined ? make() : ex(c.ref, c.type, c.mag, c.exact)
+    return fallback[cls]
   }
 
   protected canSubquery(ctx: Ctx): boolean {
@@ -340,7 +354,8 @@ export abstract class ExprGen {
         const x = this.date(ctx, d)
         const n = r.chance(0.6) ? ex(String(r.int(0, 400)), 'int4', 400) : this.num({ ...ctx, agg: undefined }, 0)
         // date ± integer: only int4 (and int2) operands have an operator; others are a bind-time error.
-        const k = isInt(n.type) && n.type !== 'int8' && n.mag <= 1e5 ? n.sql : r.chance(0.1) ? n.sql : '1'
+        const int = n.type === 'int4' || n.type === 'int2'
+        const k = int && n.mag <= 1e5 ? n.sql : !int && r.chance(0.1) ? n.sql : '1'
         return ex(paren(`${x.sql} ${r.pick(['+', '-'])} ${k}`), 'date')
       }],
       [1, () => this.caseExpr(ctx, 'date', d)],
@@ -431,13 +446,16 @@ export abstract class ExprGen {
     const mag = Math.max(...all.map((b) => b.mag))
     const exact = all.every((b) => b.exact)
     const tail = `${otherwise === undefined ? '' : ` ELSE ${otherwise.sql}`} END`
-    if (r.chance(0.3)) {
+    const kc = r.pick(['num', 'text'] as const)
+    const subject = r.chance(0.3) ? this.variable(ctx, kc, () => this.expr(ctx, kc, 0)) : undefined
+    if (subject !== undefined) {
       // Simple CASE: CASE x WHEN v1 THEN … (x = v1 compared in turn).
-      const kc = r.pick(['num', 'text'] as const)
-      const subject = this.variable(ctx, kc, () => this.expr(ctx, kc, 0))
       return ex(`CASE ${subject.sql} ${branches.map((b) => `WHEN ${this.literal(kc).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
     }
-    return ex(`CASE ${branches.map((b) => `WHEN ${this.variable(ctx, 'bool', () => this.bool(ctx, Math.max(0, d - 1))).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
+    const conds = branches.map(() => this.variable(ctx, 'bool', () => this.bool(ctx, Math.max(0, d - 1))))
+    // With nothing but constants to test, a CASE would be folded: its first branch instead.
+    if (conds.some((c) => c === undefined)) return branches[0]!
+    return ex(`CASE ${branches.map((b, i) => `WHEN ${conds[i]!.sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
   }
 
   private coalesceLike(ctx: Ctx, cls: TypeClass, d: number): GExpr {
@@ -446,7 +464,9 @@ export abstract class ExprGen {
     const n = fn === 'NULLIF' ? 2 : r.int(2, 3)
     // COALESCE stops at a constant when PostgreSQL plans it (see konst): only the last argument may be one.
     const args = Array.from({ length: n }, (_, i) =>
-      fn === 'COALESCE' && i < n - 1 ? this.variable(ctx, cls, () => this.expr(ctx, cls, d)) : i > 0 && r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, d))
+      (fn === 'COALESCE' && i < n - 1 ? this.variable(ctx, cls, () => this.expr(ctx, cls, d)) : undefined) ??
+      (i > 0 && r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, d)))
+    if (fn === 'COALESCE' && args.slice(0, -1).some((a) => this.konst(ctx, a.sql))) return args[args.length - 1]!
     const first = args[0]!
     const type = fn === 'NULLIF' ? first.type : args.map((a) => a.type).reduce(commonType)
     return ex(`${fn}(${args.map((a) => a.sql).join(', ')})`, type, Math.max(...args.map((a) => a.mag)), args.every((a) => a.exact))

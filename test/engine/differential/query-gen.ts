@@ -28,6 +28,8 @@ interface OutCol {
   readonly type: ColType
   readonly mag: number
   readonly exact: boolean
+  /** A constant expression: PostgreSQL may pull it up into the outer query and fold it there (see ExprGen.konst). */
+  readonly konst: boolean
 }
 
 interface Select {
@@ -81,7 +83,7 @@ export class QueryGen extends ExprGen {
     super(rng)
     this.tables = schema.tables.map((t: Table) => ({
       name: t.name,
-      cols: t.columns.map((c) => ({ name: c.name, type: c.type, mag: c.mag, exact: c.type !== 'numeric' && !c.wide })),
+      cols: t.columns.map((c) => ({ name: c.name, type: c.type, mag: c.mag, exact: c.type !== 'numeric' && !c.wide, konst: false })),
       rows: t.rows.length,
     }))
   }
@@ -140,7 +142,10 @@ export class QueryGen extends ExprGen {
     for (let i = 0; i < n; i++) {
       const right = branch(shape)
       const op = r.weighted([[4, 'UNION'], [2.5, 'UNION ALL'], [1.5, 'INTERSECT'], [0.7, 'INTERSECT ALL'], [1.5, 'EXCEPT'], [0.7, 'EXCEPT ALL']] as const)
-      const cols = left.cols.map((c, j) => ({ name: c.name, type: commonType(c.type, right.cols[j]!.type), mag: Math.max(c.mag, right.cols[j]!.mag), exact: c.exact && right.cols[j]!.exact }))
+      const cols = left.cols.map((c, j) => {
+        const rc = right.cols[j]!
+        return { name: c.name, type: commonType(c.type, rc.type), mag: Math.max(c.mag, rc.mag), exact: c.exact && rc.exact, konst: c.konst && rc.konst }
+      })
       const l = i > 0 && r.chance(0.5) ? `(${left.sql})` : left.sql
       left = { sql: `${l} ${op} ${right.sql}`, cols, rows: left.rows + right.rows }
     }
@@ -177,7 +182,7 @@ export class QueryGen extends ExprGen {
           const e = this.expr({ ...base, subDepth: MAX_SUBQUERY_DEPTH }, this.anyClass(), 1)
           // A constant key is mostly pointless (and 2.5 is an error, 2 a position): now and then only.
           if (!own.some((c) => e.sql.includes(c.ref)) && !r.chance(0.1)) continue
-          keys.push({ ref: e.sql, type: e.type, mag: e.mag, exact: e.exact, level: 0 })
+          keys.push({ ref: e.sql, type: e.type, mag: e.mag, exact: e.exact, level: 0, konst: this.konst(base, e.sql) })
           keySql.push(e.sql)
         }
       }
@@ -203,11 +208,11 @@ export class QueryGen extends ExprGen {
     let cols: OutCol[]
     if (star) {
       list = '*'
-      cols = from!.cols.map((c, i) => ({ name: `c${i + 1}`, type: c.type, mag: c.mag, exact: c.exact }))
+      cols = from!.cols.map((c, i) => ({ name: `c${i + 1}`, type: c.type, mag: c.mag, exact: c.exact, konst: c.konst }))
     } else {
       items.forEach((_, i) => names.push(`c${i + 1}`))
       list = items.map((e, i) => (o.aliased || r.chance(0.3) ? `${e.sql} AS ${names[i]}` : e.sql)).join(', ')
-      cols = items.map((e, i) => ({ name: names[i]!, type: e.type, mag: e.mag, exact: e.exact }))
+      cols = items.map((e, i) => ({ name: names[i]!, type: e.type, mag: e.mag, exact: e.exact, konst: this.konst(ctx, e.sql) }))
     }
     const distinct = r.chance(0.12) ? 'DISTINCT ' : ''
     return { sql: `SELECT ${distinct}${list}${from === undefined ? '' : ` FROM ${from.sql}`}${where}${group}`, cols, rows: grouped ? ctx.rows : rows }
@@ -249,7 +254,7 @@ export class QueryGen extends ExprGen {
   private relation(sql: string, alias: string, cols: readonly OutCol[], rows: number): From {
     return {
       sql: `${sql} ${this.rng.chance(0.5) ? 'AS ' : ''}${alias}`,
-      cols: cols.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type, mag: c.mag, exact: c.exact, level: 0 })),
+      cols: cols.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type, mag: c.mag, exact: c.exact, level: 0, konst: c.konst })),
       names: new Map(cols.map((c) => [c.name, 1])),
       merged: [],
       rows,
@@ -264,12 +269,13 @@ export class QueryGen extends ExprGen {
     const cols = shape.map((_, j) => {
       const typed = rows.map((row) => row[j]!).filter((e) => e.sql !== 'NULL')
       const type = typed.length === 0 ? 'text' : typed.map((e) => e.type).reduce(commonType)
-      return { name: `c${j + 1}`, type, mag: Math.max(0, ...typed.map((e) => e.mag)), exact: typed.every((e) => e.exact) }
+      // One row of VALUES is pulled up into the query as constants (is_simple_values).
+      return { name: `c${j + 1}`, type, mag: Math.max(0, ...typed.map((e) => e.mag)), exact: typed.every((e) => e.exact), konst: rows.length === 1 }
     })
     const sql = `(VALUES ${rows.map((row) => `(${row.map((e) => e.sql).join(', ')})`).join(', ')}) AS ${alias}(${cols.map((c) => c.name).join(', ')})`
     return {
       sql,
-      cols: cols.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type, mag: c.mag, exact: c.exact, level: 0 })),
+      cols: cols.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type, mag: c.mag, exact: c.exact, level: 0, konst: c.konst })),
       names: new Map(cols.map((c) => [c.name, 1])),
       merged: [],
       rows: rows.length,
@@ -300,7 +306,7 @@ export class QueryGen extends ExprGen {
     if (usable.length > 0 && r.chance(0.25)) {
       const chosen = r.subset(usable, 1, 2)
       for (const [l] of chosen) names.set(l.ref.slice(l.ref.indexOf('.') + 1), 1)
-      const merged = chosen.map(([l, c]) => ({ ref: l.ref.slice(l.ref.indexOf('.') + 1), type: commonType(l.type, c.type), mag: Math.max(l.mag, c.mag), exact: l.exact && c.exact, level: 0 }))
+      const merged = chosen.map(([l, c]) => ({ ref: l.ref.slice(l.ref.indexOf('.') + 1), type: commonType(l.type, c.type), mag: Math.max(l.mag, c.mag), exact: l.exact && c.exact, level: 0, konst: l.konst && c.konst }))
       return merge(`${left.sql} ${kind} ${right.sql} USING (${merged.map((m) => m.ref).join(', ')})`, merged)
     }
 
