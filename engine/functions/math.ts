@@ -39,6 +39,13 @@ function checkFloat(x: number, input: number): number {
 
 const invalidArg = (msg: string) => dbError('invalid_argument_for_power_function', msg)
 
+/** Euclid's algorithm on magnitudes. */
+function gcdOf(a: bigint, b: bigint): bigint {
+  let [x, y] = [a < 0n ? -a : a, b < 0n ? -b : b]
+  while (y !== 0n) [x, y] = [y, x % y]
+  return x
+}
+
 export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   ...INTS.map((k) => scalar('abs', [k], T[k], (a, t) => ((a[0] as number | bigint) < 0 ? negate(t[0]!, a[0]!) : a[0]!))),
   scalar('abs', ['float4'], T.float4, float(Math.abs)),
@@ -106,11 +113,22 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   scalar('random', [], T.float8, () => Math.random(), { volatility: 'volatile' }),
   ...(['sin', 'cos', 'tan', 'asin', 'acos', 'atan'] as const).map((n) => scalar(n, ['float8'], T.float8, float(Math[n]))),
   scalar('atan2', ['float8', 'float8'], T.float8, (a) => Math.atan2(a[0] as number, a[1] as number)),
+  // gcd of int4, int8 and numeric (of a numeric's digits at the larger scale: gcd(1.5, 2.25) = 0.75), as PostgreSQL 13+.
+  scalar('gcd', ['int4', 'int4'], T.int4, (a) => {
+    const g = gcdOf(BigInt(a[0] as number), BigInt(a[1] as number))
+    if (g > 2147483647n) throw dbError('numeric_value_out_of_range', 'integer out of range')
+    return Number(g)
+  }),
   scalar('gcd', ['int8', 'int8'], T.int8, (a) => {
-    let x = (a[0] as bigint) < 0n ? -(a[0] as bigint) : (a[0] as bigint)
-    let y = (a[1] as bigint) < 0n ? -(a[1] as bigint) : (a[1] as bigint)
-    while (y !== 0n) [x, y] = [y, x % y]
-    return x
+    const g = gcdOf(a[0] as bigint, a[1] as bigint)
+    if (g > 9223372036854775807n) throw dbError('numeric_value_out_of_range', 'bigint out of range')
+    return g
+  }),
+  scalar('gcd', ['numeric', 'numeric'], T.numeric, (a) => {
+    const [x, y] = a as [Decimal, Decimal]
+    if (!x.isFinite || !y.isFinite) return Decimal.NaN
+    const scale = Math.max(x.scale, y.scale)
+    return Decimal.of(gcdOf(x.mant * 10n ** BigInt(scale - x.scale), y.mant * 10n ** BigInt(scale - y.scale)), scale)
   }),
   scalar('width_bucket', ['float8', 'float8', 'float8', 'int4'], T.int4, (a) => {
     const [x, lo, hi, n] = a as [number, number, number, number]

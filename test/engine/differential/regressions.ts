@@ -146,4 +146,18 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a, (d - w) IN (SELECT d FROM tl) FROM tl',
     ],
   },
+  {
+    bug: 'functions/math.ts: gcd of int4 (an int4) and of numeric, not only int8; gcd overflow is 22003',
+    setup: [
+      'CREATE TABLE tm (a int, s smallint, b bigint, n numeric(6,2))',
+      'INSERT INTO tm VALUES (12, 3, 10, 2.50), (-2147483648, 0, -9223372036854775808, NULL)',
+    ],
+    queries: [
+      'SELECT gcd(a, 18), gcd(b, 4), gcd(n, 0.75), gcd(a::numeric, 8) FROM tm WHERE a > 0',
+      'SELECT gcd(s, s) FROM tm',
+      'SELECT gcd(a, 0) FROM tm',
+      'SELECT gcd(b, 0) FROM tm',
+      "SELECT gcd(1.5, 2.25), gcd(0, 0), gcd(-12, 18), gcd(0::numeric, 0), gcd('NaN'::numeric, 1), gcd(3.000, 6)",
+    ],
+  },
 ]
