@@ -1,13 +1,15 @@
 /**
  * Hash aggregation: one entry per distinct group key (hash-key.ts), holding each
  * aggregate's running state. Without GROUP BY an empty input still yields one row
- * (count 0, sum NULL …), as SQL requires. DISTINCT aggregates keep the set of
- * argument keys each group has seen; aggregates other than count(x) and
- * string_agg never see a NULL argument.
+ * (count 0, sum NULL …), as SQL requires. DISTINCT aggregates collect each
+ * group's distinct argument tuples and feed them in ascending order (NULLs last) at
+ * the end, as PostgreSQL's sort-based DISTINCT does: string_agg(DISTINCT s, ',') is
+ * 'a,b,c' whatever the input order. Aggregates other than count(x) and string_agg
+ * never see a NULL argument.
  */
 import type { BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
-import type { SqlValue } from '../values/index.js'
+import { compareValues, type SqlType, type SqlValue } from '../values/index.js'
 import { compile } from './compile.js'
 import type { ExecContext, Row } from './context.js'
 import { rowKey } from './hash-key.js'
@@ -16,7 +18,24 @@ import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
 interface Group {
   readonly values: SqlValue[]
   readonly states: unknown[]
-  readonly seen: (Set<string> | undefined)[]
+  /** A DISTINCT aggregate's argument tuples by key. */
+  readonly distinct: (Map<string, SqlValue[]> | undefined)[]
+}
+
+/** Argument tuples in ascending order, NULLs last. */
+function byArguments(types: readonly SqlType[]): (a: readonly SqlValue[], b: readonly SqlValue[]) => number {
+  return (a, b) => {
+    for (let i = 0; i < types.length; i++) {
+      const [x, y] = [a[i]!, b[i]!]
+      if (x === null || y === null) {
+        if (x !== y) return x === null ? 1 : -1
+        continue
+      }
+      const c = compareValues(types[i]!, x, y)
+      if (c !== 0) return c
+    }
+    return 0
+  }
 }
 
 export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: ExecContext): AsyncGenerator<Row[]> {
@@ -36,7 +55,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
   const newGroup = (values: SqlValue[]): Group => ({
     values,
     states: aggs.map((a) => a.fn.init(a.types)),
-    seen: aggs.map((a) => (a.distinct ? new Set<string>() : undefined)),
+    distinct: aggs.map((a) => (a.distinct ? new Map<string, SqlValue[]>() : undefined)),
   })
   for await (const batch of run(p.input, ctx)) {
     ctx.checkInterrupt()
@@ -51,12 +70,11 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
         const args: SqlValue[] = []
         for (const c of a.args) args.push(await value(c, row, ctx))
         if (!a.fn.acceptsNull && args.some((v) => v === null)) continue
-        const seen = group.seen[i]
-        if (seen !== undefined) {
-          if (args.some((v) => v === null)) continue
+        const distinct = group.distinct[i]
+        if (distinct !== undefined) {
           const k = rowKey(args)
-          if (seen.has(k)) continue
-          seen.add(k)
+          if (!distinct.has(k)) distinct.set(k, args)
+          continue
         }
         group.states[i] = a.fn.step(group.states[i], args, a.types)
       }
@@ -65,6 +83,11 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
   if (table.size === 0 && p.groups.length === 0) table.set('', newGroup([]))
   let out: Row[] = []
   for (const g of table.values()) {
+    aggs.forEach((a, i) => {
+      const distinct = g.distinct[i]
+      if (distinct === undefined) return
+      for (const args of [...distinct.values()].sort(byArguments(a.types))) g.states[i] = a.fn.step(g.states[i], args, a.types)
+    })
     out.push([...g.values, ...aggs.map((a, i) => a.fn.final(g.states[i], a.types))])
     if (out.length >= BATCH) {
       yield out

@@ -160,4 +160,17 @@ export const REGRESSIONS: readonly Regression[] = [
       "SELECT gcd(1.5, 2.25), gcd(0, 0), gcd(-12, 18), gcd(0::numeric, 0), gcd('NaN'::numeric, 1), gcd(3.000, 6)",
     ],
   },
+  {
+    bug: "exec/aggregate.ts: DISTINCT aggregates take their distinct inputs in ascending order (string_agg(DISTINCT s, ',') is sorted, as PostgreSQL's sort-based DISTINCT) and a NULL in another argument (the delimiter) does not drop the row",
+    setup: [
+      'CREATE TABLE ts (a int, s text, f float8)',
+      "INSERT INTO ts VALUES (1, 'b', 0.1), (2, 'a', 0.2), (3, NULL, 0.3), (4, 'c', NULL), (5, 'a', 0.1)",
+    ],
+    queries: [
+      "SELECT string_agg(DISTINCT s, ',') FROM (SELECT s FROM ts ORDER BY s DESC) q",
+      'SELECT string_agg(DISTINCT s, NULL), string_agg(s, NULL) FROM (SELECT s FROM ts ORDER BY a) q',
+      "SELECT a % 2, string_agg(DISTINCT s, '-'), count(DISTINCT s), sum(DISTINCT f) FROM (SELECT a, s, f FROM ts ORDER BY s DESC) q GROUP BY 1",
+      'SELECT count(DISTINCT s), count(DISTINCT f), sum(DISTINCT a), avg(DISTINCT f) FROM ts',
+    ],
+  },
 ]
