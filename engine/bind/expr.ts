@@ -206,7 +206,16 @@ export function bindBinary(b: Binder, op: string, l: BExpr, r: BExpr, position: 
 }
 
 function bindUnary(b: Binder, e: Expr & { kind: 'unary' }, x: ExprContext): BExpr {
-  if (e.op === '-' && e.operand.kind === 'number') return negativeLiteral(e.operand.text)
+  if (e.op === '-') {
+    // doNegate folds a chain of minus signs into a numeric literal: - (-2147483648) is the bigint 2147483648.
+    let operand: Expr = e.operand
+    let negative = true
+    while (operand.kind === 'unary' && operand.op === '-') {
+      negative = !negative
+      operand = operand.operand
+    }
+    if (operand.kind === 'number') return negative ? negativeLiteral(operand.text) : numberLiteral(operand.text)
+  }
   const operand = bindExpr(b, e.operand, x)
   const noOp = () =>
     dbError('undefined_function', `operator does not exist: ${e.op} ${baseTypeName(operand.type)}`, {

@@ -170,8 +170,13 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
  * Returns the 1-based position, or undefined when `e` is not a constant.
  */
 export function positionalItem(e: Expr, clause: 'GROUP BY' | 'ORDER BY'): number | undefined {
-  const negated = e.kind === 'unary' && e.op === '-' && e.operand.kind === 'number'
-  const num = negated ? e.operand : e
+  // The grammar folds any chain of minus signs into the constant (doNegate): - (-0.5) is one.
+  let num = e
+  let negated = false
+  while (num.kind === 'unary' && num.op === '-' && (num.operand.kind === 'number' || num.operand.kind === 'unary')) {
+    negated = !negated
+    num = num.operand
+  }
   if (num.kind === 'number') {
     const n = /^\d+$/.test(num.text) ? Number(num.text) : NaN
     if (n <= 2147483647) return negated ? -n : n

@@ -173,4 +173,14 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT count(DISTINCT s), count(DISTINCT f), sum(DISTINCT a), avg(DISTINCT f) FROM ts',
     ],
   },
+  {
+    bug: "bind: a chain of minus signs over a number is one constant, as the grammar's doNegate folds it: - (-2147483648) is a bigint, ORDER BY - (-0.5) a non-integer constant",
+    setup: T_AS,
+    queries: [
+      'SELECT - (-5), - (-2147483648), - - 2.5, -(+1)',
+      'SELECT a FROM t ORDER BY (- (-0.01)) NULLS FIRST, 1',
+      'SELECT a FROM t ORDER BY - (-1)',
+      'SELECT a FROM t ORDER BY - (- a)',
+    ],
+  },
 ]
