@@ -51,7 +51,8 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   scalar('abs', ['float4'], T.float4, float(Math.abs)),
   scalar('abs', ['float8'], T.float8, float(Math.abs)),
   scalar('abs', ['numeric'], T.numeric, (a) => ((a[0] as Decimal).sign() < 0 ? (a[0] as Decimal).neg() : a[0]!)),
-  scalar('sign', ['float8'], T.float8, float((x) => (Number.isNaN(x) ? NaN : Math.sign(x) + 0))),
+  // dsign: neither above nor below zero is 0, so sign(NaN) is 0 for float8 (NaN for numeric).
+  scalar('sign', ['float8'], T.float8, float((x) => (x > 0 ? 1 : x < 0 ? -1 : 0))),
   scalar('sign', ['numeric'], T.numeric, (a) => {
     const d = a[0] as Decimal
     return d.special === 'nan' ? d : Decimal.of(BigInt(d.sign()))

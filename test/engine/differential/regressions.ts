@@ -183,4 +183,12 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a FROM t ORDER BY - (- a)',
     ],
   },
+  {
+    bug: "functions/math.ts: sign(float8 NaN) is 0, as PostgreSQL's dsign (numeric's sign(NaN) stays NaN)",
+    setup: [
+    ],
+    queries: [
+      "SELECT sign('NaN'::float8), sign('-Infinity'::float8), sign(-0.0::float8), sign('NaN'::numeric), sign(-2.5::float8)",
+    ],
+  },
 ]
