@@ -99,6 +99,8 @@ export abstract class ExprGen {
   protected abstract columnSubquery(ctx: Ctx, cls: TypeClass): { sql: string; type: ColType }
   /** A subquery for EXISTS. */
   protected abstract existsSubquery(ctx: Ctx): string
+  /** string_agg over a sorted derived table (its order is the aggregate's input order). */
+  protected abstract stringAgg(ctx: Ctx): GExpr
 
   expr(ctx: Ctx, cls: TypeClass, depth: number): GExpr {
     switch (cls) {
@@ -279,15 +281,40 @@ export abstract class ExprGen {
         return ex(paren(`${x.sql} - ${y.sql}`), 'int4', 4e6)
       }],
       [0.6, () => ex(`date_part('${r.pick(['year', 'month', 'day', 'dow', 'doy', 'quarter'])}', ${this.date(ctx, d).sql})`, 'float8', 1e4)],
-      [0.3, () => {
-        const x = a()
-        return x.type === 'float8' ? ex(`sqrt(abs(${x.sql}))`, 'float8', x.mag, false) : x
+      [1.2, () => {
+        // sqrt and small powers in float8: correctly rounded (sqrt) or exact in glibc and V8 alike.
+        // Not ln, log, exp, cbrt or fractional powers: V8's fdlibm and glibc differ in their last bit
+        // (ln(3) is 1.0986122886681096 here, …098 there). Nor their numeric versions: Isola lacks
+        // them (sqrt(2::numeric) is a float8), so a numeric argument is cast to float8.
+        const n = a()
+        const x = n.type === 'numeric' ? { ...n, sql: `${n.sql}::float8`, type: 'float8' as const } : n
+        // A power of an inexact float may round differently in V8's pow and glibc's: exact bases only.
+        if (r.chance(0.4) || !x.exact) return ex(`sqrt(abs(${x.sql}))`, 'float8', Math.sqrt(x.mag) + 1, false)
+        const e = r.pick(['2', '3'])
+        if (x.mag ** 3 > 1e15 && !this.mayFail(ctx, x)) return x
+        return ex(r.chance(0.5) ? paren(`${x.sql} ^ ${e}`) : `power(${x.sql}, ${e})`, 'float8', x.mag ** 3 + 1, false)
       }],
+      [0.6, () => {
+        const [x, y] = [a(), a()]
+        if (!(isInt(x.type) || x.type === 'numeric') || !(isInt(y.type) || y.type === 'numeric')) return x
+        const f = r.pick(['div', 'gcd', 'mod'])
+        if (f === 'gcd' && (!isInt(x.type) || !isInt(y.type) || x.mag > LIMIT[x.type] || y.mag > LIMIT[y.type])) return x
+        const type = f === 'div' ? 'numeric' : numResult(x.type, y.type)
+        return ex(`${f}(${x.sql}, ${r.chance(0.5) ? r.pick(['3', '(-2)', '7']) : `NULLIF(${y.sql}, 0)`})`, type, Math.max(x.mag, y.mag))
+      }],
+      [0.5, () => ex(`ascii(${this.text(ctx, d).sql})`, 'int4', 200000)],
+      [0.3, () => ex(`width_bucket(${a().sql}, 0, 100, ${r.int(1, 10)})`, 'int4', 20)],
     ])()
   }
 
   private numCast(ctx: Ctx, d: number): GExpr {
     const r = this.rng
+    const text = this.column(ctx, 'text')
+    if (ctx.risky && text !== undefined && !text.konst && r.chance(0.08)) {
+      // Text to a number: most strings are not numbers (22P02), and that is the point.
+      const t = r.pick(['int', 'numeric', 'bigint', 'float8'] as const)
+      return ex(`${text.ref}::${t}`, t === 'int' ? 'int4' : t === 'bigint' ? 'int8' : t, 1e20, false)
+    }
     const x = this.num(ctx, d)
     const target = r.weighted([[2, 'int4'], [1, 'int8'], [1, 'int2'], [2, 'numeric'], [1, 'numeric(p,s)'], [1.5, 'float8']] as const)
     if (target === 'numeric(p,s)') {
@@ -329,6 +356,12 @@ export abstract class ExprGen {
       [0.5, () => ex(`concat_ws('${r.pick([',', '-', ''])}', ${t().sql}, ${t().sql})`, 'text')],
       [0.5, () => ex(`split_part(${t().sql}, '${r.pick([' ', 'b', 'l'])}', ${r.int(1, 2)})`, 'text')],
       [0.5, () => ex(`translate(${t().sql}, '${r.pick(['ab', 'l', 'aé'])}', '${r.pick(['X', 'yz', ''])}')`, 'text')],
+      [0.4, () => ex(`chr(${65 + r.int(0, 25)} + mod(abs(${this.num(ctx, 0).sql})::int, 5))`, 'text')],
+      [0.4, () => {
+        const x = this.num(ctx, 0)
+        return isInt(x.type) && x.mag <= LIMIT[x.type] ? ex(`to_hex(${x.sql})`, 'text') : ex(`quote_literal(${t().sql})`, 'text')
+      }],
+      [this.canSubquery(ctx) ? 0.4 : 0, () => this.stringAgg(ctx)],
       [1.5, () => this.caseExpr(ctx, 'text', d)],
       [1.5, () => this.coalesceLike(ctx, 'text', d)],
       [1.5, () => {
@@ -403,8 +436,10 @@ export abstract class ExprGen {
         const x = this.text(ctx, d)
         const op = r.weighted([[5, 'LIKE'], [2, 'NOT LIKE'], [2, 'ILIKE'], [1, 'NOT ILIKE']] as const)
         const pat = r.chance(0.85) ? `'${r.pick(LIKE_PATTERNS)}'` : this.text(ctx, 0).sql
-        return ex(paren(`${x.sql} ${op} ${pat}`), 'bool')
+        const escape = r.chance(0.1) ? ` ESCAPE '${r.pick(['!', '\\', 'a'])}'` : ''
+        return ex(paren(`${x.sql} ${op} ${escape === '' ? pat : `'${r.pick(['a!%', '!_%', '%!!%', 'b%'])}'`}${escape}`), 'bool')
       }],
+      [0.4, () => ex(`starts_with(${this.text(ctx, d).sql}, ${this.literal('text').sql})`, 'bool')],
       [ctx.agg !== undefined ? 2 : 0, () => this.aggregate(ctx, 'bool')],
       [sub * 2, () => ex(`(${r.chance(0.35) ? 'NOT ' : ''}EXISTS ${this.existsSubquery(ctx)})`, 'bool')],
       [sub * 2, () => {
@@ -450,12 +485,45 @@ export abstract class ExprGen {
     const subject = r.chance(0.3) ? this.variable(ctx, kc, () => this.expr(ctx, kc, 0)) : undefined
     if (subject !== undefined) {
       // Simple CASE: CASE x WHEN v1 THEN … (x = v1 compared in turn).
-      return ex(`CASE ${subject.sql} ${branches.map((b) => `WHEN ${this.literal(kc).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
+      return ex(`CASE ${subject.sql} ${branches.map((b) => `WHEN ${this.nonNullLiteral(kc).sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
     }
-    const conds = branches.map(() => this.variable(ctx, 'bool', () => this.bool(ctx, Math.max(0, d - 1))))
+    const conds = branches.map(() => this.steadyCondition(ctx))
     // With nothing but constants to test, a CASE would be folded: its first branch instead.
     if (conds.some((c) => c === undefined)) return branches[0]!
-    return ex(`CASE ${branches.map((b, i) => `WHEN ${conds[i]!.sql} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
+    return ex(`CASE ${branches.map((b, i) => `WHEN ${conds[i]!} THEN ${b.sql}`).join(' ')}${tail}`, type, mag, exact)
+  }
+
+  private nonNullLiteral(cls: TypeClass): GExpr {
+    for (;;) {
+      const l = this.literal(cls)
+      if (!/NULL/.test(l.sql)) return l
+    }
+  }
+
+  /**
+   * A condition that PostgreSQL's planner cannot fold to a constant, for CASE: no
+   * constants or NULL literals where folding would reach them (x = NULL is NULL,
+   * y AND 1 > 2 is false), since a folded WHEN drops its branch and so may change the
+   * CASE's typmod. A column compared with a literal or a column, IS NULL, LIKE, or
+   * two of those under AND / OR; undefined where there is no column.
+   */
+  private steadyCondition(ctx: Ctx, depth = 1): string | undefined {
+    const r = this.rng
+    const cols = ctx.cols.filter((c) => !c.konst)
+    if (cols.length === 0) return ctx.agg === undefined ? undefined : `(count(*) ${r.pick(['>', '<=', '='])} ${r.int(0, 3)})`
+    if (depth > 0 && r.chance(0.2)) {
+      const [a, b] = [this.steadyCondition(ctx, depth - 1), this.steadyCondition(ctx, depth - 1)]
+      return `(${a} ${r.pick(['AND', 'OR'])} ${b})`
+    }
+    const c = r.pick(cols)
+    const cls = classOf(c.type)
+    const same = cols.filter((o) => classOf(o.type) === cls && o !== c)
+    return r.weighted<() => string>([
+      [5, () => (cls === 'bool' ? c.ref : `(${c.ref} ${r.pick(CMP_OPS)} ${this.nonNullLiteral(cls).sql})`)],
+      [same.length > 0 ? 2 : 0, () => `(${c.ref} ${r.pick(CMP_OPS)} ${r.pick(same).ref})`],
+      [2, () => `(${c.ref} IS ${r.pick(['', 'NOT '])}NULL)`],
+      [cls === 'text' ? 1.5 : 0, () => `(${c.ref} ${r.pick(['LIKE', 'NOT LIKE', 'ILIKE'])} '${r.pick(LIKE_PATTERNS)}')`],
+    ])()
   }
 
   private coalesceLike(ctx: Ctx, cls: TypeClass, d: number): GExpr {
@@ -467,6 +535,8 @@ export abstract class ExprGen {
       (fn === 'COALESCE' && i < n - 1 ? this.variable(ctx, cls, () => this.expr(ctx, cls, d)) : undefined) ??
       (i > 0 && r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, d)))
     if (fn === 'COALESCE' && args.slice(0, -1).some((a) => this.konst(ctx, a.sql))) return args[args.length - 1]!
+    // A NULL constant is dropped too, so not even last.
+    if (fn === 'COALESCE' && this.konst(ctx, args[n - 1]!.sql) && /NULL/.test(args[n - 1]!.sql)) args[n - 1] = this.nonNullLiteral(cls)
     const first = args[0]!
     const type = fn === 'NULLIF' ? first.type : args.map((a) => a.type).reduce(commonType)
     return ex(`${fn}(${args.map((a) => a.sql).join(', ')})`, type, Math.max(...args.map((a) => a.mag)), args.every((a) => a.exact))

@@ -37,6 +37,8 @@ interface Select {
   readonly cols: readonly OutCol[]
   /** Estimated rows. */
   readonly rows: number
+  /** Where an ORDER BY expression may be generated (not after DISTINCT: it must be an output column there). */
+  readonly orderCtx?: Ctx
 }
 
 /** A FROM item: its SQL, its columns, the unqualified names it exposes (with counts) and its estimated rows. */
@@ -47,6 +49,8 @@ interface From {
   /** Columns merged by USING, referenced unqualified. */
   readonly merged: readonly Col[]
   readonly rows: number
+  /** Tables' primary keys (column refs) with their columns: grouping by the key lets the columns through. */
+  readonly keys: readonly { readonly key: readonly string[]; readonly cols: readonly Col[] }[]
 }
 
 /** A relation a FROM clause can name: a table or a CTE in scope. */
@@ -54,6 +58,7 @@ interface Source {
   readonly name: string
   readonly cols: readonly OutCol[]
   readonly rows: number
+  readonly primaryKey: readonly string[]
 }
 
 const JOIN_ROWS_CAP = 4000
@@ -85,6 +90,7 @@ export class QueryGen extends ExprGen {
       name: t.name,
       cols: t.columns.map((c) => ({ name: c.name, type: c.type, mag: c.mag, exact: c.type !== 'numeric' && !c.wide, konst: false })),
       rows: t.rows.length,
+      primaryKey: t.primaryKey,
     }))
   }
 
@@ -101,12 +107,17 @@ export class QueryGen extends ExprGen {
         const name = `cte${i}`
         const body = r.chance(0.2) ? this.setOp({ outer: [], subDepth: 1, top: false, aliased: true }) : this.select({ outer: [], subDepth: 1, top: false, aliased: true })
         defs.push(`${name} AS (${body.sql})`)
-        this.ctes.push({ name, cols: body.cols, rows: body.rows })
+        this.ctes.push({ name, cols: body.cols, rows: body.rows, primaryKey: [] })
       }
       prefix = `WITH ${defs.join(', ')} `
     }
     const setop = r.chance(0.15)
     const body = setop ? this.setOp({ outer: [], subDepth: 0, top: true, aliased: false }) : this.select({ outer: [], subDepth: 0, top: true, aliased: false })
+    if (body.orderCtx !== undefined && r.chance(0.08)) {
+      // By an expression, maybe not selected: a partial order, compared as a multiset.
+      const e = this.expr(body.orderCtx, this.anyClass(), 1)
+      return { sql: `${prefix}${body.sql} ORDER BY ${e.sql}${r.pick(['', ' DESC', ' NULLS FIRST'])}, 1`, ordered: false }
+    }
     const { clause, ordered } = this.orderBy(body.cols.length, setop ? 0.3 : 0.25)
     return { sql: `${prefix}${body.sql}${clause}`, ordered }
   }
@@ -171,6 +182,13 @@ export class QueryGen extends ExprGen {
       const keys: Col[] = []
       const keySql: string[] = []
       const nKeys = r.weighted([[1.5, 0], [4, 1], [2.5, 2], [1, 3]] as const)
+      if (from.keys.length > 0 && r.chance(0.2)) {
+        // A table's primary key: its other columns may then be selected ungrouped (functional dependency).
+        for (const k of r.pick(from.keys).key) {
+          keys.push(own.find((c) => c.ref === k)!)
+          keySql.push(k)
+        }
+      }
       for (let i = 0; i < nKeys; i++) {
         if (r.chance(0.85) && own.length > 0) {
           const c = r.pick(own)
@@ -185,6 +203,9 @@ export class QueryGen extends ExprGen {
           keys.push({ ref: e.sql, type: e.type, mag: e.mag, exact: e.exact, level: 0, konst: this.konst(base, e.sql) })
           keySql.push(e.sql)
         }
+      }
+      for (const k of from.keys) {
+        if (k.key.every((ref) => keySql.includes(ref))) keys.push(...k.cols.filter((c) => !keys.includes(c)))
       }
       // Aggregate arguments of own columns only: one of outer columns alone would belong to the outer query.
       ctx = { cols: [...keys, ...o.outer], agg: { ...base, cols: own }, risky: o.top, subDepth: o.subDepth, rows: Math.min(rows, 50) }
@@ -215,7 +236,12 @@ export class QueryGen extends ExprGen {
       cols = items.map((e, i) => ({ name: names[i]!, type: e.type, mag: e.mag, exact: e.exact, konst: this.konst(ctx, e.sql) }))
     }
     const distinct = r.chance(0.12) ? 'DISTINCT ' : ''
-    return { sql: `SELECT ${distinct}${list}${from === undefined ? '' : ` FROM ${from.sql}`}${where}${group}`, cols, rows: grouped ? ctx.rows : rows }
+    return {
+      sql: `SELECT ${distinct}${list}${from === undefined ? '' : ` FROM ${from.sql}`}${where}${group}`,
+      cols,
+      rows: grouped ? ctx.rows : rows,
+      orderCtx: distinct === '' ? { ...ctx, risky: false } : undefined,
+    }
   }
 
   // ── FROM ────────────────────────────────────────────────────────────────────
@@ -244,20 +270,22 @@ export class QueryGen extends ExprGen {
     if (kind === 'derived') {
       const o: SelectOptions = { outer: [], subDepth: subDepth + 1, top: false, aliased: true, evals }
       const s = r.chance(0.2) ? this.setOp(o) : this.select(o)
-      return this.relation(`(${s.sql})`, this.alias('sq'), s.cols, Math.ceil(s.rows / evals))
+      return this.relation(`(${s.sql})`, this.alias('sq'), s.cols, Math.ceil(s.rows / evals), [])
     }
     if (kind === 'values') return this.valuesItem()
     const src = kind === 'cte' ? r.pick(this.ctes) : r.pick(this.tables)
-    return this.relation(src.name, this.alias('a'), src.cols, src.rows)
+    return this.relation(src.name, this.alias('a'), src.cols, src.rows, src.primaryKey)
   }
 
-  private relation(sql: string, alias: string, cols: readonly OutCol[], rows: number): From {
+  private relation(sql: string, alias: string, cols: readonly OutCol[], rows: number, primaryKey: readonly string[]): From {
+    const refs: Col[] = cols.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type, mag: c.mag, exact: c.exact, level: 0, konst: c.konst }))
     return {
       sql: `${sql} ${this.rng.chance(0.5) ? 'AS ' : ''}${alias}`,
-      cols: cols.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type, mag: c.mag, exact: c.exact, level: 0, konst: c.konst })),
+      cols: refs,
       names: new Map(cols.map((c) => [c.name, 1])),
       merged: [],
       rows,
+      keys: primaryKey.length === 0 ? [] : [{ key: primaryKey.map((k) => `${alias}.${k}`), cols: refs }],
     }
   }
 
@@ -279,6 +307,7 @@ export class QueryGen extends ExprGen {
       names: new Map(cols.map((c) => [c.name, 1])),
       merged: [],
       rows: rows.length,
+      keys: [],
     }
   }
 
@@ -296,7 +325,14 @@ export class QueryGen extends ExprGen {
     if (est > cap) return undefined
     const names = new Map(left.names)
     for (const [k, v] of right.names) names.set(k, (names.get(k) ?? 0) + v)
-    const merge = (sql: string, merged: readonly Col[] = []): From => ({ sql, cols: [...left.cols, ...right.cols], names, merged: [...left.merged, ...right.merged, ...merged], rows: est })
+    const merge = (sql: string, merged: readonly Col[] = []): From => ({
+      sql,
+      cols: [...left.cols, ...right.cols],
+      names,
+      merged: [...left.merged, ...right.merged, ...merged],
+      rows: est,
+      keys: [...left.keys, ...right.keys],
+    })
     if (kind === 'CROSS JOIN' || kind === ',') return merge(`${left.sql}${kind === ',' ? ',' : ' CROSS JOIN'} ${right.sql}`)
 
     // USING: names exposed exactly once on each side, of one class.
@@ -394,6 +430,22 @@ export class QueryGen extends ExprGen {
     }
     const e = this.expr(inner, cls, 1)
     return { sql: `(SELECT ${r.chance(0.1) ? 'DISTINCT ' : ''}${e.sql} FROM ${from.sql}${where})`, type: e.type }
+  }
+
+  /**
+   * `(SELECT string_agg(c, ',') FROM (SELECT … ORDER BY 1) sq)`: string_agg's result
+   * depends on its input order, which only a sorted input defines (PostgreSQL keeps a
+   * derived table's order for an aggregate over it; equal strings are alike anyway).
+   */
+  protected stringAgg(ctx: Ctx): GExpr {
+    const r = this.rng
+    const { from, inner } = this.subFrom(ctx)
+    const where = this.subWhere(inner, 0.6)
+    const e = this.text(inner, 1)
+    const limit = r.chance(0.3) ? ` LIMIT ${r.int(0, 5)}` : ''
+    const alias = this.alias('sq')
+    const sep = r.pick(["','", "''", "' | '", 'NULL'])
+    return gexpr(`(SELECT string_agg(${r.chance(0.2) ? 'DISTINCT ' : ''}${alias}.c, ${sep}) FROM (SELECT ${e.sql} AS c FROM ${from.sql}${where} ORDER BY 1${r.pick(['', ' DESC'])}${limit}) ${alias})`, 'text')
   }
 
   protected existsSubquery(ctx: Ctx): string {
