@@ -45,11 +45,6 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
   const sources = new Map<ColumnId, ScopeColumn['source']>()
   for (const leaf of leafItems(from.items)) for (const c of leaf.columns) if (c.source) sources.set(c.id, c.source)
 
-  if (core.where !== undefined) {
-    const w = bindExpr(b, core.where, { scope, clause: 'WHERE', aggregates: false })
-    plan = { kind: 'filter', input: plan, predicate: toBool(b, w, 'WHERE', core.where) }
-  }
-
   const selectCtx: ExprContext = { scope, clause: 'SELECT', aggregates: true }
   const items: Item[] = []
   for (const it of core.columns) {
@@ -71,6 +66,20 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
     items.push({ name: it.alias ?? figureName(it.expr), expr, source: expr.kind === 'column' ? sources.get(expr.id) : undefined })
   }
 
+  // WHERE after the select list, then HAVING, ORDER BY and GROUP BY: transformSelectStmt's
+  // order, which decides which of two errors a query reports.
+  if (core.where !== undefined) {
+    const w = bindExpr(b, core.where, { scope, clause: 'WHERE', aggregates: false })
+    plan = { kind: 'filter', input: plan, predicate: toBool(b, w, 'WHERE', core.where) }
+  }
+  let having = core.having === undefined ? undefined : toBool(b, bindExpr(b, core.having, { scope, clause: 'HAVING', aggregates: true }), 'HAVING', core.having)
+
+  // ORDER BY targets: an output column (index) or a hidden expression.
+  const order = tail.orderBy.map((o) => {
+    const target = orderTarget(b, o.expr, items, scope)
+    return { ...target, direction: o.direction, nulls: o.nulls }
+  })
+
   if (opts.keepUnknown) {
     // Sorting or grouping by an untyped literal types it as text (addTargetToSortList), in a set operation's branch too.
     const grouped = new Set(core.groupBy.map((g) => positionalItem(g, 'GROUP BY')))
@@ -79,13 +88,6 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
     })
   }
   const groupExprs = core.groupBy.map((g) => bindGroupItem(b, g, items, scope))
-  let having = core.having === undefined ? undefined : toBool(b, bindExpr(b, core.having, { scope, clause: 'HAVING', aggregates: true }), 'HAVING', core.having)
-
-  // ORDER BY targets: an output column (index) or a hidden expression.
-  const order = tail.orderBy.map((o) => {
-    const target = orderTarget(b, o.expr, items, scope)
-    return { ...target, direction: o.direction, nulls: o.nulls }
-  })
 
   const isAgg = (e: BExpr) => some(e, (n) => n.kind === 'aggregate')
   const grouped = groupExprs.length > 0 || having !== undefined || items.some((i) => isAgg(i.expr)) || order.some((o) => o.expr !== undefined && isAgg(o.expr))

@@ -191,4 +191,14 @@ export const REGRESSIONS: readonly Regression[] = [
       "SELECT sign('NaN'::float8), sign('-Infinity'::float8), sign(-0.0::float8), sign('NaN'::numeric), sign(-2.5::float8)",
     ],
   },
+  {
+    bug: "bind/select.ts: the select list is bound before WHERE, and HAVING and ORDER BY before GROUP BY, as transformSelectStmt, so a query with two errors reports PostgreSQL's",
+    setup: T_AS,
+    queries: [
+      "SELECT DATE '2024-12-31' - 5::bigint FROM t WHERE 'A' = n",
+      'SELECT nosuch FROM t WHERE alsonot > 0',
+      'SELECT a FROM t GROUP BY nosuch HAVING alsonot > 0',
+      'SELECT a FROM t GROUP BY nosuch ORDER BY alsonot',
+    ],
+  },
 ]
