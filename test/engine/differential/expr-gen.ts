@@ -356,7 +356,7 @@ export abstract class ExprGen {
       [0.5, () => ex(`concat_ws('${r.pick([',', '-', ''])}', ${t().sql}, ${t().sql})`, 'text')],
       [0.5, () => ex(`split_part(${t().sql}, '${r.pick([' ', 'b', 'l'])}', ${r.int(1, 2)})`, 'text')],
       [0.5, () => ex(`translate(${t().sql}, '${r.pick(['ab', 'l', 'aé'])}', '${r.pick(['X', 'yz', ''])}')`, 'text')],
-      [0.4, () => ex(`chr(${65 + r.int(0, 25)} + mod(abs(${this.num(ctx, 0).sql})::int, 5))`, 'text')],
+      [0.4, () => ex(`chr(${65 + r.int(0, 25)} + length(${t().sql}) % 5)`, 'text')],
       [0.4, () => {
         const x = this.num(ctx, 0)
         return isInt(x.type) && x.mag <= LIMIT[x.type] ? ex(`to_hex(${x.sql})`, 'text') : ex(`quote_literal(${t().sql})`, 'text')
