@@ -289,7 +289,8 @@ export abstract class ExprGen {
         const n = a()
         const x = n.type === 'numeric' ? { ...n, sql: `${n.sql}::float8`, type: 'float8' as const } : n
         // A power of an inexact float may round differently in V8's pow and glibc's: exact bases only.
-        if (r.chance(0.4) || !x.exact) return ex(`sqrt(abs(${x.sql}))`, 'float8', Math.sqrt(x.mag) + 1, false)
+        // (abs of the float8: abs(-32768::int2) would overflow.)
+        if (r.chance(0.4) || !x.exact) return ex(`sqrt(abs(${x.sql}::float8))`, 'float8', Math.sqrt(x.mag) + 1, false)
         const e = r.pick(['2', '3'])
         if (x.mag ** 3 > 1e15 && !this.mayFail(ctx, x)) return x
         return ex(r.chance(0.5) ? paren(`${x.sql} ^ ${e}`) : `power(${x.sql}, ${e})`, 'float8', x.mag ** 3 + 1, false)
