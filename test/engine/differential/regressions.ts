@@ -201,4 +201,19 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a FROM t GROUP BY nosuch ORDER BY alsonot',
     ],
   },
+  {
+    bug: 'bind/from.ts: a USING column whose sides differ only in typmod is of the type without it (numeric(5,2) USING numeric(6,1) is a numeric), as buildMergedJoinVar',
+    setup: [
+      'CREATE TABLE tu1 (n numeric(5,2), v varchar(3), k int)',
+      'CREATE TABLE tu2 (n numeric(6,1), v varchar(3), k int)',
+      "INSERT INTO tu1 VALUES (1.5, 'ab', 1), (2, 'x', 2)",
+      "INSERT INTO tu2 VALUES (1.5, 'ab', 1), (3, 'y', 3)",
+    ],
+    queries: [
+      'SELECT n, v, k FROM tu1 JOIN tu2 USING (n, v, k)',
+      'SELECT n, v FROM tu1 LEFT JOIN tu2 USING (n, v)',
+      'SELECT n, v FROM tu1 RIGHT JOIN tu2 USING (n, v)',
+      'SELECT n, v FROM tu1 FULL JOIN tu2 USING (n, v)',
+    ],
+  },
 ]
