@@ -133,9 +133,16 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   }),
   scalar('width_bucket', ['float8', 'float8', 'float8', 'int4'], T.int4, (a) => {
     const [x, lo, hi, n] = a as [number, number, number, number]
-    if (n <= 0) throw dbError('invalid_argument_for_width_bucket_function', 'count must be greater than zero')
-    if (lo === hi) throw dbError('invalid_argument_for_width_bucket_function', 'lower bound cannot equal upper bound')
-    if (lo < hi) return x < lo ? 0 : x >= hi ? n + 1 : Math.floor(((x - lo) / (hi - lo)) * n) + 1
-    return x > lo ? 0 : x <= hi ? n + 1 : Math.floor(((lo - x) / (lo - hi)) * n) + 1
+    const bad = (msg: string) => dbError('invalid_argument_for_width_bucket_function', msg)
+    if (n <= 0) throw bad('count must be greater than zero')
+    if (Number.isNaN(x) || Number.isNaN(lo) || Number.isNaN(hi)) throw bad('operand, lower bound, and upper bound cannot be NaN')
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw bad('lower and upper bounds must be finite')
+    if (lo === hi) throw bad('lower bound cannot equal upper bound')
+    const above = () => {
+      if (n === 2147483647) throw dbError('numeric_value_out_of_range', 'integer out of range')
+      return n + 1
+    }
+    if (lo < hi) return x < lo ? 0 : x >= hi ? above() : Math.floor(((x - lo) / (hi - lo)) * n) + 1
+    return x > lo ? 0 : x <= hi ? above() : Math.floor(((lo - x) / (lo - hi)) * n) + 1
   }),
 ]

@@ -216,4 +216,17 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT n, v FROM tu1 FULL JOIN tu2 USING (n, v)',
     ],
   },
+  {
+    bug: 'functions/math.ts width_bucket: NaN operands and infinite bounds are 2201G, count + 1 overflowing is 22003 (a NaN bucket number came out before)',
+    setup: [
+      'CREATE TABLE tw (f float8)',
+      "INSERT INTO tw VALUES (1.5), ('NaN')",
+    ],
+    queries: [
+      'SELECT width_bucket(f, 0, 100, 4) FROM tw',
+      'SELECT width_bucket(5, 0, 10, 2147483647), width_bucket(11, 0, 10, 2147483647)',
+      "SELECT width_bucket(1, 0, 'Infinity'::float8, 2)",
+      "SELECT width_bucket('Infinity'::float8, 0, 1, 2), width_bucket(0.5, 1, 0, 3), width_bucket(30, 0, 100, 10)",
+    ],
+  },
 ]
