@@ -12,10 +12,10 @@ import type { Expr, Query, QueryBody } from '../../parser/index.js'
 import type { Oid } from '../catalog/schema.js'
 import type { BExpr, ColumnId } from '../plan/bound.js'
 import type { LogicalPlan, SortKey } from '../plan/logical.js'
-import { T, type SqlType } from '../values/index.js'
+import { T, baseTypeName, type SqlType } from '../values/index.js'
 import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
-import { at, bindExpr, resolveUnknown } from './expr.js'
+import { at, bindExpr } from './expr.js'
 import { Scope } from './scope.js'
 import { bindSelect } from './select.js'
 
@@ -196,9 +196,10 @@ export function applyLimit(b: Binder, plan: LogicalPlan, tail: QueryTail, outer:
   const scope = outer ?? Scope.empty()
   const bind = (e: Expr | undefined, what: string): BExpr | undefined => {
     if (e === undefined) return undefined
-    const v = resolveUnknown(b, bindExpr(b, e, { scope, clause: what, aggregates: false }))
+    // An untyped literal becomes a bigint directly: LIMIT NULL is no limit, LIMIT '5' five rows.
+    const v = bindExpr(b, e, { scope, clause: what, aggregates: false })
     return coerce(b, v, T.int8, 'assignment', 'position' in e ? e.position : undefined, () =>
-      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${v.type.kind}`),
+      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${baseTypeName(v.type)}`),
     )
   }
   return { kind: 'limit', input: plan, limit: bind(tail.limit, 'LIMIT'), offset: bind(tail.offset, 'OFFSET') }

@@ -229,4 +229,16 @@ export const REGRESSIONS: readonly Regression[] = [
       "SELECT width_bucket('Infinity'::float8, 0, 1, 2), width_bucket(0.5, 1, 0, 3), width_bucket(30, 0, 100, 10)",
     ],
   },
+  {
+    bug: "bind/query.ts applyLimit: LIMIT and OFFSET coerce an untyped literal straight to bigint (LIMIT NULL is no limit, LIMIT '2' two rows), not through text",
+    setup: T_AS,
+    queries: [
+      'SELECT a FROM t ORDER BY 1 LIMIT NULL',
+      "SELECT a FROM t ORDER BY 1 LIMIT '2' OFFSET '1'",
+      'SELECT a FROM t ORDER BY 1 LIMIT NULL OFFSET NULL',
+      "SELECT a FROM t ORDER BY 1 LIMIT 'x'",
+      'SELECT a FROM t ORDER BY 1 LIMIT true',
+      'SELECT a FROM t ORDER BY 1 LIMIT ALL OFFSET -1',
+    ],
+  },
 ]
