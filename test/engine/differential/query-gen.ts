@@ -98,6 +98,7 @@ export class QueryGen extends ExprGen {
   query(): GenQuery {
     this.aliasCount = 0
     this.ctes = []
+    this.riskTaken = false
     const r = this.rng
     let prefix = ''
     if (r.chance(0.12)) {
@@ -131,8 +132,10 @@ export class QueryGen extends ExprGen {
     }
     const keys = r.shuffle(Array.from({ length: n }, (_, i) => i + 1)).map((i) => `${i}${r.pick(['', ' ASC', ' DESC'])}${r.pick(['', '', ' NULLS FIRST', ' NULLS LAST'])}`)
     let clause = ` ORDER BY ${keys.join(', ')}`
-    if (r.chance(0.7)) clause += r.chance(0.85) ? ` LIMIT ${r.int(0, 12)}` : ` FETCH FIRST ${r.int(1, 5)} ROWS ONLY`
-    if (r.chance(0.3)) clause += ` OFFSET ${r.int(0, 8)}`
+    if (r.chance(0.7)) {
+      clause += r.weighted([[17, ` LIMIT ${r.int(0, 12)}`], [3, ` FETCH FIRST ${r.int(1, 5)} ROWS ONLY`], [0.5, ' LIMIT ALL'], [0.5, ' LIMIT NULL'], [0.3, ' LIMIT -1']] as const)
+    }
+    if (r.chance(0.3)) clause += ` OFFSET ${r.chance(0.03) ? '-1' : r.int(0, 8)}`
     return { clause, ordered: true }
   }
 
@@ -406,6 +409,11 @@ export class QueryGen extends ExprGen {
     }
     const { from, inner } = this.subFrom(ctx)
     const where = this.subWhere(inner, 0.6)
+    if (r.chance(0.05) && this.mayFail(ctx, gexpr('(SELECT …)', 'text'))) {
+      // Maybe more than one row: 21000 when evaluated for a row of the result (PostgreSQL and Isola evaluate the same ones).
+      const e = this.expr(inner, cls, 0)
+      return { ...e, sql: `(SELECT ${e.sql} FROM ${from.sql}${where})` }
+    }
     if (r.chance(0.6)) {
       // An aggregate without GROUP BY: always exactly one row.
       const e = this.aggregate({ ...inner, agg: this.ownOnly(inner) }, cls)

@@ -147,7 +147,7 @@ function planColumn(rng: Rng, slot: Slot, inKey: boolean): ColumnPlan {
       const wide = rng.chance(0.2)
       return {
         column: col('float8', 'double precision', wide ? 1e300 : 100, wide),
-        value: (r) => (wide && r.chance(0.3) ? r.pick(["'NaN'", "'Infinity'", "'-Infinity'", '1e300', '-1e300', '0.1']) : String(r.int(-400, 400) / 4)),
+        value: (r) => (wide && r.chance(0.3) ? r.pick(["'NaN'", "'Infinity'", "'-Infinity'", '1e300', '-1e300', '0.1', "'-0'"]) : String(r.int(-400, 400) / 4)),
       }
     }
     case 's':
