@@ -447,7 +447,9 @@ export abstract class ExprGen {
       [2, () => {
         const x = this.text(ctx, d)
         const op = r.weighted([[5, 'LIKE'], [2, 'NOT LIKE'], [2, 'ILIKE'], [1, 'NOT ILIKE']] as const)
-        const pat = r.chance(0.85) ? `'${r.pick(LIKE_PATTERNS)}'` : this.text(ctx, 0).sql
+        // A pattern from the data may end with the escape character (22025): only where failing is allowed.
+        const variablePattern = r.chance(0.15) ? this.text(ctx, 0) : undefined
+        const pat = variablePattern !== undefined && this.mayFail(ctx, variablePattern) ? variablePattern.sql : `'${r.pick(LIKE_PATTERNS)}'`
         const escape = r.chance(0.1) ? ` ESCAPE '${r.pick(['!', '\\', 'a'])}'` : ''
         return ex(paren(`${x.sql} ${op} ${escape === '' ? pat : `'${r.pick(['a!%', '!_%', '%!!%', 'b%'])}'`}${escape}`), 'bool')
       }],
