@@ -15,7 +15,7 @@
  * `SqlParser` (grammar.ts) with statements; one grammar, split by concept.
  */
 import { EmbeddedActionsParser, EOF, tokenMatcher, type IToken, type ParserMethod, type TokenType } from 'chevrotain'
-import type { Expr, Query, TypeName } from './ast.js'
+import type { Expr, OrderItem, Query, TypeName } from './ast.js'
 import * as T from './tokens.js'
 import { kw, type Keyword } from './tokens.js'
 
@@ -60,6 +60,8 @@ const QUERY_FOLLOW: readonly TokenType[] = [K.union, K.intersect, K.except, K.or
 export abstract class ExprParser extends EmbeddedActionsParser {
   /** `( query )`, defined by QueryParser: expressions hold subqueries. */
   protected abstract readonly parenQuery: ParserMethod<[], Query>
+  /** `ORDER BY …`, defined by QueryParser: an aggregate call has one too. */
+  abstract readonly orderBy: ParserMethod<[], OrderItem[]>
 
   /** Maps a UTF-16 offset to PostgreSQL's 1-based character position; set per parse. */
   protected positionOf: (offset: number) => number = (o) => o + 1
@@ -457,7 +459,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     ])
   })
 
-  protected readonly callArgs = this.RULE('callArgs', (): { distinct: boolean; star: boolean; args: Expr[] } => {
+  protected readonly callArgs = this.RULE('callArgs', (): { distinct: boolean; star: boolean; args: Expr[]; orderBy?: OrderItem[] } => {
     this.CONSUME(T.LParen)
     const call = this.OR([
       { ALT: () => { this.CONSUME(T.Star); return { distinct: false, star: true, args: [] as Expr[] } } },
@@ -468,7 +470,8 @@ export abstract class ExprParser extends EmbeddedActionsParser {
         ])) ?? false)
         const args: Expr[] = []
         this.MANY_SEP({ SEP: T.Comma, DEF: () => { args.push(this.SUBRULE(this.expr)) } })
-        return { distinct, star: false, args }
+        const orderBy = this.OPTION8(() => this.SUBRULE(this.orderBy))
+        return { distinct, star: false, args, orderBy }
       } },
     ])
     this.CONSUME(T.RParen)

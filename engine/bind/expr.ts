@@ -15,14 +15,14 @@ import {
   type ScalarFunction,
 } from '../functions/index.js'
 import { resultType } from '../functions/types.js'
-import { BOOL, type BExpr } from '../plan/bound.js'
+import { BOOL, sameExpr, type BExpr } from '../plan/bound.js'
 import {
   BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, sameType, typeCategory,
   type BinaryOperatorName, type ResolvedOperator, type SqlType,
 } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { coerce, commonType, resolveType } from './coerce.js'
-import { bindSubquery } from './query.js'
+import { bindSubquery, sortKey } from './query.js'
 import type { Scope } from './scope.js'
 
 /** Where an expression is being bound. */
@@ -304,6 +304,8 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
     throw dbError('invalid_schema_name', `schema "${e.schema}" does not exist`, { position: e.position })
   }
   if (SPECIAL.has(name) && e.schema === undefined) {
+    // COALESCE(…) and its kin are grammar, not functions: no ORDER BY in them.
+    if (e.orderBy !== undefined) throw dbError('syntax_error', 'syntax error at or near "ORDER"', { position: e.position })
     const args = e.args.map((a) => bindExpr(b, a, x))
     if (name === 'nullif') {
       if (args.length !== 2) throw dbError('syntax_error', 'syntax error at or near "nullif"', { position: e.position })
@@ -320,6 +322,7 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
   if (isAggregate(name)) return bindAggregate(b, e, x)
   if (e.star) throw dbError('wrong_object_type', `${name}(*) specified, but ${name} is not an aggregate function`, { position: e.position })
   if (e.distinct) throw dbError('wrong_object_type', `DISTINCT specified, but ${name} is not an aggregate function`, { position: e.position })
+  if (e.orderBy !== undefined) throw dbError('wrong_object_type', `ORDER BY specified, but ${name} is not an aggregate function`, { position: e.position })
   const args = e.args.map((a) => bindExpr(b, a, x))
   const cands = scalarFunctions(name)
   if (cands.length === 0) {
@@ -341,7 +344,19 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
   if (e.star && cands.length === 0) throw dbError('wrong_object_type', `${e.name}(*) specified, but ${e.name} is not an aggregate function`, { position: e.position })
   const r = resolveFunction(e.name, cands, args.map((a) => a.type), e.position)
   const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', e.position))
-  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, type: resultType(r.fn, bound.map((a) => a.type)) }
+  const order = (e.orderBy ?? []).map((o) => {
+    const key = sortKey(resolveUnknown(b, bindExpr(b, o.expr, inner)), o.direction, o.nulls)
+    // As findTargetlistEntrySQL99: an argument matches with its implicit casts stripped.
+    if (e.distinct && !bound.some((a) => sameExpr(withoutImplicitCasts(a), key.expr))) {
+      throw dbError('invalid_column_reference', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', { position: e.position })
+    }
+    return key
+  })
+  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, type: resultType(r.fn, bound.map((a) => a.type)) }
+}
+
+function withoutImplicitCasts(e: BExpr): BExpr {
+  return e.kind === 'cast' && !e.explicit ? withoutImplicitCasts(e.operand) : e
 }
 
 function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr {

@@ -1,13 +1,14 @@
 /**
  * Hash aggregation: one entry per distinct group key (hash-key.ts), holding each
  * aggregate's running state. Without GROUP BY an empty input still yields one row
- * (count 0, sum NULL …), as SQL requires. DISTINCT aggregates collect each
- * group's distinct argument tuples and feed them in ascending order (NULLs last) at
- * the end, as PostgreSQL's sort-based DISTINCT does: string_agg(DISTINCT s, ',') is
+ * (count 0, sum NULL …), as SQL requires. DISTINCT aggregates and aggregates with
+ * their own ORDER BY collect each group's argument tuples (distinct ones, for DISTINCT)
+ * and feed them at the end in the ORDER BY's order, or else in ascending order (NULLs
+ * last) as PostgreSQL's sort-based DISTINCT does: string_agg(DISTINCT s, ',') is
  * 'a,b,c' whatever the input order. Aggregates other than count(x) and string_agg
  * never see a NULL argument.
  */
-import type { BExpr } from '../plan/bound.js'
+import type { AggregateOrder, BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlType, type SqlValue } from '../values/index.js'
 import { compile } from './compile.js'
@@ -18,8 +19,31 @@ import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
 interface Group {
   readonly values: SqlValue[]
   readonly states: unknown[]
-  /** A DISTINCT aggregate's argument tuples by key. */
-  readonly distinct: (Map<string, SqlValue[]> | undefined)[]
+  /** A DISTINCT or ordered aggregate's inputs, fed at the end: by argument key (so once each, for DISTINCT) or in arrival order. */
+  readonly buffered: (Map<string, Buffered> | Buffered[] | undefined)[]
+}
+
+/** One row's arguments of an aggregate, and its ORDER BY keys. */
+interface Buffered {
+  readonly args: SqlValue[]
+  readonly keys: SqlValue[]
+}
+
+/** Buffered inputs in the ORDER BY's order (a stable sort: ties keep their arrival order). */
+function byKeys(order: readonly AggregateOrder[]): (a: Buffered, b: Buffered) => number {
+  return (a, b) => {
+    for (let i = 0; i < order.length; i++) {
+      const k = order[i]!
+      const [x, y] = [a.keys[i]!, b.keys[i]!]
+      if (x === null || y === null) {
+        if (x !== y) return (x === null) === k.nullsFirst ? -1 : 1
+        continue
+      }
+      const c = compareValues(k.expr.type, x, y)
+      if (c !== 0) return k.desc ? -c : c
+    }
+    return 0
+  }
 }
 
 /** Argument tuples in ascending order, NULLs last. */
@@ -49,13 +73,15 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
       distinct: e.distinct,
       types: e.args.map((x) => x.type),
       args: e.args.map((x, j) => compiledOf(p, `a${i}.${j}`, () => compile(x, layout))),
+      order: e.order,
+      keys: e.order.map((k, j) => compiledOf(p, `o${i}.${j}`, () => compile(k.expr, layout))),
     }
   })
   const table = new Map<string, Group>()
   const newGroup = (values: SqlValue[]): Group => ({
     values,
     states: aggs.map((a) => a.fn.init(a.types)),
-    distinct: aggs.map((a) => (a.distinct ? new Map<string, SqlValue[]>() : undefined)),
+    buffered: aggs.map((a) => (a.distinct ? new Map<string, Buffered>() : a.order.length > 0 ? [] : undefined)),
   })
   for await (const batch of run(p.input, ctx)) {
     ctx.checkInterrupt()
@@ -70,10 +96,14 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
         const args: SqlValue[] = []
         for (const c of a.args) args.push(await value(c, row, ctx))
         if (!a.fn.acceptsNull && args.some((v) => v === null)) continue
-        const distinct = group.distinct[i]
-        if (distinct !== undefined) {
-          const k = rowKey(args)
-          if (!distinct.has(k)) distinct.set(k, args)
+        const buffered = group.buffered[i]
+        if (buffered !== undefined) {
+          const k = buffered instanceof Map ? rowKey(args) : ''
+          if (buffered instanceof Map && buffered.has(k)) continue
+          const keys: SqlValue[] = []
+          for (const c of a.keys) keys.push(await value(c, row, ctx))
+          if (buffered instanceof Map) buffered.set(k, { args, keys })
+          else buffered.push({ args, keys })
           continue
         }
         group.states[i] = a.fn.step(group.states[i], args, a.types)
@@ -84,9 +114,12 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
   let out: Row[] = []
   for (const g of table.values()) {
     aggs.forEach((a, i) => {
-      const distinct = g.distinct[i]
-      if (distinct === undefined) return
-      for (const args of [...distinct.values()].sort(byArguments(a.types))) g.states[i] = a.fn.step(g.states[i], args, a.types)
+      const buffered = g.buffered[i]
+      if (buffered === undefined) return
+      const inputs = [...buffered.values()]
+      if (a.order.length > 0) inputs.sort(byKeys(a.order))
+      else inputs.sort((x, y) => byArguments(a.types)(x.args, y.args))
+      for (const input of inputs) g.states[i] = a.fn.step(g.states[i], input.args, a.types)
     })
     out.push([...g.values, ...aggs.map((a, i) => a.fn.final(g.states[i], a.types))])
     if (out.length >= BATCH) {

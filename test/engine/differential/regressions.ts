@@ -241,4 +241,21 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a FROM t ORDER BY 1 LIMIT ALL OFFSET -1',
     ],
   },
+  {
+    bug: "parser, bind, exec/aggregate.ts: an aggregate's own ORDER BY (string_agg(x, ',' ORDER BY x DESC)) was a syntax error; now parsed, bound (with DISTINCT only over arguments, 42P10) and executed in that order",
+    setup: [
+      'CREATE TABLE ta (a int, s text, v varchar(5), f float8)',
+      "INSERT INTO ta VALUES (1, 'b', 'x', 1.5), (2, 'a', 'y', NULL), (3, NULL, 'x', 0.5), (4, 'c', NULL, 2), (5, 'a', 'z', -1)",
+    ],
+    queries: [
+      "SELECT string_agg(s, ',' ORDER BY s), string_agg(s, ',' ORDER BY s DESC), string_agg(s, ',' ORDER BY a DESC), string_agg(s, '' ORDER BY s NULLS FIRST) FROM ta",
+      "SELECT a % 2, string_agg(s, '-' ORDER BY s DESC NULLS LAST), count(s ORDER BY s), sum(a ORDER BY a) FROM ta GROUP BY 1",
+      "SELECT string_agg(DISTINCT s, ',' ORDER BY s DESC), string_agg(DISTINCT v, ',' ORDER BY v) FROM ta",
+      "SELECT string_agg(DISTINCT s, ',' ORDER BY a) FROM ta",
+      'SELECT lower(s ORDER BY s) FROM ta',
+      "SELECT string_agg(s, ',' ORDER BY f, a) FROM ta",
+      "SELECT (SELECT string_agg(x.s, ',' ORDER BY x.s) FROM ta x WHERE x.a <= ta.a) FROM ta",
+      'SELECT max(a ORDER BY s), bool_and(a > 0 ORDER BY a), avg(f ORDER BY f DESC) FROM ta',
+    ],
+  },
 ]
