@@ -345,12 +345,13 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
   const r = resolveFunction(e.name, cands, args.map((a) => a.type), e.position)
   const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', e.position))
   const order = (e.orderBy ?? []).map((o) => {
-    const key = sortKey(resolveUnknown(b, bindExpr(b, o.expr, inner)), o.direction, o.nulls)
-    // As findTargetlistEntrySQL99: an argument matches with its implicit casts stripped.
-    if (e.distinct && !bound.some((a) => sameExpr(withoutImplicitCasts(a), key.expr))) {
+    const key = bindExpr(b, o.expr, inner)
+    // As findTargetlistEntrySQL99: an argument matches with its implicit casts stripped (and an
+    // untyped literal, typed there, never matches one typed here).
+    if (e.distinct && !bound.some((a) => sameExpr(withoutImplicitCasts(a), key))) {
       throw dbError('invalid_column_reference', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', { position: e.position })
     }
-    return key
+    return sortKey(resolveUnknown(b, key), o.direction, o.nulls)
   })
   return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, type: resultType(r.fn, bound.map((a) => a.type)) }
 }

@@ -258,4 +258,12 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT max(a ORDER BY s), bool_and(a > 0 ORDER BY a), avg(f ORDER BY f DESC) FROM ta',
     ],
   },
+  {
+    bug: "bind/expr.ts: an aggregate's DISTINCT ORDER BY of an untyped literal does not match the argument it was typed into (42P10, as PostgreSQL)",
+    setup: T_AS,
+    queries: [
+      "SELECT string_agg(DISTINCT 'a', ' | ' ORDER BY 'a' DESC NULLS LAST) FROM t",
+      "SELECT string_agg(DISTINCT 'a'::text, ' | ' ORDER BY 'a'::text), string_agg(DISTINCT a::text, ',' ORDER BY a::text) FROM t",
+    ],
+  },
 ]
