@@ -184,6 +184,11 @@ export abstract class ExprGen {
     if (c !== undefined) return ex(c.ref, c.type, c.mag, c.exact)
     // No NULL constants where an operation may fail: PostgreSQL folds f(…, NULL) of a strict
     // f to NULL, and with it the failing operation beside it (strpos('a', NULL) + 1 / x).
+    return this.lit(ctx, cls)
+  }
+
+  /** A literal, not NULL where an operation may fail: see leaf(). */
+  private lit(ctx: Ctx, cls: TypeClass): GExpr {
     return ctx.risky ? this.nonNullLiteral(cls) : this.literal(cls)
   }
 
@@ -201,7 +206,7 @@ export abstract class ExprGen {
           [1, ex(r.pick(['2::smallint', '3::int2', '(-1)::int2']), 'int2', 3)],
           [1, ex(r.pick(['3000000000', '(-3000000000)', '5::bigint', '2147483648']), 'int8', 3000000000)],
           [0.3, ex(r.pick(['2147483647', '(-2147483648)', '(-2147483647)']), 'int4', 2147483648)],
-          [0.5, ex(r.pick(['NULL::int', 'NULL::numeric', 'NULL::float8']), 'int4', 0)],
+          [0.5, r.pick([ex('NULL::int', 'int4', 0), ex('NULL::numeric', 'numeric', 0), ex('NULL::float8', 'float8', 0)])],
         ])
       case 'text':
         return r.chance(0.05) ? ex('NULL::text', 'text') : ex(`'${r.pick(TEXT_LITERALS).replace(/'/g, "''")}'`, 'text')
@@ -285,7 +290,7 @@ export abstract class ExprGen {
         return ex(`mod(${x.sql}, ${m})`, x.type, Math.min(x.mag, 5))
       }],
       [1.5, () => ex(`${r.pick(['length', 'char_length', 'octet_length'])}(${this.text(ctx, d).sql})`, 'int4', 100)],
-      [0.5, () => ex(`strpos(${this.text(ctx, d).sql}, ${this.literal('text').sql})`, 'int4', 100)],
+      [0.5, () => ex(`strpos(${this.text(ctx, d).sql}, ${this.lit(ctx, 'text').sql})`, 'int4', 100)],
       [0.8, () => {
         const x = this.date(ctx, d)
         const y = this.date(ctx, d)
@@ -453,7 +458,7 @@ export abstract class ExprGen {
         const escape = r.chance(0.1) ? ` ESCAPE '${r.pick(['!', '\\', 'a'])}'` : ''
         return ex(paren(`${x.sql} ${op} ${escape === '' ? pat : `'${r.pick(['a!%', '!_%', '%!!%', 'b%'])}'`}${escape}`), 'bool')
       }],
-      [0.4, () => ex(`starts_with(${this.text(ctx, d).sql}, ${this.literal('text').sql})`, 'bool')],
+      [0.4, () => ex(`starts_with(${this.text(ctx, d).sql}, ${this.lit(ctx, 'text').sql})`, 'bool')],
       [ctx.agg !== undefined ? 2 : 0, () => this.aggregate(ctx, 'bool')],
       [sub * 2, () => ex(`(${r.chance(0.35) ? 'NOT ' : ''}EXISTS ${this.existsSubquery(ctx)})`, 'bool')],
       [sub * 2, () => {
@@ -479,7 +484,7 @@ export abstract class ExprGen {
       return ex(paren(`${this.text(ctx, 0).sql} = ${this.num(ctx, 0).sql}`), 'bool')
     }
     const a = this.expr(ctx, cls, d)
-    const b = r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, Math.max(0, d - 1))
+    const b = r.chance(0.4) ? this.lit(ctx, cls) : this.expr(ctx, cls, Math.max(0, d - 1))
     return ex(paren(`${a.sql} ${r.pick(CMP_OPS)} ${b.sql}`), 'bool')
   }
 
@@ -547,7 +552,7 @@ export abstract class ExprGen {
     // COALESCE stops at a constant when PostgreSQL plans it (see konst): only the last argument may be one.
     const args = Array.from({ length: n }, (_, i) =>
       (fn === 'COALESCE' && i < n - 1 ? this.variable(ctx, cls, () => this.expr(ctx, cls, d)) : undefined) ??
-      (i > 0 && r.chance(0.4) ? this.literal(cls) : this.expr(ctx, cls, d)))
+      (i > 0 && r.chance(0.4) ? this.lit(ctx, cls) : this.expr(ctx, cls, d)))
     if (fn === 'COALESCE' && args.slice(0, -1).some((a) => this.konst(ctx, a.sql))) return args[args.length - 1]!
     // A NULL constant is dropped too, so not even last.
     if (fn === 'COALESCE' && this.konst(ctx, args[n - 1]!.sql) && /NULL/.test(args[n - 1]!.sql)) args[n - 1] = this.nonNullLiteral(cls)
@@ -567,13 +572,20 @@ export abstract class ExprGen {
         if (f === 'count') return r.chance(0.4) ? ex('count(*)', 'int8', 1e5) : ex(`count(${distinct}${this.expr(inner, this.anyClass(), 1).sql})`, 'int8', 1e5)
         let x = this.num(inner, 1)
         if ((f === 'sum' || f === 'avg') && x.type === 'float8' && !x.exact) x = this.exactFloat(inner)
-        if (f === 'min' || f === 'max') return ex(`${f}(${distinct}${x.sql})`, x.type, x.mag, x.exact)
-        if (f === 'avg') return ex(`avg(${distinct}${x.sql})`, x.type === 'float8' ? 'float8' : 'numeric', x.mag, false)
+        // An ORDER BY changes nothing for these: PostgreSQL sorts, and a float sum of sorted inputs is still the sum.
+        const order = distinct === '' && r.chance(0.1) ? ` ORDER BY ${x.sql}${r.pick(['', ' DESC'])}` : ''
+        if (f === 'min' || f === 'max') return ex(`${f}(${distinct}${x.sql}${order})`, x.type, x.mag, x.exact)
+        if (f === 'avg') return ex(`avg(${distinct}${x.sql}${order})`, x.type === 'float8' ? 'float8' : 'numeric', x.mag, false)
         const type = x.type === 'int2' || x.type === 'int4' ? 'int8' : x.type === 'int8' ? 'numeric' : x.type
-        return ex(`sum(${distinct}${x.sql})`, type, x.mag * 1e5, x.exact)
+        return ex(`sum(${distinct}${x.sql}${order})`, type, x.mag * 1e5, x.exact)
       }
       case 'text': {
         const x = this.text(inner, 1)
+        if (r.chance(0.4)) {
+          // string_agg's result depends on its input order: ordered by its own argument, ties are alike.
+          const sep = r.pick(["','", "''", "' | '", 'NULL'])
+          return ex(`string_agg(${distinct}${x.sql}, ${sep}${distinct === '' || r.chance(0.5) ? ` ORDER BY ${x.sql}${r.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST'])}` : ''})`, 'text')
+        }
         return ex(`${r.pick(['min', 'max'])}(${distinct}${x.sql})`, x.type)
       }
       case 'date': {
