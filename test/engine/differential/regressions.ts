@@ -266,4 +266,13 @@ export const REGRESSIONS: readonly Regression[] = [
       "SELECT string_agg(DISTINCT 'a'::text, ' | ' ORDER BY 'a'::text), string_agg(DISTINCT a::text, ',' ORDER BY a::text) FROM t",
     ],
   },
+  {
+    bug: "exec/run.ts limit: OFFSET is evaluated before LIMIT (recompute_limits), so with both negative the error is OFFSET's 2201X",
+    setup: T_AS,
+    queries: [
+      'SELECT a FROM t ORDER BY 1 LIMIT -1 OFFSET -1',
+      'SELECT a FROM t ORDER BY 1 LIMIT -1 OFFSET 1',
+      'SELECT a FROM t ORDER BY 1 LIMIT 1 OFFSET -1',
+    ],
+  },
 ]
