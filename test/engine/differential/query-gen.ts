@@ -59,6 +59,8 @@ interface Source {
   readonly cols: readonly OutCol[]
   readonly rows: number
   readonly primaryKey: readonly string[]
+  /** Secondary indexes' columns (tables only). */
+  readonly indexes: readonly (readonly string[])[]
 }
 
 const JOIN_ROWS_CAP = 4000
@@ -91,6 +93,7 @@ export class QueryGen extends ExprGen {
       cols: t.columns.map((c) => ({ name: c.name, type: c.type, mag: c.mag, exact: c.type !== 'numeric' && !c.wide, konst: false })),
       rows: t.rows.length,
       primaryKey: t.primaryKey,
+      indexes: t.indexes,
     }))
   }
 
@@ -100,6 +103,10 @@ export class QueryGen extends ExprGen {
     this.ctes = []
     this.riskTaken = false
     const r = this.rng
+    if (r.chance(0.1)) {
+      const q = this.indexQuery()
+      if (q !== undefined) return q
+    }
     let prefix = ''
     if (r.chance(0.12)) {
       const defs: string[] = []
@@ -108,7 +115,7 @@ export class QueryGen extends ExprGen {
         const name = `cte${i}`
         const body = r.chance(0.2) ? this.setOp({ outer: [], subDepth: 1, top: false, aliased: true }) : this.select({ outer: [], subDepth: 1, top: false, aliased: true })
         defs.push(`${name} AS (${body.sql})`)
-        this.ctes.push({ name, cols: body.cols, rows: body.rows, primaryKey: [] })
+        this.ctes.push({ name, cols: body.cols, rows: body.rows, primaryKey: [], indexes: [] })
       }
       prefix = `WITH ${defs.join(', ')} `
     }
@@ -121,6 +128,42 @@ export class QueryGen extends ExprGen {
     }
     const { clause, ordered } = this.orderBy(body.cols.length, setop ? 0.3 : 0.25)
     return { sql: `${prefix}${body.sql}${clause}`, ordered }
+  }
+
+  /**
+   * A query shaped for an index (or the primary key, which the table is clustered on):
+   * equalities or IN on a prefix of its columns, a range on the next, ORDER BY its
+   * columns, so that index scans, backward scans and sort elimination get their turn.
+   * The rest of the columns follow in the ORDER BY to make the order total.
+   */
+  private indexQuery(): GenQuery | undefined {
+    const r = this.rng
+    const keyed = this.tables.filter((t) => t.primaryKey.length > 0 || t.indexes.length > 0)
+    if (keyed.length === 0) return undefined
+    const t = r.pick(keyed)
+    const key = r.pick([...(t.primaryKey.length > 0 ? [t.primaryKey] : []), ...t.indexes])
+    const alias = this.alias('a')
+    const col = (name: string) => t.cols.find((c) => c.name === name)!
+    const lit = (name: string) => this.literal(classOf(col(name).type)).sql
+    const conds: string[] = []
+    const pinned = r.int(0, key.length)
+    for (let i = 0; i < pinned; i++) {
+      const c = `${alias}.${key[i]}`
+      conds.push(r.weighted<string>([[6, `${c} = ${lit(key[i]!)}`], [2, `${c} IN (${lit(key[i]!)}, ${lit(key[i]!)})`], [1, `${c} IS NULL`]]))
+    }
+    if (pinned < key.length && r.chance(0.7)) {
+      const c = `${alias}.${key[pinned]}`
+      const v = lit(key[pinned]!)
+      conds.push(r.weighted<string>([[5, `${c} ${r.pick(['<', '<=', '>', '>='])} ${v}`], [2, `${c} BETWEEN ${v} AND ${lit(key[pinned]!)}`], [1, `${c} IS NOT NULL`], [1, `${v} < ${c}`]]))
+    }
+    if (r.chance(0.2)) conds.push(this.bool({ cols: t.cols.map((c) => ({ ref: `${alias}.${c.name}`, type: c.type, mag: c.mag, exact: c.exact, level: 0, konst: false })), agg: undefined, risky: false, subDepth: 1, rows: t.rows }, 1).sql)
+    const rest = t.cols.map((c) => c.name).filter((n) => !key.includes(n))
+    const shown = [...key, ...r.subset(rest, 0, rest.length)]
+    const dir = r.pick(['', ' DESC', ' ASC'])
+    const keys = shown.map((n, i) => `${i + 1}${i < key.length ? dir : r.pick(['', ' DESC'])}${r.chance(0.1) ? r.pick([' NULLS FIRST', ' NULLS LAST']) : ''}`)
+    const limit = r.chance(0.5) ? ` LIMIT ${r.int(1, 8)}${r.chance(0.3) ? ` OFFSET ${r.int(1, 5)}` : ''}` : ''
+    const where = conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : ''
+    return { sql: `SELECT ${shown.map((n) => `${alias}.${n}`).join(', ')} FROM ${t.name} ${alias}${where} ORDER BY ${keys.join(', ')}${limit}`, ordered: true }
   }
 
   /** ORDER BY (and maybe LIMIT/OFFSET) for a query of `n` columns: total (every column) or partial; LIMIT only when total. */

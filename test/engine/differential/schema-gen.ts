@@ -1,5 +1,6 @@
 /**
- * Random schemas and data for the differential test: 2–4 tables whose columns come
+ * Random schemas and data for the differential test: 2–4 tables of up to 40 rows (now
+ * and then 150) whose columns come
  * from a few named slots (so tables share column names: USING joins, and unqualified
  * names that are ambiguous), each slot with a family of types that varies per table
  * (t0.k int4 joined with t1.k bigint or numeric exercises cross-type comparison).
@@ -183,7 +184,7 @@ function generateTable(rng: Rng, name: string): Table {
   const plans = slots.map((s) => planColumn(rng, s, primaryKey.includes(s)))
   const columns = plans.map((p) => p.column)
 
-  const count = rng.weighted([[1, 0], [1, 1], [3, rng.int(2, 10)], [8, rng.int(10, 40)]] as const)
+  const count = rng.weighted([[1, 0], [1, 1], [3, rng.int(2, 10)], [8, rng.int(10, 40)], [0.7, rng.int(60, 150)]] as const)
   const rows: string[][] = []
   const seen = new Set<string>()
   for (let attempt = 0; rows.length < count && attempt < count * 20; attempt++) {
