@@ -9,7 +9,7 @@
  * position of the offending token.
  */
 import { dbError, IsolaError } from '../../common/errors.js'
-import type { Expr, Query } from '../../parser/index.js'
+import { deparseExpr, type Expr, type Query } from '../../parser/index.js'
 import {
   aggregateFunctions, binaryOperatorFunctions, isAggregate, prefixOperatorFunctions, resolveFunction, scalarFunctions, tableFunctions,
   type ScalarFunction,
@@ -347,8 +347,10 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
   const order = (e.orderBy ?? []).map((o) => {
     const key = bindExpr(b, o.expr, inner)
     // As findTargetlistEntrySQL99: an argument matches with its implicit casts stripped (and an
-    // untyped literal, typed there, never matches one typed here).
-    if (e.distinct && !bound.some((a) => sameExpr(withoutImplicitCasts(a), key))) {
+    // untyped literal, typed there, never matches one typed here). Bound subqueries never compare
+    // equal, so those compare as written.
+    const written = key.kind === 'subquery' ? deparseExpr(o.expr) : undefined
+    if (e.distinct && !bound.some((a, i) => sameExpr(withoutImplicitCasts(a), key) || (written !== undefined && deparseExpr(e.args[i]!) === written))) {
       throw dbError('invalid_column_reference', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', { position: e.position })
     }
     return sortKey(resolveUnknown(b, key), o.direction, o.nulls)

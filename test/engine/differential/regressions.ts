@@ -275,4 +275,12 @@ export const REGRESSIONS: readonly Regression[] = [
       'SELECT a FROM t ORDER BY 1 LIMIT 1 OFFSET -1',
     ],
   },
+  {
+    bug: "bind/expr.ts: a subquery in a DISTINCT aggregate's ORDER BY matches the same subquery among its arguments (bound subqueries never compare equal)",
+    setup: T_AS,
+    queries: [
+      "SELECT string_agg(DISTINCT (SELECT max(s) FROM t t2 WHERE t2.a = t.a), ',' ORDER BY (SELECT max(s) FROM t t2 WHERE t2.a = t.a) DESC) FROM t",
+      "SELECT string_agg(DISTINCT (SELECT max(s) FROM t t2 WHERE t2.a = t.a), ',' ORDER BY (SELECT min(s) FROM t t2 WHERE t2.a = t.a) DESC) FROM t",
+    ],
+  },
 ]
