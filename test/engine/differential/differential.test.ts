@@ -6,7 +6,7 @@
  *
  *     ISOLA_DIFF_SEED=7    another stream of schemas and queries (default 1)
  *     ISOLA_DIFF_SCALE=4   four times as many schemas (default 1: 5,000 queries)
- *     ISOLA_DIFF_LOG=file  also append every difference to the file
+ *     ISOLA_DIFF_LOG=file  also append every difference (and tolerated one) to the file
  *
  * A difference found here is fixed where it lives and its query kept in
  * regressions.ts; the failure message prints the schema and the query to copy there.
@@ -80,7 +80,10 @@ describe.skipIf(!haveBinaries)('SQL engine against PostgreSQL 15 (generated quer
           totals.queries++
           if (!theirs.ok) totals.errors++
           if (ordered) totals.ordered++
-          if (verdict === 'tolerated') totals.tolerated++
+          if (verdict === 'tolerated') {
+            totals.tolerated++
+            if (LOG !== undefined) fs.appendFileSync(LOG, `-- tolerated: seed ${seed} query ${q}\n${describeDifference(sql, ours, theirs)}\n\n`)
+          }
           if (verdict === 'different') {
             diffs.push(`[query ${q}] ${describeDifference(sql, ours, theirs)}`)
             if (LOG !== undefined) fs.appendFileSync(LOG, `-- seed ${seed} query ${q}\n${describeDifference(sql, ours, theirs)}\n\n`)
