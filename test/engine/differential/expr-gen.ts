@@ -60,7 +60,7 @@ const RANK: Readonly<Record<ColType, number>> = { int2: 1, int4: 2, int8: 3, num
 const NUM_BY_RANK: readonly ColType[] = ['int4', 'int2', 'int4', 'int8', 'numeric', 'float8']
 
 /** The largest magnitude a result type holds without an overflow error (numeric: far beyond anything generated). */
-export const LIMIT: Readonly<Record<ColType, number>> = {
+const LIMIT: Readonly<Record<ColType, number>> = {
   int2: 32767, int4: 2147483647, int8: 9.2e18, numeric: 1e100, float8: 1e300, text: Infinity, varchar: Infinity, bool: Infinity, date: Infinity,
 }
 
@@ -607,4 +607,4 @@ export abstract class ExprGen {
 }
 
 /** Shorthand for subclasses. */
-export { ex as gexpr, paren }
+export { ex as gexpr }
