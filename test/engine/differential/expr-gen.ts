@@ -10,9 +10,11 @@
  * some row (overflow, division by zero, a bad cast) is generated only where `risky` is
  * set: the outermost select list, which both evaluate on exactly the rows returned.
  * Elsewhere `mag` keeps arithmetic below the result type's limit, divisors are
- * non-zero literals or NULLIF(…, 0), and casts are of values that fit. Errors decided
- * at bind time (a missing operator, an ungrouped column) are safe anywhere: they do not
- * depend on rows.
+ * non-zero literals or NULLIF(…, 0), and casts are of values that fit. Even there only
+ * one failing operation per query (two failing on different rows report whichever row
+ * comes first), never of constants only and never beside a NULL constant: PostgreSQL's
+ * planner folds constants (see konst), Isola does not. Errors decided at bind time (a
+ * missing operator, an ungrouped column) are safe anywhere: they do not depend on rows.
  *
  * Floats: sums of floats depend on the order of addition unless every addition is
  * exact; the data are multiples of 1/4, and `exact` tracks whether an expression keeps
@@ -481,7 +483,7 @@ export abstract class ExprGen {
     const r = this.rng
     const cls = r.weighted([[6, 'num'], [2.5, 'text'], [1, 'bool'], [1.5, 'date'], [0.05, 'mixed']] as const)
     if (cls === 'mixed') {
-      // text = int: no such operator, a bind-time error.
+      // text = number: no operator for a text column, and a literal is cast while binding ('abc' is 22P02, '12' fine).
       return ex(paren(`${this.text(ctx, 0).sql} = ${this.num(ctx, 0).sql}`), 'bool')
     }
     const a = this.expr(ctx, cls, d)
