@@ -15,7 +15,7 @@
  * `SqlParser` (grammar.ts) with statements; one grammar, split by concept.
  */
 import { EmbeddedActionsParser, EOF, tokenMatcher, type IToken, type ParserMethod, type TokenType } from 'chevrotain'
-import type { Expr, Query, TypeName } from './ast.js'
+import type { Expr, OrderItem, Query, TypeName } from './ast.js'
 import * as T from './tokens.js'
 import { kw, type Keyword } from './tokens.js'
 
@@ -54,10 +54,14 @@ const SQL_VALUE_FUNCTIONS: ReadonlySet<string> = new Set([
 ])
 
 export const QUERY_START: readonly TokenType[] = [K.select, K.with, K.values]
+/** What may follow a parenthesised query inside a query: a set operation, its ORDER BY / LIMIT, or the end. */
+const QUERY_FOLLOW: readonly TokenType[] = [K.union, K.intersect, K.except, K.order, K.limit, K.offset, K.fetch, T.RParen]
 
 export abstract class ExprParser extends EmbeddedActionsParser {
   /** `( query )`, defined by QueryParser: expressions hold subqueries. */
   protected abstract readonly parenQuery: ParserMethod<[], Query>
+  /** `ORDER BY …`, defined by QueryParser: an aggregate call has one too. */
+  abstract readonly orderBy: ParserMethod<[], OrderItem[]>
 
   /** Maps a UTF-16 offset to PostgreSQL's 1-based character position; set per parse. */
   protected positionOf: (offset: number) => number = (o) => o + 1
@@ -90,6 +94,24 @@ export abstract class ExprParser extends EmbeddedActionsParser {
 
   protected isEof(tok: IToken): boolean {
     return tokenMatcher(tok, EOF)
+  }
+
+  /**
+   * Whether the tokens from LA(k), just inside an opening parenthesis, are a query:
+   * they start with SELECT, WITH or VALUES, or are a parenthesised query followed by
+   * what can only continue a query. `x IN ((SELECT 1) UNION SELECT 2)` is a subquery,
+   * `x IN ((SELECT 1), 2)` a list whose first item is one (gram.y's select_with_parens).
+   */
+  protected queryAhead(k: number): boolean {
+    if (this.laIs(k, ...QUERY_START)) return true
+    if (!this.laIs(k, T.LParen) || !this.queryAhead(k + 1)) return false
+    let depth = 0
+    for (let i = k; ; i++) {
+      const t = this.LA(i)
+      if (this.isEof(t)) return false
+      if (tokenMatcher(t, T.LParen)) depth++
+      else if (tokenMatcher(t, T.RParen) && --depth === 0) return this.laIs(i + 1, ...QUERY_FOLLOW)
+    }
   }
 
   // ── names and types ────────────────────────────────────────────────────────
@@ -216,7 +238,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       const opTok = this.CONSUME(T.CompareOp)
       const op = this.word(opTok)
       return this.OR([
-        { GATE: () => this.laIs(2, T.LParen) && this.laIs(3, ...QUERY_START), ALT: () => {
+        { GATE: () => this.laIs(2, T.LParen) && this.queryAhead(3), ALT: () => {
           const q = this.OR1([
             { ALT: () => this.CONSUME(K.any) }, { ALT: () => this.CONSUME(K.some) }, { ALT: () => this.CONSUME(K.all) },
           ])
@@ -255,7 +277,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
         { ALT: () => {
           const op = this.CONSUME(K.in)
           return this.OR3([
-            { GATE: () => this.laIs(2, ...QUERY_START), ALT: () => {
+            { GATE: () => this.queryAhead(2), ALT: () => {
               const query = this.SUBRULE(this.parenQuery)
               return { kind: 'in-query', not, operand, query, position: this.at(notTok ?? op) } satisfies Expr
             } },
@@ -375,7 +397,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       const t = this.CONSUME(K.exists)
       return { kind: 'exists', query: this.SUBRULE(this.parenQuery), position: this.at(t) } satisfies Expr
     } },
-    { GATE: () => this.laIs(2, ...QUERY_START), ALT: () => {
+    { GATE: () => this.queryAhead(2), ALT: () => {
       const position = this.at(this.LA(1))
       return { kind: 'subquery', query: this.SUBRULE1(this.parenQuery), position } satisfies Expr
     } },
@@ -402,7 +424,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     return this.OR([
       { ALT: () => {
         const call = this.SUBRULE(this.callArgs, { ARGS: [first.tokenType === T.QuotedIdentifier ? '' : name] })
-        return { kind: 'function', schema: undefined, name: call.name ?? name, distinct: call.distinct, star: call.star, args: call.args, position } satisfies Expr
+        return { kind: 'function', schema: undefined, ...call, name: call.name ?? name, position } satisfies Expr
       } },
       { ALT: () => {
         this.CONSUME(T.Dot)
@@ -451,7 +473,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
    *     trim([LEADING|TRAILING|BOTH] [c] FROM s)  → ltrim / rtrim / btrim(s[, c])
    *     extract(field FROM x)            → extract('field', x)
    */
-  protected readonly callArgs = this.RULE('callArgs', (fn?: string): { name?: string; distinct: boolean; star: boolean; args: Expr[] } => {
+  protected readonly callArgs = this.RULE('callArgs', (fn?: string): { name?: string; distinct: boolean; star: boolean; args: Expr[]; orderBy?: OrderItem[] } => {
     this.CONSUME(T.LParen)
     const plain = (args: Expr[], name?: string) => (name === undefined ? { distinct: false, star: false, args } : { name, distinct: false, star: false, args })
     // Lookahead of one token: the special forms are chosen by the function's name (their
@@ -499,7 +521,8 @@ export abstract class ExprParser extends EmbeddedActionsParser {
             args.push({ kind: 'number', text: '1', position: this.at(f) }, this.SUBRULE6(this.expr))
           } },
         ]) })
-        return { distinct, star: false, args }
+        const orderBy = this.OPTION8(() => this.SUBRULE(this.orderBy))
+        return { distinct, star: false, args, orderBy }
       } },
     ] })
     this.CONSUME(T.RParen)

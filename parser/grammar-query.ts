@@ -70,7 +70,7 @@ export class QueryParser extends ExprParser {
     return { strength, wait }
   })
 
-  readonly orderBy = this.RULE('orderBy', (): OrderItem[] => {
+  override readonly orderBy = this.RULE('orderBy', (): OrderItem[] => {
     this.CONSUME(K.order)
     this.CONSUME(K.by)
     const items: OrderItem[] = []

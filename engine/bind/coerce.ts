@@ -69,9 +69,10 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
   const known = types.map((t, i) => ({ t, at: positions?.[i] })).filter((x) => x.t.kind !== 'unknown')
   if (known.length === 0) return T.text
   let p = known[0]!.t
-  // All of one type: keep its modifiers only if they agree too.
+  // All of one type: keep its modifiers only if they agree too, and there is no untyped
+  // literal (select_common_typmod: 'ab' in COALESCE('ab', x::varchar(1)) is a varchar of no length).
   if (known.every((x) => x.t.kind === p.kind)) {
-    return known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
+    return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
   }
   for (const { t: n, at } of known.slice(1)) {
     if (n.kind === p.kind) continue

@@ -14,6 +14,7 @@ import type { TableInfo, ViewInfo } from '../catalog/schema.js'
 import { resolveFunction, tableFunctions } from '../functions/index.js'
 import { andAll, BOOL, type BExpr } from '../plan/bound.js'
 import { outputs, type JoinType, type LogicalPlan } from '../plan/logical.js'
+import { sameType } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { coerce, commonType } from './coerce.js'
 import { parseExpression } from './dml.js'
@@ -202,7 +203,8 @@ function bindJoin(b: Binder, f: FromItem & { kind: 'join' }, outer: Scope | unde
     const rref: BExpr = { kind: 'column', id: r.id, type: r.type }
     conds.push(bindBinary(b, '=', lref, rref, f.position))
     const type = commonType([l.type, r.type], 'JOIN/USING')
-    if (f.type === 'full' || l.type.kind !== r.type.kind) {
+    // A new column also when only the typmods differ: numeric(5,2) USING numeric(6,1) is a numeric.
+    if (f.type === 'full' || !sameType((f.type === 'right' ? r : l).type, type)) {
       const pick: BExpr =
         f.type === 'full'
           ? { kind: 'coalesce', args: [coerce(b, lref, type, 'implicit'), coerce(b, rref, type, 'implicit')], type }

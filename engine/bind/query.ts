@@ -12,10 +12,10 @@ import type { Expr, Query, QueryBody } from '../../parser/index.js'
 import type { Oid } from '../catalog/schema.js'
 import type { BExpr, ColumnId } from '../plan/bound.js'
 import type { LogicalPlan, SortKey } from '../plan/logical.js'
-import { T, type SqlType } from '../values/index.js'
+import { T, baseTypeName, type SqlType } from '../values/index.js'
 import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
-import { at, bindExpr, resolveUnknown, startOf } from './expr.js'
+import { at, bindExpr, startOf } from './expr.js'
 import { Scope } from './scope.js'
 import { bindSelect } from './select.js'
 
@@ -54,7 +54,12 @@ export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQ
         if (q.with.filter((c) => c.name === cte.name).length > 1) {
           throw dbError('duplicate_alias', `WITH query name "${cte.name}" specified more than once`, { position: q.position })
         }
-        ctes.set(cte.name, { cte, outer: new Map(ctes) } satisfies CteBinding)
+        const binding: CteBinding = { cte, outer: new Map(ctes) }
+        ctes.set(cte.name, binding)
+        // Each reference binds the CTE anew (it is inlined); this binding, thrown away, is
+        // for PostgreSQL's analysis of every CTE, so one never referenced fails as it does there.
+        b.ctes = binding.outer
+        bindQuery(b, cte.query, outer)
       }
       b.ctes = ctes
     }
@@ -164,8 +169,8 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
     const scope = new Scope([{ alias: undefined, columns: q.columns, children: [] }], outer)
     const keys: SortKey[] = tail.orderBy.map((o) => {
       let expr: BExpr
-      if (o.expr.kind === 'number' && /^\d+$/.test(o.expr.text)) {
-        const n = Number(o.expr.text)
+      const n = positionalItem(o.expr, 'ORDER BY')
+      if (n !== undefined) {
         const col = q.columns[n - 1]
         if (col === undefined) throw dbError('invalid_column_reference', `ORDER BY position ${n} is not in select list`, { position: o.expr.position })
         expr = { kind: 'column', id: col.id, type: col.type }
@@ -187,6 +192,29 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
   return { plan, columns: q.columns }
 }
 
+/**
+ * findTargetlistEntrySQL92's constants: in GROUP BY and ORDER BY an integer constant
+ * (also negative: the grammar folds the sign in) is a select-list position, and any
+ * other constant is an error rather than a sort or grouping key of no effect.
+ * Returns the 1-based position, or undefined when `e` is not a constant.
+ */
+export function positionalItem(e: Expr, clause: 'GROUP BY' | 'ORDER BY'): number | undefined {
+  // The grammar folds any chain of minus signs into the constant (doNegate): - (-0.5) is one.
+  let num = e
+  let negated = false
+  while (num.kind === 'unary' && num.op === '-' && (num.operand.kind === 'number' || num.operand.kind === 'unary')) {
+    negated = !negated
+    num = num.operand
+  }
+  if (num.kind === 'number') {
+    const n = /^\d+$/.test(num.text) ? Number(num.text) : NaN
+    if (n <= 2147483647) return negated ? -n : n
+  } else if (e.kind !== 'string' && e.kind !== 'boolean' && e.kind !== 'null') {
+    return undefined
+  }
+  throw dbError('syntax_error', `non-integer constant in ${clause}`, { position: e.position })
+}
+
 export function sortKey(expr: BExpr, direction: 'asc' | 'desc' | undefined, nulls: 'first' | 'last' | undefined): SortKey {
   const desc = direction === 'desc'
   return { expr, desc, nullsFirst: nulls === undefined ? desc : nulls === 'first' }
@@ -197,9 +225,10 @@ export function applyLimit(b: Binder, plan: LogicalPlan, tail: QueryTail, outer:
   const scope = outer ?? Scope.empty()
   const bind = (e: Expr | undefined, what: string): BExpr | undefined => {
     if (e === undefined) return undefined
-    const v = resolveUnknown(b, bindExpr(b, e, { scope, clause: what, aggregates: false }))
+    // An untyped literal becomes a bigint directly: LIMIT NULL is no limit, LIMIT '5' five rows.
+    const v = bindExpr(b, e, { scope, clause: what, aggregates: false })
     return coerce(b, v, T.int8, 'assignment', 'position' in e ? e.position : undefined, () =>
-      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${v.type.kind}`),
+      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${baseTypeName(v.type)}`),
     )
   }
   return { kind: 'limit', input: plan, limit: bind(tail.limit, 'LIMIT'), offset: bind(tail.offset, 'OFFSET') }

@@ -221,8 +221,9 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
       }
       return n
     }
-    let limit = await count(p.limit, 'limit')
+    // OFFSET first, as recompute_limits: with both negative, OFFSET's is the error.
     let skip = (await count(p.offset, 'offset')) ?? 0
+    let limit = await count(p.limit, 'limit')
     if (limit === 0) return
     for await (const batch of run(p.input, ctx)) {
       let b = batch

@@ -26,11 +26,12 @@ function slice(s: string, start: number, end?: number): string {
 export const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
 export const asciiUpper = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperCase())
 
+/** asc_initcap, PostgreSQL's path for the C locale: words are runs of ASCII letters and digits (é separates words). */
 function initcap(s: string): string {
   let out = ''
   let inWord = false
   for (const ch of s) {
-    const alnum = /[A-Za-z0-9]/.test(ch) || ch > '\x7f'
+    const alnum = /[A-Za-z0-9]/.test(ch)
     out += inWord ? asciiLower(ch) : asciiUpper(ch)
     inWord = alnum
   }
