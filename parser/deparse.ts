@@ -89,7 +89,9 @@ function deparseFrom(f: FromItem): string {
     case 'join': {
       const type = f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`
       const cond = f.on !== undefined ? ` ON ${deparseExpr(f.on)}` : f.using !== undefined ? ` USING (${f.using.map(quoteIdent).join(', ')})` : ''
-      return `(${deparseFrom(f.left)} ${type} ${deparseFrom(f.right)}${cond})`
+      // Unparenthesised: the grammar has no parenthesised joins, and a join's right
+      // side is never a join, so left to right is the grouping the tree has.
+      return `${deparseFrom(f.left)} ${type} ${deparseFrom(f.right)}${cond}`
     }
   }
 }
