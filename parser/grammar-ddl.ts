@@ -96,9 +96,18 @@ export class DdlParser extends QueryParser {
   /**
    * DEFAULT takes a b_expr in PostgreSQL (no AND/OR/NOT at the top level); we take a
    * full expression, which is unambiguous here because `NOT NULL` after an operand
-   * is not an expression continuation (only NOT BETWEEN/IN/LIKE are).
+   * is not an expression continuation (only NOT BETWEEN/IN/LIKE are): `inDefault`
+   * tells predicateExpr so.
    */
-  protected readonly defaultExpr = this.RULE('defaultExpr', (): Expr => this.SUBRULE(this.expr))
+  protected readonly defaultExpr = this.RULE('defaultExpr', (): Expr => {
+    const outer = this.inDefault
+    this.inDefault = true
+    try {
+      return this.SUBRULE(this.expr)
+    } finally {
+      this.inDefault = outer
+    }
+  })
 
   protected readonly parenExpr = this.RULE('parenExpr', (): Expr => {
     this.CONSUME(T.LParen)

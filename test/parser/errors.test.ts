@@ -31,6 +31,9 @@ const ERRORS: readonly (readonly [string, string, number])[] = [
   ['INSERT INTO t VALUES (1', 'syntax error at end of input', 24],
   ['SELECT CASE WHEN 1 THEN 2', 'syntax error at end of input', 26],
   ['SELECT 1 +/* x */', 'syntax error at end of input', 18],
+  ['SELECT 1 NOT NULL', 'syntax error at or near "NULL"', 14],
+  ['SELECT 1 NOT 2', 'syntax error at or near "2"', 14],
+  ['CREATE TABLE t (b int DEFAULT 1 NOT 2)', 'syntax error at or near "2"', 37],
 ]
 
 describe('syntax errors carry PostgreSQL\'s message and position', () => {
