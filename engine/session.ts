@@ -97,6 +97,9 @@ export interface PreparedStatement {
   readonly columns: readonly ResultColumn[] | undefined
 }
 
+/** How long a statement may keep the event loop before it lets timers and cancel requests in. */
+const TURN_EVERY_MS = 20
+
 const NO_MODES: TransactionModes = { isolation: undefined, readOnly: undefined, deferrable: undefined }
 
 export class Session {
@@ -450,6 +453,7 @@ export class Session {
   })
 
   private execContext(txn: Transaction, params: readonly SqlValue[], subplans: ReadonlyMap<number, PhysicalPlan>, stats: Map<PhysicalPlan, NodeStats> | undefined): ExecContext {
+    let nextTurn = performance.now() + TURN_EVERY_MS
     return {
       txn,
       params,
@@ -460,6 +464,12 @@ export class Session {
       virtual: this.virtualContext(),
       checkInterrupt: () => {
         if (this.interrupted !== undefined) throw this.interrupted
+      },
+      pause: () => {
+        const now = performance.now()
+        if (now < nextTurn) return undefined
+        nextTurn = now + TURN_EVERY_MS
+        return new Promise<void>((resolve) => setImmediate(resolve))
       },
       stats,
     }

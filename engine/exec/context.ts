@@ -32,6 +32,12 @@ export interface ExecContext {
   readonly virtual: VirtualContext
   /** Throws 57014 when the statement was cancelled or ran past statement_timeout. */
   checkInterrupt(): void
+  /**
+   * A promise of one event-loop turn when the statement has run a while without
+   * one (else undefined). Operators chain only promises that are already resolved,
+   * so without these turns no timer or cancel request could fire until the end.
+   */
+  pause(): Promise<void> | undefined
   /** Set by EXPLAIN ANALYZE. */
   readonly stats: Map<PhysicalPlan, NodeStats> | undefined
 }

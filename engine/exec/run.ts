@@ -71,7 +71,14 @@ export async function filterBatch(c: Compiled, batch: Row[], ctx: ExecContext): 
 export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
   const op = OPERATORS[p.kind] as Operator<typeof p.kind>
   if (ctx.stats === undefined) {
-    yield* op(p, ctx)
+    for await (const batch of op(p, ctx)) {
+      const turn = ctx.pause()
+      if (turn !== undefined) {
+        await turn
+        ctx.checkInterrupt()
+      }
+      yield batch
+    }
     return
   }
   let s = ctx.stats.get(p)
@@ -84,6 +91,11 @@ export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Ro
     s.time += performance.now() - t0
     if (r.done) return
     s.rows += r.value.length
+    const turn = ctx.pause()
+    if (turn !== undefined) {
+      await turn
+      ctx.checkInterrupt()
+    }
     yield r.value
   }
 }
