@@ -192,7 +192,12 @@ export class Session {
       if (statements.length > 1) throw dbError('syntax_error', 'cannot insert multiple commands into a prepared statement')
       const statement = statements[0]
       if (statement === undefined || !isPlannable(statement)) return { sql, statement, paramTypes: paramTypes.map((t) => t ?? T.text), columns: undefined }
-      const p = this.plan(statement, paramTypes, sql)
+      let p: PlannedStatement
+      try {
+        p = this.plan(statement, paramTypes, sql)
+      } catch (e) {
+        throw limitError(e)
+      }
       return { sql, statement, paramTypes: p.paramTypes, columns: resultColumns(p) }
     })
   }
@@ -283,6 +288,14 @@ export class Session {
   }
 
   private async run(stmt: Statement, params: readonly unknown[], sqlKey: string | undefined, paramTypes?: readonly SqlType[]): Promise<StatementResult> {
+    try {
+      return await this.runStatement(stmt, params, sqlKey, paramTypes)
+    } catch (e) {
+      throw limitError(e)
+    }
+  }
+
+  private async runStatement(stmt: Statement, params: readonly unknown[], sqlKey: string | undefined, paramTypes?: readonly SqlType[]): Promise<StatementResult> {
     this.checkNotFailed(stmt)
     this.notices = []
     switch (stmt.kind) {
@@ -807,6 +820,20 @@ export class Session {
     this.settings.set('session_authorization', this.options.user)
     return this.done('RESET')
   }
+}
+
+/**
+ * The two limits of JavaScript a statement can reach, as PostgreSQL reports its
+ * own: the stack (check_stack_depth: the binder, planner and compiled expressions
+ * recurse over the statement's nesting, so a 5,000-term `||` chain exhausts it, as
+ * it does PostgreSQL's) and the longest string (about 2^29 characters, where
+ * PostgreSQL's values stop at 1 GB).
+ */
+function limitError(e: unknown): unknown {
+  if (!(e instanceof RangeError)) return e
+  if (e.message.includes('call stack')) return dbError('statement_too_complex', 'stack depth limit exceeded', { cause: e, hint: 'The statement nests expressions or subqueries too deeply.' })
+  if (e.message.includes('Invalid string length')) return dbError('program_limit_exceeded', 'string too long: the value exceeds the maximum length of a string', { cause: e })
+  return e
 }
 
 function resultColumns(p: PlannedStatement): ResultColumn[] | undefined {
