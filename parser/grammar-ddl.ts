@@ -201,8 +201,8 @@ export class DdlParser extends QueryParser {
       { ALT: () => {
         this.k('sequence')
         const name = this.SUBRULE1(this.ident)
-        let start: number | undefined
-        let increment: number | undefined
+        let start: bigint | undefined
+        let increment: bigint | undefined
         this.MANY(() => this.OR1([
           { ALT: () => { this.k('start'); this.OPTION2(() => this.k('with')); start = this.SUBRULE(this.signedInt) } },
           { ALT: () => { this.k('increment'); this.OPTION3(() => this.k('by')); increment = this.SUBRULE1(this.signedInt) } },
@@ -213,9 +213,11 @@ export class DdlParser extends QueryParser {
     return { ...stmt, position }
   })
 
-  protected readonly signedInt = this.RULE('signedInt', (): number => {
+  /** Exact (a bigint), so that a value past 2^53 is not rounded and one past int8 can be refused. */
+  protected readonly signedInt = this.RULE('signedInt', (): bigint => {
     const minus = this.OPTION(() => this.CONSUME(T.Minus)) !== undefined
-    const n = Number(this.CONSUME(T.IntegerLit).image)
+    const image = this.CONSUME(T.IntegerLit).image
+    const n = /^[0-9]+$/.test(image) ? BigInt(image) : 0n
     return minus ? -n : n
   })
 

@@ -91,7 +91,7 @@ export type Statement =
   | { readonly kind: 'drop-index'; readonly names: readonly string[]; readonly ifExists: boolean; readonly position: number }
   | { readonly kind: 'create-view'; readonly name: string; readonly orReplace: boolean; readonly columns: readonly string[]; readonly query: Query; readonly position: number }
   | { readonly kind: 'drop-view'; readonly names: readonly string[]; readonly ifExists: boolean; readonly position: number }
-  | { readonly kind: 'create-sequence'; readonly name: string; readonly start: number | undefined; readonly increment: number | undefined; readonly position: number }
+  | { readonly kind: 'create-sequence'; readonly name: string; readonly start: bigint | undefined; readonly increment: bigint | undefined; readonly position: number }
   | { readonly kind: 'vacuum'; readonly analyze: boolean; readonly tables: readonly string[]; readonly position: number }
   | { readonly kind: 'analyze'; readonly tables: readonly string[]; readonly position: number }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly statement: Statement; readonly position: number }

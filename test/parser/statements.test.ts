@@ -174,8 +174,8 @@ describe('DDL', () => {
     expect(st('CREATE OR REPLACE VIEW v (x) AS SELECT a FROM t')).toMatchObject({ kind: 'create-view', name: 'v', orReplace: true, columns: ['x'], query: { kind: 'query' } })
     expect(st('CREATE VIEW v AS SELECT 1')).toMatchObject({ orReplace: false, columns: [] })
     expect(st('DROP VIEW IF EXISTS v')).toEqual({ kind: 'drop-view', names: ['v'], ifExists: true })
-    expect(st('CREATE SEQUENCE s START WITH 10 INCREMENT BY -2')).toEqual({ kind: 'create-sequence', name: 's', start: 10, increment: -2 })
-    expect(st('CREATE SEQUENCE s INCREMENT 5 START 1')).toEqual({ kind: 'create-sequence', name: 's', start: 1, increment: 5 })
+    expect(st('CREATE SEQUENCE s START WITH 10 INCREMENT BY -2')).toEqual({ kind: 'create-sequence', name: 's', start: 10n, increment: -2n })
+    expect(st('CREATE SEQUENCE s INCREMENT 5 START 1')).toEqual({ kind: 'create-sequence', name: 's', start: 1n, increment: 5n })
   })
 
   test('VACUUM, ANALYZE, EXPLAIN', () => {
