@@ -170,7 +170,9 @@ function targetItem(t: TableInfo, alias: string | undefined, ids: readonly Colum
 
 export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundInsert {
   const t = targetTable(b, s.table, s.position, 'insert into')
-  const cols = columnsOfTarget(t, s.columns, s.position)
+  let cols = columnsOfTarget(t, s.columns, s.position)
+  // Without a column list the values fill the first columns; the rest get defaults.
+  const explicit = s.columns.length > 0
   let source: LogicalPlan
   let provided: { column: ColumnInfo; id: ColumnId }[] = []
   if (s.source === 'default-values') {
@@ -178,7 +180,11 @@ export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundI
   } else if (s.source.body.kind === 'values' && s.source.orderBy.length === 0 && s.source.limit === undefined && s.source.with.length === 0) {
     // VALUES directly: each item is coerced to its column (and DEFAULT allowed).
     const rows = s.source.body.rows
-    for (const r of rows) checkArity(r.length, cols.length, s.position)
+    const width = rows[0]?.length ?? 0
+    const uneven = rows.find((r) => r.length !== width)
+    if (uneven !== undefined) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: uneven[0]?.position ?? s.position })
+    checkArity(width, cols.length, explicit, rows[0]?.[cols.length]?.position ?? s.position)
+    if (!explicit) cols = cols.slice(0, width)
     const ids = cols.map((c) => b.newColumn(c.name))
     const bound = rows.map((r) =>
       r.map((e, i) => {
@@ -191,8 +197,13 @@ export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundI
     source = { kind: 'values', rows: bound, columns: cols.map((c, i) => ({ id: ids[i]!, type: c.type })) }
     provided = cols.map((c, i) => ({ column: c, id: ids[i]! }))
   } else {
-    const q = bindQuery(b, s.source, undefined)
-    checkArity(q.columns.length, cols.length, s.position)
+    // Literals stay untyped so that each takes its column's type (INSERT … SELECT NULL into a
+    // bytea column), except where grouping types them first, as in PostgreSQL.
+    const body = s.source.body
+    const keepUnknown = body.kind === 'select' && !body.distinct && body.groupBy.length === 0 && body.having === undefined
+    const q = bindQuery(b, s.source, undefined, { keepUnknown })
+    checkArity(q.columns.length, cols.length, explicit, s.position)
+    if (!explicit) cols = cols.slice(0, q.columns.length)
     for (const c of cols) if (c.identity === 'always') throw identityError(c)
     const items: Assign[] = cols.map((c, i) => {
       const qc = q.columns[i]!
@@ -220,9 +231,9 @@ export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundI
   return { kind: 'insert', table: t, source, values, onConflict: bindConflict(b, s, t), newIds, returning }
 }
 
-function checkArity(given: number, target: number, position: number): void {
+function checkArity(given: number, target: number, explicit: boolean, position: number): void {
   if (given > target) throw dbError('syntax_error', 'INSERT has more expressions than target columns', { position })
-  if (given < target) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position })
+  if (given < target && explicit) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position })
 }
 
 function identityError(c: ColumnInfo) {

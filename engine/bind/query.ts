@@ -17,7 +17,7 @@ import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
 import { at, bindExpr, resolveUnknown } from './expr.js'
 import { Scope } from './scope.js'
-import { bindSelect } from './select.js'
+import { bindSelect, type SelectOptions } from './select.js'
 
 export interface BoundColumn {
   readonly id: ColumnId
@@ -45,7 +45,8 @@ export interface QueryTail {
   readonly locking: Query['locking']
 }
 
-export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQuery {
+/** `opts` applies to a plain SELECT body (INSERT … SELECT keeps its literals untyped, as PostgreSQL does). */
+export function bindQuery(b: Binder, q: Query, outer: Scope | undefined, opts: SelectOptions = {}): BoundQuery {
   const saved = b.ctes
   try {
     if (q.with.length > 0) {
@@ -59,7 +60,7 @@ export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQ
       b.ctes = ctes
     }
     const tail: QueryTail = { orderBy: q.orderBy, limit: q.limit, offset: q.offset, locking: q.locking }
-    if (q.body.kind === 'select') return bindSelect(b, q.body, outer, tail)
+    if (q.body.kind === 'select') return bindSelect(b, q.body, outer, tail, opts)
     if (q.locking !== undefined) {
       throw dbError('feature_not_supported', `FOR ${q.locking.strength.toUpperCase()} is not allowed with ${q.body.kind === 'values' ? 'VALUES' : 'UNION/INTERSECT/EXCEPT'}`, { position: q.position })
     }
