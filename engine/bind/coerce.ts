@@ -13,7 +13,7 @@ import { dbError, IsolaError } from '../../common/errors.js'
 import type { TypeName } from '../../parser/index.js'
 import type { BExpr } from '../plan/bound.js'
 import {
-  T, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, typeName, type CastContext, type SqlType,
+  T, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, typeName, type CastContext, type SqlType, type SqlValue,
 } from '../values/index.js'
 
 const PLAIN: Readonly<Record<string, SqlType>> = {
@@ -61,26 +61,27 @@ export function resolveType(t: TypeName, position?: number): SqlType {
 /**
  * select_common_type: the type a set of branches (UNION columns, CASE results,
  * COALESCE arguments, VALUES columns) resolves to. `what` names the construct in
- * the error ("UNION", "CASE" …).
+ * the error ("UNION", "CASE" …); `positions`, when given, are the branches' source
+ * positions, and a mismatch points at the branch that did not fit.
  */
-export function commonType(types: readonly SqlType[], what: string): SqlType {
-  const known = types.filter((t) => t.kind !== 'unknown')
+export function commonType(types: readonly SqlType[], what: string, positions?: readonly (number | undefined)[]): SqlType {
+  const known = types.flatMap((t, i) => (t.kind === 'unknown' ? [] : [{ t, position: positions?.[i] }]))
   if (known.length === 0) return T.text
-  let p = known[0]!
+  let p = known[0]!.t
   // All of one type: keep its modifiers only if they agree too.
-  if (known.every((t) => t.kind === p.kind)) {
-    return known.every((t) => sameType(t, p)) ? p : ({ kind: p.kind } as SqlType)
+  if (known.every(({ t }) => t.kind === p.kind)) {
+    return known.every(({ t }) => sameType(t, p)) ? p : ({ kind: p.kind } as SqlType)
   }
-  for (const n of known.slice(1)) {
+  for (const { t: n, position } of known.slice(1)) {
     if (n.kind === p.kind) continue
     if (typeCategory(n) !== typeCategory(p)) {
-      throw dbError('datatype_mismatch', `${what} types ${baseTypeName(p)} and ${baseTypeName(n)} cannot be matched`)
+      throw dbError('datatype_mismatch', `${what} types ${baseTypeName(p)} and ${baseTypeName(n)} cannot be matched`, { position })
     }
     if (!isPreferred(p) && canCast(p, n, 'implicit') && !canCast(n, p, 'implicit')) p = n
   }
   const result: SqlType = { kind: p.kind } as SqlType
-  for (const t of known) {
-    if (!canCast(t, result, 'implicit')) throw dbError('datatype_mismatch', `${what} could not convert type ${baseTypeName(t)} to ${baseTypeName(result)}`)
+  for (const { t, position } of known) {
+    if (!canCast(t, result, 'implicit')) throw dbError('datatype_mismatch', `${what} could not convert type ${baseTypeName(t)} to ${baseTypeName(result)}`, { position })
   }
   return result.kind === 'bpchar' ? T.bpchar : result
 }
@@ -88,6 +89,8 @@ export function commonType(types: readonly SqlType[], what: string): SqlType {
 /** Hooks the binder passes in: where untyped parameters learn their type. */
 export interface CoerceHost {
   setParamType(index: number, type: SqlType, position: number | undefined): SqlType
+  /** Source positions of bound literals: an input error points at its literal. */
+  readonly positions: WeakMap<BExpr, number>
 }
 
 /**
@@ -98,14 +101,22 @@ export interface CoerceHost {
 export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastContext, position?: number, mismatch?: () => IsolaError): BExpr {
   if (sameType(e.type, to)) return e
   if (e.kind === 'const' && e.type.kind === 'unknown') {
+    // The input function first (its errors point at the literal), then the length or
+    // precision of varchar(n), char(n), numeric(p,s), which PostgreSQL applies at run
+    // time (22001 and 22003 without a position). Assigned to a column a literal must
+    // fit; only an explicit cast truncates.
+    const base = { kind: to.kind } as SqlType
+    let value: SqlValue
     try {
-      return { kind: 'const', type: to, value: castValue(e.value, T.unknown, to, 'explicit') }
+      value = castValue(e.value, T.unknown, base, 'explicit')
     } catch (err) {
-      if (err instanceof IsolaError && err.position === undefined && position !== undefined) {
-        throw new IsolaError(err.code, err.message, { detail: err.detail, hint: err.hint, position })
+      const at = host.positions.get(e) ?? position
+      if (err instanceof IsolaError && err.position === undefined && at !== undefined) {
+        throw new IsolaError(err.code, err.message, { detail: err.detail, hint: err.hint, position: at })
       }
       throw err
     }
+    return { kind: 'const', type: to, value: sameType(base, to) ? value : castValue(value, base, to, context === 'assignment' ? 'assignment' : 'explicit') }
   }
   if (e.kind === 'param' && e.type.kind === 'unknown') return { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
   if (!canCast(e.type, to, context)) {

@@ -79,11 +79,14 @@ export function bindExpr(b: Binder, e: Expr, x: ExprContext): BExpr {
     case 'number':
       return numberLiteral(e.text)
     case 'string':
-      return { kind: 'const', type: T.unknown, value: e.value }
+    case 'null': {
+      // Its position is where an input error points (PostgreSQL reports the literal, not the cast).
+      const bound: BExpr = { kind: 'const', type: T.unknown, value: e.kind === 'string' ? e.value : null }
+      b.positions.set(bound, e.position)
+      return bound
+    }
     case 'boolean':
       return { kind: 'const', type: T.bool, value: e.value }
-    case 'null':
-      return { kind: 'const', type: T.unknown, value: null }
     case 'typed-literal':
       return coerce(b, { kind: 'const', type: T.unknown, value: e.value }, resolveType(e.type, e.position), 'explicit', e.position)
     case 'param': {
@@ -289,8 +292,8 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
       return { kind: 'nullif', left: l, right: r, op, type: l.type.kind === 'unknown' ? T.text : l.type }
     }
     if (args.length === 0) throw dbError('syntax_error', `syntax error at or near ")"`, { position: e.position })
-    const type = at(e.position, () => commonType(args.map((a) => a.type), name.toUpperCase()))
-    const coerced = args.map((a) => coerce(b, a, type, 'implicit', e.position))
+    const type = at(e.position, () => commonType(args.map((a) => a.type), name.toUpperCase(), e.args.map((a) => a.position)))
+    const coerced = args.map((a, i) => coerce(b, a, type, 'implicit', e.args[i]!.position))
     if (name === 'coalesce') return { kind: 'coalesce', args: coerced, type }
     at(e.position, () => resolveBinaryOperator('<', type, type))
     return { kind: 'minmax', fn: name as 'greatest' | 'least', args: coerced, type }
@@ -336,14 +339,15 @@ function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr 
     whens.push({ when, then: bindExpr(b, w.then, x) })
   }
   const otherwise: BExpr = e.else === undefined ? { kind: 'const', type: T.unknown, value: null } : bindExpr(b, e.else, x)
-  const type = at(e.position, () => commonType([...whens.map((w) => w.then.type), otherwise.type], 'CASE'))
+  // The ELSE comes first, as in PostgreSQL, where it is "the most significant type".
+  const type = at(e.position, () => commonType([otherwise.type, ...whens.map((w) => w.then.type)], 'CASE', [e.else?.position, ...e.whens.map((w) => w.then.position)]))
   return {
     kind: 'case',
     // Evaluated once; the executor casts it to each WHEN operator's left type.
     operand,
     ops,
-    whens: whens.map((w) => ({ when: w.when, then: coerce(b, w.then, type, 'implicit', e.position) })),
-    else: coerce(b, otherwise, type, 'implicit', e.position),
+    whens: whens.map((w, i) => ({ when: w.when, then: coerce(b, w.then, type, 'implicit', e.whens[i]!.then.position) })),
+    else: coerce(b, otherwise, type, 'implicit', e.else?.position ?? e.position),
     type,
   }
 }

@@ -102,9 +102,9 @@ export function bindValues(b: Binder, rows: readonly (readonly Expr[])[], outer:
     if (r.length !== width) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: 'position' in r[0]! ? r[0].position : position })
     return r.map((e) => bindExpr(b, e, { scope, clause: 'VALUES', aggregates: false }))
   })
-  const types = Array.from({ length: width }, (_, i) => at(position, () => commonType(bound.map((r) => r[i]!.type), 'VALUES')))
+  const types = Array.from({ length: width }, (_, i) => at(position, () => commonType(bound.map((r) => r[i]!.type), 'VALUES', rows.map((r) => r[i]!.position))))
   const columns = types.map((type, i) => ({ id: b.newColumn(`column${i + 1}`), name: `column${i + 1}`, type }))
-  const coerced = bound.map((r) => r.map((e, i) => coerce(b, e, types[i]!, 'implicit', position)))
+  const coerced = bound.map((r, j) => r.map((e, i) => coerce(b, e, types[i]!, 'implicit', rows[j]![i]!.position)))
   return { plan: { kind: 'values', rows: coerced, columns: columns.map((c) => ({ id: c.id, type: c.type })) }, columns }
 }
 

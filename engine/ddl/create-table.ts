@@ -20,7 +20,7 @@ export async function createTable(ctx: DdlContext, s: Statement & { kind: 'creat
       ctx.notice(`relation "${s.name}" already exists, skipping`)
       return
     }
-    throw dbError('duplicate_table', `relation "${s.name}" already exists`, { position: s.position })
+    throw dbError('duplicate_table', `relation "${s.name}" already exists`)
   }
   if (s.columns.length > 1600) throw dbError('too_many_arguments', 'tables can have at most 1600 columns')
   const oid = await ctx.engine.oids.allocate()
