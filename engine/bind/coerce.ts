@@ -118,7 +118,12 @@ export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastCon
     }
     return { kind: 'const', type: to, value: sameType(base, to) ? value : castValue(value, base, to, context === 'assignment' ? 'assignment' : 'explicit') }
   }
-  if (e.kind === 'param' && e.type.kind === 'unknown') return { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
+  if (e.kind === 'param' && e.type.kind === 'unknown') {
+    // A parameter takes the type without modifiers: its value still has to fit varchar(n),
+    // char(n) or numeric(p,s), so the cast to `to` stays (a value past them is 22001 / 22003).
+    const param: BExpr = { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
+    return coerce(host, param, to, context, position, mismatch)
+  }
   if (!canCast(e.type, to, context)) {
     if (mismatch !== undefined) throw mismatch()
     throw dbError('cannot_coerce', `cannot cast type ${baseTypeName(e.type)} to ${baseTypeName(to)}`, { position })
