@@ -12,7 +12,7 @@ import type { Expr, Query, QueryBody } from '../../parser/index.js'
 import type { Oid } from '../catalog/schema.js'
 import type { BExpr, ColumnId } from '../plan/bound.js'
 import type { LogicalPlan, SortKey } from '../plan/logical.js'
-import { T, type SqlType } from '../values/index.js'
+import { T, baseTypeName, type SqlType } from '../values/index.js'
 import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
 import { at, bindExpr, resolveUnknown } from './expr.js'
@@ -169,9 +169,10 @@ export function applyLimit(b: Binder, plan: LogicalPlan, tail: QueryTail, outer:
   const scope = outer ?? Scope.empty()
   const bind = (e: Expr | undefined, what: string): BExpr | undefined => {
     if (e === undefined) return undefined
-    const v = resolveUnknown(b, bindExpr(b, e, { scope, clause: what, aggregates: false }))
-    return coerce(b, v, T.int8, 'assignment', 'position' in e ? e.position : undefined, () =>
-      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${v.type.kind}`),
+    // An untyped literal ('3', NULL) becomes bigint directly, as in PostgreSQL.
+    const v = bindExpr(b, e, { scope, clause: what, aggregates: false })
+    return coerce(b, v, T.int8, 'assignment', e.position, () =>
+      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${baseTypeName(v.type)}`, { position: e.position }),
     )
   }
   return { kind: 'limit', input: plan, limit: bind(tail.limit, 'LIMIT'), offset: bind(tail.offset, 'OFFSET') }

@@ -117,6 +117,13 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     ['SELECT coalesce(1, now())', '42804', 'COALESCE types integer and timestamp with time zone cannot be matched', 20],
     ['VALUES (1), (now())', '42804', 'VALUES types integer and timestamp with time zone cannot be matched', 14],
   ],
+  'objects of the wrong kind': [
+    // Found comparing the fuzzer's SQLSTATEs with PostgreSQL's: DROP VIEW IF EXISTS on an index said nothing at all.
+    ['DROP VIEW IF EXISTS orders_amount', '42809', '"orders_amount" is not a view'],
+    ['DROP VIEW orders_amount', '42809', '"orders_amount" is not a view'],
+    ['DROP INDEX IF EXISTS users', '42809', '"users" is not an index'],
+    ['DROP TABLE order_seq', '42809', '"order_seq" is not a table'],
+  ],
   'duplicate objects': [
     ['CREATE TABLE users (a int)', '42P07', 'relation "users" already exists'],
     ['CREATE INDEX orders_user ON orders (qty)', '42P07', 'relation "orders_user" already exists'],
@@ -420,6 +427,14 @@ describe('regressions found by the fuzzer', () => {
     expect(r.rows).toEqual([{ avatar: null, born: '2020-01-02', age: 7 }])
     expect((await failure("INSERT INTO users (name, avatar) SELECT 'x', NULL UNION SELECT 'y', NULL")).code).toBe('42804')
     expect((await failure("INSERT INTO users (name, born) SELECT DISTINCT 'x', '2020-01-01'")).code).toBe('42804')
+  })
+
+  test('LIMIT and OFFSET take untyped literals as bigint (LIMIT NULL was 42804)', async () => {
+    expect((await s.query("SELECT id FROM users ORDER BY id LIMIT '2' OFFSET '1'")).rows).toEqual([{ id: 2 }, { id: 3 }])
+    const all = (await s.query('SELECT count(*) AS n FROM users')).rows
+    expect((await s.query('SELECT count(*) AS n FROM (SELECT id FROM users LIMIT NULL) t')).rows).toEqual(all)
+    expect(await failure("SELECT 1 LIMIT 'abc'")).toEqual({ code: '22P02', message: 'invalid input syntax for type bigint: "abc"', position: 16 })
+    expect(await failure('SELECT 1 LIMIT true')).toEqual({ code: '42804', message: 'argument of LIMIT must be type bigint, not type boolean', position: 16 })
   })
 
   test('a view over a join can be read (its stored query used to be unparsable)', async () => {
