@@ -16,7 +16,7 @@ import type { Statement } from '../parser/index.js'
 import { columnDefaults } from './bind/table-exprs.js'
 import type { Catalog } from './catalog/catalog.js'
 import type { TableInfo } from './catalog/schema.js'
-import type { ExecContext } from './exec/context.js'
+import { interruptPoint, type ExecContext } from './exec/context.js'
 import { TableWriter, type WriteEnv } from './exec/table-writer.js'
 import { decodeRow, rowLayout, type Row } from './rows/row-codec.js'
 import { successorKey } from '../txn/index.js'
@@ -162,7 +162,7 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
         return
       }
       await insert(text.split('\t').map(unescapeText))
-      ctx.checkInterrupt()
+      await interruptPoint(ctx)
     }
   }
 
@@ -220,7 +220,7 @@ export async function copyOut(ctx: ExecContext, s: CopyStatement, catalog: Catal
   let count = 0
   let from: Uint8Array | undefined
   for (;;) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     const batch = await ctx.txn.scan(table.tree, { from, limit: 1024 })
     for (const [, v] of batch) {
       const row = decodeRow(layout, v)

@@ -9,7 +9,7 @@ import type { BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import type { SqlValue } from '../values/index.js'
 import { compile } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
 
@@ -39,7 +39,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
     seen: aggs.map((a) => (a.distinct ? new Set<string>() : undefined)),
   })
   for await (const batch of run(p.input, ctx)) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     for (const row of batch) {
       const gv: SqlValue[] = []
       for (const g of groups) gv.push(g.async ? await g.fn(row, ctx) : g.fn(row, ctx))

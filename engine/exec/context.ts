@@ -42,6 +42,17 @@ export interface ExecContext {
   readonly stats: Map<PhysicalPlan, NodeStats> | undefined
 }
 
+/**
+ * Where a long-running loop checks for cancellation: the event loop gets its turn
+ * first when one is due (ExecContext.pause), so that the timer or the cancel
+ * request that would interrupt the statement can run at all.
+ */
+export async function interruptPoint(ctx: ExecContext): Promise<void> {
+  const turn = ctx.pause()
+  if (turn !== undefined) await turn
+  ctx.checkInterrupt()
+}
+
 export function setOuter(ctx: ExecContext, id: ColumnId, value: SqlValue): void {
   ctx.outer[id] = value
 }

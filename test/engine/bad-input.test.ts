@@ -351,6 +351,15 @@ describe('cancel and timeouts end running statements (no unhandled rejection)', 
     await t.close()
   })
 
+  test('statement_timeout interrupts a scan whose filter passes nothing (found by the fuzzer: it blocked for good)', async () => {
+    const t = db.session()
+    await t.query("SET statement_timeout = '100ms'")
+    const r = await timed(t.query('SELECT * FROM generate_series(1, 2147483648) g WHERE g % 2 = 1e400'))
+    expect(r.code).toBe('57014')
+    expect(r.ms).toBeLessThan(5_000)
+    await t.close()
+  })
+
   test('cancel() interrupts a statement that never waits', async () => {
     const t = db.session()
     const running = t.query(CPU_BOUND)
