@@ -273,20 +273,26 @@ async function checkInvariants(s: Session): Promise<string | undefined> {
     ['users.age outside its CHECK', 'SELECT count(*) AS n FROM users WHERE age < 0 OR age >= 200'],
     ['orders.amount NULL or outside its CHECK', 'SELECT count(*) AS n FROM orders WHERE amount IS NULL OR amount < 0'],
   ]
-  for (const [what, sql] of checks) {
-    let n: bigint
-    try {
-      n = (await s.query<{ n: bigint }>(sql)).rows[0]!.n
-    } catch (e) {
-      if (e instanceof IsolaError && (e.code === SQLSTATE.undefined_table || e.code === SQLSTATE.undefined_column)) {
-        await reset(s)
-        return undefined
+  // The checks read whatever the fuzzed statements left, so they get more time than those.
+  await s.query("SET statement_timeout = '30s'")
+  try {
+    for (const [what, sql] of checks) {
+      let n: bigint
+      try {
+        n = (await s.query<{ n: bigint }>(sql)).rows[0]!.n
+      } catch (e) {
+        if (e instanceof IsolaError && (e.code === SQLSTATE.undefined_table || e.code === SQLSTATE.undefined_column)) {
+          await reset(s)
+          return undefined
+        }
+        return `invariant query failed (${what}): ${describe(e)}`
       }
-      return `invariant query failed (${what}): ${describe(e)}`
+      if (n !== 0n) return `invariant broken: ${what} (${n} rows)`
     }
-    if (n !== 0n) return `invariant broken: ${what} (${n} rows)`
+    return undefined
+  } finally {
+    await s.query(SETTINGS)
   }
-  return undefined
 }
 
 function describe(e: unknown): string {
