@@ -32,7 +32,7 @@ import { collect } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
 import { fromJs, toJs } from './js-values.js'
-import { analyze, vacuum } from './maintenance.js'
+import { analyze, vacuum, type MaintenanceControl } from './maintenance.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
@@ -117,6 +117,8 @@ export class Session {
   private statementStart = 0n
   private readonly currvals = new Map<number, bigint>()
   private interrupted: IsolaError | undefined
+  /** The transaction a running VACUUM or ANALYZE reads in (not the session's). */
+  private maintenanceTxn: Transaction | undefined
   private timer: NodeJS.Timeout | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
@@ -325,11 +327,13 @@ export class Session {
         return this.reset(stmt.name)
       case 'vacuum':
         if (this.block !== 'none') throw dbError('active_sql_transaction', `VACUUM cannot run inside a transaction block`)
-        await vacuum(this.db, stmt.tables, this.catalogView())
-        if (stmt.analyze) await analyze(this.db, stmt.tables, this.catalogView())
+        await this.maintenance(async (control) => {
+          await vacuum(this.db, stmt.tables, this.catalogView(), control)
+          if (stmt.analyze) await analyze(this.db, stmt.tables, this.catalogView(), control)
+        })
         return this.done('VACUUM')
       case 'analyze':
-        await analyze(this.db, stmt.tables, this.catalogView())
+        await this.maintenance((control) => analyze(this.db, stmt.tables, this.catalogView(), control))
         return this.done('ANALYZE')
       case 'copy':
         throw dbError('feature_not_supported', `COPY ${stmt.direction === 'from-stdin' ? 'FROM STDIN' : 'TO STDOUT'} needs the copy protocol: use copyFrom() / copyTo()`)
@@ -360,13 +364,28 @@ export class Session {
     }
   }
 
-  private beginStatement(txn: Transaction): void {
+  private beginStatement(txn: Transaction | undefined): void {
     this.interrupted = undefined
     this.statementStart = currentTimestamp()
-    txn.nextStatement()
+    txn?.nextStatement()
     const timeout = durationMs(this.settings.get('statement_timeout') ?? '0')
     if (timeout > 0) {
       this.timer = setTimeout(() => this.interrupt(dbError('query_canceled', 'canceling statement due to statement timeout')), timeout)
+    }
+  }
+
+  /**
+   * VACUUM and ANALYZE read in transactions of their own, outside the session's:
+   * statement_timeout and cancel reach them through `maintenanceTxn` (ANALYZE's
+   * scan can wait for a prepared writer's decision) and their interrupt points.
+   */
+  private async maintenance(work: (control: MaintenanceControl) => Promise<void>): Promise<void> {
+    this.beginStatement(undefined)
+    try {
+      await work({ ...this.interruptHooks(), track: (txn) => (this.maintenanceTxn = txn) })
+    } finally {
+      this.maintenanceTxn = undefined
+      this.endStatement()
     }
   }
 
@@ -378,6 +397,23 @@ export class Session {
   private interrupt(e: IsolaError): void {
     this.interrupted = e
     this.txn?.cancelWait(e)
+    this.maintenanceTxn?.cancelWait(e)
+  }
+
+  /** checkInterrupt and pause for one statement (ExecContext's). */
+  private interruptHooks(): Pick<ExecContext, 'checkInterrupt' | 'pause'> {
+    let nextTurn = performance.now() + TURN_EVERY_MS
+    return {
+      checkInterrupt: () => {
+        if (this.interrupted !== undefined) throw this.interrupted
+      },
+      pause: () => {
+        const now = performance.now()
+        if (now < nextTurn) return undefined
+        nextTurn = now + TURN_EVERY_MS
+        return new Promise<void>((resolve) => setImmediate(resolve))
+      },
+    }
   }
 
   // ── planned statements (queries and DML) ─────────────────────────────────────
@@ -466,7 +502,6 @@ export class Session {
   })
 
   private execContext(txn: Transaction, params: readonly SqlValue[], subplans: ReadonlyMap<number, PhysicalPlan>, stats: Map<PhysicalPlan, NodeStats> | undefined): ExecContext {
-    let nextTurn = performance.now() + TURN_EVERY_MS
     return {
       txn,
       params,
@@ -475,15 +510,7 @@ export class Session {
       subplans,
       subqueryCache: new Map(),
       virtual: this.virtualContext(),
-      checkInterrupt: () => {
-        if (this.interrupted !== undefined) throw this.interrupted
-      },
-      pause: () => {
-        const now = performance.now()
-        if (now < nextTurn) return undefined
-        nextTurn = now + TURN_EVERY_MS
-        return new Promise<void>((resolve) => setImmediate(resolve))
-      },
+      ...this.interruptHooks(),
       stats,
     }
   }

@@ -47,7 +47,7 @@ export interface ExecContext {
  * first when one is due (ExecContext.pause), so that the timer or the cancel
  * request that would interrupt the statement can run at all.
  */
-export async function interruptPoint(ctx: ExecContext): Promise<void> {
+export async function interruptPoint(ctx: Pick<ExecContext, 'checkInterrupt' | 'pause'>): Promise<void> {
   const turn = ctx.pause()
   if (turn !== undefined) await turn
   ctx.checkInterrupt()

@@ -399,6 +399,13 @@ describe('cancel and timeouts end running statements (no unhandled rejection)', 
     expect((await timed(reading)).code).toBe('57014')
     await t.query("SET lock_timeout = '50ms'")
     expect((await timed(t.query("SELECT v FROM kv WHERE k = 'prepared'"))).code).toBe('55P03')
+    // ANALYZE reads in a transaction of its own, which waits the same way (found by the fuzzer: it hung).
+    const analyzing = t.query('ANALYZE kv')
+    setTimeout(() => t.cancel(), 50)
+    expect((await timed(analyzing)).code).toBe('57014')
+    await t.query("SET statement_timeout = '50ms'")
+    expect((await timed(t.query('VACUUM ANALYZE kv'))).code).toBe('57014')
+    await t.query('SET statement_timeout = 0')
     await t.query("ROLLBACK PREPARED 'bad-input-gid'")
     expect((await t.query("SELECT count(*) AS n FROM kv WHERE k = 'prepared'")).rows).toEqual([{ n: 0n }])
     await t.close()
