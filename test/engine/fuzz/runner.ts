@@ -15,6 +15,10 @@
  *                     prepared transactions · restore the schema after DDL hit it,
  *                     and every RESET_EVERY statements · check invariants
  *
+ * Between statements a second session (interferer.ts) now and then takes row
+ * locks or prepares a transaction, so that fuzzed statements also wait, time out
+ * and are cancelled.
+ *
  * Failures are collected (not thrown) with the seed, the statement number, the SQL
  * and the parameters, so one run reports everything it found.
  */
@@ -23,6 +27,7 @@ import { CORPUS, parameterCount } from './corpus.js'
 import { generate } from './generate.js'
 import { mutate } from './mutate.js'
 import { Random } from './random.js'
+import { Interferer } from './interferer.js'
 import { BASE_OBJECTS, resetSchema } from './schema.js'
 import { Watchdog } from './watchdog.js'
 
@@ -39,6 +44,8 @@ const RESET_EVERY = 2_000
 const CHECK_EVERY = 500
 /** Statements an explicit transaction block may last before the fuzzer ends it. */
 const MAX_BLOCK = 25
+/** How often the second session (interferer.ts) takes a step before a statement. */
+const INTERFERENCE = 0.03
 
 const KNOWN_CODES = new Set<string>(Object.values(SQLSTATE))
 /** Commands that can take from the schema or its data wholesale (a CREATE only adds to it). */
@@ -97,8 +104,10 @@ function params(r: Random, sql: string): unknown[] {
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const r = new Random(options.seed)
-  // Housekeeping draws from its own generator, so the statements depend on the seed alone.
+  // Housekeeping and the second session draw from their own generators, so the
+  // statements depend on the seed alone.
   const house = new Random(options.seed ^ 0x5bd1e995)
+  const interference = new Random(options.seed ^ 0x27d4eb2f)
   const failures: Failure[] = []
   const codes = new Map<string, number>()
   const maxFailures = options.maxFailures ?? 50
@@ -119,13 +128,23 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const started = performance.now()
   let db: Database | undefined
   try {
+    let other!: Interferer
     const fresh = async (): Promise<Session> => {
       db = await open({ memory: true })
       const session = db.session()
       await reset(session)
+      const second = db.session()
+      await second.query(SETTINGS)
+      other = new Interferer(second)
       return session
     }
     let s = await fresh()
+    /** Rebuilds the schema once the second session has let go of it. */
+    const resetAll = async (): Promise<void> => {
+      await other.settle()
+      await reset(s)
+      resets++
+    }
     let inBlock = 0
     for (let n = 1; n <= options.count && failures.length < maxFailures; n++) {
       const source = r.weighted<Source>([[1, 'corpus'], [6, 'mutation'], [3, 'generated']])
@@ -133,6 +152,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       const withParams = parameterCount(sql) > 0 || r.chance(0.05)
       const p = withParams ? params(r, sql) : undefined
       current = { n, source, sql, params: p }
+      if (interference.chance(INTERFERENCE)) {
+        const trouble = await other.step(interference)
+        if (trouble !== undefined) {
+          fail(trouble.problem)
+          if (trouble.hung) {
+            s = await fresh()
+            inBlock = 0
+          }
+        }
+      }
       watchdog.statement(n, sql)
       options.onStatement?.(n, sql, p)
       const t0 = performance.now()
@@ -144,8 +173,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         succeeded++
         tally.ok++
         if (outcome.commands.some((c) => DESTRUCTIVE_COMMANDS.test(c)) && touchesBase(sql)) {
-          await reset(s)
-          resets++
+          await resetAll()
           inBlock = 0
           continue
         }
@@ -169,16 +197,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         if (/prepare/i.test(sql) && s.status === 'I') await rollbackPrepared(s)
         if (/(^|;)\s*(set|reset)\b/i.test(sql) && s.status === 'I') await s.query(SETTINGS)
         if (n % RESET_EVERY === 0) {
-          await reset(s)
-          resets++
+          await resetAll()
           inBlock = 0
         } else if (n % CHECK_EVERY === 0 && s.status === 'I') {
+          await other.settle()
           const problem = await checkInvariants(s)
           if (problem !== undefined) fail(problem)
         }
       } catch (e) {
         fail(`the session does not recover: ${describe(e)}`)
-        await reset(s).catch(() => undefined)
+        await resetAll().catch(() => undefined)
       }
     }
     await s.close()
@@ -270,6 +298,8 @@ async function checkInvariants(s: Session): Promise<string | undefined> {
     ['dangling orders.user_id', 'SELECT count(*) AS n FROM orders o WHERE o.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id)'],
     ['dangling tags.order_id', 'SELECT count(*) AS n FROM tags t WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id)'],
     ['NULL or too long users.name', 'SELECT count(*) AS n FROM users WHERE name IS NULL OR length(name) > 20'],
+    ['users.code or users.score past char(3) / numeric(8,2)', 'SELECT count(*) AS n FROM users WHERE length(code) > 3 OR abs(score) >= 1000000 OR round(score, 2) <> score'],
+    ['NULL or too long tags.tag', 'SELECT count(*) AS n FROM tags WHERE tag IS NULL OR length(tag) > 10'],
     ['users.age outside its CHECK', 'SELECT count(*) AS n FROM users WHERE age < 0 OR age >= 200'],
     ['orders.amount NULL or outside its CHECK', 'SELECT count(*) AS n FROM orders WHERE amount IS NULL OR amount < 0'],
   ]
