@@ -12,6 +12,7 @@
  */
 import { createTokenInstance, type IToken, type TokenType } from 'chevrotain'
 import { dbError, IsolaError } from '../common/errors.js'
+import { decodeUtf8 } from '../common/text.js'
 import * as T from './tokens.js'
 
 const OP_CHARS = '+-*/<>=~!@#%^&|`?'
@@ -260,41 +261,10 @@ function lexString(sql: string, quote: number, escapes: boolean, emit: (start: n
 }
 
 const UTF8 = new TextEncoder()
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /** The code point of a \uXXXX or \UXXXXXXXX escape at `i`, if there is one. */
 function unicodeEscape(sql: string, i: number): number | undefined {
   if (sql[i] !== '\\') return undefined
   const m = /^(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))/.exec(sql.slice(i + 1, i + 10))
   return m === null ? undefined : parseInt((m[1] ?? m[2]) as string, 16)
-}
-
-/** Bytes from escapes as text; invalid UTF-8 or a NUL is PostgreSQL's 22021, naming the bad sequence. */
-function decodeUtf8(bytes: readonly number[]): string {
-  const buf = Uint8Array.from(bytes)
-  let text: string | undefined
-  try {
-    text = STRICT_UTF8.decode(buf)
-  } catch {
-    text = undefined
-  }
-  if (text !== undefined && !text.includes('\0')) return text
-  // Find the first bad sequence the way pg_verify_mbstr reports it: its lead byte's length in bytes.
-  let at = 0
-  while (at < buf.length) {
-    const b = buf[at]!
-    const len = b < 0xc0 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : b < 0xf8 ? 4 : 1
-    const lead = b < 0x80 || (b >= 0xc2 && b < 0xf5)
-    const seq = buf.subarray(at, Math.min(at + len, buf.length))
-    const second = seq[1] ?? 0
-    // The second byte's narrower ranges rule out overlong forms, surrogates and code points past U+10FFFF.
-    const secondOk = b === 0xe0 ? second >= 0xa0 : b === 0xed ? second < 0xa0 : b === 0xf0 ? second >= 0x90 : b === 0xf4 ? second < 0x90 : true
-    const ok = b !== 0 && lead && seq.length === len && secondOk && seq.subarray(1).every((x) => (x & 0xc0) === 0x80)
-    if (!ok) {
-      const shown = [...seq].map((x) => `0x${x.toString(16).padStart(2, '0')}`).join(' ')
-      throw dbError('character_not_in_repertoire', `invalid byte sequence for encoding "UTF8": ${shown}`)
-    }
-    at += len
-  }
-  throw dbError('character_not_in_repertoire', 'invalid byte sequence for encoding "UTF8"')
 }

@@ -421,6 +421,47 @@ describe('cancel and timeouts end running statements (no unhandled rejection)', 
   })
 })
 
+describe('COPY FROM STDIN with bad data', () => {
+  /** Copies `chunks` into kv; the row count, or the database error. */
+  async function copy(sql: string, ...chunks: (string | Uint8Array)[]): Promise<number | Caught> {
+    try {
+      const c = await s.copyFrom(sql)
+      for (const chunk of chunks) await c.write(chunk)
+      return await c.end()
+    } catch (e) {
+      expect(e).toBeInstanceOf(IsolaError)
+      const { code, message, position } = e as IsolaError
+      return { code, message, position }
+    }
+  }
+  const bad = (message: string): Caught => ({ code: '22021', message, position: undefined })
+
+  test('escapes are bytes that must be UTF-8, as in PostgreSQL (\\303\\251 was "Ã©"; \\0 was stored)', async () => {
+    expect(await copy('COPY kv FROM STDIN', 'copy1\tx\\303\\251y\n')).toBe(1)
+    expect((await s.query("SELECT v FROM kv WHERE k = 'copy1'")).rows).toEqual([{ v: 'xéy' }])
+    expect(await copy('COPY kv FROM STDIN', 'copy2\ta\\0b\n')).toEqual(bad('invalid byte sequence for encoding "UTF8": 0x00'))
+    expect(await copy('COPY kv FROM STDIN', 'copy2\ta\\377b\n')).toEqual(bad('invalid byte sequence for encoding "UTF8": 0xff'))
+  })
+
+  test('bytes that are not UTF-8 are 22021 (a TypeError escaped; a cut-off last character was dropped)', async () => {
+    expect(await copy('COPY kv FROM STDIN', Buffer.from('copy3\ta\xffb\n', 'latin1'))).toEqual(bad('invalid byte sequence for encoding "UTF8"'))
+    // é split across two chunks is fine; a chunk that ends inside a character, with nothing after it, is not.
+    expect(await copy('COPY kv FROM STDIN', Buffer.from('copy6\ta\xc3', 'latin1'), Buffer.from([0xa9, 0x0a]))).toBe(1)
+    expect(await copy('COPY kv FROM STDIN', Buffer.from('copy7\ta\n\xc3', 'latin1'))).toEqual(bad('invalid byte sequence for encoding "UTF8"'))
+    expect(await copy('COPY kv FROM STDIN', 'copy4\ta\u0000b\n')).toEqual(bad('invalid byte sequence for encoding "UTF8": 0x00'))
+    expect((await copy('COPY kv FROM STDIN', 'copy4\ta\uD800\n')) as Caught).toMatchObject({ code: '22021' })
+    expect(await copy('COPY kv FROM STDIN', 'copy5\t\uD83D', '\uDE00\n')).toBe(1)
+    expect((await s.query("SELECT k, v FROM kv WHERE k LIKE 'copy%' AND k <> 'copy1' ORDER BY k")).rows).toEqual([{ k: 'copy5', v: '😀' }, { k: 'copy6', v: 'aé' }])
+  })
+
+  test('wrong field counts and values', async () => {
+    expect(await copy('COPY kv FROM STDIN', 'a\tb\tc\n')).toEqual({ code: '22P04', message: 'extra data after last expected column', position: undefined })
+    expect(await copy('COPY kv FROM STDIN', 'a\n')).toEqual({ code: '22P04', message: 'missing data for column "v"', position: undefined })
+    expect(await copy('COPY users (name, age) FROM STDIN', 'x\tnot a number\n')).toEqual({ code: '22P02', message: 'invalid input syntax for type smallint: "not a number"', position: undefined })
+    expect(await copy('COPY kv FROM STDIN WITH (FORMAT csv)', '"unterminated,x\n')).toEqual({ code: '22P04', message: 'unterminated CSV quoted field', position: undefined })
+  })
+})
+
 describe('regressions found by the fuzzer', () => {
   test('CREATE SEQUENCE with a value past bigint is 22003 (was a RangeError), and bigint values are exact', async () => {
     expect(await failure('CREATE SEQUENCE big_seq INCREMENT 99999999999999999999999')).toEqual({ code: '22003', message: 'value "99999999999999999999999" is out of range for type bigint', position: undefined })
