@@ -170,6 +170,12 @@ function control(r: Random): string {
     [1, () => `SET TRANSACTION ${r.pick(['ISOLATION LEVEL SERIALIZABLE', 'READ ONLY', 'READ WRITE', 'DEFERRABLE'])}`],
     [1, () => `${r.pick(['VACUUM', 'ANALYZE', 'VACUUM ANALYZE'])} ${r.chance(0.5) ? r.pick([...TABLES, 'nosuch', 'big_orders']) : ''}`],
     [2, () => `EXPLAIN ${r.chance(0.3) ? 'ANALYZE ' : ''}${r.pick([select, update, del, insert])(r)}`],
+    [2, () => {
+      const t = r.pick([...TABLES, 'big_orders', 'nosuch'])
+      const cols = r.chance(0.3) ? ` (${r.pick(['k', 'v', 'name', 'name, age', 'k, nosuch', 'id'])})` : ''
+      const format = r.pick(['', ' CSV', ' WITH (FORMAT csv)', ' WITH (FORMAT csv, HEADER)', ' CSV HEADER', ' WITH (FORMAT text)'])
+      return `COPY ${t}${cols} ${r.chance(0.7) ? 'FROM STDIN' : 'TO STDOUT'}${format}`
+    }],
   ])()
 }
 

@@ -39,6 +39,11 @@ export class Interferer {
 
   constructor(private readonly s: Session) {}
 
+  /** Whether it is in a transaction or has one prepared: whether it may hold locks. */
+  get holding(): boolean {
+    return this.prepared || this.s.status !== 'I'
+  }
+
   /** One step of the state machine above; what went wrong, if the session misbehaved. */
   async step(r: Random): Promise<StepProblem | undefined> {
     let sql: string

@@ -4,7 +4,8 @@
  *
  *     source ─► corpus (as is) · mutation of the corpus · generated
  *        │
- *     run ─► execute() / query() / prepare()+executePrepared(), with random parameters;
+ *     run ─► execute() / query() / prepare()+executePrepared(), with random parameters
+ *        │     (COPY: copyFrom() with random data, or copyTo());
  *        │     statement_timeout is 100 ms, a cancel() fires at CANCEL_MS, and HANG_MS
  *        │     more without an answer is a hang
  *        ▼
@@ -23,6 +24,7 @@
  * and the parameters, so one run reports everything it found.
  */
 import { IsolaError, SQLSTATE, open, type Database, type Session } from '../../../index.js'
+import { copyData } from './copy-data.js'
 import { CORPUS, parameterCount } from './corpus.js'
 import { generate } from './generate.js'
 import { mutate } from './mutate.js'
@@ -44,8 +46,12 @@ const RESET_EVERY = 2_000
 const CHECK_EVERY = 500
 /** Statements an explicit transaction block may last before the fuzzer ends it. */
 const MAX_BLOCK = 25
-/** How often the second session (interferer.ts) takes a step before a statement. */
-const INTERFERENCE = 0.03
+/**
+ * How often the second session (interferer.ts) takes a step before a statement:
+ * rarely from idle, often while it holds something, so that it holds locks for a
+ * few statements at a time (each statement that waits for them costs 100 ms).
+ */
+const INTERFERENCE = { idle: 0.03, holding: 0.3 } as const
 
 const KNOWN_CODES = new Set<string>(Object.values(SQLSTATE))
 /** Commands that can take from the schema or its data wholesale (a CREATE only adds to it). */
@@ -152,7 +158,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       const withParams = parameterCount(sql) > 0 || r.chance(0.05)
       const p = withParams ? params(r, sql) : undefined
       current = { n, source, sql, params: p }
-      if (interference.chance(INTERFERENCE)) {
+      if (interference.chance(other.holding ? INTERFERENCE.holding : INTERFERENCE.idle)) {
         const trouble = await other.step(interference)
         if (trouble !== undefined) {
           fail(trouble.problem)
@@ -227,7 +233,22 @@ type Outcome =
 /** Runs one statement through one of the session's entry points, with a cancel and a hang limit. */
 async function runOne(s: Session, r: Random, sql: string, params: readonly unknown[] | undefined): Promise<Outcome> {
   const way = r.weighted<'execute' | 'query' | 'prepared'>([[6, 'execute'], [3, 'query'], [1, 'prepared']])
+  // COPY goes through the copy API (execute() refuses it): random data in, or the table out.
+  const copy = /^\s*copy\b[^;]*\b(from\s+stdin|to\s+stdout)\b[^;]*$/i.exec(sql)
+  const data = copy?.[1]!.toLowerCase().startsWith('from') ? copyData(r, /\bcsv\b/i.test(sql)) : undefined
+  const abandon = r.chance(0.1)
   const run = async (): Promise<readonly string[]> => {
+    if (copy !== null && data === undefined) {
+      await s.copyTo(sql)
+      return ['COPY']
+    }
+    if (data !== undefined) {
+      const sink = await s.copyFrom(sql)
+      for (const chunk of data) await sink.write(chunk)
+      if (abandon) await sink.fail('the client gave up')
+      await sink.end()
+      return ['COPY']
+    }
     if (way === 'execute') return (await s.execute(sql, params)).map((x) => x.command)
     if (way === 'query') return [(await s.query(sql, params)).command]
     const ps = await s.prepare(sql)
