@@ -84,15 +84,22 @@ export interface BoundDelete {
 
 export type BoundDml = BoundInsert | BoundUpdate | BoundDelete
 
+const VIEW_ACTIONS: Readonly<Record<string, string>> = { 'insert into': 'inserting into', update: 'updating', 'delete from': 'deleting from' }
+
 export function targetTable(b: Binder, name: string, position: number, verb: string): TableInfo {
   const rel = b.catalog.byName(name)
+  if (rel === undefined && b.catalog.index(name) !== undefined) throw dbError('wrong_object_type', `"${name}" is an index`, { position })
   if (rel === undefined) throw dbError('undefined_table', `relation "${name}" does not exist`, { position })
-  if (rel.kind !== 'table') {
-    throw dbError('wrong_object_type', `cannot ${verb} ${rel.kind} "${name}"`, {
-      detail: rel.kind === 'view' ? 'Views that do not select from a single table or view are not automatically updatable.' : undefined,
-      position,
+  // As PostgreSQL words them, without a position. (A view over one table would be
+  // automatically updatable there; here no view is: a shortcut.)
+  if (rel.kind === 'view') {
+    const action = verb.split(' ')[0]!.toUpperCase()
+    throw dbError('object_not_in_prerequisite_state', `cannot ${verb} view "${name}"`, {
+      detail: 'Views that do not select from a single table or view are not automatically updatable.',
+      hint: `To enable ${VIEW_ACTIONS[verb]} the view, provide an INSTEAD OF ${action} trigger or an unconditional ON ${action} DO INSTEAD rule.`,
     })
   }
+  if (rel.kind !== 'table') throw dbError('wrong_object_type', `cannot change ${rel.kind} "${name}"`)
   b.tablesWritten.add(rel.oid)
   return rel
 }
@@ -169,7 +176,7 @@ function targetItem(t: TableInfo, alias: string | undefined, ids: readonly Colum
 }
 
 export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundInsert {
-  const t = targetTable(b, s.table, s.position, 'insert into')
+  const t = targetTable(b, s.table, s.tablePosition, 'insert into')
   let cols = columnsOfTarget(t, s.columns, s.position)
   // Without a column list the values fill the first columns; the rest get defaults.
   const explicit = s.columns.length > 0
@@ -298,7 +305,7 @@ function bindTarget(b: Binder, t: TableInfo, alias: string | undefined, position
 }
 
 export function bindUpdate(b: Binder, s: Statement & { kind: 'update' }): BoundUpdate {
-  const t = targetTable(b, s.table, s.position, 'update')
+  const t = targetTable(b, s.table, s.tablePosition, 'update')
   const r = bindTarget(b, t, s.alias, s.position, s.from, s.where)
   const seen = new Set<string>()
   const setExprs = s.set.map((a) => {
@@ -337,7 +344,7 @@ export function bindUpdate(b: Binder, s: Statement & { kind: 'update' }): BoundU
 }
 
 export function bindDelete(b: Binder, s: Statement & { kind: 'delete' }): BoundDelete {
-  const t = targetTable(b, s.table, s.position, 'delete from')
+  const t = targetTable(b, s.table, s.tablePosition, 'delete from')
   const r = bindTarget(b, t, s.alias, s.position, s.using, s.where)
   const retScope = new Scope([targetItem(t, s.alias, r.oldIds), ...r.extra.items], undefined)
   const returning = bindReturning(b, s.returning, retScope)

@@ -100,6 +100,9 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   ],
   'names': [
     ['SELECT * FROM nosuch', '42P01', 'relation "nosuch" does not exist', 15],
+    ['INSERT INTO nosuch VALUES (1)', '42P01', 'relation "nosuch" does not exist', 13],
+    ['UPDATE nosuch SET a = 1', '42P01', 'relation "nosuch" does not exist', 8],
+    ['DELETE FROM nosuch', '42P01', 'relation "nosuch" does not exist', 13],
     ['SELECT nosuch FROM users', '42703', 'column "nosuch" does not exist', 8],
     ['SELECT users.nosuch FROM users', '42703', 'column users.nosuch does not exist', 8],
     ['SELECT nosuch(1)', '42883', 'function nosuch(integer) does not exist', 8],
@@ -123,6 +126,12 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     ['DROP VIEW orders_amount', '42809', '"orders_amount" is not a view'],
     ['DROP INDEX IF EXISTS users', '42809', '"users" is not an index'],
     ['DROP TABLE order_seq', '42809', '"order_seq" is not a table'],
+    ['SELECT * FROM orders_user', '42809', '"orders_user" is an index', 15],
+    ['INSERT INTO orders_user VALUES (1)', '42809', '"orders_user" is an index', 13],
+    ['UPDATE orders_user SET a = 1', '42809', '"orders_user" is an index', 8],
+    ['INSERT INTO big_orders VALUES (1)', '55000', 'cannot insert into view "big_orders"'],
+    ['DELETE FROM big_orders', '55000', 'cannot delete from view "big_orders"'],
+    ['DELETE FROM order_seq', '42809', 'cannot change sequence "order_seq"'],
   ],
   'duplicate objects': [
     ['CREATE TABLE users (a int)', '42P07', 'relation "users" already exists'],
