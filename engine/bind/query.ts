@@ -15,7 +15,7 @@ import type { LogicalPlan, SortKey } from '../plan/logical.js'
 import { T, baseTypeName, type SqlType } from '../values/index.js'
 import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
-import { at, bindExpr, resolveUnknown } from './expr.js'
+import { at, bindExpr } from './expr.js'
 import { Scope } from './scope.js'
 import { bindSelect, type SelectOptions } from './select.js'
 

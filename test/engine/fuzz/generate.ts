@@ -73,18 +73,18 @@ function expr(c: Ctx): string {
 
 function subquery(c: Ctx, oneColumn: boolean): string {
   const t = c.r.pick(TABLES)
-  const inner: Ctx = { r: c.r, columns: [...COLUMNS[t].map(([n]) => `s.${n}`), ...c.columns], depth: c.depth + 1 }
+  const inner: Ctx = { r: c.r, columns: [...COLUMNS[t].map((n) => `s.${n}`), ...c.columns], depth: c.depth + 1 }
   const col = oneColumn ? (c.r.chance(0.3) ? `${c.r.pick(AGGREGATES)}(${expr(inner)})` : expr(inner)) : '1'
   return `SELECT ${col} FROM ${t} s${c.r.chance(0.7) ? ` WHERE ${expr(inner)}` : ''}${c.r.chance(0.3) ? ` LIMIT ${c.r.pick(['1', '0', '-1', 'NULL', '2'])}` : ''}`
 }
 
 function columnsOf(t: Table, alias: string): string[] {
-  return COLUMNS[t].map(([n]) => `${alias}.${n}`)
+  return COLUMNS[t].map((n) => `${alias}.${n}`)
 }
 
 function from(r: Random): { sql: string; columns: string[] } {
   const t1 = r.pick(TABLES)
-  if (r.chance(0.6)) return { sql: `${t1} a`, columns: [...columnsOf(t1, 'a'), ...COLUMNS[t1].map(([n]) => n)] }
+  if (r.chance(0.6)) return { sql: `${t1} a`, columns: [...columnsOf(t1, 'a'), ...COLUMNS[t1]] }
   const t2 = r.pick(TABLES)
   const join = r.pick(['JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN', 'CROSS JOIN', ','])
   const cols = [...columnsOf(t1, 'a'), ...columnsOf(t2, 'b')]
@@ -115,31 +115,31 @@ function select(r: Random): string {
 
 function insert(r: Random): string {
   const t = r.pick(TABLES)
-  const cols = COLUMNS[t].filter(() => r.chance(0.6)).map(([n]) => n)
+  const cols = COLUMNS[t].filter(() => r.chance(0.6))
   const width = cols.length > 0 ? cols.length : r.range(1, COLUMNS[t].length)
   const c: Ctx = { r, columns: [], depth: 1 }
   const rows = Array.from({ length: r.range(1, 3) }, () => `(${Array.from({ length: r.chance(0.1) ? width + 1 : width }, () => (r.chance(0.1) ? 'DEFAULT' : expr(c))).join(', ')})`)
   let sql = `INSERT INTO ${t}${cols.length > 0 ? ` (${cols.join(', ')})` : ''} ${r.chance(0.15) ? select(r) : `VALUES ${rows.join(', ')}`}`
   if (r.chance(0.3)) {
-    const target = r.pick(COLUMNS[t])[0]
+    const target = r.pick(COLUMNS[t])
     sql += r.chance(0.5)
       ? ` ON CONFLICT${r.chance(0.7) ? ` (${target})` : ''} DO NOTHING`
-      : ` ON CONFLICT (${target}) DO UPDATE SET ${r.pick(COLUMNS[t])[0]} = ${expr({ r, columns: [...COLUMNS[t].map(([n]) => `excluded.${n}`), ...COLUMNS[t].map(([n]) => n)], depth: 2 })}`
+      : ` ON CONFLICT (${target}) DO UPDATE SET ${r.pick(COLUMNS[t])} = ${expr({ r, columns: [...COLUMNS[t].map((n) => `excluded.${n}`), ...COLUMNS[t]], depth: 2 })}`
   }
-  if (r.chance(0.3)) sql += ` RETURNING ${r.chance(0.5) ? '*' : expr({ r, columns: COLUMNS[t].map(([n]) => n), depth: 2 })}`
+  if (r.chance(0.3)) sql += ` RETURNING ${r.chance(0.5) ? '*' : expr({ r, columns: COLUMNS[t], depth: 2 })}`
   return sql
 }
 
 function update(r: Random): string {
   const t = r.pick(TABLES)
-  const c: Ctx = { r, columns: COLUMNS[t].map(([n]) => n), depth: 1 }
-  const sets = Array.from({ length: r.range(1, 3) }, () => `${r.pick(COLUMNS[t])[0]} = ${r.chance(0.1) ? 'DEFAULT' : expr(c)}`)
+  const c: Ctx = { r, columns: COLUMNS[t], depth: 1 }
+  const sets = Array.from({ length: r.range(1, 3) }, () => `${r.pick(COLUMNS[t])} = ${r.chance(0.1) ? 'DEFAULT' : expr(c)}`)
   return `UPDATE ${t} SET ${sets.join(', ')}${r.chance(0.8) ? ` WHERE ${expr(c)}` : ''}${r.chance(0.2) ? ` RETURNING ${expr(c)}` : ''}`
 }
 
 function del(r: Random): string {
   const t = r.pick(TABLES)
-  const c: Ctx = { r, columns: COLUMNS[t].map(([n]) => n), depth: 1 }
+  const c: Ctx = { r, columns: COLUMNS[t], depth: 1 }
   return `DELETE FROM ${t} WHERE ${expr(c)}${r.chance(0.2) ? ' RETURNING *' : ''}`
 }
 

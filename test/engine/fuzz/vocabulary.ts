@@ -7,7 +7,7 @@
 import { COLUMNS, BASE_OBJECTS, TABLES } from './schema.js'
 
 export const TABLE_NAMES: readonly string[] = [...TABLES, 'big_orders', 'user_totals', 'scratch', 'scratch2', 'pg_class', 'pg_catalog.pg_attribute', 'information_schema.tables', 'nosuch', 'order_seq']
-export const COLUMN_NAMES: readonly string[] = [...new Set(Object.values(COLUMNS).flatMap((cs) => cs.map(([c]) => c))), 'nosuch', 'oid', 'ctid', 'relname', 'uid', 'total', 'n', 'g', 'excluded']
+export const COLUMN_NAMES: readonly string[] = [...new Set(Object.values(COLUMNS).flat()), 'nosuch', 'oid', 'ctid', 'relname', 'uid', 'total', 'n', 'g', 'excluded']
 
 export const FUNCTION_NAMES: readonly string[] = [
   'abs', 'ascii', 'atan2', 'avg', 'bit_length', 'bool_and', 'bool_or', 'btrim', 'cbrt', 'ceil', 'ceiling', 'chr', 'clock_timestamp',
