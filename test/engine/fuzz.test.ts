@@ -3,10 +3,13 @@
  *
  * 100,000 statements (corpus, token mutations of it, grammar-generated; see
  * fuzz/runner.ts) run on one embedded session over a schema with data, indexes,
- * views, a sequence and constraints. Each must succeed or fail with an IsolaError
- * whose SQLSTATE is a known one and not XX000, whose position lies inside the
- * statement, within a few seconds; the session must stay usable, and the data must
- * keep its constraints.
+ * views, a sequence and constraints, through execute(), query(), prepare() and
+ * COPY, with good and bad parameters, while a second session now and then holds
+ * locks. Each must succeed or fail with an IsolaError whose SQLSTATE is a known
+ * one and not XX000, whose position lies inside the statement, within a few
+ * seconds (a statement that blocks the event loop is caught by a watchdog
+ * thread); no promise rejection may go unhandled; the session must stay usable,
+ * and the data must keep its constraints.
  *
  *     FUZZ_SEED=7 npx vitest run test/engine/fuzz.test.ts     another deterministic run
  *     FUZZ_SCALE=10 npx vitest run test/engine/fuzz.test.ts   a 1,000,000-statement soak
