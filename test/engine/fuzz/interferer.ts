@@ -26,7 +26,7 @@ const LOCKS = [
 ] as const
 
 const GID = 'fuzz_other'
-/** Its statements end by statement_timeout (100 ms); this long without an answer is a hang. */
+/** Its statements end by statement_timeout (the fuzzer's 50 ms); this long without an answer is a hang. */
 const HANG_MS = 5_000
 
 export interface StepProblem {

@@ -6,7 +6,7 @@
  *        │
  *     run ─► execute() / query() / prepare()+executePrepared(), with random parameters
  *        │     (COPY: copyFrom() with random data, or copyTo());
- *        │     statement_timeout is 100 ms, a cancel() fires at CANCEL_MS, and HANG_MS
+ *        │     statement_timeout is 50 ms, a cancel() fires at CANCEL_MS, and HANG_MS
  *        │     more without an answer is a hang
  *        ▼
  *     judge ─► success, or an IsolaError with a known SQLSTATE that is not XX000
@@ -34,7 +34,7 @@ import { BASE_OBJECTS, resetSchema } from './schema.js'
 import { Watchdog } from './watchdog.js'
 
 /** The fuzzer's settings: a short statement_timeout, so that timeouts fire (most statements take well under 1 ms). */
-const SETTINGS = "RESET ALL; SET statement_timeout = '100ms'"
+const SETTINGS = "RESET ALL; SET statement_timeout = '50ms'"
 /** A running statement is cancelled after this long, should statement_timeout be off or not work. */
 const CANCEL_MS = 250
 /** No answer this long after the cancel: the statement hangs. */
@@ -43,13 +43,13 @@ const HANG_MS = 5_000
 const BLOCKED_MS = 30_000
 /** The schema is rebuilt this often, so that mutated DML cannot grow or empty it for long. */
 const RESET_EVERY = 2_000
-const CHECK_EVERY = 500
+const CHECK_EVERY = 1_000
 /** Statements an explicit transaction block may last before the fuzzer ends it. */
 const MAX_BLOCK = 25
 /**
  * How often the second session (interferer.ts) takes a step before a statement:
  * rarely from idle, often while it holds something, so that it holds locks for a
- * few statements at a time (each statement that waits for them costs 100 ms).
+ * few statements at a time (each statement that waits for them costs 50 ms).
  */
 const INTERFERENCE = { idle: 0.03, holding: 0.3 } as const
 
