@@ -18,6 +18,7 @@
  *     NULL                                         null
  */
 import { dbError } from '../common/errors.js'
+import { checkText } from '../common/text.js'
 import { Decimal, formatValue, parseValue, castValue, T, type SqlType, type SqlValue } from './values/index.js'
 
 const PG_EPOCH_MS = 946_684_800_000
@@ -28,7 +29,11 @@ function typeError(v: unknown, t: SqlType): Error {
 
 export function fromJs(v: unknown, t: SqlType): SqlValue {
   if (v === null || v === undefined) return null
-  if (typeof v === 'string') return parseValue(t, v)
+  if (typeof v === 'string') {
+    checkText(v)
+    return parseValue(t, v)
+  }
+  if (v instanceof Date && Number.isNaN(v.getTime())) throw dbError('invalid_datetime_format', `invalid Date object as a parameter of type ${t.kind}`)
   switch (t.kind) {
     case 'int2':
     case 'int4':

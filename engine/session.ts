@@ -32,7 +32,7 @@ import { collect } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
 import { fromJs, toJs } from './js-values.js'
-import { analyze, vacuum } from './maintenance.js'
+import { analyze, vacuum, type MaintenanceControl } from './maintenance.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
@@ -97,8 +97,8 @@ export interface PreparedStatement {
   readonly columns: readonly ResultColumn[] | undefined
 }
 
-/** How long a statement runs before it lets timers, cancel requests and other sessions in. */
-const YIELD_EVERY_MS = 10
+/** How long a statement may keep the event loop before it lets timers and cancel requests in. */
+const TURN_EVERY_MS = 20
 
 const NO_MODES: TransactionModes = { isolation: undefined, readOnly: undefined, deferrable: undefined }
 
@@ -117,6 +117,8 @@ export class Session {
   private statementStart = 0n
   private readonly currvals = new Map<number, bigint>()
   private interrupted: IsolaError | undefined
+  /** The transaction a running VACUUM or ANALYZE reads in (not the session's). */
+  private maintenanceTxn: Transaction | undefined
   private timer: NodeJS.Timeout | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
@@ -192,7 +194,12 @@ export class Session {
       if (statements.length > 1) throw dbError('syntax_error', 'cannot insert multiple commands into a prepared statement')
       const statement = statements[0]
       if (statement === undefined || !isPlannable(statement)) return { sql, statement, paramTypes: paramTypes.map((t) => t ?? T.text), columns: undefined }
-      const p = this.plan(statement, paramTypes, sql)
+      let p: PlannedStatement
+      try {
+        p = this.plan(statement, paramTypes, sql)
+      } catch (e) {
+        throw limitError(e)
+      }
       return { sql, statement, paramTypes: p.paramTypes, columns: resultColumns(p) }
     })
   }
@@ -283,6 +290,14 @@ export class Session {
   }
 
   private async run(stmt: Statement, params: readonly unknown[], sqlKey: string | undefined, paramTypes?: readonly SqlType[]): Promise<StatementResult> {
+    try {
+      return await this.runStatement(stmt, params, sqlKey, paramTypes)
+    } catch (e) {
+      throw limitError(e)
+    }
+  }
+
+  private async runStatement(stmt: Statement, params: readonly unknown[], sqlKey: string | undefined, paramTypes?: readonly SqlType[]): Promise<StatementResult> {
     this.checkNotFailed(stmt)
     this.notices = []
     switch (stmt.kind) {
@@ -312,11 +327,13 @@ export class Session {
         return this.reset(stmt.name)
       case 'vacuum':
         if (this.block !== 'none') throw dbError('active_sql_transaction', `VACUUM cannot run inside a transaction block`)
-        await vacuum(this.db, stmt.tables, this.catalogView())
-        if (stmt.analyze) await analyze(this.db, stmt.tables, this.catalogView())
+        await this.maintenance(async (control) => {
+          await vacuum(this.db, stmt.tables, this.catalogView(), control)
+          if (stmt.analyze) await analyze(this.db, stmt.tables, this.catalogView(), control)
+        })
         return this.done('VACUUM')
       case 'analyze':
-        await analyze(this.db, stmt.tables, this.catalogView())
+        await this.maintenance((control) => analyze(this.db, stmt.tables, this.catalogView(), control))
         return this.done('ANALYZE')
       case 'copy':
         throw dbError('feature_not_supported', `COPY ${stmt.direction === 'from-stdin' ? 'FROM STDIN' : 'TO STDOUT'} needs the copy protocol: use copyFrom() / copyTo()`)
@@ -347,13 +364,28 @@ export class Session {
     }
   }
 
-  private beginStatement(txn: Transaction): void {
+  private beginStatement(txn: Transaction | undefined): void {
     this.interrupted = undefined
     this.statementStart = currentTimestamp()
-    txn.nextStatement()
+    txn?.nextStatement()
     const timeout = durationMs(this.settings.get('statement_timeout') ?? '0')
     if (timeout > 0) {
       this.timer = setTimeout(() => this.interrupt(dbError('query_canceled', 'canceling statement due to statement timeout')), timeout)
+    }
+  }
+
+  /**
+   * VACUUM and ANALYZE read in transactions of their own, outside the session's:
+   * statement_timeout and cancel reach them through `maintenanceTxn` (ANALYZE's
+   * scan can wait for a prepared writer's decision) and their interrupt points.
+   */
+  private async maintenance(work: (control: MaintenanceControl) => Promise<void>): Promise<void> {
+    this.beginStatement(undefined)
+    try {
+      await work({ ...this.interruptHooks(), track: (txn) => (this.maintenanceTxn = txn) })
+    } finally {
+      this.maintenanceTxn = undefined
+      this.endStatement()
     }
   }
 
@@ -365,6 +397,23 @@ export class Session {
   private interrupt(e: IsolaError): void {
     this.interrupted = e
     this.txn?.cancelWait(e)
+    this.maintenanceTxn?.cancelWait(e)
+  }
+
+  /** checkInterrupt and pause for one statement (ExecContext's). */
+  private interruptHooks(): Pick<ExecContext, 'checkInterrupt' | 'pause'> {
+    let nextTurn = performance.now() + TURN_EVERY_MS
+    return {
+      checkInterrupt: () => {
+        if (this.interrupted !== undefined) throw this.interrupted
+      },
+      pause: () => {
+        const now = performance.now()
+        if (now < nextTurn) return undefined
+        nextTurn = now + TURN_EVERY_MS
+        return new Promise<void>((resolve) => setImmediate(resolve))
+      },
+    }
   }
 
   // ── planned statements (queries and DML) ─────────────────────────────────────
@@ -460,10 +509,6 @@ export class Session {
   })
 
   private execContext(txn: Transaction, params: readonly SqlValue[], subplans: ReadonlyMap<number, PhysicalPlan>, stats: Map<PhysicalPlan, NodeStats> | undefined): ExecContext {
-    let lastYield = performance.now()
-    const check = () => {
-      if (this.interrupted !== undefined) throw this.interrupted
-    }
     return {
       txn,
       params,
@@ -472,13 +517,7 @@ export class Session {
       subplans,
       subqueryCache: new Map(),
       virtual: this.virtualContext(),
-      checkInterrupt: () => {
-        check()
-        const now = performance.now()
-        if (now - lastYield < YIELD_EVERY_MS) return
-        lastYield = now
-        return new Promise<void>((resolve) => setImmediate(resolve)).then(check)
-      },
+      ...this.interruptHooks(),
       stats,
     }
   }
@@ -831,6 +870,20 @@ export class Session {
     this.settings.set('session_authorization', this.options.user)
     return this.done('RESET')
   }
+}
+
+/**
+ * The two limits of JavaScript a statement can reach, as PostgreSQL reports its
+ * own: the stack (check_stack_depth: the binder, planner and compiled expressions
+ * recurse over the statement's nesting, so a 5,000-term `||` chain exhausts it, as
+ * it does PostgreSQL's) and the longest string (about 2^29 characters, where
+ * PostgreSQL's values stop at 1 GB).
+ */
+function limitError(e: unknown): unknown {
+  if (!(e instanceof RangeError)) return e
+  if (e.message.includes('call stack')) return dbError('statement_too_complex', 'stack depth limit exceeded', { cause: e, hint: 'The statement nests expressions or subqueries too deeply.' })
+  if (e.message.includes('Invalid string length')) return dbError('program_limit_exceeded', 'string too long: the value exceeds the maximum length of a string', { cause: e })
+  return e
 }
 
 function resultColumns(p: PlannedStatement): ResultColumn[] | undefined {

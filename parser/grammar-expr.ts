@@ -63,6 +63,13 @@ export abstract class ExprParser extends EmbeddedActionsParser {
   /** `ORDER BY …`, defined by QueryParser: an aggregate call has one too. */
   abstract readonly orderBy: ParserMethod<[], OrderItem[]>
 
+  /**
+   * True while parsing a column's DEFAULT, where `NOT NULL` after the expression is
+   * the next constraint. Chevrotain decides an OPTION on its first token alone, so
+   * predicateExpr would otherwise take the NOT as the start of NOT IN/LIKE/BETWEEN.
+   */
+  protected inDefault = false
+
   /** Maps a UTF-16 offset to PostgreSQL's 1-based character position; set per parse. */
   protected positionOf: (offset: number) => number = (o) => o + 1
 
@@ -253,7 +260,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
 
   protected readonly predicateExpr = this.RULE('predicateExpr', (): Expr => {
     const operand = this.SUBRULE(this.otherOpExpr)
-    return this.OPTION(() => {
+    return this.OPTION({ GATE: () => !(this.inDefault && this.laIs(1, K.not) && this.laIs(2, K.null)), DEF: () => {
       const notTok = this.OPTION1(() => this.CONSUME(K.not))
       const not = notTok !== undefined
       return this.OR([
@@ -288,7 +295,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
           ])
         } },
       ])
-    }) ?? operand
+    } }) ?? operand
   })
 
   readonly exprList = this.RULE('exprList', (): Expr[] => {

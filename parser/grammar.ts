@@ -62,6 +62,7 @@ export class SqlParser extends DdlParser {
   protected readonly insert = this.RULE('insert', (): Statement => {
     const t = this.k('insert')
     this.k('into')
+    const tablePosition = this.at(this.LA(1))
     const table = this.SUBRULE(this.ident)
     const alias = this.OPTION(() => { this.k('as'); return this.SUBRULE1(this.ident) })
     const columnPositions: number[] = []
@@ -84,7 +85,7 @@ export class SqlParser extends DdlParser {
     ])
     const onConflict = this.OPTION2(() => this.SUBRULE(this.onConflict))
     const returning = this.SUBRULE(this.returning)
-    return { kind: 'insert', table, alias, columns, columnPositions, source, onConflict, returning, position: this.at(t) }
+    return { kind: 'insert', table, tablePosition, alias, columns, columnPositions, source, onConflict, returning, position: this.at(t) }
   })
 
   protected readonly onConflict = this.RULE('onConflict', (): OnConflict => {
@@ -111,6 +112,7 @@ export class SqlParser extends DdlParser {
 
   protected readonly update = this.RULE('update', (): Statement => {
     const t = this.k('update')
+    const tablePosition = this.at(this.LA(1))
     const table = this.SUBRULE(this.ident)
     const alias = this.SUBRULE(this.targetAlias)
     this.k('set')
@@ -118,18 +120,19 @@ export class SqlParser extends DdlParser {
     const from = this.OPTION(() => { this.k('from'); return this.SUBRULE(this.fromList) }) ?? []
     const where = this.OPTION1(() => { this.k('where'); return this.SUBRULE(this.expr) })
     const returning = this.SUBRULE(this.returning)
-    return { kind: 'update', table, alias, set, from, where, returning, position: this.at(t) }
+    return { kind: 'update', table, tablePosition, alias, set, from, where, returning, position: this.at(t) }
   })
 
   protected readonly deleteStmt = this.RULE('deleteStmt', (): Statement => {
     const t = this.k('delete')
     this.k('from')
+    const tablePosition = this.at(this.LA(1))
     const table = this.SUBRULE(this.ident)
     const alias = this.SUBRULE(this.targetAlias)
     const using = this.OPTION(() => { this.k('using'); return this.SUBRULE(this.fromList) }) ?? []
     const where = this.OPTION1(() => { this.k('where'); return this.SUBRULE(this.expr) })
     const returning = this.SUBRULE(this.returning)
-    return { kind: 'delete', table, alias, using, where, returning, position: this.at(t) }
+    return { kind: 'delete', table, tablePosition, alias, using, where, returning, position: this.at(t) }
   })
 
   // ── transactions and settings ──────────────────────────────────────────────

@@ -69,7 +69,7 @@ export class MvccTransaction implements Transaction {
     for (;;) {
       const r = this.readVisible(table, prefix, key)
       if (r.kind === 'found') return r.row
-      await r.until
+      await this.interruptible(r.until, this.lockTimeoutMs)
     }
   }
 
@@ -78,7 +78,7 @@ export class MvccTransaction implements Transaction {
     for (;;) {
       const r = range.reverse ? this.scanBackward(table, range) : this.scanForward(table, range)
       if (Array.isArray(r)) return r
-      await r.until
+      await this.interruptible(r.until, this.lockTimeoutMs)
     }
   }
 
@@ -233,6 +233,30 @@ export class MvccTransaction implements Transaction {
 
   cancelWait(error: unknown): void {
     this.db.locks.cancelWait(this.id, error)
+    this.cancelDecisionWait?.(error)
+  }
+
+  /** Rejects the wait in `interruptible`, while there is one. */
+  private cancelDecisionWait: ((error: unknown) => void) | undefined
+
+  /**
+   * Waits for something other than a row lock (a prepared writer's decision, a safe
+   * snapshot) so that cancelWait and the lock timeout end it as they end a lock
+   * wait: a reader stuck behind a prepared transaction nobody resolves must still
+   * answer a cancel or statement_timeout.
+   */
+  private async interruptible<T>(until: Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const interrupted = new Promise<never>((_, reject) => {
+      this.cancelDecisionWait = reject
+      if (timeoutMs > 0) timer = setTimeout(() => reject(dbError('lock_not_available', 'canceling statement due to lock timeout')), timeoutMs)
+    })
+    try {
+      return await Promise.race([until, interrupted])
+    } finally {
+      this.cancelDecisionWait = undefined
+      clearTimeout(timer)
+    }
   }
 
   /** First-updater-wins: a version committed after our snapshot fails REPEATABLE READ and SERIALIZABLE. */
@@ -379,7 +403,7 @@ export class MvccTransaction implements Transaction {
    */
   private async waitForSafeSnapshot(): Promise<void> {
     const ssi = this.db.ssi!
-    while (!(await ssi.whenSafe!(this.id))) {
+    while (!(await this.interruptible(ssi.whenSafe!(this.id), 0))) {
       ssi.aborted(this.id)
       this.dropSnapshot()
       this.snapshot = this.db.oracle.visible

@@ -110,11 +110,10 @@ function bindNode(b: Binder, e: Expr, x: ExprContext): BExpr {
     case 'number':
       return numberLiteral(e.text)
     case 'string':
-      return { kind: 'const', type: T.unknown, value: e.value }
+    case 'null':
+      return { kind: 'const', type: T.unknown, value: e.kind === 'string' ? e.value : null }
     case 'boolean':
       return { kind: 'const', type: T.bool, value: e.value }
-    case 'null':
-      return { kind: 'const', type: T.unknown, value: null }
     case 'typed-literal':
       return coerce(b, { kind: 'const', type: T.unknown, value: e.value }, resolveType(e.type, e.position), 'explicit', e.position)
     case 'param': {
@@ -438,8 +437,8 @@ function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr 
     // Evaluated once; the executor casts it to each WHEN operator's left type.
     operand,
     ops,
-    whens: whens.map((w) => ({ when: w.when, then: coerce(b, w.then, type, 'implicit', e.position) })),
-    else: coerce(b, otherwise, type, 'implicit', e.position),
+    whens: whens.map((w, i) => ({ when: w.when, then: coerce(b, w.then, type, 'implicit', e.whens[i]!.then.position) })),
+    else: coerce(b, otherwise, type, 'implicit', e.else?.position ?? e.position),
     type,
   }
 }

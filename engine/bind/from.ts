@@ -112,6 +112,7 @@ function bindRelation(b: Binder, f: FromItem & { kind: 'table' }, outer: Scope |
     throw dbError('undefined_table', `relation "${f.schema}.${f.name}" does not exist`, { position: f.position })
   }
   const rel = b.catalog.byName(f.name)
+  if (rel === undefined && b.catalog.index(f.name) !== undefined) throw dbError('wrong_object_type', `"${f.name}" is an index`, { position: f.position })
   if (rel === undefined) throw dbError('undefined_table', `relation "${f.name}" does not exist`, { position: f.position })
   if (rel.kind === 'view') return bindView(b, rel, f)
   if (rel.kind === 'sequence') throw dbError('feature_not_supported', `reading sequence "${rel.name}" as a table is not supported`, { position: f.position })

@@ -17,7 +17,7 @@ import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
 import { at, bindExpr, startOf } from './expr.js'
 import { Scope } from './scope.js'
-import { bindSelect } from './select.js'
+import { bindSelect, type SelectOptions } from './select.js'
 
 export interface BoundColumn {
   readonly id: ColumnId
@@ -45,7 +45,8 @@ export interface QueryTail {
   readonly locking: Query['locking']
 }
 
-export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQuery {
+/** `opts` applies to a plain SELECT body (INSERT … SELECT keeps its literals untyped, as PostgreSQL does). */
+export function bindQuery(b: Binder, q: Query, outer: Scope | undefined, opts: SelectOptions = {}): BoundQuery {
   const saved = b.ctes
   try {
     if (q.with.length > 0) {
@@ -64,7 +65,7 @@ export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQ
       b.ctes = ctes
     }
     const tail: QueryTail = { orderBy: q.orderBy, limit: q.limit, offset: q.offset, locking: q.locking }
-    if (q.body.kind === 'select') return bindSelect(b, q.body, outer, tail)
+    if (q.body.kind === 'select') return bindSelect(b, q.body, outer, tail, opts)
     if (q.locking !== undefined) {
       throw dbError('feature_not_supported', `FOR ${q.locking.strength.toUpperCase()} is not allowed with ${q.body.kind === 'values' ? 'VALUES' : 'UNION/INTERSECT/EXCEPT'}`, { position: q.position })
     }
@@ -106,9 +107,9 @@ export function bindValues(b: Binder, rows: readonly (readonly Expr[])[], outer:
     if (r.length !== width) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: 'position' in r[0]! ? r[0].position : position })
     return r.map((e) => bindExpr(b, e, { scope, clause: 'VALUES', aggregates: false }))
   })
-  const types = Array.from({ length: width }, (_, i) => at(position, () => commonType(bound.map((r) => r[i]!.type), 'VALUES')))
+  const types = Array.from({ length: width }, (_, i) => at(position, () => commonType(bound.map((r) => r[i]!.type), 'VALUES', rows.map((r) => r[i]!.position))))
   const columns = types.map((type, i) => ({ id: b.newColumn(`column${i + 1}`), name: `column${i + 1}`, type }))
-  const coerced = bound.map((r) => r.map((e, i) => coerce(b, e, types[i]!, 'implicit', position)))
+  const coerced = bound.map((r, j) => r.map((e, i) => coerce(b, e, types[i]!, 'implicit', rows[j]![i]!.position)))
   return { plan: { kind: 'values', rows: coerced, columns: columns.map((c) => ({ id: c.id, type: c.type })) }, columns }
 }
 
@@ -225,10 +226,10 @@ export function applyLimit(b: Binder, plan: LogicalPlan, tail: QueryTail, outer:
   const scope = outer ?? Scope.empty()
   const bind = (e: Expr | undefined, what: string): BExpr | undefined => {
     if (e === undefined) return undefined
-    // An untyped literal becomes a bigint directly: LIMIT NULL is no limit, LIMIT '5' five rows.
+    // An untyped literal ('3', NULL) becomes bigint directly, as in PostgreSQL.
     const v = bindExpr(b, e, { scope, clause: what, aggregates: false })
-    return coerce(b, v, T.int8, 'assignment', 'position' in e ? e.position : undefined, () =>
-      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${baseTypeName(v.type)}`),
+    return coerce(b, v, T.int8, 'assignment', e.position, () =>
+      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${baseTypeName(v.type)}`, { position: e.position }),
     )
   }
   return { kind: 'limit', input: plan, limit: bind(tail.limit, 'LIMIT'), offset: bind(tail.offset, 'OFFSET') }

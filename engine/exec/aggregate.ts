@@ -12,7 +12,7 @@ import type { AggregateOrder, BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlType, type SqlValue } from '../values/index.js'
 import { compile } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
 
@@ -84,7 +84,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
     buffered: aggs.map((a) => (a.distinct ? new Map<string, Buffered>() : a.order.length > 0 ? [] : undefined)),
   })
   for await (const batch of run(p.input, ctx)) {
-    await ctx.checkInterrupt()
+    await interruptPoint(ctx)
     for (const row of batch) {
       const gv: SqlValue[] = []
       for (const g of groups) gv.push(g.async ? await g.fn(row, ctx) : g.fn(row, ctx))

@@ -30,15 +30,27 @@ export interface ExecContext {
   /** Results of uncorrelated subqueries, computed once per execution. */
   readonly subqueryCache: Map<number, unknown>
   readonly virtual: VirtualContext
+  /** Throws 57014 when the statement was cancelled or ran past statement_timeout. */
+  checkInterrupt(): void
   /**
-   * Throws 57014 when the statement was cancelled or ran past statement_timeout.
-   * Every few milliseconds it also yields to the event loop (and returns the promise
-   * of that): a long statement is made of microtasks only, so without this no timer,
-   * cancel request or other session could run until it finished.
+   * A promise of one event-loop turn when the statement has run a while without
+   * one (else undefined). Operators chain only promises that are already resolved,
+   * so without these turns no timer or cancel request could fire until the end.
    */
-  checkInterrupt(): void | Promise<void>
+  pause(): Promise<void> | undefined
   /** Set by EXPLAIN ANALYZE. */
   readonly stats: Map<PhysicalPlan, NodeStats> | undefined
+}
+
+/**
+ * Where a long-running loop checks for cancellation: the event loop gets its turn
+ * first when one is due (ExecContext.pause), so that the timer or the cancel
+ * request that would interrupt the statement can run at all.
+ */
+export async function interruptPoint(ctx: Pick<ExecContext, 'checkInterrupt' | 'pause'>): Promise<void> {
+  const turn = ctx.pause()
+  if (turn !== undefined) await turn
+  ctx.checkInterrupt()
 }
 
 export function setOuter(ctx: ExecContext, id: ColumnId, value: SqlValue): void {

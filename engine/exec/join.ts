@@ -17,7 +17,7 @@ import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
 import { walkExprs } from '../plan/walk.js'
 import type { SqlValue } from '../values/index.js'
 import { compile, type Compiled } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { BATCH, collect, compiledOf, layoutOf, run, value } from './run.js'
 
@@ -75,7 +75,7 @@ export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx
         out = []
       }
     }
-    await ctx.checkInterrupt()
+    await interruptPoint(ctx)
   }
   if (matchedRight !== undefined && shared !== undefined) {
     const nullsLeft: SqlValue[] = new Array(leftWidth).fill(null)
@@ -118,7 +118,7 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
     return rowKey(vals, trim)
   }
   for await (const batch of run(p.right, ctx)) {
-    await ctx.checkInterrupt()
+    await interruptPoint(ctx)
     for (const r of batch) {
       const k = await keyOf(rightKeys, r)
       if (k === undefined) {

@@ -14,7 +14,7 @@ import { dbError } from '../../common/errors.js'
 import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { indexScan, seqScan } from './scan.js'
 import { aggregate } from './aggregate.js'
@@ -71,7 +71,10 @@ export async function filterBatch(c: Compiled, batch: Row[], ctx: ExecContext): 
 export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
   const op = OPERATORS[p.kind] as Operator<typeof p.kind>
   if (ctx.stats === undefined) {
-    yield* op(p, ctx)
+    for await (const batch of op(p, ctx)) {
+      await interruptPoint(ctx)
+      yield batch
+    }
     return
   }
   let s = ctx.stats.get(p)
@@ -84,6 +87,7 @@ export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Ro
     s.time += performance.now() - t0
     if (r.done) return
     s.rows += r.value.length
+    await interruptPoint(ctx)
     yield r.value
   }
 }
@@ -127,7 +131,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     for (const r of p.fn.rows(args, p.args.map((a) => a.type), ctx.fn)) {
       batch.push(r)
       if (batch.length >= BATCH) {
-        await ctx.checkInterrupt()
+        await interruptPoint(ctx)
         const out = filter === undefined ? batch : await filterBatch(filter, batch, ctx)
         if (out.length > 0) yield out
         batch = []
@@ -185,7 +189,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     const keys = p.keys.map((k, i) => ({ c: compiledOf(p, `key${i}`, () => compile(k.expr, layout)), type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst }))
     const rows: { row: Row; keys: SqlValue[] }[] = []
     for await (const batch of run(p.input, ctx)) {
-      await ctx.checkInterrupt()
+      await interruptPoint(ctx)
       for (const row of batch) {
         const ks: SqlValue[] = []
         for (const k of keys) ks.push(await value(k.c, row, ctx))

@@ -21,7 +21,7 @@ import type { BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import type { SqlType, SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { BATCH, compiledOf, filterBatch, layoutOf, value } from './run.js'
 
 type Scan = PhysicalPlan & { kind: 'seq-scan' | 'index-scan' }
@@ -55,7 +55,7 @@ async function* scanRange(
 ): AsyncGenerator<Row[]> {
   const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
   for (;;) {
-    await ctx.checkInterrupt()
+    await interruptPoint(ctx)
     const kvs: [Buffer, Buffer][] = await ctx.txn.scan(tree, { from, to, reverse, limit: BATCH })
     if (kvs.length > 0) {
       const rows = kvs.map(([k, v]) => make(k, v))
@@ -169,7 +169,7 @@ export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
     let from: Uint8Array | undefined = r.from
     let to: Uint8Array | undefined = r.to
     for (;;) {
-      await ctx.checkInterrupt()
+      await interruptPoint(ctx)
       const entries = await ctx.txn.scan(p.index.tree, { from, to, reverse: p.reverse, limit: BATCH })
       const rows: Row[] = []
       for (const [, rowKey] of entries) {

@@ -4,7 +4,7 @@
  * (engine/values/datetime.ts), so timestamptz fields are UTC fields.
  */
 import { dbError } from '../../common/errors.js'
-import { DATE_NEG_INFINITY, DATE_POS_INFINITY, Decimal, T, TS_NEG_INFINITY, TS_POS_INFINITY, date2j, j2date, type SqlType, type SqlValue } from '../values/index.js'
+import { DATE_NEG_INFINITY, DATE_POS_INFINITY, Decimal, T, TS_NEG_INFINITY, TS_POS_INFINITY, date2j, isValidDate, j2date, type SqlType, type SqlValue } from '../values/index.js'
 import { scalar } from './define.js'
 import type { ScalarFunction } from './types.js'
 
@@ -187,6 +187,7 @@ export const DATETIME_FUNCTIONS: readonly ScalarFunction[] = [
     if (y === 0 || y2 !== (y < 0 ? y + 1 : y) || m2 !== m || d2 !== d) {
       throw dbError('datetime_field_overflow', `date field value out of range: ${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`)
     }
+    if (!isValidDate(jd - POSTGRES_EPOCH_JDATE)) throw dbError('datetime_field_overflow', `date out of range: ${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`)
     return jd - POSTGRES_EPOCH_JDATE
   }),
 ]
