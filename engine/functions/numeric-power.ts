@@ -37,6 +37,20 @@ function log10Abs(d: Decimal): number {
   return Math.log10(lead) + (digits.length - Math.min(17, digits.length)) - d.scale
 }
 
+/**
+ * log10|d| for the result's weight estimate, never exactly 0 unless |d| is 1: for a
+ * base within a float's rounding of 1 it still carries the sign, so that a huge
+ * exponent (1.00000000000000000001 ^ 1e400) overflows as in PostgreSQL and
+ * 1 ^ 1e400 is 1 rather than Infinity · 0.
+ */
+function log10Weight(d: Decimal): number {
+  const l = log10Abs(d)
+  if (l !== 0) return l
+  const abs = d.mant < 0n ? -d.mant : d.mant
+  const one = pow10(d.scale)
+  return abs === one ? 0 : abs > one ? Number.MIN_VALUE : -Number.MIN_VALUE
+}
+
 function isInteger(d: Decimal): boolean {
   return d.mant % pow10(d.scale) === 0n
 }
@@ -122,7 +136,8 @@ export function numericPower(base: Decimal, exp: Decimal): Decimal {
     if (e >= -2147483648n && e <= 2147483647n) return integerPower(base, Number(e))
   }
   if (base.mant === 0n) return Decimal.of(0n, MIN_SIG_DIGITS)
-  const weight = exp.toNumber() * log10Abs(base)
+  const l = log10Weight(base)
+  const weight = l === 0 ? 0 : exp.toNumber() * l
   if (weight > 3 * MAX_DISPLAY_SCALE * 1.01) throw dbError('numeric_value_out_of_range', 'value overflows numeric format')
   const rscale = resultScale(base, exp, weight)
   if (weight < -MAX_DISPLAY_SCALE - 1) return Decimal.of(0n, rscale)

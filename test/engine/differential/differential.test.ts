@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { open } from '../../../index.js'
 import { postgresBinaries, startPostgres, type PostgresServer } from '../../helpers/postgres-server.js'
 import { compareOutcomes, describeDifference, runIsola, runPostgres } from './compare.js'
-import { Rng } from './prng.js'
+import { Rng } from '../../helpers/random.js'
 import { QueryGen } from './query-gen.js'
 import { generateSchema } from './schema-gen.js'
 

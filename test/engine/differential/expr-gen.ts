@@ -20,7 +20,7 @@
  * exact; the data are multiples of 1/4, and `exact` tracks whether an expression keeps
  * that property, so sum() and avg() take only exact float arguments.
  */
-import type { Rng } from './prng.js'
+import type { Rng } from '../../helpers/random.js'
 import { classOf, type ColType, type TypeClass } from './schema-gen.js'
 
 /** A column an expression may use: `ref` is how to write it (`a3.k`, or `k` for a USING column). */

@@ -13,7 +13,7 @@
  * tables with correlated subqueries still runs in milliseconds.
  */
 import { ExprGen, MAX_SUBQUERY_DEPTH, commonType, gexpr, type Col, type Ctx, type GExpr } from './expr-gen.js'
-import type { Rng } from './prng.js'
+import type { Rng } from '../../helpers/random.js'
 import { classOf, type ColType, type Schema, type Table, type TypeClass } from './schema-gen.js'
 
 export interface GenQuery {

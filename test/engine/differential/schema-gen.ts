@@ -20,7 +20,7 @@
  * then keeps it out of arithmetic that could overflow except where every row is
  * evaluated by both systems alike (see query-gen.ts on risky expressions).
  */
-import type { Rng } from './prng.js'
+import type { Rng } from '../../helpers/random.js'
 
 export const COLUMN_TYPES = ['int2', 'int4', 'int8', 'numeric', 'float8', 'text', 'varchar', 'bool', 'date'] as const
 export type ColType = (typeof COLUMN_TYPES)[number]

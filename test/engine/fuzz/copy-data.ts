@@ -4,7 +4,7 @@
  * and odd text), cut into chunks at random points, some of them sent as bytes with
  * a stray byte that is not UTF-8.
  */
-import type { Random } from './random.js'
+import type { Rng } from '../../helpers/random.js'
 
 const FIELDS = [
   '1', '42', '-7', 'abc', '', 'x@y', '2024-01-01', '2024-01-01 10:00:00', 'true', '1.5', 'NaN', '1e400', 'note 1',
@@ -12,16 +12,16 @@ const FIELDS = [
   'x'.repeat(10_000), '\\.',
 ] as const
 
-function line(r: Random, separator: string): string {
-  return Array.from({ length: r.range(1, 4) }, () => r.pick(FIELDS)).join(separator)
+function line(r: Rng, separator: string): string {
+  return Array.from({ length: r.int(1, 4) }, () => r.pick(FIELDS)).join(separator)
 }
 
 /** The data of one COPY FROM STDIN, as the chunks a client would send. */
-export function copyData(r: Random, csv: boolean): (string | Uint8Array)[] {
-  const lines = Array.from({ length: r.range(0, 5) }, () => line(r, csv ? ',' : '\t'))
+export function copyData(r: Rng, csv: boolean): (string | Uint8Array)[] {
+  const lines = Array.from({ length: r.int(0, 5) }, () => line(r, csv ? ',' : '\t'))
   if (r.chance(0.2)) lines.push('\\.')
   const text = lines.join(r.chance(0.9) ? '\n' : '\r\n') + (r.chance(0.8) ? '\n' : '')
-  const cuts = [0, ...Array.from({ length: r.int(3) }, () => r.int(text.length + 1)).sort((a, b) => a - b), text.length]
+  const cuts = [0, ...Array.from({ length: r.below(3) }, () => r.below(text.length + 1)).sort((a, b) => a - b), text.length]
   return cuts.slice(1).map((end, i) => {
     const piece = text.slice(cuts[i], end)
     if (r.chance(0.7)) return piece

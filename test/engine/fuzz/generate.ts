@@ -10,14 +10,14 @@
  * a wrong type is a test too. Rarely, a statement is pathological on purpose
  * (deep nesting, a huge IN list, a very wide select list).
  */
-import type { Random } from './random.js'
+import type { Rng } from '../../helpers/random.js'
 import { COLUMNS, TABLES } from './schema.js'
 import { FUNCTION_NAMES, NUMBERS, STRINGS, TYPE_NAMES } from './vocabulary.js'
 
 type Table = (typeof TABLES)[number]
 
 interface Ctx {
-  readonly r: Random
+  readonly r: Rng
   /** Column references in scope, qualified where needed. */
   readonly columns: readonly string[]
   depth: number
@@ -29,7 +29,7 @@ const BINARY = ['+', '-', '*', '/', '%', '^', '||', '=', '<>', '<', '<=', '>', '
 const AGGREGATES = ['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg']
 const SETTINGS = ['application_name', 'DateStyle', 'extra_float_digits', 'search_path', 'client_min_messages', 'TimeZone', 'default_transaction_isolation', 'default_transaction_read_only', 'work_mem', 'myapp.x', 'nosuch', 'IntervalStyle', 'enable_seqscan']
 
-function literal(r: Random): string {
+function literal(r: Rng): string {
   return r.weighted<() => string>([
     [5, () => r.pick(NORMAL_NUMBERS)],
     [4, () => r.pick(NORMAL_STRINGS)],
@@ -39,7 +39,7 @@ function literal(r: Random): string {
     [1, () => r.pick(['TRUE', 'FALSE'])],
     [1, () => `DATE ${r.pick(["'2024-01-01'", "'infinity'", "'1999-12-31'", "'2024-02-30'"])}`],
     [1, () => `TIMESTAMP ${r.pick(["'2024-01-01 10:00'", "'-infinity'", "'2000-01-01 00:00:00.5'"])}`],
-    [1, () => `$${r.range(1, 3)}`],
+    [1, () => `$${r.int(1, 3)}`],
   ])()
 }
 
@@ -53,11 +53,11 @@ function expr(c: Ctx): string {
       [5, () => literal(r)],
       [5, () => `${expr(c)} ${r.pick(BINARY)} ${expr(c)}`],
       [1, () => `${r.pick(['-', '+', 'NOT', '~', '|/', '@'])} ${expr(c)}`],
-      [4, () => `${r.pick(FUNCTION_NAMES)}(${Array.from({ length: r.int(4) }, () => expr(c)).join(', ')})`],
+      [4, () => `${r.pick(FUNCTION_NAMES)}(${Array.from({ length: r.below(4) }, () => expr(c)).join(', ')})`],
       [2, () => `${expr(c)}::${r.pick(TYPE_NAMES)}`],
       [1, () => `CAST(${expr(c)} AS ${r.pick(TYPE_NAMES)})`],
       [1, () => `CASE ${r.chance(0.3) ? expr(c) : ''} WHEN ${expr(c)} THEN ${expr(c)} ${r.chance(0.5) ? `ELSE ${expr(c)}` : ''} END`],
-      [1, () => `${expr(c)} ${r.chance(0.2) ? 'NOT ' : ''}IN (${Array.from({ length: r.range(1, 4) }, () => expr(c)).join(', ')})`],
+      [1, () => `${expr(c)} ${r.chance(0.2) ? 'NOT ' : ''}IN (${Array.from({ length: r.int(1, 4) }, () => expr(c)).join(', ')})`],
       [1, () => `${expr(c)} ${r.chance(0.2) ? 'NOT ' : ''}BETWEEN ${expr(c)} AND ${expr(c)}`],
       [1, () => `${expr(c)} ${r.pick(['LIKE', 'ILIKE', 'NOT LIKE'])} ${expr(c)}`],
       [1, () => `${expr(c)} IS ${r.pick(['NULL', 'NOT NULL', 'TRUE', 'NOT FALSE', 'UNKNOWN', 'DISTINCT FROM 1', 'NOT DISTINCT FROM NULL'])}`],
@@ -82,7 +82,7 @@ function columnsOf(t: Table, alias: string): string[] {
   return COLUMNS[t].map((n) => `${alias}.${n}`)
 }
 
-function from(r: Random): { sql: string; columns: string[] } {
+function from(r: Rng): { sql: string; columns: string[] } {
   const t1 = r.pick(TABLES)
   if (r.chance(0.6)) return { sql: `${t1} a`, columns: [...columnsOf(t1, 'a'), ...COLUMNS[t1]] }
   const t2 = r.pick(TABLES)
@@ -92,11 +92,11 @@ function from(r: Random): { sql: string; columns: string[] } {
   return { sql: `${t1} a ${join} ${t2} b${on}`, columns: cols }
 }
 
-function select(r: Random): string {
+function select(r: Rng): string {
   const f = from(r)
   const c: Ctx = { r, columns: f.columns, depth: 0 }
   const grouped = r.chance(0.25)
-  const items = Array.from({ length: r.range(1, 4) }, () =>
+  const items = Array.from({ length: r.int(1, 4) }, () =>
     grouped && r.chance(0.6) ? `${r.pick(AGGREGATES)}(${r.chance(0.2) ? 'DISTINCT ' : ''}${r.chance(0.2) ? '*' : expr(c)})` : expr(c))
   let sql = `SELECT ${r.chance(0.1) ? 'DISTINCT ' : ''}${r.chance(0.1) ? '*' : items.join(', ')} FROM ${f.sql}`
   if (r.chance(0.6)) sql += ` WHERE ${expr(c)}`
@@ -113,12 +113,12 @@ function select(r: Random): string {
   return sql
 }
 
-function insert(r: Random): string {
+function insert(r: Rng): string {
   const t = r.pick(TABLES)
   const cols = COLUMNS[t].filter(() => r.chance(0.6))
-  const width = cols.length > 0 ? cols.length : r.range(1, COLUMNS[t].length)
+  const width = cols.length > 0 ? cols.length : r.int(1, COLUMNS[t].length)
   const c: Ctx = { r, columns: [], depth: 1 }
-  const rows = Array.from({ length: r.range(1, 3) }, () => `(${Array.from({ length: r.chance(0.1) ? width + 1 : width }, () => (r.chance(0.1) ? 'DEFAULT' : expr(c))).join(', ')})`)
+  const rows = Array.from({ length: r.int(1, 3) }, () => `(${Array.from({ length: r.chance(0.1) ? width + 1 : width }, () => (r.chance(0.1) ? 'DEFAULT' : expr(c))).join(', ')})`)
   let sql = `INSERT INTO ${t}${cols.length > 0 ? ` (${cols.join(', ')})` : ''} ${r.chance(0.15) ? select(r) : `VALUES ${rows.join(', ')}`}`
   if (r.chance(0.3)) {
     const target = r.pick(COLUMNS[t])
@@ -130,25 +130,25 @@ function insert(r: Random): string {
   return sql
 }
 
-function update(r: Random): string {
+function update(r: Rng): string {
   const t = r.pick(TABLES)
   const c: Ctx = { r, columns: COLUMNS[t], depth: 1 }
-  const sets = Array.from({ length: r.range(1, 3) }, () => `${r.pick(COLUMNS[t])} = ${r.chance(0.1) ? 'DEFAULT' : expr(c)}`)
+  const sets = Array.from({ length: r.int(1, 3) }, () => `${r.pick(COLUMNS[t])} = ${r.chance(0.1) ? 'DEFAULT' : expr(c)}`)
   return `UPDATE ${t} SET ${sets.join(', ')}${r.chance(0.8) ? ` WHERE ${expr(c)}` : ''}${r.chance(0.2) ? ` RETURNING ${expr(c)}` : ''}`
 }
 
-function del(r: Random): string {
+function del(r: Rng): string {
   const t = r.pick(TABLES)
   const c: Ctx = { r, columns: COLUMNS[t], depth: 1 }
   return `DELETE FROM ${t} WHERE ${expr(c)}${r.chance(0.2) ? ' RETURNING *' : ''}`
 }
 
-function ddl(r: Random): string {
+function ddl(r: Rng): string {
   const name = r.pick(['scratch', 'scratch2', 'gen_t', 'gen_u'])
   const c: Ctx = { r, columns: ['a', 'b', 'c'], depth: 2 }
   const constraint = (): string => r.pick(['', ' NOT NULL', ' UNIQUE', ' PRIMARY KEY', ` DEFAULT ${literal(r)}`, ` CHECK (${expr(c)})`, ' REFERENCES users (id)', ' REFERENCES kv', ' GENERATED ALWAYS AS IDENTITY', ' NULL'])
   return r.weighted<() => string>([
-    [3, () => `CREATE TABLE ${r.chance(0.3) ? 'IF NOT EXISTS ' : ''}${name} (${['a', 'b', 'c'].slice(0, r.range(1, 3)).map((col) => `${col} ${r.pick(TYPE_NAMES)}${constraint()}${constraint()}`).join(', ')}${r.chance(0.2) ? `, ${r.pick(['PRIMARY KEY (a, b)', 'UNIQUE (a)', `CHECK (${expr(c)})`, 'FOREIGN KEY (a) REFERENCES users (id)'])}` : ''})`],
+    [3, () => `CREATE TABLE ${r.chance(0.3) ? 'IF NOT EXISTS ' : ''}${name} (${['a', 'b', 'c'].slice(0, r.int(1, 3)).map((col) => `${col} ${r.pick(TYPE_NAMES)}${constraint()}${constraint()}`).join(', ')}${r.chance(0.2) ? `, ${r.pick(['PRIMARY KEY (a, b)', 'UNIQUE (a)', `CHECK (${expr(c)})`, 'FOREIGN KEY (a) REFERENCES users (id)'])}` : ''})`],
     [2, () => `INSERT INTO ${name} VALUES (${expr(c)}, ${expr(c)})`],
     [2, () => `CREATE ${r.chance(0.3) ? 'UNIQUE ' : ''}INDEX ${r.chance(0.5) ? `${name}_i ` : ''}ON ${name} (${r.chance(0.7) ? r.pick(['a', 'b', 'c', 'a, b']) : expr(c)}${r.pick(['', ' DESC', ' NULLS FIRST'])})${r.chance(0.2) ? ` WHERE ${expr(c)}` : ''}`],
     [2, () => `ALTER TABLE ${name} ${r.pick([`ADD COLUMN d ${r.pick(TYPE_NAMES)}${constraint()}`, 'DROP COLUMN a', 'DROP COLUMN IF EXISTS d', 'RENAME COLUMN b TO bb', `ADD CONSTRAINT k CHECK (${expr(c)})`, 'ADD PRIMARY KEY (a)', 'ADD UNIQUE (b)', 'RENAME TO gen_v'])}`],
@@ -159,7 +159,7 @@ function ddl(r: Random): string {
   ])()
 }
 
-function control(r: Random): string {
+function control(r: Rng): string {
   return r.weighted<() => string>([
     [3, () => r.pick(['BEGIN', 'COMMIT', 'ROLLBACK', 'END', 'ABORT', 'BEGIN ISOLATION LEVEL SERIALIZABLE', 'BEGIN READ ONLY', 'START TRANSACTION ISOLATION LEVEL REPEATABLE READ'])],
     [2, () => `${r.pick(['SAVEPOINT', 'RELEASE SAVEPOINT', 'ROLLBACK TO SAVEPOINT'])} ${r.pick(['sp', 's1', 'nosuch'])}`],
@@ -180,7 +180,7 @@ function control(r: Random): string {
 }
 
 /** Rare, expensive shapes: nesting past the stack, huge IN lists and select lists, long chains. */
-function pathological(r: Random): string {
+function pathological(r: Rng): string {
   const n = r.pick([100, 1000, 5000, 20_000])
   return r.weighted<() => string>([
     [1, () => `SELECT ${'('.repeat(n)}1${')'.repeat(n)}`],
@@ -199,7 +199,7 @@ function pathological(r: Random): string {
 }
 
 /** One random statement. */
-export function generate(r: Random): string {
+export function generate(r: Rng): string {
   return r.weighted<() => string>([
     [10, () => select(r)],
     [4, () => insert(r)],

@@ -12,7 +12,7 @@
  * it answers only with database errors too, or the run fails.
  */
 import { IsolaError, type Session } from '../../../index.js'
-import type { Random } from './random.js'
+import type { Rng } from '../../helpers/random.js'
 
 const LOCKS = [
   'UPDATE users SET age = age WHERE id IN (1, 2, 3)',
@@ -45,7 +45,7 @@ export class Interferer {
   }
 
   /** One step of the state machine above; what went wrong, if the session misbehaved. */
-  async step(r: Random): Promise<StepProblem | undefined> {
+  async step(r: Rng): Promise<StepProblem | undefined> {
     let sql: string
     if (this.prepared) {
       sql = `${r.chance(0.5) ? 'COMMIT' : 'ROLLBACK'} PREPARED '${GID}'`

@@ -10,7 +10,7 @@
  *     literal → extreme value · name → another name · cut the tail · splice two statements
  */
 import { tokenize } from '../../../parser/index.js'
-import type { Random } from './random.js'
+import type { Rng } from '../../helpers/random.js'
 import { IDENTIFIERS, KEYWORDS, NUMBERS, OPERATORS, STRINGS, TYPE_NAMES } from './vocabulary.js'
 
 type Kind = 'number' | 'string' | 'name' | 'other'
@@ -35,7 +35,7 @@ export function tokens(sql: string): readonly Token[] {
   return t
 }
 
-function randomWord(r: Random): string {
+function randomWord(r: Rng): string {
   return r.weighted<() => string>([
     [4, () => r.pick(KEYWORDS)],
     [3, () => r.pick(OPERATORS)],
@@ -47,7 +47,7 @@ function randomWord(r: Random): string {
   ])()
 }
 
-function extremeLiteral(r: Random, kind: Kind): string {
+function extremeLiteral(r: Rng, kind: Kind): string {
   return r.weighted<() => string>([
     [kind === 'number' ? 6 : 2, () => r.pick(NUMBERS)],
     [kind === 'string' ? 6 : 2, () => r.pick(STRINGS)],
@@ -58,11 +58,11 @@ function extremeLiteral(r: Random, kind: Kind): string {
 }
 
 /** One to four mutations of `sql`; `other` is a second statement to splice with. */
-export function mutate(r: Random, sql: string, other: string): string {
+export function mutate(r: Rng, sql: string, other: string): string {
   let t = [...tokens(sql)]
   const n = r.weighted([[5, 1], [3, 2], [1, 3], [1, 4]])
   for (let k = 0; k < n; k++) {
-    const i = r.int(t.length + 1)
+    const i = r.below(t.length + 1)
     const at = Math.min(i, t.length - 1)
     switch (r.weighted<string>([[3, 'delete'], [1, 'duplicate'], [2, 'swap'], [3, 'replace'], [2, 'insert'], [6, 'literal'], [4, 'name'], [1, 'cut'], [1, 'splice']])) {
       case 'delete':
@@ -72,7 +72,7 @@ export function mutate(r: Random, sql: string, other: string): string {
         if (t[at] !== undefined) t.splice(at, 0, t[at]!)
         break
       case 'swap': {
-        const j = r.chance(0.7) ? at + 1 : r.int(t.length)
+        const j = r.chance(0.7) ? at + 1 : r.below(t.length)
         if (t[at] !== undefined && t[j] !== undefined) [t[at], t[j]] = [t[j]!, t[at]!]
         break
       }
@@ -99,7 +99,7 @@ export function mutate(r: Random, sql: string, other: string): string {
         break
       case 'splice': {
         const o = tokens(other)
-        t = [...t.slice(0, i), ...o.slice(r.int(o.length + 1))]
+        t = [...t.slice(0, i), ...o.slice(r.below(o.length + 1))]
         break
       }
     }

@@ -28,7 +28,7 @@ import { copyData } from './copy-data.js'
 import { CORPUS, parameterCount } from './corpus.js'
 import { generate } from './generate.js'
 import { mutate } from './mutate.js'
-import { Random } from './random.js'
+import { Rng } from '../../helpers/random.js'
 import { Interferer } from './interferer.js'
 import { BASE_OBJECTS, resetSchema } from './schema.js'
 import { Watchdog } from './watchdog.js'
@@ -88,8 +88,8 @@ export interface FuzzOptions {
   readonly onStatement?: (n: number, sql: string, params: readonly unknown[] | undefined) => void
 }
 
-/** Random parameter values, good and bad, as an application might pass them. */
-function randomParam(r: Random): unknown {
+/** Rng parameter values, good and bad, as an application might pass them. */
+function randomParam(r: Rng): unknown {
   return r.weighted<() => unknown>([
     [4, () => r.pick([0, 1, -1, 42, 1.5, 2147483648, -0, Number.MAX_SAFE_INTEGER, 1e300, 5e-324])],
     [1, () => r.pick([NaN, Infinity, -Infinity])],
@@ -102,18 +102,18 @@ function randomParam(r: Random): unknown {
   ])()
 }
 
-function params(r: Random, sql: string): unknown[] {
+function params(r: Rng, sql: string): unknown[] {
   const n = Math.min(parameterCount(sql), 20)
   const count = r.weighted([[8, n], [1, Math.max(0, n - 1)], [1, n + 1]])
   return Array.from({ length: count }, () => randomParam(r))
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
-  const r = new Random(options.seed)
+  const r = new Rng(options.seed)
   // Housekeeping and the second session draw from their own generators, so the
   // statements depend on the seed alone.
-  const house = new Random(options.seed ^ 0x5bd1e995)
-  const interference = new Random(options.seed ^ 0x27d4eb2f)
+  const house = new Rng(options.seed ^ 0x5bd1e995)
+  const interference = new Rng(options.seed ^ 0x27d4eb2f)
   const failures: Failure[] = []
   const codes = new Map<string, number>()
   const maxFailures = options.maxFailures ?? 50
@@ -231,7 +231,7 @@ type Outcome =
   | { readonly kind: 'crash'; readonly problem: string; readonly hung?: boolean }
 
 /** Runs one statement through one of the session's entry points, with a cancel and a hang limit. */
-async function runOne(s: Session, r: Random, sql: string, params: readonly unknown[] | undefined): Promise<Outcome> {
+async function runOne(s: Session, r: Rng, sql: string, params: readonly unknown[] | undefined): Promise<Outcome> {
   const way = r.weighted<'execute' | 'query' | 'prepared'>([[6, 'execute'], [3, 'query'], [1, 'prepared']])
   // COPY goes through the copy API (execute() refuses it): random data in, or the table out.
   const copy = /^\s*copy\b[^;]*\b(from\s+stdin|to\s+stdout)\b[^;]*$/i.exec(sql)

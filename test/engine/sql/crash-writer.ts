@@ -11,15 +11,12 @@
  * batches roll back instead, some roll back to a savepoint first.
  */
 import { open } from '../../../index.js'
+import { writerRandom } from '../../helpers/kill-writer.js'
 import { ACCOUNTS, INITIAL } from './crash-model.js'
 
 const [dir, firstArg, seedArg] = process.argv.slice(2)
 let next = Number(firstArg)
-let seed = Number(seedArg) || 1
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed / 2147483648
-}
+const random = writerRandom(seedArg)
 const CONCURRENCY = 4
 
 const db = await open({ dir: dir! })

@@ -4,55 +4,28 @@
  * transfers are all-or-nothing (the total balance never changes), the secondary
  * index agrees with the table, and the log's sequence never hands out a value twice.
  */
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { open } from '../../../index.js'
+import { crashSeed, runAndKill } from '../../helpers/kill-writer.js'
+import { Rng } from '../../helpers/random.js'
 import { ACCOUNTS, INITIAL } from './crash-model.js'
 import { tempDir } from './helpers.js'
 
 const WRITER = path.resolve('dist/test/engine/sql/crash-writer.js')
 const ROUNDS = 8
 
-let seed = Number(process.env.CRASH_SEED ?? Date.now() % 100000)
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed / 2147483648
-}
-
-function runAndKill(dir: string, first: number, killAfterMs: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, dir, String(first), String(Math.floor(random() * 1e6))], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const acked: number[] = []
-    let out = ''
-    let err = ''
-    let timer: NodeJS.Timeout | undefined
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      let nl: number
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl)
-        out = out.slice(nl + 1)
-        if (line === 'ready') timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-        else if (line.startsWith('ack ')) acked.push(Number(line.slice(4)))
-      }
-    })
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      if (signal !== 'SIGKILL') reject(new Error(`writer exited with ${code ?? signal}: ${err}`))
-      else resolve(acked)
-    })
-  })
-}
+const rng = new Rng(crashSeed)
+const random = () => rng.next()
 
 describe('SQL transactions across kill -9', () => {
-  it(`keeps every acknowledged commit and never half of one (${ROUNDS} kills, seed ${seed})`, async () => {
+  it(`keeps every acknowledged commit and never half of one (${ROUNDS} kills, seed ${crashSeed})`, async () => {
     const dir = tempDir()
     const acked = new Set<number>()
     let first = 0
     for (let round = 0; round < ROUNDS; round++) {
-      for (const b of await runAndKill(dir, first, 150 + Math.floor(random() * 400))) acked.add(b)
+      const run = await runAndKill(WRITER, [dir, String(first), String(Math.floor(random() * 1e6))], 150 + Math.floor(random() * 400))
+      for (const b of run.acked) acked.add(b)
       first += 100_000
       const db = await open({ dir, gcIntervalMs: 0 })
       try {

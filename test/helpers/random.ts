@@ -1,9 +1,10 @@
 /**
- * A small seeded PRNG for the differential generator: sfc32 (Chris Doty-Humphrey's
- * small fast counting generator), seeded through splitmix32 so that nearby seeds give
- * unrelated streams. Deterministic across platforms: only 32-bit integer arithmetic.
+ * The tests' seeded PRNG (the differential generator, the fuzzers, the crash tests):
+ * sfc32 (Chris Doty-Humphrey's small fast counting generator), seeded through
+ * splitmix32 so that nearby seeds give unrelated streams. Deterministic across
+ * platforms (only 32-bit integer arithmetic): a failure reproduces from its seed.
  *
- * Not fast-check: the generator is a recursive grammar walk whose shape depends on
+ * Not fast-check: the generators are recursive grammar walks whose shape depends on
  * earlier draws (the scope of a subquery depends on the tables picked before it), and
  * a plain stream of numbers states that most directly.
  */
@@ -48,6 +49,11 @@ export class Rng {
   /** An integer in [lo, hi], both inclusive. */
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1))
+  }
+
+  /** An integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n)
   }
 
   chance(p: number): boolean {
