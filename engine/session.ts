@@ -121,6 +121,8 @@ export class Session {
   private maintenanceTxn: Transaction | undefined
   private timer: NodeJS.Timeout | undefined
   private queue: Promise<unknown> = Promise.resolve()
+  /** The COPY FROM STDIN waiting for its data, if any. */
+  private copying: CopyIn | undefined
   private closed = false
   private notices: Notice[] = []
 
@@ -212,32 +214,50 @@ export class Session {
     })
   }
 
-  /** COPY table FROM STDIN: returns a sink that takes the data and, at `end()`, the row count. */
+  /**
+   * COPY table FROM STDIN: returns a sink that takes the data and, at `end()`, the row
+   * count. Until `end()` or `fail()` the session is in COPY mode, as a connection is:
+   * its other statements wait (they would otherwise run inside the COPY's transaction).
+   */
   copyFrom(sql: string): Promise<CopyIn> {
-    return this.serialized(async () => {
-      const stmt = this.single(sql)
-      if (stmt.kind !== 'copy' || stmt.direction !== 'from-stdin') throw dbError('syntax_error', 'not a COPY … FROM STDIN statement')
-      this.checkNotFailed(stmt)
-      const auto = this.block === 'none'
-      const txn = this.ensureTxn()
-      this.beginStatement(txn)
+    let release: () => void = () => undefined
+    const copying = new Promise<void>((resolve) => (release = resolve))
+    const sink = this.serialized(async () => {
       try {
-        return copyIn(this.execContext(txn, [], new Map(), undefined), this.writeEnvFor, stmt, this.catalogView(), async (ok) => {
+        // Closed while this waited in the queue: no one would end the data.
+        if (this.closed) throw dbError('admin_shutdown', 'the session is closed')
+        const stmt = this.single(sql)
+        if (stmt.kind !== 'copy' || stmt.direction !== 'from-stdin') throw dbError('syntax_error', 'not a COPY … FROM STDIN statement')
+        this.checkNotFailed(stmt)
+        const auto = this.block === 'none'
+        const txn = this.ensureTxn()
+        this.beginStatement(txn)
+        try {
+          this.copying = copyIn(this.execContext(txn, [], new Map(), undefined), this.writeEnvFor, stmt, this.catalogView(), async (ok) => {
+            this.copying = undefined
+            release()
+            this.endStatement()
+            if (!auto) {
+              if (!ok) this.failed = true
+              return
+            }
+            if (ok) await this.commitTxn()
+            else await this.rollbackTxn()
+          })
+          return this.copying
+        } catch (e) {
           this.endStatement()
-          if (!auto) {
-            if (!ok) this.failed = true
-            return
-          }
-          if (ok) await this.commitTxn()
-          else await this.rollbackTxn()
-        })
+          if (auto) await this.rollbackTxn()
+          else this.failed = true
+          throw e
+        }
       } catch (e) {
-        this.endStatement()
-        if (auto) await this.rollbackTxn()
-        else this.failed = true
+        release()
         throw e
       }
     })
+    if (!this.closed) this.queue = this.queue.then(() => copying)
+    return sink
   }
 
   /** COPY table TO STDOUT: the data, as text. */
@@ -263,6 +283,7 @@ export class Session {
     if (this.closed) return
     this.closed = true
     this.cancel()
+    await this.copying?.fail('the session was closed').catch(() => undefined)
     await this.queue.catch(() => undefined)
     if (this.txn !== undefined) await this.rollbackTxn()
     this.db.sessionClosed(this)

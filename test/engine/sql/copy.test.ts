@@ -63,6 +63,34 @@ describe('COPY FROM STDIN', () => {
     await s.query('ROLLBACK')
     expect(await rows(s, 'SELECT count(*) FROM c')).toEqual(['0'])
   })
+  it("holds the session until the data ends: the session's next statement runs after the copy, not inside it", async () => {
+    const s = await table()
+    const sink = await s.copyFrom('COPY c (name) FROM STDIN')
+    const order: string[] = []
+    const next = s.query('SELECT count(*) AS n FROM c').then((r) => order.push(`select saw ${String(r.rows[0]!.n)}`))
+    await sink.write('x\n')
+    order.push('wrote')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(order).toEqual(['wrote'])
+    expect(await sink.end()).toBe(1)
+    await next
+    expect(order).toEqual(['wrote', 'select saw 1'])
+  })
+
+  it('closing the session in the middle of a copy abandons it: nothing is copied', async () => {
+    const db = await database()
+    const s = db.session()
+    await s.query('CREATE TABLE k (a int)')
+    const sink = await s.copyFrom('COPY k FROM STDIN')
+    await sink.write('1\n2\n')
+    await s.close()
+    expect(await rows(db.session(), 'SELECT count(*) FROM k')).toEqual(['0'])
+    // Closed before the queued copy even started: it fails rather than hold the session open.
+    const t = db.session()
+    const late = t.copyFrom('COPY k FROM STDIN')
+    await t.close()
+    expect(await codeOf(late)).toBe('57P01')
+  })
 })
 
 describe('COPY TO STDOUT', () => {
