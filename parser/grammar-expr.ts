@@ -448,19 +448,19 @@ export abstract class ExprParser extends EmbeddedActionsParser {
         ])
       } },
       { ALT: () => {
-        const value = this.word(this.CONSUME(T.StringLit))
-        return { kind: 'typed-literal', type: { kind: 'type', name: TYPE_ALIASES[name] ?? name, args: [] }, value, position } satisfies Expr
+        const literal = this.CONSUME(T.StringLit)
+        return { kind: 'typed-literal', type: { kind: 'type', name: TYPE_ALIASES[name] ?? name, args: [], position }, value: this.word(literal), position: this.at(literal) } satisfies Expr
       } },
       { GATE: () => name === 'timestamp' || name === 'time', ALT: () => {
         const zone = this.SUBRULE(this.timeZone)
-        const value = this.word(this.CONSUME1(T.StringLit))
+        const literal = this.CONSUME1(T.StringLit)
         const base = name === 'time' ? 'time' : 'timestamp'
-        return { kind: 'typed-literal', type: { kind: 'type', name: zone ? `${base}tz` : base, args: [] }, value, position } satisfies Expr
+        return { kind: 'typed-literal', type: { kind: 'type', name: zone ? `${base}tz` : base, args: [], position }, value: this.word(literal), position: this.at(literal) } satisfies Expr
       } },
       { GATE: () => name === 'double', ALT: () => {
         this.CONSUME(K.precision)
-        const value = this.word(this.CONSUME2(T.StringLit))
-        return { kind: 'typed-literal', type: { kind: 'type', name: 'float8', args: [] }, value, position } satisfies Expr
+        const literal = this.CONSUME2(T.StringLit)
+        return { kind: 'typed-literal', type: { kind: 'type', name: 'float8', args: [], position }, value: this.word(literal), position: this.at(literal) } satisfies Expr
       } },
       { ALT: () => {
         if (SQL_VALUE_FUNCTIONS.has(name) && first.tokenType !== T.QuotedIdentifier) {

@@ -86,7 +86,10 @@ export type BoundDml = BoundInsert | BoundUpdate | BoundDelete
 
 const VIEW_ACTIONS: Readonly<Record<string, string>> = { 'insert into': 'inserting into', update: 'updating', 'delete from': 'deleting from' }
 
-export function targetTable(b: Binder, name: string, position: number, verb: string): TableInfo {
+export function targetTable(b: Binder, s: Statement & { kind: 'insert' | 'update' | 'delete' }, verb: string): TableInfo {
+  const { table: name, tablePosition: position } = s
+  // Tables live in schema public; the system schemas hold only read-only views.
+  if (s.schema !== undefined && s.schema !== 'public') throw dbError('undefined_table', `relation "${s.schema}.${name}" does not exist`, { position })
   const rel = b.catalog.byName(name)
   if (rel === undefined && b.catalog.index(name) !== undefined) throw dbError('wrong_object_type', `"${name}" is an index`, { position })
   if (rel === undefined) throw dbError('undefined_table', `relation "${name}" does not exist`, { position })
@@ -177,7 +180,7 @@ function targetItem(t: TableInfo, alias: string | undefined, ids: readonly Colum
 }
 
 export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundInsert {
-  const t = targetTable(b, s.table, s.tablePosition, 'insert into')
+  const t = targetTable(b, s, 'insert into')
   let cols = columnsOfTarget(t, s.columns, s.columnPositions)
   // Without a column list the values fill the first columns; the rest get defaults.
   const arity = (given: number, extraAt: number | undefined) => {
@@ -305,7 +308,7 @@ function bindTarget(b: Binder, t: TableInfo, alias: string | undefined, position
 }
 
 export function bindUpdate(b: Binder, s: Statement & { kind: 'update' }): BoundUpdate {
-  const t = targetTable(b, s.table, s.tablePosition, 'update')
+  const t = targetTable(b, s, 'update')
   const r = bindTarget(b, t, s.alias, s.position, s.from, s.where)
   const seen = new Set<string>()
   const setExprs = s.set.map((a) => {
@@ -344,7 +347,7 @@ export function bindUpdate(b: Binder, s: Statement & { kind: 'update' }): BoundU
 }
 
 export function bindDelete(b: Binder, s: Statement & { kind: 'delete' }): BoundDelete {
-  const t = targetTable(b, s.table, s.tablePosition, 'delete from')
+  const t = targetTable(b, s, 'delete from')
   const r = bindTarget(b, t, s.alias, s.position, s.using, s.where)
   const retScope = new Scope([targetItem(t, s.alias, r.oldIds), ...r.extra.items], undefined)
   const returning = bindReturning(b, s.returning, retScope)

@@ -113,16 +113,19 @@ export function bindValues(b: Binder, rows: readonly (readonly Expr[])[], outer:
   return { plan: { kind: 'values', rows: coerced, columns: columns.map((c) => ({ id: c.id, type: c.type })) }, columns }
 }
 
-/** Where a set operation's branch starts its select list (PostgreSQL reports column-count errors there). */
-function firstItemPosition(body: QueryBody): number | undefined {
+/**
+ * Where a set operation's branch has its i-th output column (the select list's start
+ * for i = 0): PostgreSQL reports column-count and type mismatches there.
+ */
+function itemPosition(body: QueryBody, i: number): number | undefined {
   switch (body.kind) {
     case 'select': {
-      const item = body.columns[0]
+      const item = body.columns[i]
       return item === undefined ? body.position : item.kind === 'star' ? item.position : startOf(item.expr)
     }
     case 'values': return body.position
-    case 'set-op': return firstItemPosition(body.left)
-    case 'nested': return firstItemPosition(body.query.body)
+    case 'set-op': return itemPosition(body.left, i)
+    case 'nested': return itemPosition(body.query.body, i)
   }
 }
 
@@ -131,9 +134,9 @@ function bindSetOp(b: Binder, body: QueryBody & { kind: 'set-op' }, outer: Scope
   const right = bindBody(b, body.right, outer)
   const what = body.op.toUpperCase()
   if (left.columns.length !== right.columns.length) {
-    throw dbError('syntax_error', `each ${what} query must have the same number of columns`, { position: firstItemPosition(body.right) })
+    throw dbError('syntax_error', `each ${what} query must have the same number of columns`, { position: itemPosition(body.right, 0) })
   }
-  const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], what))
+  const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], what, [itemPosition(body.left, i), itemPosition(body.right, i)]))
   const cast = (q: BoundQuery): LogicalPlan => {
     if (q.columns.every((c, i) => c.type.kind === types[i]!.kind && JSON.stringify(c.type) === JSON.stringify(types[i]))) return q.plan
     // A branch that projects an untyped literal takes the set operation's type right there,
