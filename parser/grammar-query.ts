@@ -139,7 +139,8 @@ export class QueryParser extends ExprParser {
       { ALT: () => { this.CONSUME(K.distinct); return true } },
       { ALT: () => { this.CONSUME(K.all); return false } },
     ])) ?? false)
-    const columns = this.SUBRULE(this.selectList)
+    // An empty target list is allowed, as in PostgreSQL: SELECT FROM t counts rows.
+    const columns = this.OPTION7(() => this.SUBRULE(this.selectList)) ?? []
     const from = this.OPTION(() => { this.CONSUME(K.from); return this.SUBRULE(this.fromList) }) ?? []
     const where = this.OPTION1(() => { this.CONSUME(K.where); return this.SUBRULE(this.expr) })
     const groupBy: Expr[] = []

@@ -335,3 +335,12 @@ SELECT position('b' in name), substring(name from 2 for 1), trim(both 'a' from n
 position | substring | btrim | extract
 0 | n | nn | 2024
 1 | o | bob | 2024
+
+SELECT FROM emp WHERE id < 3
+---
+(no columns, 2 rows)
+
+SELECT count(*) FROM (SELECT FROM emp) s
+---
+count
+5
