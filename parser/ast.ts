@@ -70,7 +70,7 @@ export type FromItem =
   | { readonly kind: 'table'; readonly schema: string | undefined; readonly name: string; readonly alias: Alias | undefined; readonly position: number }
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias: Alias | undefined; readonly position: number }
   | { readonly kind: 'function'; readonly call: Expr; readonly alias: Alias | undefined; readonly position: number }
-  | { readonly kind: 'join'; readonly type: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | undefined; readonly using: readonly string[] | undefined; readonly position: number }
+  | { readonly kind: 'join'; readonly type: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | undefined; readonly using: readonly string[] | undefined; /** NATURAL: USING every column name both sides have. */ readonly natural: boolean; readonly position: number }
 
 export type OrderItem = { readonly expr: Expr; readonly direction: 'asc' | 'desc' | undefined; readonly nulls: 'first' | 'last' | undefined }
 

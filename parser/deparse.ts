@@ -88,7 +88,7 @@ function deparseFrom(f: FromItem): string {
     case 'subquery': return `(${deparseQuery(f.query)})${deparseAlias(f.alias)}`
     case 'function': return `${deparseExpr(f.call)}${deparseAlias(f.alias)}`
     case 'join': {
-      const type = f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`
+      const type = `${f.natural ? 'NATURAL ' : ''}${f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`}`
       const cond = f.on !== undefined ? ` ON ${deparseExpr(f.on)}` : f.using !== undefined ? ` USING (${f.using.map(quoteIdent).join(', ')})` : ''
       // Joins associate to the left: only a join on the right needs parentheses.
       const right = f.right.kind === 'join' ? `(${deparseFrom(f.right)})` : deparseFrom(f.right)

@@ -26,7 +26,7 @@ export const K = {
   end: kw('end'), escape: kw('escape'), except: kw('except'), exists: kw('exists'), false: kw('false'), fetch: kw('fetch'),
   first: kw('first'), for: kw('for'), from: kw('from'), leading: kw('leading'), trailing: kw('trailing'), both: kw('both'), full: kw('full'), group: kw('group'), having: kw('having'),
   ilike: kw('ilike'), isnull: kw('isnull'), notnull: kw('notnull'), in: kw('in'), inner: kw('inner'), intersect: kw('intersect'), is: kw('is'), join: kw('join'),
-  last: kw('last'), left: kw('left'), like: kw('like'), limit: kw('limit'), locked: kw('locked'), next: kw('next'),
+  last: kw('last'), left: kw('left'), natural: kw('natural'), like: kw('like'), limit: kw('limit'), locked: kw('locked'), next: kw('next'),
   not: kw('not'), nowait: kw('nowait'), null: kw('null'), nulls: kw('nulls'), offset: kw('offset'), on: kw('on'),
   only: kw('only'), or: kw('or'), order: kw('order'), outer: kw('outer'), precision: kw('precision'), right: kw('right'),
   row: kw('row'), rows: kw('rows'), select: kw('select'), share: kw('share'), skip: kw('skip'), some: kw('some'),

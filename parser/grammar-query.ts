@@ -182,16 +182,17 @@ export class QueryParser extends ExprParser {
     let left = this.SUBRULE(this.tableRef)
     this.MANY(() => {
       const start = this.LA(1)
+      const natural = this.OPTION3(() => this.CONSUME(K.natural)) !== undefined
       const type = this.OPTION2(() => this.SUBRULE(this.joinType)) ?? 'inner'
       this.CONSUME(K.join)
       const right = this.SUBRULE1(this.tableRef)
       let on: Expr | undefined
       let using: string[] | undefined
-      this.OPTION(() => this.OR([
+      this.OPTION({ GATE: () => !natural, DEF: () => this.OR([
         { ALT: () => { this.CONSUME(K.on); on = this.SUBRULE(this.expr) } },
         { ALT: () => { this.CONSUME(K.using); using = this.SUBRULE(this.identList) } },
-      ]))
-      left = { kind: 'join', type, left, right, on, using, position: this.at(start) }
+      ]) })
+      left = { kind: 'join', type, left, right, on, using, natural, position: this.at(start) }
     })
     return left
   })

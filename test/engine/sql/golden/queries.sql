@@ -344,3 +344,28 @@ SELECT count(*) FROM (SELECT FROM emp) s
 ---
 count
 5
+
+SELECT * FROM emp NATURAL JOIN (SELECT id, 'x' AS tag FROM dept) d ORDER BY id
+---
+id | name | dept | salary | boss | tag
+1 | ann | 1 | 300.00 | NULL | x
+2 | bob | 1 | 200.00 | 1 | x
+3 | cid | 2 | 150.00 | 1 | x
+
+SELECT id, name, title FROM emp NATURAL LEFT JOIN dept ORDER BY id
+---
+id | name | title
+1 | ann | eng
+2 | bob | ops
+3 | cid | empty
+4 | dan | NULL
+5 | eve | NULL
+
+SELECT count(*) FROM emp NATURAL JOIN (SELECT 1 AS one) s
+---
+count
+5
+
+SELECT * FROM emp NATURAL JOIN dept ON true
+---
+ERROR 42601: syntax error at or near "ON" (at 37)
