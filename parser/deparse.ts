@@ -63,7 +63,8 @@ export function deparseExpr(e: Expr): string {
       const name = `${e.schema === undefined ? '' : `${quoteIdent(e.schema)}.`}${quoteIdent(e.name)}`
       if (e.args.length === 0 && !e.star && !e.distinct && SQL_VALUE_FUNCTIONS.has(e.name)) return e.name
       const order = e.orderBy === undefined ? '' : ` ORDER BY ${e.orderBy.map(deparseOrder).join(', ')}`
-      return `${name}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(deparseExpr).join(', ')}`}${order})`
+      const filter = e.filter === undefined ? '' : ` FILTER (WHERE ${deparseExpr(e.filter)})`
+      return `${name}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(deparseExpr).join(', ')}`}${order})${filter}`
     }
     case 'case': {
       const operand = e.operand === undefined ? '' : ` ${deparseExpr(e.operand)}`

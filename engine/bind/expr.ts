@@ -334,8 +334,9 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
     throw dbError('invalid_schema_name', `schema "${e.schema}" does not exist`, { position: e.position })
   }
   if (SPECIAL.has(name) && e.schema === undefined) {
-    // COALESCE(…) and its kin are grammar, not functions: no ORDER BY in them.
+    // COALESCE(…) and its kin are grammar, not functions: no ORDER BY or FILTER on them.
     if (e.orderBy !== undefined) throw dbError('syntax_error', 'syntax error at or near "ORDER"', { position: e.position })
+    if (e.filter !== undefined) throw dbError('syntax_error', 'syntax error at or near "FILTER"', { position: e.position })
     const args = e.args.map((a) => bindExpr(b, a, x))
     if (name === 'nullif') {
       if (args.length !== 2) throw dbError('syntax_error', 'syntax error at or near "nullif"', { position: e.position })
@@ -353,6 +354,7 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
   if (e.star) throw dbError('wrong_object_type', `${name}(*) specified, but ${name} is not an aggregate function`, { position: e.position })
   if (e.distinct) throw dbError('wrong_object_type', `DISTINCT specified, but ${name} is not an aggregate function`, { position: e.position })
   if (e.orderBy !== undefined) throw dbError('wrong_object_type', `ORDER BY specified, but ${name} is not an aggregate function`, { position: e.position })
+  if (e.filter !== undefined) throw dbError('wrong_object_type', `FILTER specified, but ${name} is not an aggregate function`, { position: e.position })
   const args = e.args.map((a) => bindExpr(b, a, x))
   const cands = scalarFunctions(name)
   if (cands.length === 0) {
@@ -405,7 +407,9 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
     }
     return sortKey(resolveUnknown(b, key), o.direction, o.nulls)
   })
-  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, type: resultType(r.fn, bound.map((a) => a.type)) }
+  // The filter sees the aggregate's input rows, as its arguments do, but holds no aggregate of its own.
+  const filter = e.filter === undefined ? undefined : toBool(b, bindExpr(b, e.filter, { ...x, clause: 'FILTER', aggregates: false }), 'FILTER', e.filter)
+  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, filter, type: resultType(r.fn, bound.map((a) => a.type)) }
 }
 
 function withoutImplicitCasts(e: BExpr): BExpr {

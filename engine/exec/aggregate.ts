@@ -5,8 +5,8 @@
  * their own ORDER BY collect each group's argument tuples (distinct ones, for DISTINCT)
  * and feed them at the end in the ORDER BY's order, or else in ascending order (NULLs
  * last) as PostgreSQL's sort-based DISTINCT does: string_agg(DISTINCT s, ',') is
- * 'a,b,c' whatever the input order. Aggregates other than count(x) and string_agg
- * never see a NULL argument.
+ * 'a,b,c' whatever the input order. A row whose FILTER is not true is not fed to
+ * its aggregate; aggregates other than count(x) and string_agg never see a NULL argument.
  */
 import type { AggregateOrder, BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
@@ -75,6 +75,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
       args: e.args.map((x, j) => compiledOf(p, `a${i}.${j}`, () => compile(x, layout))),
       order: e.order,
       keys: e.order.map((k, j) => compiledOf(p, `o${i}.${j}`, () => compile(k.expr, layout))),
+      filter: e.filter === undefined ? undefined : compiledOf(p, `f${i}`, () => compile(e.filter!, layout)),
     }
   })
   const table = new Map<string, Group>()
@@ -93,6 +94,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
       if (group === undefined) table.set(key, (group = newGroup(gv)))
       for (let i = 0; i < aggs.length; i++) {
         const a = aggs[i]!
+        if (a.filter !== undefined && (await value(a.filter, row, ctx)) !== true) continue
         const args: SqlValue[] = []
         for (const c of a.args) args.push(await value(c, row, ctx))
         if (!a.fn.acceptsNull && args.some((v) => v === null)) continue

@@ -369,3 +369,27 @@ count
 SELECT * FROM emp NATURAL JOIN dept ON true
 ---
 ERROR 42601: syntax error at or near "ON" (at 37)
+
+SELECT dept, count(*) FILTER (WHERE salary > 150) AS rich, sum(salary) FILTER (WHERE boss IS NOT NULL), string_agg(name, ',' ORDER BY name DESC) FILTER (WHERE salary IS NOT NULL) FROM emp GROUP BY dept ORDER BY dept
+---
+dept | rich | sum | string_agg
+1 | 2 | 200.00 | bob,ann
+2 | 0 | 150.00 | cid
+NULL | 0 | 100.00 | dan
+
+SELECT count(*) FILTER (WHERE count(*) > 1) FROM emp
+---
+ERROR 42803: aggregate functions are not allowed in FILTER (at 31)
+
+SELECT abs(1) FILTER (WHERE true)
+---
+ERROR 42809: FILTER specified, but abs is not an aggregate function (at 8)
+
+SELECT count(*) FILTER (WHERE 1) FROM emp
+---
+ERROR 42804: argument of FILTER must be type boolean, not type integer (at 31)
+
+SELECT filter FROM (SELECT 1 AS filter) f
+---
+filter
+1
