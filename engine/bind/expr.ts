@@ -15,7 +15,7 @@ import {
   type ScalarFunction,
 } from '../functions/index.js'
 import { resultType } from '../functions/types.js'
-import { BOOL, sameExpr, type BExpr } from '../plan/bound.js'
+import { BOOL, sameExpr, some, type BExpr } from '../plan/bound.js'
 import {
   BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, sameType, typeCategory,
   type BinaryOperatorName, type ResolvedOperator, type SqlType,
@@ -23,7 +23,7 @@ import {
 import type { Binder } from './binder.js'
 import { coerce, commonType, resolveType } from './coerce.js'
 import { bindSubquery, sortKey } from './query.js'
-import type { Scope } from './scope.js'
+import type { NsItem, Scope } from './scope.js'
 
 /** Where an expression is being bound. */
 export interface ExprContext {
@@ -396,6 +396,7 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
   if (e.star && cands.length === 0) throw dbError('wrong_object_type', `${e.name}(*) specified, but ${e.name} is not an aggregate function`, { position: e.position })
   const r = resolveFunction(e.name, cands, args.map((a) => a.type), e.position)
   const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', e.position))
+  checkAggregateLevel(x.scope, bound, e.position)
   const order = (e.orderBy ?? []).map((o) => {
     const key = bindExpr(b, o.expr, inner)
     // As findTargetlistEntrySQL99: an argument matches with its implicit casts stripped (and an
@@ -410,6 +411,26 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
   // The filter sees the aggregate's input rows, as its arguments do, but holds no aggregate of its own.
   const filter = e.filter === undefined ? undefined : toBool(b, bindExpr(b, e.filter, { ...x, clause: 'FILTER', aggregates: false }), 'FILTER', e.filter)
   return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, filter, type: resultType(r.fn, bound.map((a) => a.type)) }
+}
+
+/**
+ * In PostgreSQL an aggregate belongs to the query level of the columns its arguments
+ * read: in `SELECT (SELECT sum(t.a)) FROM t` the sum is the outer query's, one value
+ * over all of t. Hoisting it there is not built; evaluating it in the subquery would
+ * give a different answer, so that case is refused.
+ */
+function checkAggregateLevel(scope: Scope, args: readonly BExpr[], position: number): void {
+  const local = new Set<number>()
+  const collect = (item: NsItem): void => {
+    for (const c of item.columns) local.add(c.id)
+    item.children.forEach(collect)
+  }
+  scope.items.forEach(collect)
+  const read: number[] = []
+  for (const a of args) some(a, (n) => n.kind === 'column' && read.push(n.id) < 0)
+  if (read.length > 0 && !read.some((id) => local.has(id))) {
+    throw dbError('feature_not_supported', 'an aggregate over only an enclosing query\'s columns is not supported yet', { position })
+  }
 }
 
 function withoutImplicitCasts(e: BExpr): BExpr {
