@@ -65,7 +65,7 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   scalar('trunc', ['numeric'], T.numeric, (a) => decimalRound(a[0] as Decimal, 0, true)),
   scalar('trunc', ['numeric', 'int4'], T.numeric, (a) => decimalRound(a[0] as Decimal, a[1] as number, true)),
   ...['ceil', 'ceiling'].flatMap((n) => [
-    scalar(n, ['float8'], T.float8, float((x) => Math.ceil(x) + 0)),
+    scalar(n, ['float8'], T.float8, float(Math.ceil)),
     scalar(n, ['numeric'], T.numeric, (a) => decimalCeil(a[0] as Decimal)),
   ]),
   scalar('floor', ['float8'], T.float8, float(Math.floor)),

@@ -63,6 +63,8 @@ interface Source {
   readonly indexes: readonly (readonly string[])[]
 }
 
+/** A column written `alias.name`: not a USING column, not a grouped expression. */
+const QUALIFIED = /^[a-z]+\d+\.[a-z0-9]+$/
 const JOIN_ROWS_CAP = 4000
 /** Rows a subquery's FROM may produce summed over all its evaluations (one per outer row, as if correlated). */
 const SUBQUERY_BUDGET = 40_000
@@ -127,7 +129,9 @@ export class QueryGen extends ExprGen {
       return { sql: `${prefix}${body.sql} ORDER BY ${e.sql}${r.pick(['', ' DESC', ' NULLS FIRST'])}, 1`, ordered: false }
     }
     const { clause, ordered } = this.orderBy(body.cols.length, setop ? 0.3 : 0.25)
-    return { sql: `${prefix}${body.sql}${clause}`, ordered }
+    // Under a LIMIT, PostgreSQL may stop before a row whose select list would fail (an index
+    // scan in the sort's order feeding an incremental sort): a risky query gets no LIMIT.
+    return { sql: `${prefix}${body.sql}${this.riskTaken ? clause.replace(/ (LIMIT|FETCH|OFFSET) .*$/, '') : clause}`, ordered }
   }
 
   /**
@@ -413,7 +417,7 @@ export class QueryGen extends ExprGen {
 
   /** Outer columns as a subquery sees them: one level further out; USING columns and grouped expressions stay behind (unqualified, they could be captured). */
   private outerOf(ctx: Ctx): Col[] {
-    return ctx.cols.filter((c) => /^[a-z]+\d+\.[a-z0-9]+$/.test(c.ref)).map((c) => ({ ...c, level: c.level + 1 }))
+    return ctx.cols.filter((c) => QUALIFIED.test(c.ref)).map((c) => ({ ...c, level: c.level + 1 }))
   }
 
   private subFrom(ctx: Ctx): { from: From; inner: Ctx } {
@@ -447,7 +451,9 @@ export class QueryGen extends ExprGen {
   protected scalarSubquery(ctx: Ctx, cls: TypeClass): GExpr {
     const r = this.rng
     if (r.chance(0.05)) {
-      const e = this.expr({ ...ctx, subDepth: ctx.subDepth + 1, agg: undefined, risky: false }, cls, 1)
+      // Only plain qualified columns: in a grouped query PostgreSQL refuses a USING column or a
+      // grouped expression in a subquery (42803, "subquery uses ungrouped column"), even a grouped one.
+      const e = this.expr({ ...ctx, cols: ctx.cols.filter((c) => QUALIFIED.test(c.ref)), subDepth: ctx.subDepth + 1, agg: undefined, risky: false }, cls, 1)
       return { ...e, sql: `(SELECT ${e.sql})` }
     }
     const { from, inner } = this.subFrom(ctx)

@@ -283,4 +283,9 @@ export const REGRESSIONS: readonly Regression[] = [
       "SELECT string_agg(DISTINCT (SELECT max(s) FROM t t2 WHERE t2.a = t.a), ',' ORDER BY (SELECT min(s) FROM t t2 WHERE t2.a = t.a) DESC) FROM t",
     ],
   },
+  {
+    bug: 'functions/math.ts ceil(float8): the ceiling of a negative fraction is -0, printed "-0", as C\'s ceil() gives it (it was turned into 0)',
+    setup: ['CREATE TABLE tc (f float8)', "INSERT INTO tc VALUES (-0.5), (-0.25), (0.5), ('-0')"],
+    queries: ['SELECT f, ceil(f), ceiling(f), floor(f), trunc(f), round(f) FROM tc'],
+  },
 ]
