@@ -74,6 +74,16 @@ export class TxnRegistry {
     live?.decide?.()
   }
 
+  /** A transaction that wrote nothing ended: no version names it, so no one asks for its status. */
+  forget(txn: TxnId): void {
+    this.live.delete(txn)
+  }
+
+  /** Transactions in the live set (tests check that ended ones leave it). */
+  get liveCount(): number {
+    return this.live.size
+  }
+
   aborted(txn: TxnId): void {
     const live = this.live.get(txn)
     this.live.delete(txn)

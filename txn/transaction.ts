@@ -304,6 +304,7 @@ export class MvccTransaction implements Transaction {
     this.preCommit()
     if (!this.wrote) {
       await this.storeTxn.commit()
+      this.db.registry.forget(this.id)
       this.finish('committed')
       this.db.ssi?.committed(this.id, this.snapshot ?? this.db.oracle.visible)
       return undefined

@@ -151,6 +151,23 @@ describe('savepoints and read-only transactions', () => {
     const t = db.begin({ readOnly: true })
     await expect(t.put(table, k('a'), k('1'))).rejects.toMatchObject({ code: '25006' })
   })
+
+  it('ended transactions leave the registry, also those that wrote nothing', async () => {
+    const { db, table } = await setup()
+    const before = db.registry.liveCount
+    for (let i = 0; i < 3; i++) {
+      const reader = db.begin()
+      await reader.get(table, k('a'))
+      await reader.commit()
+      const writer = db.begin()
+      await writer.put(table, k('a'), k(String(i)))
+      await writer.commit()
+      const rolledBack = db.begin()
+      await rolledBack.put(table, k('b'), k('x'))
+      await rolledBack.rollback()
+    }
+    expect(db.registry.liveCount).toBe(before)
+  })
 })
 
 describe('prepared transactions', () => {
