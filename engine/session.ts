@@ -35,7 +35,7 @@ import { fromJs, toJs } from './js-values.js'
 import { analyze, vacuum } from './maintenance.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
-import { canonicalName, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
+import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
 import { isPlannable, planStatement, type PlannedStatement } from './statement-plan.js'
 import { T, typeName, type SqlType, type SqlValue } from './values/index.js'
 
@@ -96,6 +96,9 @@ export interface PreparedStatement {
   /** Result columns when the statement returns rows. */
   readonly columns: readonly ResultColumn[] | undefined
 }
+
+/** Settings that show the current transaction's modes (reset when it ends). */
+const TXN_SETTINGS = ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable'] as const
 
 const NO_MODES: TransactionModes = { isolation: undefined, readOnly: undefined, deferrable: undefined }
 
@@ -376,27 +379,25 @@ export class Session {
 
   private plan(stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, declared: readonly (SqlType | undefined)[], sqlKey: string | undefined): PlannedStatement {
     const catalog = this.catalogView()
-    const key = sqlKey === undefined ? undefined : `${sqlKey}\u0000${declared.map((t) => t?.kind ?? '').join(',')}`
-    if (key !== undefined) {
-      const hit = this.db.planCache.get(key) as PlannedStatement | undefined
+    if (sqlKey !== undefined) {
+      const hit = this.db.planCache.get(sqlKey, declared)
       if (hit !== undefined && hit.catalog === catalog) return hit
     }
     const p = planStatement(stmt, this.bindEnv(), declared, { estimates: (t) => this.db.estimates(t) })
-    if (key !== undefined && this.tc === undefined) {
-      if (this.db.planCache.size >= 1000) this.db.planCache.delete(this.db.planCache.keys().next().value!)
-      this.db.planCache.set(key, p)
-    }
+    if (sqlKey !== undefined && this.tc === undefined) this.db.planCache.set(sqlKey, declared, p)
     return p
   }
 
   /** Locks the statement's tables (shared: DDL that changes them waits, and they wait for DDL). */
   private async lockTables(txn: Transaction, p: PlannedStatement): Promise<boolean> {
     let waited = false
-    for (const oid of [...p.reads, ...p.writes]) {
-      const r = txn.lockObject(oid, 'share')
-      if (r !== true) {
-        waited = true
-        await r
+    for (const oids of [p.reads, p.writes]) {
+      for (const oid of oids) {
+        const r = txn.lockObject(oid, 'share')
+        if (r !== true) {
+          waited = true
+          await r
+        }
       }
     }
     const gate = this.db.catalogReady()
@@ -474,7 +475,10 @@ export class Session {
       user: this.options.user,
       database: this.options.database,
       settings: this.settings,
-      prepared: this.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner })),
+      // Only pg_prepared_xacts reads it: not built for every statement.
+      get prepared() {
+        return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
+      },
     }
   }
 
@@ -688,8 +692,7 @@ export class Session {
     if (this.localSettings !== undefined) for (const [k, v] of this.localSettings) this.settings.set(k, v)
     this.settingsAtBegin = undefined
     this.localSettings = undefined
-    const d = defaults()
-    for (const k of ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable']) this.settings.set(k, d.get(k)!)
+    for (const k of TXN_SETTINGS) this.settings.set(k, DEFAULTS.get(k)!)
   }
 
   private async savepoint(stmt: Statement & { kind: 'savepoint' | 'rollback-to' | 'release' }): Promise<StatementResult> {
@@ -766,7 +769,7 @@ export class Session {
       if (stmt.value.kind === 'values') this.setTransaction({ isolation: normalize(name, stmt.value.values.join(' ')) as TransactionModes['isolation'], readOnly: undefined, deferrable: undefined })
       return this.done('SET')
     }
-    const value = stmt.value.kind === 'default' ? defaults().get(name) ?? '' : normalize(name, stmt.value.values.join(', '))
+    const value = stmt.value.kind === 'default' ? DEFAULTS.get(name) ?? '' : normalize(name, stmt.value.values.join(', '))
     if (stmt.scope === 'local') {
       if (this.block !== 'explicit') {
         this.warn('SET LOCAL can only be used in transaction blocks', '25P01')
@@ -791,7 +794,7 @@ export class Session {
   }
 
   private reset(raw: string): StatementResult {
-    const d = defaults()
+    const d = DEFAULTS
     const names = raw === 'all' ? settingNames() : [canonicalName(raw)]
     for (const n of names) if (d.has(n) && !n.startsWith('transaction_')) this.settings.set(n, d.get(n)!)
     this.settings.set('session_authorization', this.options.user)
@@ -799,9 +802,15 @@ export class Session {
   }
 }
 
-function resultColumns(p: PlannedStatement): ResultColumn[] | undefined {
+const resultColumnsOf = new WeakMap<PlannedStatement, readonly ResultColumn[] | undefined>()
+
+/** A statement's result columns; made once per plan (results of every execution share them). */
+function resultColumns(p: PlannedStatement): readonly ResultColumn[] | undefined {
+  if (resultColumnsOf.has(p)) return resultColumnsOf.get(p)
   const cols: readonly BoundColumn[] | undefined = p.planned.columns
-  return cols?.map((c) => ({ name: c.name, type: c.type.kind === 'unknown' ? T.text : c.type, tableOid: c.source?.table ?? 0, attnum: c.source?.attnum ?? 0 }))
+  const out = cols?.map((c) => ({ name: c.name, type: c.type.kind === 'unknown' ? T.text : c.type, tableOid: c.source?.table ?? 0, attnum: c.source?.attnum ?? 0 }))
+  resultColumnsOf.set(p, out)
+  return out
 }
 
 function result(command: string, rowCount: number | undefined, columns: readonly ResultColumn[] | undefined, rows: readonly Row[], notices: readonly Notice[]): StatementResult {
