@@ -25,7 +25,7 @@ import type { VirtualContext } from './catalog/virtual-table.js'
 import { copyIn, copyOut, type CopyIn } from './copy.js'
 import type { Database } from './database.js'
 import { TxnCatalog, type DdlContext } from './ddl/context.js'
-import { runDdl, isDdl } from './ddl/index.js'
+import { DDL_TAGS, runDdl, isDdl, type Ddl } from './ddl/index.js'
 import type { ExecContext, NodeStats, Row } from './exec/context.js'
 import { runDelete, runInsert, runUpdate } from './exec/dml.js'
 import { collect } from './exec/run.js'
@@ -415,6 +415,13 @@ export class Session {
       p = this.plan(stmt, declared ?? [], sqlKey)
       await this.lockTables(txn, p)
     }
+    if (declared === undefined && params.length === 0 && p.paramTypes.length > 0) {
+      // A simple query has no parameters: $n refers to nothing (PostgreSQL's 42P02 at parse analysis).
+      throw dbError('undefined_parameter', 'there is no parameter $1', { position: p.paramPositions.get(1) })
+    }
+    if (p.planned.kind !== 'query' && txn.readOnly) {
+      throw dbError('read_only_sql_transaction', `cannot execute ${p.planned.kind.toUpperCase()} in a read-only transaction`)
+    }
     const values = this.paramValues(p.paramTypes, params)
     return this.executePlanned(txn, p, values, undefined)
   }
@@ -543,7 +550,8 @@ export class Session {
 
   // ── DDL ───────────────────────────────────────────────────────────────────
 
-  private async runDdlStatement(txn: Transaction, stmt: Statement): Promise<StatementResult> {
+  private async runDdlStatement(txn: Transaction, stmt: Ddl): Promise<StatementResult> {
+    if (txn.readOnly) throw dbError('read_only_sql_transaction', `cannot execute ${DDL_TAGS[stmt.kind]} in a read-only transaction`)
     if (this.tc === undefined) {
       this.tc = new TxnCatalog()
       for (const s of this.savepoints) this.tc.savepoint(s)
@@ -576,17 +584,30 @@ export class Session {
 
   // ── transaction control ───────────────────────────────────────────────────
 
+  /** The modes the next transaction takes: BEGIN's, else the session defaults. */
+  private effectiveModes(): { isolation: 'read committed' | 'repeatable read' | 'serializable'; readOnly: boolean; deferrable: boolean } {
+    const iso = this.modes.isolation ?? (this.settings.get('default_transaction_isolation') as TransactionModes['isolation'])
+    return {
+      isolation: iso === 'read uncommitted' || iso === undefined ? 'read committed' : iso,
+      readOnly: this.modes.readOnly ?? this.settings.get('default_transaction_read_only') === 'on',
+      deferrable: this.modes.deferrable ?? this.settings.get('default_transaction_deferrable') === 'on',
+    }
+  }
+
+  /** transaction_isolation and friends show the block's modes as soon as it begins. */
+  private showModes(): void {
+    const m = this.effectiveModes()
+    this.settings.set('transaction_isolation', m.isolation)
+    this.settings.set('transaction_read_only', m.readOnly ? 'on' : 'off')
+    this.settings.set('transaction_deferrable', m.deferrable ? 'on' : 'off')
+  }
+
   private ensureTxn(): Transaction {
     if (this.txn !== undefined) return this.txn
-    const iso = this.modes.isolation ?? (this.settings.get('default_transaction_isolation') as TransactionModes['isolation'])
-    const isolation = iso === 'read uncommitted' || iso === undefined ? 'read committed' : iso
-    const readOnly = this.modes.readOnly ?? this.settings.get('default_transaction_read_only') === 'on'
-    const deferrable = this.modes.deferrable ?? this.settings.get('default_transaction_deferrable') === 'on'
-    this.txn = this.db.txn.begin({ isolation, readOnly, deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
+    const m = this.effectiveModes()
+    this.txn = this.db.txn.begin({ ...m, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
     this.txnStart = currentTimestamp()
-    this.settings.set('transaction_isolation', isolation)
-    this.settings.set('transaction_read_only', readOnly ? 'on' : 'off')
-    this.settings.set('transaction_deferrable', deferrable ? 'on' : 'off')
+    this.showModes()
     return this.txn
   }
 
@@ -606,6 +627,7 @@ export class Session {
     this.block = 'explicit'
     this.modes = modes
     this.settingsAtBegin = new Map(this.settings)
+    this.showModes()
     return this.done('BEGIN')
   }
 
@@ -622,6 +644,7 @@ export class Session {
       readOnly: modes.readOnly ?? this.modes.readOnly,
       deferrable: modes.deferrable ?? this.modes.deferrable,
     }
+    this.showModes()
     if (this.txn !== undefined && this.txn.snapshot === undefined) {
       // Nothing read yet: start over with the new modes.
       void this.txn.rollback()

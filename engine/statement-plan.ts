@@ -32,6 +32,8 @@ export interface PlannedStatement {
   readonly reads: readonly Oid[]
   readonly writes: readonly Oid[]
   readonly names: ReadonlyMap<ColumnId, string>
+  /** Where each parameter is first used ($n → position). */
+  readonly paramPositions: ReadonlyMap<number, number>
   readonly catalog: Catalog
 }
 
@@ -68,6 +70,7 @@ export function planStatement(stmt: Plannable, env: BindEnvironment, declared: r
     reads: [...b.tablesRead],
     writes: [...b.tablesWritten],
     names: b.names,
+    paramPositions: b.paramPositions,
     catalog: env.catalog,
   }
 }

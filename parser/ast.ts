@@ -15,7 +15,8 @@ export const TYPE_NAMES = [
   'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar', 'bool', 'date', 'time',
   'timestamp', 'timestamptz', 'interval', 'bytea', 'serial', 'bigserial', 'smallserial', 'json', 'jsonb', 'uuid',
 ] as const
-export type TypeName = { readonly kind: 'type'; readonly name: string; readonly args: readonly number[] }
+/** `position` is where the type name starts (absent for names the parser made up, such as a typed literal's). */
+export type TypeName = { readonly kind: 'type'; readonly name: string; readonly args: readonly number[]; readonly position?: number }
 
 // ── Expressions ──────────────────────────────────────────────────────────────
 

@@ -5,7 +5,7 @@
  * Type names come from the expression grammar (`typeName`), so a column type and a
  * `::` cast accept the same spellings.
  */
-import type { ColumnConstraint, ColumnDef, IndexColumn, ReferentialAction, References, Statement, TableConstraint, AlterAction } from './statements.js'
+import type { ColumnConstraint, ColumnConstraintBody, ColumnDef, IndexColumn, ReferentialAction, References, Statement, TableConstraint, AlterAction } from './statements.js'
 import type { Expr } from './ast.js'
 import { QueryParser } from './grammar-query.js'
 import * as T from './tokens.js'
@@ -74,23 +74,25 @@ export class DdlParser extends QueryParser {
     this.OPTION(() => { this.k('constraint'); return this.SUBRULE(this.ident) }))
 
   protected readonly columnConstraint = this.RULE('columnConstraint', (): ColumnConstraint => {
+    const position = this.at(this.LA(1))
     const name = this.SUBRULE(this.constraintName)
-    return this.OR([
-      { ALT: () => { this.k('primary'); this.k('key'); return { name, kind: 'primary-key' } satisfies ColumnConstraint } },
-      { ALT: () => { this.k('not'); this.k('null'); return { name, kind: 'not-null' } satisfies ColumnConstraint } },
-      { ALT: () => { this.CONSUME1(kw('null')); return { name, kind: 'null' } satisfies ColumnConstraint } },
-      { ALT: () => { this.k('unique'); return { name, kind: 'unique' } satisfies ColumnConstraint } },
-      { ALT: () => { this.k('default'); return { name, kind: 'default', expr: this.SUBRULE(this.defaultExpr) } satisfies ColumnConstraint } },
-      { ALT: () => { this.k('check'); return { name, kind: 'check', expr: this.SUBRULE(this.parenExpr) } satisfies ColumnConstraint } },
-      { ALT: () => ({ name, kind: 'references', references: this.SUBRULE(this.references) }) satisfies ColumnConstraint },
+    const c = this.OR([
+      { ALT: () => { this.k('primary'); this.k('key'); return { name, kind: 'primary-key' } satisfies { name: string | undefined } & ColumnConstraintBody } },
+      { ALT: () => { this.k('not'); this.k('null'); return { name, kind: 'not-null' } satisfies { name: string | undefined } & ColumnConstraintBody } },
+      { ALT: () => { this.CONSUME1(kw('null')); return { name, kind: 'null' } satisfies { name: string | undefined } & ColumnConstraintBody } },
+      { ALT: () => { this.k('unique'); return { name, kind: 'unique' } satisfies { name: string | undefined } & ColumnConstraintBody } },
+      { ALT: () => { this.k('default'); return { name, kind: 'default', expr: this.SUBRULE(this.defaultExpr) } satisfies { name: string | undefined } & ColumnConstraintBody } },
+      { ALT: () => { this.k('check'); return { name, kind: 'check', expr: this.SUBRULE(this.parenExpr) } satisfies { name: string | undefined } & ColumnConstraintBody } },
+      { ALT: () => ({ name, kind: 'references', references: this.SUBRULE(this.references) }) satisfies { name: string | undefined } & ColumnConstraintBody },
       { ALT: () => {
         this.k('generated')
         const always = this.OR1([{ ALT: () => { this.k('always'); return true } }, { ALT: () => { this.k('by'); this.CONSUME2(kw('default')); return false } }])
         this.k('as')
         this.k('identity')
-        return { name, kind: 'identity', always } satisfies ColumnConstraint
+        return { name, kind: 'identity', always } satisfies { name: string | undefined } & ColumnConstraintBody
       } },
     ])
+    return { ...c, position } as ColumnConstraint
   })
 
   /**

@@ -123,7 +123,8 @@ export abstract class ExprParser extends EmbeddedActionsParser {
   })
 
   readonly typeName = this.RULE('typeName', (): TypeName => {
-    return this.OR<TypeName>([
+    const position = this.at(this.LA(1))
+    const t = this.OR<TypeName>([
       { ALT: () => {
         this.CONSUME(K.double)
         this.CONSUME(K.precision)
@@ -149,6 +150,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       } },
     // Specific spellings first; the generic name alternative also matches their first word.
     ].map((alt) => ({ ...alt, IGNORE_AMBIGUITIES: true })))
+    return { ...t, position }
   })
 
   // ── expressions ────────────────────────────────────────────────────────────

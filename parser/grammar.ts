@@ -51,9 +51,10 @@ export class SqlParser extends DdlParser {
   protected readonly assignments = this.RULE('assignments', (): Assignment[] => {
     const out: Assignment[] = []
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => {
+      const position = this.at(this.LA(1))
       const column = this.SUBRULE(this.ident)
       this.CONSUME(T.Equals)
-      out.push({ column, value: this.SUBRULE(this.expr) })
+      out.push({ column, value: this.SUBRULE(this.expr), position })
     } })
     return out
   })
@@ -63,14 +64,27 @@ export class SqlParser extends DdlParser {
     this.k('into')
     const table = this.SUBRULE(this.ident)
     const alias = this.OPTION(() => { this.k('as'); return this.SUBRULE1(this.ident) })
-    const columns = this.OPTION1({ GATE: () => !this.laIs(2, kw('select'), kw('with'), kw('values')), DEF: () => this.SUBRULE(this.identList) }) ?? []
+    const columnPositions: number[] = []
+    const columns = this.OPTION1({
+      GATE: () => !this.laIs(2, kw('select'), kw('with'), kw('values')),
+      DEF: () => {
+        const names: string[] = []
+        this.CONSUME(T.LParen)
+        this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => {
+          columnPositions.push(this.at(this.LA(1)))
+          names.push(this.SUBRULE2(this.ident))
+        } })
+        this.CONSUME(T.RParen)
+        return names
+      },
+    }) ?? []
     const source = this.OR([
       { ALT: () => { this.k('default'); this.k('values'); return 'default-values' as const } },
       { ALT: () => this.SUBRULE(this.query) },
     ])
     const onConflict = this.OPTION2(() => this.SUBRULE(this.onConflict))
     const returning = this.SUBRULE(this.returning)
-    return { kind: 'insert', table, alias, columns, source, onConflict, returning, position: this.at(t) }
+    return { kind: 'insert', table, alias, columns, columnPositions, source, onConflict, returning, position: this.at(t) }
   })
 
   protected readonly onConflict = this.RULE('onConflict', (): OnConflict => {

@@ -13,7 +13,7 @@ export type OnConflict =
   | { readonly action: 'nothing'; readonly columns: readonly string[] }
   | { readonly action: 'update'; readonly columns: readonly string[]; readonly set: readonly Assignment[]; readonly where: Expr | undefined }
 
-export type Assignment = { readonly column: string; readonly value: Expr }
+export type Assignment = { readonly column: string; readonly value: Expr; readonly position: number }
 
 export const ISOLATION_LEVELS = ['read uncommitted', 'read committed', 'repeatable read', 'serializable'] as const
 export type IsolationLevel = (typeof ISOLATION_LEVELS)[number]
@@ -34,7 +34,7 @@ export type References = {
   readonly onUpdate: ReferentialAction | undefined
 }
 
-export type ColumnConstraint = { readonly name: string | undefined } & (
+export type ColumnConstraintBody =
   | { readonly kind: 'primary-key' }
   | { readonly kind: 'not-null' }
   | { readonly kind: 'null' }
@@ -43,7 +43,9 @@ export type ColumnConstraint = { readonly name: string | undefined } & (
   | { readonly kind: 'check'; readonly expr: Expr }
   | { readonly kind: 'references'; readonly references: References }
   | { readonly kind: 'identity'; readonly always: boolean }
-)
+
+
+export type ColumnConstraint = { readonly name: string | undefined; readonly position: number } & ColumnConstraintBody
 
 export type TableConstraint = { readonly name: string | undefined } & (
   | { readonly kind: 'primary-key'; readonly columns: readonly string[] }
@@ -67,7 +69,7 @@ export type SettingValue = { readonly kind: 'default' } | { readonly kind: 'valu
 
 export type Statement =
   | Query
-  | { readonly kind: 'insert'; readonly table: string; readonly alias: string | undefined; readonly columns: readonly string[]; readonly source: Query | 'default-values'; readonly onConflict: OnConflict | undefined; readonly returning: Returning; readonly position: number }
+  | { readonly kind: 'insert'; readonly table: string; readonly alias: string | undefined; readonly columns: readonly string[]; /** Where each target column is named (error positions). */ readonly columnPositions: readonly number[]; readonly source: Query | 'default-values'; readonly onConflict: OnConflict | undefined; readonly returning: Returning; readonly position: number }
   | { readonly kind: 'update'; readonly table: string; readonly alias: string | undefined; readonly set: readonly Assignment[]; readonly from: readonly FromItem[]; readonly where: Expr | undefined; readonly returning: Returning; readonly position: number }
   | { readonly kind: 'delete'; readonly table: string; readonly alias: string | undefined; readonly using: readonly FromItem[]; readonly where: Expr | undefined; readonly returning: Returning; readonly position: number }
   | { readonly kind: 'begin'; readonly modes: TransactionModes; readonly position: number }

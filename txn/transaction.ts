@@ -238,10 +238,7 @@ export class MvccTransaction implements Transaction {
     const st = this.db.registry.status(writer)
     if (st.kind !== 'committed') throw internalError(`row of table ${table} is locked by us but has a ${st.kind} version`)
     if (this.isolation !== 'read committed' && st.commitTs > this.snapshot!)
-      throw dbError('serialization_failure', 'could not serialize access due to concurrent update', {
-        detail: `Transaction ${writer} changed key ${Buffer.from(key).toString('hex')} of table ${table} after this transaction's snapshot.`,
-        hint: 'The transaction might succeed if retried.',
-      })
+      throw dbError('serialization_failure', 'could not serialize access due to concurrent update', { hint: 'The transaction might succeed if retried.' })
   }
 
   private newestVersion(table: TableId, prefix: Buffer): { key: Buffer; value: Buffer } | undefined {

@@ -42,8 +42,14 @@ export class Binder implements CoerceHost {
   readonly viewsRead = new Set<Oid>()
   /** Qualified names of columns, for EXPLAIN and error messages. */
   readonly names = new Map<ColumnId, string>()
-  /** Source positions of bound column references (for errors found after binding, like 42803). */
+  /** Source positions of bound column references, literals and parameters (for errors found after binding them). */
   readonly positions = new WeakMap<BExpr, number>()
+  /** Where each parameter is first referenced ($n → position), for 42P02. */
+  readonly paramPositions = new Map<number, number>()
+
+  positionOf(e: BExpr): number | undefined {
+    return this.positions.get(e)
+  }
   ctes: ReadonlyMap<string, CteBinding> = new Map()
 
   constructor(
@@ -74,6 +80,7 @@ export class Binder implements CoerceHost {
 
   noteParam(index: number, position: number): void {
     if (index < 1) throw dbError('undefined_parameter', `there is no parameter $${index}`, { position })
+    if (!this.paramPositions.has(index)) this.paramPositions.set(index, position)
     while (this.params.length < index) this.params.push(undefined)
   }
 

@@ -13,7 +13,7 @@ import { dbError, IsolaError } from '../../common/errors.js'
 import type { TypeName } from '../../parser/index.js'
 import type { BExpr } from '../plan/bound.js'
 import {
-  T, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, typeName, type CastContext, type SqlType,
+  T, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
 } from '../values/index.js'
 
 const PLAIN: Readonly<Record<string, SqlType>> = {
@@ -25,7 +25,8 @@ const PLAIN: Readonly<Record<string, SqlType>> = {
 const NOT_YET: ReadonlySet<string> = new Set(['time', 'timetz', 'interval', 'json', 'jsonb', 'uuid', 'oid', 'money', 'xml', 'inet', 'cidr'])
 
 /** The SqlType a type name denotes (serial types are the DDL's business: see ddl/columns.ts). */
-export function resolveType(t: TypeName, position?: number): SqlType {
+export function resolveType(t: TypeName, at?: number): SqlType {
+  const position = t.position ?? at
   const plain = PLAIN[t.name]
   if (plain !== undefined) {
     if (t.args.length > 0 && t.name !== 'timestamp' && t.name !== 'timestamptz') {
@@ -61,33 +62,36 @@ export function resolveType(t: TypeName, position?: number): SqlType {
 /**
  * select_common_type: the type a set of branches (UNION columns, CASE results,
  * COALESCE arguments, VALUES columns) resolves to. `what` names the construct in
- * the error ("UNION", "CASE" …).
+ * the error ("UNION", "CASE" …); `positions[i]`, when given, is where branch i
+ * starts, and a mismatch is reported at the branch that does not fit.
  */
-export function commonType(types: readonly SqlType[], what: string): SqlType {
-  const known = types.filter((t) => t.kind !== 'unknown')
+export function commonType(types: readonly SqlType[], what: string, positions?: readonly (number | undefined)[]): SqlType {
+  const known = types.map((t, i) => ({ t, at: positions?.[i] })).filter((x) => x.t.kind !== 'unknown')
   if (known.length === 0) return T.text
-  let p = known[0]!
+  let p = known[0]!.t
   // All of one type: keep its modifiers only if they agree too.
-  if (known.every((t) => t.kind === p.kind)) {
-    return known.every((t) => sameType(t, p)) ? p : ({ kind: p.kind } as SqlType)
+  if (known.every((x) => x.t.kind === p.kind)) {
+    return known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
   }
-  for (const n of known.slice(1)) {
+  for (const { t: n, at } of known.slice(1)) {
     if (n.kind === p.kind) continue
     if (typeCategory(n) !== typeCategory(p)) {
-      throw dbError('datatype_mismatch', `${what} types ${baseTypeName(p)} and ${baseTypeName(n)} cannot be matched`)
+      throw dbError('datatype_mismatch', `${what} types ${baseTypeName(p)} and ${baseTypeName(n)} cannot be matched`, { position: at })
     }
     if (!isPreferred(p) && canCast(p, n, 'implicit') && !canCast(n, p, 'implicit')) p = n
   }
   const result: SqlType = { kind: p.kind } as SqlType
-  for (const t of known) {
-    if (!canCast(t, result, 'implicit')) throw dbError('datatype_mismatch', `${what} could not convert type ${baseTypeName(t)} to ${baseTypeName(result)}`)
+  for (const { t, at } of known) {
+    if (!canCast(t, result, 'implicit')) throw dbError('datatype_mismatch', `${what} could not convert type ${baseTypeName(t)} to ${baseTypeName(result)}`, { position: at })
   }
   return result.kind === 'bpchar' ? T.bpchar : result
 }
 
-/** Hooks the binder passes in: where untyped parameters learn their type. */
+/** Hooks the binder passes in: where untyped parameters learn their type, and where literals were written. */
 export interface CoerceHost {
   setParamType(index: number, type: SqlType, position: number | undefined): SqlType
+  /** The source position of a literal or parameter node, if the binder recorded one. */
+  positionOf(e: BExpr): number | undefined
 }
 
 /**
@@ -98,14 +102,23 @@ export interface CoerceHost {
 export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastContext, position?: number, mismatch?: () => IsolaError): BExpr {
   if (sameType(e.type, to)) return e
   if (e.kind === 'const' && e.type.kind === 'unknown') {
+    // A bad literal is reported where it was written (PostgreSQL's parser_errposition of the constant).
+    const at = host.positionOf(e) ?? position
+    // First the type's input function (its errors point at the literal), then the
+    // modifier (varchar(n), numeric(p,s)): PostgreSQL applies that as a separate cast,
+    // so its errors carry no position. The context matters there: an explicit cast
+    // truncates to varchar(n), an assignment refuses.
+    const base = { kind: to.kind } as SqlType
+    let value
     try {
-      return { kind: 'const', type: to, value: castValue(e.value, T.unknown, to, 'explicit') }
+      value = castValue(e.value, T.unknown, base, context)
     } catch (err) {
-      if (err instanceof IsolaError && err.position === undefined && position !== undefined) {
-        throw new IsolaError(err.code, err.message, { detail: err.detail, hint: err.hint, position })
+      if (err instanceof IsolaError && err.position === undefined && at !== undefined) {
+        throw new IsolaError(err.code, err.message, { detail: err.detail, hint: err.hint, position: at })
       }
       throw err
     }
+    return { kind: 'const', type: to, value: sameType(base, to) ? value : castValue(value, base, to, context) }
   }
   if (e.kind === 'param' && e.type.kind === 'unknown') return { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
   if (!canCast(e.type, to, context)) {
@@ -115,10 +128,3 @@ export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastCon
   return { kind: 'cast', operand: e, type: to, explicit: context === 'explicit' }
 }
 
-/** The error of an assignment that needs a cast the assignment context lacks. */
-export function assignmentMismatch(column: string, to: SqlType, from: SqlType, position?: number): IsolaError {
-  return dbError('datatype_mismatch', `column "${column}" is of type ${typeName(to)} but expression is of type ${typeName(from)}`, {
-    hint: 'You will need to rewrite or cast the expression.',
-    position,
-  })
-}

@@ -22,7 +22,7 @@ import { outputs, type Assign, type LogicalPlan } from '../plan/logical.js'
 import { T, baseTypeName, type SqlType } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { coerce } from './coerce.js'
-import { bindExpr, resolveUnknown, toBool } from './expr.js'
+import { bindExpr, resolveUnknown, startOf, toBool } from './expr.js'
 import { bindFromList, scanTable } from './from.js'
 import { bindQuery, type BoundColumn } from './query.js'
 import { Scope, type NsItem, type ScopeColumn } from './scope.js'
@@ -122,10 +122,11 @@ function assign(b: Binder, c: ColumnInfo, v: BExpr, position: number | undefined
   )
 }
 
-function columnsOfTarget(t: TableInfo, names: readonly string[], position: number): ColumnInfo[] {
+function columnsOfTarget(t: TableInfo, names: readonly string[], positions: readonly number[]): ColumnInfo[] {
   if (names.length === 0) return [...t.columns]
   const seen = new Set<string>()
-  return names.map((n) => {
+  return names.map((n, i) => {
+    const position = positions[i]
     const c = t.columns.find((x) => x.name === n)
     if (c === undefined) throw dbError('undefined_column', `column "${n}" of relation "${t.name}" does not exist`, { position })
     if (seen.has(n)) throw dbError('duplicate_column', `column "${n}" specified more than once`, { position })
@@ -170,29 +171,42 @@ function targetItem(t: TableInfo, alias: string | undefined, ids: readonly Colum
 
 export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundInsert {
   const t = targetTable(b, s.table, s.position, 'insert into')
-  const cols = columnsOfTarget(t, s.columns, s.position)
+  let cols = columnsOfTarget(t, s.columns, s.columnPositions)
+  // Without a column list, fewer values than columns fill the leading columns (the rest get defaults).
+  const implicit = (given: number) => {
+    if (s.columns.length === 0 && given < cols.length) cols = cols.slice(0, given)
+  }
   let source: LogicalPlan
   let provided: { column: ColumnInfo; id: ColumnId }[] = []
   if (s.source === 'default-values') {
     source = { kind: 'one-row' }
+    cols = []
   } else if (s.source.body.kind === 'values' && s.source.orderBy.length === 0 && s.source.limit === undefined && s.source.with.length === 0) {
     // VALUES directly: each item is coerced to its column (and DEFAULT allowed).
     const rows = s.source.body.rows
-    for (const r of rows) checkArity(r.length, cols.length, s.position)
+    const mixed = rows.find((r) => r.length !== rows[0]!.length)
+    if (mixed !== undefined) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: startOf(mixed[0] ?? { kind: 'null', position: s.position }) })
+    implicit(rows[0]!.length)
+    for (const r of rows) {
+      if (r.length > cols.length) throw dbError('syntax_error', 'INSERT has more expressions than target columns', { position: startOf(r[cols.length]!) })
+      if (r.length < cols.length) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position: s.columnPositions[r.length] })
+    }
     const ids = cols.map((c) => b.newColumn(c.name))
     const bound = rows.map((r) =>
       r.map((e, i) => {
         const c = cols[i]!
         if (e.kind === 'default') return defaultExpr(b, c)
         checkIdentity(t, c, e)
-        return assign(b, c, bindExpr(b, e, { scope: Scope.empty(), clause: 'VALUES', aggregates: false }), e.position)
+        return assign(b, c, bindExpr(b, e, { scope: Scope.empty(), clause: 'VALUES', aggregates: false }), startOf(e))
       }),
     )
     source = { kind: 'values', rows: bound, columns: cols.map((c, i) => ({ id: ids[i]!, type: c.type })) }
     provided = cols.map((c, i) => ({ column: c, id: ids[i]! }))
   } else {
     const q = bindQuery(b, s.source, undefined)
-    checkArity(q.columns.length, cols.length, s.position)
+    implicit(q.columns.length)
+    if (q.columns.length > cols.length) throw dbError('syntax_error', 'INSERT has more expressions than target columns', { position: s.source.position })
+    if (q.columns.length < cols.length) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position: s.columnPositions[q.columns.length] })
     for (const c of cols) if (c.identity === 'always') throw identityError(c)
     const items: Assign[] = cols.map((c, i) => {
       const qc = q.columns[i]!
@@ -220,11 +234,6 @@ export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundI
   return { kind: 'insert', table: t, source, values, onConflict: bindConflict(b, s, t), newIds, returning }
 }
 
-function checkArity(given: number, target: number, position: number): void {
-  if (given > target) throw dbError('syntax_error', 'INSERT has more expressions than target columns', { position })
-  if (given < target) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position })
-}
-
 function identityError(c: ColumnInfo) {
   return dbError('generated_always', `cannot insert a non-DEFAULT value into column "${c.name}"`, {
     detail: `Column "${c.name}" is an identity column defined as GENERATED ALWAYS.`,
@@ -243,12 +252,12 @@ function bindConflict(b: Binder, s: Statement & { kind: 'insert' }, t: TableInfo
   if (oc.columns.length > 0) {
     const attnums = oc.columns.map((n) => {
       const c = t.columns.find((x) => x.name === n)
-      if (c === undefined) throw dbError('undefined_column', `column "${n}" does not exist`, { position: s.position })
+      if (c === undefined) throw dbError('undefined_column', `column "${n}" does not exist`)
       return c.attnum
     })
     arbiter = t.indexes.find((i) => i.unique && i.predicate === undefined && i.keys.length === attnums.length && i.keys.every((k) => k.attnum !== undefined && attnums.includes(k.attnum)))
     if (arbiter === undefined) {
-      throw dbError('invalid_column_reference', 'there is no unique or exclusion constraint matching the ON CONFLICT specification', { position: s.position })
+      throw dbError('invalid_column_reference', 'there is no unique or exclusion constraint matching the ON CONFLICT specification')
     }
   }
   if (oc.action === 'nothing') return { action: 'nothing', arbiter }
@@ -263,8 +272,8 @@ function bindConflict(b: Binder, s: Statement & { kind: 'insert' }, t: TableInfo
   const scope = new Scope([targetItem(t, s.alias, existing), { ...targetItem(t, 'excluded', excluded), table: undefined }], undefined)
   const sets = oc.set.map((a) => {
     const c = t.columns.find((x) => x.name === a.column)
-    if (c === undefined) throw dbError('undefined_column', `column "${a.column}" of relation "${t.name}" does not exist`, { position: s.position })
-    const e = a.value.kind === 'default' ? defaultExpr(b, c) : assign(b, c, bindExpr(b, a.value, { scope, clause: 'UPDATE', aggregates: false }), a.value.position)
+    if (c === undefined) throw dbError('undefined_column', `column "${a.column}" of relation "${t.name}" does not exist`, { position: a.position })
+    const e = a.value.kind === 'default' ? defaultExpr(b, c) : assign(b, c, bindExpr(b, a.value, { scope, clause: 'UPDATE', aggregates: false }), startOf(a.value))
     return { attnum: c.attnum, expr: e }
   })
   const where = oc.where === undefined ? undefined : toBool(b, bindExpr(b, oc.where, { scope, clause: 'WHERE', aggregates: false }), 'WHERE', oc.where)
@@ -292,13 +301,13 @@ export function bindUpdate(b: Binder, s: Statement & { kind: 'update' }): BoundU
   const seen = new Set<string>()
   const setExprs = s.set.map((a) => {
     const c = t.columns.find((x) => x.name === a.column)
-    if (c === undefined) throw dbError('undefined_column', `column "${a.column}" of relation "${t.name}" does not exist`, { position: s.position })
-    if (seen.has(c.name)) throw dbError('syntax_error', `multiple assignments to same column "${c.name}"`, { position: s.position })
+    if (c === undefined) throw dbError('undefined_column', `column "${a.column}" of relation "${t.name}" does not exist`, { position: a.position })
+    if (seen.has(c.name)) throw dbError('syntax_error', `multiple assignments to same column "${c.name}"`, { position: a.position })
     seen.add(c.name)
     if (c.identity === 'always' && a.value.kind !== 'default') {
       throw dbError('generated_always', `column "${c.name}" can only be updated to DEFAULT`, { detail: `Column "${c.name}" is an identity column defined as GENERATED ALWAYS.` })
     }
-    const e = a.value.kind === 'default' ? defaultExpr(b, c) : assign(b, c, bindExpr(b, a.value, { scope: r.scope, clause: 'UPDATE', aggregates: false }), a.value.position)
+    const e = a.value.kind === 'default' ? defaultExpr(b, c) : assign(b, c, bindExpr(b, a.value, { scope: r.scope, clause: 'UPDATE', aggregates: false }), startOf(a.value))
     return { attnum: c.attnum, expr: e }
   })
   const sets = setExprs.map((x) => ({ attnum: x.attnum, id: b.newColumn('set') }))

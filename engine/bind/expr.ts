@@ -67,7 +67,38 @@ function negativeLiteral(text: string): BExpr {
   return { kind: 'const', type: T.numeric, value: castValue('-' + text, T.unknown, T.numeric) }
 }
 
+/** Where an expression starts: its leftmost token (PostgreSQL's exprLocation of a bound expression). */
+export function startOf(e: Expr): number {
+  switch (e.kind) {
+    case 'binary':
+    case 'and':
+    case 'or':
+    case 'is-distinct':
+      return Math.min(e.position, startOf(e.left))
+    case 'cast':
+    case 'is':
+    case 'between':
+    case 'like':
+    case 'in-list':
+    case 'in-query':
+      return Math.min(e.position, startOf(e.operand))
+    case 'quantified':
+      return Math.min(e.position, startOf(e.left))
+    default:
+      return e.position
+  }
+}
+
 export function bindExpr(b: Binder, e: Expr, x: ExprContext): BExpr {
+  const bound = bindNode(b, e, x)
+  // Literals and parameters remember where they were written: coercing them later reports there.
+  if ((e.kind === 'string' || e.kind === 'null' || e.kind === 'number' || e.kind === 'param' || e.kind === 'typed-literal') && !b.positions.has(bound)) {
+    b.positions.set(bound, e.position)
+  }
+  return bound
+}
+
+function bindNode(b: Binder, e: Expr, x: ExprContext): BExpr {
   switch (e.kind) {
     case 'column': {
       if (e.name === '*') throw dbError('syntax_error', `row expansion via "*" is not supported here`, { position: e.position })
@@ -169,7 +200,7 @@ export function bindExpr(b: Binder, e: Expr, x: ExprContext): BExpr {
 /** Coerces to boolean for AND/OR/NOT/WHERE…: 42804 "argument of X must be type boolean". */
 export function toBool(b: Binder, e: BExpr, what: string, source?: Expr): BExpr {
   if (e.type.kind === 'bool') return e
-  const position = source && 'position' in source ? source.position : undefined
+  const position = source === undefined ? undefined : startOf(source)
   return coerce(b, e, T.bool, 'implicit', position, () =>
     dbError('datatype_mismatch', `argument of ${what} must be type boolean, not type ${baseTypeName(e.type)}`, { position }),
   )
@@ -289,7 +320,7 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
       return { kind: 'nullif', left: l, right: r, op, type: l.type.kind === 'unknown' ? T.text : l.type }
     }
     if (args.length === 0) throw dbError('syntax_error', `syntax error at or near ")"`, { position: e.position })
-    const type = at(e.position, () => commonType(args.map((a) => a.type), name.toUpperCase()))
+    const type = commonType(args.map((a) => a.type), name.toUpperCase(), e.args.map(startOf))
     const coerced = args.map((a) => coerce(b, a, type, 'implicit', e.position))
     if (name === 'coalesce') return { kind: 'coalesce', args: coerced, type }
     at(e.position, () => resolveBinaryOperator('<', type, type))
@@ -307,7 +338,27 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
       position: e.position,
     })
   }
-  return call(b, name, cands, args, e.position)
+  const bound = call(b, name, cands, args, e.position)
+  if (SEQUENCE_FUNCTIONS.has(name)) checkSequenceArgument(b, bound, e)
+  return bound
+}
+
+const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval'])
+
+/**
+ * nextval('name') takes a regclass in PostgreSQL, so a literal name is looked up when
+ * the statement is analysed: an unknown sequence is an error at the literal even if
+ * no row ever calls it.
+ */
+function checkSequenceArgument(b: Binder, call: BExpr, e: Expr & { kind: 'function' }): void {
+  if (call.kind !== 'call') return
+  const arg = call.args[0]
+  if (arg?.kind !== 'const' || typeof arg.value !== 'string') return
+  const name = arg.value.replace(/^public\./, '').replace(/^"(.*)"$/, '$1')
+  const rel = b.catalog.byName(name)
+  const position = e.args[0] === undefined ? e.position : startOf(e.args[0])
+  if (rel === undefined) throw dbError('undefined_table', `relation "${arg.value}" does not exist`, { position })
+  if (rel.kind !== 'sequence') throw dbError('wrong_object_type', `"${arg.value}" is not a sequence`, { position })
 }
 
 function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext): BExpr {
@@ -336,7 +387,12 @@ function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr 
     whens.push({ when, then: bindExpr(b, w.then, x) })
   }
   const otherwise: BExpr = e.else === undefined ? { kind: 'const', type: T.unknown, value: null } : bindExpr(b, e.else, x)
-  const type = at(e.position, () => commonType([...whens.map((w) => w.then.type), otherwise.type], 'CASE'))
+  // PostgreSQL resolves the ELSE result first, then the THEN results, and reports the one that does not fit.
+  const type = commonType(
+    [otherwise.type, ...whens.map((w) => w.then.type)],
+    'CASE',
+    [e.else === undefined ? undefined : startOf(e.else), ...e.whens.map((w) => startOf(w.then))],
+  )
   return {
     kind: 'case',
     // Evaluated once; the executor casts it to each WHEN operator's left type.

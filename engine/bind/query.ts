@@ -15,7 +15,7 @@ import type { LogicalPlan, SortKey } from '../plan/logical.js'
 import { T, type SqlType } from '../values/index.js'
 import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
-import { at, bindExpr, resolveUnknown } from './expr.js'
+import { at, bindExpr, resolveUnknown, startOf } from './expr.js'
 import { Scope } from './scope.js'
 import { bindSelect } from './select.js'
 
@@ -107,17 +107,46 @@ export function bindValues(b: Binder, rows: readonly (readonly Expr[])[], outer:
   return { plan: { kind: 'values', rows: coerced, columns: columns.map((c) => ({ id: c.id, type: c.type })) }, columns }
 }
 
+/** Where a set operation's branch starts its select list (PostgreSQL reports column-count errors there). */
+function firstItemPosition(body: QueryBody): number | undefined {
+  switch (body.kind) {
+    case 'select': {
+      const item = body.columns[0]
+      return item === undefined ? body.position : item.kind === 'star' ? item.position : startOf(item.expr)
+    }
+    case 'values': return body.position
+    case 'set-op': return firstItemPosition(body.left)
+    case 'nested': return firstItemPosition(body.query.body)
+  }
+}
+
 function bindSetOp(b: Binder, body: QueryBody & { kind: 'set-op' }, outer: Scope | undefined): BoundQuery {
   const left = bindBody(b, body.left, outer)
   const right = bindBody(b, body.right, outer)
   const what = body.op.toUpperCase()
-  if (left.columns.length !== right.columns.length) throw dbError('syntax_error', `each ${what} query must have the same number of columns`)
+  if (left.columns.length !== right.columns.length) {
+    throw dbError('syntax_error', `each ${what} query must have the same number of columns`, { position: firstItemPosition(body.right) })
+  }
   const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], what))
   const cast = (q: BoundQuery): LogicalPlan => {
     if (q.columns.every((c, i) => c.type.kind === types[i]!.kind && JSON.stringify(c.type) === JSON.stringify(types[i]))) return q.plan
+    // A branch that projects an untyped literal takes the set operation's type right there,
+    // so a bad literal fails now, at its position, as in PostgreSQL.
+    if (q.plan.kind === 'project') {
+      const p = q.plan
+      const items = p.items.map((it) => {
+        const i = q.columns.findIndex((c) => c.id === it.id)
+        return i < 0 || it.expr.type.kind !== 'unknown' ? it : { id: it.id, expr: coerce(b, it.expr, types[i]!, 'implicit') }
+      })
+      const plan: LogicalPlan = { ...p, items }
+      const fixed = q.columns.map((c) => ({ ...c, type: items.find((it) => it.id === c.id)?.expr.type ?? c.type }))
+      if (fixed.every((c, i) => JSON.stringify(c.type) === JSON.stringify(types[i]))) return plan
+      q = { plan, columns: fixed }
+    }
+    const input = q.plan
     return {
       kind: 'project',
-      input: q.plan,
+      input,
       items: q.columns.map((c, i) => ({ id: b.newColumn(c.name), expr: coerce(b, { kind: 'column', id: c.id, type: c.type }, types[i]!, 'implicit') })),
     }
   }

@@ -228,7 +228,6 @@ export function figureName(e: Expr): string {
       return inner !== '?column?' ? inner : e.type.name
     }
     case 'typed-literal': return e.type.name
-    case 'boolean': return 'bool'
     case 'case': return 'case'
     case 'exists': return 'exists'
     case 'subquery': {

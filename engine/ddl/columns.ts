@@ -107,7 +107,7 @@ export async function columnFromDef(
         defaultText = deparseExpr(c.expr)
         break
       case 'primary-key':
-        if (into.primaryKey !== undefined) throw dbError('invalid_table_definition', `multiple primary keys for table "${table}" are not allowed`)
+        if (into.primaryKey !== undefined) throw dbError('invalid_table_definition', `multiple primary keys for table "${table}" are not allowed`, { position: c.position })
         into.primaryKey = { name: c.name, columns: [def.name] }
         break
       case 'unique':

@@ -20,7 +20,7 @@ export async function createTable(ctx: DdlContext, s: Statement & { kind: 'creat
       ctx.notice(`relation "${s.name}" already exists, skipping`)
       return
     }
-    throw dbError('duplicate_table', `relation "${s.name}" already exists`, { position: s.position })
+    throw dbError('duplicate_table', `relation "${s.name}" already exists`)
   }
   if (s.columns.length > 1600) throw dbError('too_many_arguments', 'tables can have at most 1600 columns')
   const oid = await ctx.engine.oids.allocate()
@@ -29,7 +29,7 @@ export async function createTable(ctx: DdlContext, s: Statement & { kind: 'creat
   const columns: ColumnInfo[] = []
   const sequences: SequenceInfo[] = []
   for (const def of s.columns) {
-    if (columns.some((c) => c.name === def.name)) throw dbError('duplicate_column', `column "${def.name}" specified more than once`, { position: def.position })
+    if (columns.some((c) => c.name === def.name)) throw dbError('duplicate_column', `column "${def.name}" specified more than once`)
     const { column, sequence } = await columnFromDef(ctx, s.name, oid, def, columns.length + 1, cons, taken)
     columns.push(column)
     if (sequence) sequences.push(sequence)

@@ -14,24 +14,32 @@ import { createSequence, createView } from './views.js'
 
 export const DDL_KINDS = ['create-table', 'drop-table', 'truncate', 'alter-table', 'create-index', 'drop-index', 'create-view', 'drop-view', 'create-sequence'] as const
 export type DdlKind = (typeof DDL_KINDS)[number]
-type Ddl = Statement & { kind: DdlKind }
+export type Ddl = Statement & { kind: DdlKind }
 
 export const isDdl = (s: Statement): s is Ddl => (DDL_KINDS as readonly string[]).includes(s.kind)
 
-const HANDLERS: { readonly [K in DdlKind]: (ctx: DdlContext, s: Ddl & { kind: K }, env: BindEnvironment) => Promise<string> } = {
-  'create-table': async (ctx, s) => (await createTable(ctx, s), 'CREATE TABLE'),
-  'drop-table': async (ctx, s) => (await dropRelations(ctx, s), 'DROP TABLE'),
-  truncate: async (ctx, s) => (await truncate(ctx, s), 'TRUNCATE TABLE'),
-  'alter-table': async (ctx, s) => (await alterTable(ctx, s), 'ALTER TABLE'),
-  'create-index': async (ctx, s) => (await createIndex(ctx, s), 'CREATE INDEX'),
-  'drop-index': async (ctx, s) => (await dropIndex(ctx, s), 'DROP INDEX'),
-  'create-view': async (ctx, s, env) => (await createView(ctx, s, env), 'CREATE VIEW'),
-  'drop-view': async (ctx, s) => (await dropRelations(ctx, s), 'DROP VIEW'),
-  'create-sequence': async (ctx, s) => (await createSequence(ctx, s), 'CREATE SEQUENCE'),
+/** Each statement's command tag. */
+export const DDL_TAGS: { readonly [K in DdlKind]: string } = {
+  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', truncate: 'TRUNCATE TABLE', 'alter-table': 'ALTER TABLE',
+  'create-index': 'CREATE INDEX', 'drop-index': 'DROP INDEX', 'create-view': 'CREATE VIEW', 'drop-view': 'DROP VIEW',
+  'create-sequence': 'CREATE SEQUENCE',
 }
 
-export function runDdl(ctx: DdlContext, s: Statement, env: BindEnvironment): Promise<string> {
-  if (!isDdl(s)) throw new Error(`not DDL: ${s.kind}`)
-  const h = HANDLERS[s.kind] as (ctx: DdlContext, s: Ddl, env: BindEnvironment) => Promise<string>
-  return h(ctx, s, env)
+const HANDLERS: { readonly [K in DdlKind]: (ctx: DdlContext, s: Ddl & { kind: K }, env: BindEnvironment) => Promise<void> } = {
+  'create-table': createTable,
+  'drop-table': dropRelations,
+  truncate,
+  'alter-table': alterTable,
+  'create-index': createIndex,
+  'drop-index': dropIndex,
+  'create-view': createView,
+  'drop-view': dropRelations,
+  'create-sequence': createSequence,
+}
+
+/** Runs a DDL statement; resolves with its command tag. */
+export async function runDdl(ctx: DdlContext, s: Ddl, env: BindEnvironment): Promise<string> {
+  const h = HANDLERS[s.kind] as (ctx: DdlContext, s: Ddl, env: BindEnvironment) => Promise<void>
+  await h(ctx, s, env)
+  return DDL_TAGS[s.kind]
 }

@@ -7,7 +7,7 @@ const st = (sql: string): Statement => strip(one(sql))
 describe('DML', () => {
   test('INSERT … VALUES with columns, DEFAULT, ON CONFLICT DO UPDATE, RETURNING', () => {
     expect(st("INSERT INTO t (a, b) VALUES (1, 'x'), (2, DEFAULT) ON CONFLICT (a) DO UPDATE SET b = excluded.b WHERE t.a > 0 RETURNING *, a")).toEqual({
-      kind: 'insert', table: 't', columns: ['a', 'b'],
+      kind: 'insert', table: 't', columns: ['a', 'b'], columnPositions: [16, 19],
       source: { kind: 'query', with: [], orderBy: [], body: { kind: 'values', rows: [
         [{ kind: 'number', text: '1' }, { kind: 'string', value: 'x' }],
         [{ kind: 'number', text: '2' }, { kind: 'default' }],

@@ -1,0 +1,317 @@
+# Queries: result column names, joins, grouping, ordering, set operations, subqueries, CTEs.
+
+CREATE TABLE emp (id int PRIMARY KEY, name text, dept int, salary numeric(8,2), boss int)
+---
+CREATE TABLE
+
+CREATE TABLE dept (id int PRIMARY KEY, title text)
+---
+CREATE TABLE
+
+INSERT INTO dept VALUES (1, 'eng'), (2, 'ops'), (3, 'empty')
+---
+INSERT 0 3
+
+INSERT INTO emp VALUES (1, 'ann', 1, 300, NULL), (2, 'bob', 1, 200, 1), (3, 'cid', 2, 150, 1), (4, 'dan', NULL, 100, 2), (5, 'eve', 2, NULL, 3)
+---
+INSERT 0 5
+
+SELECT 1, 1 + 1, 'a', true, NULL, 1.5::float8, CAST('7' AS int), 'x'::text AS named, now() IS NULL, count(*), lower('A'), coalesce(1, 2), CASE WHEN true THEN 1 END
+---
+?column? | ?column? | ?column? | ?column? | ?column? | float8 | int4 | named | ?column? | count | lower | coalesce | case
+1 | 2 | a | t | NULL | 1.5 | 7 | x | f | 1 | a | 1 | 1
+
+SELECT e.name, d.title FROM emp e JOIN dept d ON e.dept = d.id ORDER BY e.name
+---
+name | title
+ann | eng
+bob | eng
+cid | ops
+eve | ops
+
+SELECT e.name, d.title FROM emp e LEFT JOIN dept d ON e.dept = d.id ORDER BY e.name
+---
+name | title
+ann | eng
+bob | eng
+cid | ops
+dan | NULL
+eve | ops
+
+SELECT e.name, d.title FROM emp e RIGHT JOIN dept d ON e.dept = d.id ORDER BY d.title, e.name
+---
+name | title
+NULL | empty
+ann | eng
+bob | eng
+cid | ops
+eve | ops
+
+SELECT e.name, d.title FROM emp e FULL JOIN dept d ON e.dept = d.id ORDER BY e.name NULLS FIRST, d.title
+---
+name | title
+NULL | empty
+ann | eng
+bob | eng
+cid | ops
+dan | NULL
+eve | ops
+
+SELECT e.name, b.name AS boss FROM emp e LEFT JOIN emp b ON e.boss = b.id ORDER BY e.id
+---
+name | boss
+ann | NULL
+bob | ann
+cid | ann
+dan | bob
+eve | cid
+
+SELECT * FROM dept JOIN emp USING (id) ORDER BY id
+---
+id | title | name | dept | salary | boss
+1 | eng | ann | 1 | 300.00 | NULL
+2 | ops | bob | 1 | 200.00 | 1
+3 | empty | cid | 2 | 150.00 | 1
+
+SELECT count(*) FROM emp, dept
+---
+count
+15
+
+SELECT dept, count(*), sum(salary), avg(salary), min(name), max(salary) FROM emp GROUP BY dept ORDER BY dept NULLS LAST
+---
+dept | count | sum | avg | min | max
+1 | 2 | 500.00 | 250.0000000000000000 | ann | 300.00
+2 | 2 | 150.00 | 150.0000000000000000 | cid | 150.00
+NULL | 1 | 100.00 | 100.0000000000000000 | dan | 100.00
+
+SELECT dept, count(salary) AS paid FROM emp GROUP BY 1 HAVING count(*) > 1 ORDER BY 1
+---
+dept | paid
+1 | 2
+2 | 1
+
+SELECT count(DISTINCT dept), count(*) FILTERED FROM emp
+---
+count | filtered
+2 | 5
+
+SELECT count(DISTINCT dept) AS depts, sum(DISTINCT salary) AS s FROM emp
+---
+depts | s
+2 | 750.00
+
+SELECT name FROM emp GROUP BY dept
+---
+ERROR 42803: column "emp.name" must appear in the GROUP BY clause or be used in an aggregate function (at 8)
+
+SELECT e.id, e.name, count(*) FROM emp e JOIN dept d ON d.id = e.dept GROUP BY e.id ORDER BY e.id
+---
+id | name | count
+1 | ann | 1
+2 | bob | 1
+3 | cid | 1
+5 | eve | 1
+
+SELECT sum(salary) FROM emp WHERE false
+---
+sum
+NULL
+
+SELECT DISTINCT dept FROM emp ORDER BY dept
+---
+dept
+1
+2
+NULL
+
+SELECT name, salary FROM emp ORDER BY salary DESC NULLS LAST, name LIMIT 3
+---
+name | salary
+ann | 300.00
+bob | 200.00
+cid | 150.00
+
+SELECT name FROM emp ORDER BY id LIMIT 2 OFFSET 3
+---
+name
+dan
+eve
+
+SELECT name FROM emp ORDER BY id OFFSET 1 ROWS FETCH FIRST 2 ROWS ONLY
+---
+name
+bob
+cid
+
+SELECT name AS n FROM emp ORDER BY n DESC
+---
+n
+eve
+dan
+cid
+bob
+ann
+
+SELECT name FROM emp ORDER BY 2
+---
+ERROR 42P10: ORDER BY position 2 is not in select list (at 31)
+
+SELECT id FROM emp UNION SELECT id FROM dept ORDER BY id
+---
+id
+1
+2
+3
+4
+5
+
+SELECT dept FROM emp UNION ALL SELECT id FROM dept ORDER BY 1 NULLS FIRST
+---
+dept
+NULL
+1
+1
+1
+2
+2
+2
+3
+
+SELECT dept FROM emp INTERSECT SELECT id FROM dept ORDER BY 1
+---
+dept
+1
+2
+
+SELECT id FROM dept EXCEPT SELECT dept FROM emp
+---
+id
+3
+
+SELECT id, name FROM emp UNION SELECT id FROM dept
+---
+ERROR 42601: each UNION query must have the same number of columns (at 39)
+
+SELECT 1 UNION SELECT 'a'
+---
+ERROR 22P02: invalid input syntax for type integer: "a" (at 23)
+
+SELECT name FROM emp WHERE salary > (SELECT avg(salary) FROM emp) ORDER BY name
+---
+name
+ann
+bob
+
+SELECT name FROM emp WHERE dept IN (SELECT id FROM dept WHERE title = 'eng') ORDER BY name
+---
+name
+ann
+bob
+
+SELECT title FROM dept WHERE id NOT IN (SELECT dept FROM emp)
+---
+title
+(no rows)
+
+SELECT title FROM dept WHERE id NOT IN (SELECT dept FROM emp WHERE dept IS NOT NULL) ORDER BY title
+---
+title
+empty
+
+SELECT title FROM dept d WHERE NOT EXISTS (SELECT 1 FROM emp e WHERE e.dept = d.id)
+---
+title
+empty
+
+SELECT name, (SELECT title FROM dept d WHERE d.id = e.dept) FROM emp e ORDER BY id
+---
+name | title
+ann | eng
+bob | eng
+cid | ops
+dan | NULL
+eve | ops
+
+SELECT name FROM emp WHERE salary >= ALL (SELECT salary FROM emp WHERE salary IS NOT NULL)
+---
+name
+ann
+
+SELECT name FROM emp WHERE salary > ANY (SELECT salary FROM emp WHERE dept = 2) ORDER BY name
+---
+name
+ann
+bob
+
+SELECT (SELECT id FROM emp)
+---
+ERROR 21000: more than one row returned by a subquery used as an expression
+
+SELECT * FROM (SELECT dept, count(*) AS n FROM emp GROUP BY dept) s WHERE n > 1 ORDER BY dept
+---
+dept | n
+1 | 2
+2 | 2
+
+SELECT * FROM (SELECT 1)
+---
+ERROR 42601: subquery in FROM must have an alias (at 15)
+
+WITH paid AS (SELECT * FROM emp WHERE salary IS NOT NULL), top AS (SELECT max(salary) AS m FROM paid) SELECT name FROM paid, top WHERE salary = m
+---
+name
+ann
+
+SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS v(n, s) ORDER BY n DESC
+---
+n | s
+2 | b
+1 | a
+
+SELECT g, g * 2 AS twice FROM generate_series(1, 3) g
+---
+g | twice
+1 | 2
+2 | 4
+3 | 6
+
+SELECT * FROM generate_series(5, 1, -2)
+---
+generate_series
+5
+3
+1
+
+SELECT name FROM emp WHERE name LIKE '_a%' OR name ILIKE 'E%' ORDER BY name
+---
+name
+dan
+eve
+
+SELECT name FROM emp WHERE salary BETWEEN 150 AND 300 AND dept IS NOT DISTINCT FROM 1 ORDER BY name
+---
+name
+ann
+bob
+
+SELECT id FROM emp WHERE id IN (1, 3, 5, NULL) ORDER BY id
+---
+id
+1
+3
+5
+
+SELECT id FROM emp WHERE id NOT IN (1, 3, NULL)
+---
+id
+(no rows)
+
+SELECT name FROM emp WHERE id = 2 FOR UPDATE
+---
+name
+bob
+
+SELECT dept, count(*) FROM emp GROUP BY dept FOR UPDATE
+---
+ERROR 0A000: FOR UPDATE is not allowed with GROUP BY clause

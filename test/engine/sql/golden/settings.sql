@@ -1,0 +1,104 @@
+# SET, SHOW and RESET of session settings.
+
+SHOW DateStyle
+---
+DateStyle
+ISO, MDY
+
+SHOW datestyle
+---
+DateStyle
+ISO, MDY
+
+SHOW standard_conforming_strings
+---
+standard_conforming_strings
+on
+
+SET statement_timeout = 5000
+---
+SET
+
+SHOW statement_timeout
+---
+statement_timeout
+5s
+
+SET statement_timeout TO '90s'
+---
+SET
+
+SHOW statement_timeout
+---
+statement_timeout
+90s
+
+SET statement_timeout = 'soon'
+---
+ERROR 22023: invalid value for parameter "statement_timeout": "soon"
+
+RESET statement_timeout
+---
+RESET
+
+SHOW statement_timeout
+---
+statement_timeout
+0
+
+SET application_name = 'golden'
+---
+SET
+
+SHOW application_name
+---
+application_name
+golden
+
+SELECT current_setting('application_name')
+---
+current_setting
+golden
+
+SET nosuch_setting = 1
+---
+ERROR 42704: unrecognized configuration parameter "nosuch_setting"
+
+SHOW nosuch_setting
+---
+ERROR 42704: unrecognized configuration parameter "nosuch_setting"
+
+SET myapp.user_id = '42'
+---
+SET
+
+SHOW myapp.user_id
+---
+myapp.user_id
+42
+
+SET server_version = '1'
+---
+ERROR 55P02: parameter "server_version" cannot be changed
+
+SET lock_timeout = '250ms'
+---
+SET
+
+SHOW lock_timeout
+---
+lock_timeout
+250ms
+
+SET default_transaction_isolation = 'bogus'
+---
+ERROR 22023: invalid value for parameter "default_transaction_isolation": "bogus"
+
+SET client_encoding = 'UTF8'
+---
+SET
+
+SHOW client_encoding
+---
+client_encoding
+UTF8
