@@ -388,30 +388,35 @@ export class Session {
     return p
   }
 
-  /** Locks the statement's tables (shared: DDL that changes them waits, and they wait for DDL). */
-  private async lockTables(txn: Transaction, p: PlannedStatement): Promise<boolean> {
-    let waited = false
-    for (const oids of [p.reads, p.writes]) {
-      for (const oid of oids) {
-        const r = txn.lockObject(oid, 'share')
-        if (r !== true) {
-          waited = true
-          await r
-        }
-      }
+  /**
+   * Locks the statement's tables (shared: DDL that changes them waits, and they wait
+   * for DDL); true when it had to wait. Synchronous when nothing is in the way, the
+   * usual case, so that a statement pays no promise for it.
+   */
+  private lockTables(txn: Transaction, p: PlannedStatement): boolean | Promise<boolean> {
+    const n = p.reads.length
+    for (let i = 0; i < n + p.writes.length; i++) {
+      const r = txn.lockObject(i < n ? p.reads[i]! : p.writes[i - n]!, 'share')
+      if (r !== true) return this.lockTablesAfterWait(txn, p, i + 1, r)
     }
     const gate = this.db.catalogReady()
-    if (gate !== undefined) {
-      waited = true
-      await gate
-    }
-    return waited
+    return gate === undefined ? false : gate.then(() => true)
+  }
+
+  /** The rest of `lockTables` once a lock had to be waited for: from lock `next` on. */
+  private async lockTablesAfterWait(txn: Transaction, p: PlannedStatement, next: number, waiting: boolean | Promise<boolean>): Promise<boolean> {
+    await waiting
+    const n = p.reads.length
+    for (let i = next; i < n + p.writes.length; i++) await txn.lockObject(i < n ? p.reads[i]! : p.writes[i - n]!, 'share')
+    await this.db.catalogReady()
+    return true
   }
 
   private async runPlanned(txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared?: readonly SqlType[]): Promise<StatementResult> {
     let p = this.plan(stmt, declared ?? [], sqlKey)
     // A plan made before a lock wait may be stale: the DDL it waited for changed the catalog.
-    if ((await this.lockTables(txn, p)) && p.catalog !== this.catalogView()) {
+    const waited = this.lockTables(txn, p)
+    if (waited !== false && (await waited) && p.catalog !== this.catalogView()) {
       p = this.plan(stmt, declared ?? [], sqlKey)
       await this.lockTables(txn, p)
     }
@@ -465,31 +470,43 @@ export class Session {
       fn: this.functionContext(),
       subplans,
       subqueryCache: new Map(),
-      virtual: this.virtualContext(),
-      checkInterrupt: () => {
-        if (this.interrupted !== undefined) throw this.interrupted
-      },
+      virtual: this.virtual,
+      checkInterrupt: this.checkInterrupt,
       stats,
     }
   }
 
-  private virtualContext(): VirtualContext {
+  private readonly checkInterrupt = (): void => {
+    if (this.interrupted !== undefined) throw this.interrupted
+  }
+
+  /** What virtual tables read: the session's, read when a virtual table is scanned (one object for the session's life). */
+  private readonly virtual: VirtualContext = (() => {
     const session = this
     return {
       get catalog() {
         return session.catalogView()
       },
-      user: this.options.user,
-      database: this.options.database,
+      get user() {
+        return session.options.user
+      },
+      get database() {
+        return session.options.database
+      },
       settings: this.settings,
-      // Only pg_prepared_xacts reads it: not built for every statement.
       get prepared() {
         return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
       },
     }
+  })()
+
+  /** A statement's function context: its timestamps, and the session's parts that stay (made once, not per statement). */
+  private functionContext(): FunctionContext {
+    const shared = this.functionParts
+    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, session: shared.session }
   }
 
-  private functionContext(): FunctionContext {
+  private readonly functionParts: Omit<FunctionContext, 'transactionTimestamp' | 'statementTimestamp'> = (() => {
     const sequence = (name: string): SequenceInfo => {
       const n = name.replace(/^public\./, '').replace(/^"(.*)"$/, '$1')
       const rel = this.catalogView().byName(n)
@@ -497,10 +514,9 @@ export class Session {
       if (rel.kind !== 'sequence') throw dbError('wrong_object_type', `"${name}" is not a sequence`)
       return rel
     }
+    const session = this
     return {
-      transactionTimestamp: this.txnStart,
-      statementTimestamp: this.statementStart,
-      setting: (name) => {
+      setting: (name: string) => {
         try {
           return this.settings.get(canonicalName(name))
         } catch {
@@ -508,28 +524,38 @@ export class Session {
         }
       },
       sequences: {
-        nextval: async (name) => {
+        nextval: async (name: string) => {
           const seq = sequence(name)
           const v = await this.db.sequences.nextval(seq)
           this.currvals.set(seq.oid, v)
           return v
         },
-        currval: (name) => {
+        currval: (name: string) => {
           const seq = sequence(name)
           const v = this.currvals.get(seq.oid)
           if (v === undefined) throw dbError('object_not_in_prerequisite_state', `currval of sequence "${seq.name}" is not yet defined in this session`)
           return v
         },
-        setval: async (name, value, isCalled) => {
+        setval: async (name: string, value: bigint, isCalled: boolean) => {
           const seq = sequence(name)
           const v = await this.db.sequences.setval(seq, value, isCalled)
           if (isCalled) this.currvals.set(seq.oid, v)
           return v
         },
       },
-      session: { user: this.options.user, database: this.options.database, pid: this.pid },
+      session: {
+        get user() {
+          return session.options.user
+        },
+        get database() {
+          return session.options.database
+        },
+        get pid() {
+          return session.pid
+        },
+      },
     }
-  }
+  })()
 
   private async explain(txn: Transaction, inner: Statement, analyzeIt: boolean, params: readonly unknown[]): Promise<StatementResult> {
     if (!isPlannable(inner)) throw dbError('feature_not_supported', `EXPLAIN of ${inner.kind} is not supported`)

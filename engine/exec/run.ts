@@ -14,7 +14,7 @@ import { dbError } from '../../common/errors.js'
 import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import type { ExecContext, NodeStats, Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { indexScan, seqScan } from './scan.js'
 import { aggregate } from './aggregate.js'
@@ -68,16 +68,21 @@ export async function filterBatch(c: Compiled, batch: Row[], ctx: ExecContext): 
   return out
 }
 
-export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
+/**
+ * A plan node's rows. Not a generator itself: it hands out the operator's own
+ * generator, so a plan of n nodes runs n generators, not 2n (each layer of
+ * `yield*` costs promises at every step).
+ */
+export function run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
   const op = OPERATORS[p.kind] as Operator<typeof p.kind>
-  if (ctx.stats === undefined) {
-    yield* op(p, ctx)
-    return
-  }
-  let s = ctx.stats.get(p)
-  if (s === undefined) ctx.stats.set(p, (s = { rows: 0, loops: 0, time: 0 }))
+  return ctx.stats === undefined ? op(p, ctx) : measured(op(p, ctx), p, ctx.stats)
+}
+
+/** EXPLAIN ANALYZE: counts a node's loops, rows and time around its operator. */
+async function* measured(it: AsyncGenerator<Row[]>, p: PhysicalPlan, stats: Map<PhysicalPlan, NodeStats>): AsyncGenerator<Row[]> {
+  let s = stats.get(p)
+  if (s === undefined) stats.set(p, (s = { rows: 0, loops: 0, time: 0 }))
   s.loops++
-  const it = op(p, ctx)
   for (;;) {
     const t0 = performance.now()
     const r = await it.next()
@@ -90,9 +95,13 @@ export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Ro
 
 /** All rows of a plan. */
 export async function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
-  const out: Row[] = []
-  for await (const b of run(p, ctx)) for (const r of b) out.push(r)
-  return out
+  let out: Row[] | undefined
+  for await (const b of run(p, ctx)) {
+    // The first batch is kept as it is (a batch is never reused by its producer); most results are one batch.
+    if (out === undefined) out = b
+    else for (const r of b) out.push(r)
+  }
+  return out ?? []
 }
 
 const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {

@@ -15,29 +15,51 @@
 import { compareBytes } from '../../common/key-encoding.js'
 import { successorKey } from '../../txn/index.js'
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
-import { decodeRow, rowLayout } from '../rows/row-codec.js'
+import { columnPicker, decodeColumns, decodeRow, rowLayout } from '../rows/row-codec.js'
 import { KeyShape, prefixEnd } from '../rows/keys.js'
 import type { BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import type { SqlType, SqlValue } from '../values/index.js'
-import { compile, EMPTY_LAYOUT } from './compile.js'
+import { compile, EMPTY_LAYOUT, type Compiled } from './compile.js'
 import type { ExecContext, Row } from './context.js'
-import { BATCH, compiledOf, filterBatch, layoutOf, value } from './run.js'
+import { BATCH, compiledOf, filterBatch, layoutOf } from './run.js'
 
 type Scan = PhysicalPlan & { kind: 'seq-scan' | 'index-scan' }
 
-/** Turns stored (key, row bytes) pairs into output rows: the scanned columns, then the row key if asked for. */
+const makers = new WeakMap<Scan, (key: Buffer, bytes: Buffer) => Row>()
+
+/**
+ * Turns stored (key, row bytes) pairs into output rows: the scanned columns, then
+ * the row key if asked for. Made once per plan node; it decodes only the scanned
+ * columns (a scan of one int column skips the bytes of a long text column).
+ */
 function rowMaker(p: Scan): (key: Buffer, bytes: Buffer) => Row {
+  let make = makers.get(p)
+  if (make !== undefined) return make
   const layout = rowLayout(p.table)
   const slots = p.columns.map((c) => c.attnum - 1)
   const withKey = p.rowKey !== undefined
-  return (key, bytes) => {
-    const stored = decodeRow(layout, bytes)
-    const row: Row = new Array(slots.length + (withKey ? 1 : 0))
-    for (let i = 0; i < slots.length; i++) row[i] = stored[slots[i]!]!
-    if (withKey) row[slots.length] = key
-    return row
+  const picker = columnPicker(layout, slots, slots.length + (withKey ? 1 : 0))
+  if (picker !== undefined) {
+    make = withKey
+      ? (key, bytes) => {
+          const row = decodeColumns(picker, bytes)
+          row[slots.length] = key
+          return row
+        }
+      : (_key, bytes) => decodeColumns(picker, bytes)
+  } else {
+    // A column scanned twice: decode the whole row and pick.
+    make = (key, bytes) => {
+      const stored = decodeRow(layout, bytes)
+      const row: Row = new Array(slots.length + (withKey ? 1 : 0))
+      for (let i = 0; i < slots.length; i++) row[i] = stored[slots[i]!]!
+      if (withKey) row[slots.length] = key
+      return row
+    }
   }
+  makers.set(p, make)
+  return make
 }
 
 export async function* seqScan(p: Scan & { kind: 'seq-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
@@ -87,33 +109,67 @@ export function indexShape(index: IndexInfo): KeyShape {
   return s
 }
 
-const INT_RANGE = { int2: [-32768n, 32767n], int4: [-2147483648n, 2147483647n], int8: [-(2n ** 63n), 2n ** 63n - 1n] } as const
+const INT_RANGE = { int2: [-32768, 32767], int4: [-2147483648, 2147483647], int8: [-(2n ** 63n), 2n ** 63n - 1n] } as const
 
 /** A value as a key of column type `col`, or undefined when it cannot be one (out of the column's range). */
 function asKeyValue(v: SqlValue, col: SqlType): SqlValue | undefined {
-  if (col.kind === 'int2' || col.kind === 'int4' || col.kind === 'int8') {
-    const n = BigInt(v as number | bigint)
+  if (col.kind === 'int2' || col.kind === 'int4') {
+    // int2/int4 values are numbers; an int8 value (bigint) compared with the column is checked as a bigint.
     const [lo, hi] = INT_RANGE[col.kind]
-    if (n < lo || n > hi) return undefined
-    return col.kind === 'int8' ? n : Number(n)
+    if (typeof v === 'number') return v < lo || v > hi ? undefined : v
+    const n = BigInt(v as bigint)
+    return n < BigInt(lo) || n > BigInt(hi) ? undefined : Number(n)
+  }
+  if (col.kind === 'int8') {
+    const n = BigInt(v as number | bigint)
+    const [lo, hi] = INT_RANGE.int8
+    return n < lo || n > hi ? undefined : n
   }
   return v
 }
 
+/** An index scan's bound expressions, compiled once per plan node. */
+interface AccessExprs {
+  readonly lower: Compiled | undefined
+  readonly upper: Compiled | undefined
+  readonly prefixes: readonly (readonly Compiled[])[]
+}
+
+const accessExprs = new WeakMap<Scan, AccessExprs>()
+
+function accessOf(p: Scan & { kind: 'index-scan' }): AccessExprs {
+  let a = accessExprs.get(p)
+  if (a === undefined) {
+    const c = (e: BExpr) => compile(e, EMPTY_LAYOUT)
+    a = {
+      lower: p.access.lower === undefined ? undefined : c(p.access.lower.expr),
+      upper: p.access.upper === undefined ? undefined : c(p.access.upper.expr),
+      prefixes: p.access.prefixes.map((alt) => alt.map(c)),
+    }
+    accessExprs.set(p, a)
+  }
+  return a
+}
+
+const NO_ROW: Row = []
+
 async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, shape: KeyShape): Promise<KeyRange[]> {
   const a = p.access
-  const eval0 = (e: BExpr, name: string) => value(compiledOf(p, name, () => compile(e, EMPTY_LAYOUT)), [], ctx)
-  const lower = a.lower === undefined ? undefined : await eval0(a.lower.expr, 'lower')
-  const upper = a.upper === undefined ? undefined : await eval0(a.upper.expr, 'upper')
+  const exprs = accessOf(p)
+  // Bounds are constants and parameters (or outer columns): synchronous, unless they hold a subquery.
+  const eval0 = (c: Compiled): SqlValue | Promise<SqlValue> => c.fn(NO_ROW, ctx)
+  const lower = exprs.lower === undefined ? undefined : exprs.lower.async ? await eval0(exprs.lower) : (eval0(exprs.lower) as SqlValue)
+  const upper = exprs.upper === undefined ? undefined : exprs.upper.async ? await eval0(exprs.upper) : (eval0(exprs.upper) as SqlValue)
   // A NULL bound matches nothing (col > NULL is never true).
   if (lower === null || upper === null) return []
   const ranges: KeyRange[] = []
   const full = p.index.primary && a.lower === undefined && a.upper === undefined
-  alternatives: for (let i = 0; i < a.prefixes.length; i++) {
-    const alt = a.prefixes[i]!
+  alternatives: for (let i = 0; i < exprs.prefixes.length; i++) {
+    const alt = exprs.prefixes[i]!
     const vals: SqlValue[] = []
     for (let j = 0; j < alt.length; j++) {
-      const v = await eval0(alt[j]!, `p${i}.${j}`)
+      const c = alt[j]!
+      const v = c.async ? await eval0(c) : (eval0(c) as SqlValue)
       if (v === null) continue alternatives
       const k = asKeyValue(v, shape.types[j]!)
       if (k === undefined) continue alternatives
@@ -139,6 +195,7 @@ async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, sha
     if (from !== undefined && to !== undefined && compareBytes(from, to) >= 0) continue
     ranges.push({ from, to, point: undefined })
   }
+  if (ranges.length <= 1) return ranges
   ranges.sort((x, y) => (x.from === undefined ? -1 : y.from === undefined ? 1 : compareBytes(x.from, y.from)))
   return ranges.filter((r, i) => i === 0 || r.from === undefined || ranges[i - 1]!.from === undefined || compareBytes(r.from, ranges[i - 1]!.from!) !== 0)
 }

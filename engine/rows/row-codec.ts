@@ -141,15 +141,69 @@ const corrupt = () => dbError('data_corrupted', 'invalid stored row')
 
 /** Decode a stored row into values by slot, filling slots it lacks with their missing values. */
 export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
+  return decodeColumns(allSlots(layout), bytes)
+}
+
+/**
+ * Which slots of a layout to decode, and where each goes in the output row: what a
+ * scan reads of every row, planned once so that decoding skips the rest.
+ */
+export interface ColumnPicker {
+  readonly layout: RowLayout
+  /** Output position of each slot, -1 for a slot not wanted. */
+  readonly target: Int32Array
+  /** Output positions: the width of the rows made (callers may add more after them). */
+  readonly width: number
+  /** The slots wanted, in output order (a slot may be wanted at one position only). */
+  readonly slots: readonly number[]
+  /** Decoding stops after this slot (the last one wanted). */
+  readonly last: number
+}
+
+/** A picker for `slots` (output i is slot slots[i]); undefined when a slot repeats (decode whole rows then). */
+export function columnPicker(layout: RowLayout, slots: readonly number[], width = slots.length): ColumnPicker | undefined {
+  const target = new Int32Array(layout.slots).fill(-1)
+  let last = -1
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!
+    if (target[slot] !== -1) return undefined
+    target[slot] = i
+    if (slot > last) last = slot
+  }
+  return { layout, target, width, slots, last }
+}
+
+const allPickers = new WeakMap<RowLayout, ColumnPicker>()
+
+function allSlots(layout: RowLayout): ColumnPicker {
+  let p = allPickers.get(layout)
+  if (p === undefined) {
+    // Whole rows are checked to their end, slots beyond the layout's included.
+    p = { ...columnPicker(layout, Array.from({ length: layout.slots }, (_, i) => i))!, last: 0xffff }
+    allPickers.set(layout, p)
+  }
+  return p
+}
+
+/**
+ * Decodes the picked slots of a stored row into a row of `picker.width` values.
+ * Slots after the last wanted one are not read at all (as PostgreSQL deforms a
+ * tuple only up to the last attribute a query needs): a damaged tail goes
+ * unnoticed by a query that does not read it.
+ */
+export function decodeColumns(picker: ColumnPicker, bytes: Uint8Array): Row {
+  const { layout, target } = picker
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (b.length < 2) throw corrupt()
   const stored = b.readUInt16LE(0)
   const n = layout.slots
-  const row: Row = new Array(n)
+  const row: Row = new Array(picker.width)
+  const end = Math.min(stored, picker.last + 1)
   let pos = 2 + ((stored + 7) >> 3)
-  for (let i = 0; i < stored; i++) {
+  for (let i = 0; i < end; i++) {
+    const at = i < n ? target[i]! : -1
     if ((b[2 + (i >> 3)]! >> (i & 7)) & 1) {
-      if (i < n) row[i] = null
+      if (at >= 0) row[at] = null
       continue
     }
     let len = 0
@@ -162,9 +216,13 @@ export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
       shift *= 128
     }
     if (pos + len > b.length) throw corrupt()
-    const t = i < n ? layout.types[i] : undefined
+    if (at < 0) {
+      pos += len
+      continue
+    }
+    const t = layout.types[i]
     if (t === undefined) {
-      if (i < n) row[i] = null
+      row[at] = null
       pos += len
       continue
     }
@@ -172,31 +230,34 @@ export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
       case 'int2':
       case 'int4':
       case 'date':
-        row[i] = b.readInt32LE(pos)
+        row[at] = b.readInt32LE(pos)
         break
       case 'int8':
       case 'timestamp':
       case 'timestamptz':
-        row[i] = b.readBigInt64LE(pos)
+        row[at] = b.readBigInt64LE(pos)
         break
       case 'float4':
       case 'float8':
-        row[i] = b.readDoubleLE(pos)
+        row[at] = b.readDoubleLE(pos)
         break
       case 'bool':
-        row[i] = b[pos] === 1
+        row[at] = b[pos] === 1
         break
       case 'bytea':
-        row[i] = Buffer.from(b.subarray(pos, pos + len))
+        row[at] = Buffer.from(b.subarray(pos, pos + len))
         break
       case 'numeric':
-        row[i] = Decimal.parse(b.toString('utf8', pos, pos + len))
+        row[at] = Decimal.parse(b.toString('utf8', pos, pos + len))
         break
       default:
-        row[i] = b.toString('utf8', pos, pos + len)
+        row[at] = b.toString('utf8', pos, pos + len)
     }
     pos += len
   }
-  for (let i = stored; i < n; i++) row[i] = layout.missing[i]!
+  for (let i = stored; i < n; i++) {
+    const at = target[i]!
+    if (at >= 0) row[at] = layout.missing[i]!
+  }
   return row
 }
