@@ -10,6 +10,17 @@
 import type { Timestamp, TxnId } from '../common/ids.js'
 import type { IsolationLevel, KeyRange, LockWait, PreparedInfo, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
 
+/**
+ * A row as `scanEach` hands it over: the row's value is `bytes[start…]`, a view
+ * valid during the visit only (one object, reused for every row of a scan).
+ */
+export interface VisibleRow {
+  readonly bytes: Uint8Array
+  readonly start: number
+  /** A copy of the row's key. */
+  key(): Buffer
+}
+
 /** What `modify`'s callback returns: a new value, null to delete the row, undefined to leave it. */
 export type RowChange = Buffer | Uint8Array | null | undefined
 export type ModifyResult = 'updated' | 'deleted' | 'unchanged'
@@ -29,6 +40,14 @@ export interface Transaction {
   get(table: TableId, key: Uint8Array): Promise<Buffer | undefined>
   /** Visible rows in key order (reverse order when asked), as [key, value] copies. */
   scan(table: TableId, range?: KeyRange): Promise<[Buffer, Buffer][]>
+  /**
+   * `scan` without the copies, for a reader that decodes each row at once (the SQL
+   * executor): `visit` gets every visible row in turn as a VisibleRow whose bytes are
+   * a view into a storage page, valid only during the call. Returns the last row's key
+   * when `range.limit` stopped the scan (go on from there as with `scan`), undefined
+   * when the range is exhausted.
+   */
+  scanEach(table: TableId, range: KeyRange, visit: (row: VisibleRow) => void): Promise<Buffer | undefined>
 
   /**
    * Locks the row and calls `change` with its current value, as UPDATE and DELETE do

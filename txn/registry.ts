@@ -29,7 +29,8 @@ const CACHE_SIZE = 100_000
 
 export class TxnRegistry {
   private readonly live = new Map<TxnId, Live>()
-  private readonly committed = new Map<TxnId, Timestamp>()
+  /** Statuses, not bare timestamps: a reader asks once per version it meets, and gets this object without an allocation. */
+  private readonly committed = new Map<TxnId, WriterStatus>()
   private readonly key = Buffer.alloc(8)
 
   constructor(
@@ -41,12 +42,10 @@ export class TxnRegistry {
     const live = this.live.get(txn)
     if (live) return live.status
     const cached = this.committed.get(txn)
-    if (cached !== undefined) return { kind: 'committed', commitTs: cached }
+    if (cached !== undefined) return cached
     const stored = this.store.get(this.statusTree, statusKey(txn, this.key))
     if (!stored) throw dbError('data_corrupted', `a table holds a version of transaction ${txn}, which never committed`)
-    const ts = asTimestamp(stored.readDoubleBE(0))
-    this.remember(txn, ts)
-    return { kind: 'committed', commitTs: ts }
+    return this.remember(txn, asTimestamp(stored.readDoubleBE(0)))
   }
 
   begin(txn: TxnId): void {
@@ -90,9 +89,11 @@ export class TxnRegistry {
     live?.decide?.()
   }
 
-  private remember(txn: TxnId, ts: Timestamp): void {
+  private remember(txn: TxnId, commitTs: Timestamp): WriterStatus {
     if (this.committed.size >= CACHE_SIZE) this.committed.delete(this.committed.keys().next().value!)
-    this.committed.set(txn, ts)
+    const st: WriterStatus = { kind: 'committed', commitTs }
+    this.committed.set(txn, st)
+    return st
   }
 }
 

@@ -11,7 +11,7 @@ import type { SqlValue } from '../values/index.js'
 import { compile } from './compile.js'
 import type { ExecContext, Row } from './context.js'
 import { rowKey } from './hash-key.js'
-import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
+import { BATCH, compiledOf, layoutOf, run } from './run.js'
 
 interface Group {
   readonly values: SqlValue[]
@@ -25,11 +25,15 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
   const trim = p.groups.map((g) => g.expr.type.kind === 'bpchar')
   const aggs = p.aggs.map((a, i) => {
     const e = a.expr as BExpr & { kind: 'aggregate' }
+    const args = e.args.map((x, j) => compiledOf(p, `a${i}.${j}`, () => compile(x, layout)))
     return {
       fn: e.fn,
       distinct: e.distinct,
       types: e.args.map((x) => x.type),
-      args: e.args.map((x, j) => compiledOf(p, `a${i}.${j}`, () => compile(x, layout))),
+      args,
+      anyAsync: args.some((c) => c.async),
+      // One argument array per aggregate, refilled for every row (step functions keep values, never the array).
+      values: new Array<SqlValue>(args.length),
     }
   })
   const table = new Map<string, Group>()
@@ -38,22 +42,34 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
     states: aggs.map((a) => a.fn.init(a.types)),
     seen: aggs.map((a) => (a.distinct ? new Set<string>() : undefined)),
   })
+  // Without GROUP BY every row is in the one group: no key to compute per row.
+  const single = p.groups.length === 0 ? newGroup([]) : undefined
+  if (single !== undefined) table.set('', single)
   for await (const batch of run(p.input, ctx)) {
     ctx.checkInterrupt()
     for (const row of batch) {
-      const gv: SqlValue[] = []
-      for (const g of groups) gv.push(g.async ? await g.fn(row, ctx) : g.fn(row, ctx))
-      const key = rowKey(gv, trim)
-      let group = table.get(key)
-      if (group === undefined) table.set(key, (group = newGroup(gv)))
+      let group = single
+      if (group === undefined) {
+        const gv: SqlValue[] = []
+        for (const g of groups) gv.push(g.async ? await g.fn(row, ctx) : g.fn(row, ctx))
+        const key = rowKey(gv, trim)
+        group = table.get(key)
+        if (group === undefined) table.set(key, (group = newGroup(gv)))
+      }
       for (let i = 0; i < aggs.length; i++) {
         const a = aggs[i]!
-        const args: SqlValue[] = []
-        for (const c of a.args) args.push(await value(c, row, ctx))
-        if (!a.fn.acceptsNull && args.some((v) => v === null)) continue
+        const args = a.values
+        let hasNull = false
+        for (let j = 0; j < a.args.length; j++) {
+          const c = a.args[j]!
+          const v = a.anyAsync && c.async ? await c.fn(row, ctx) : (c.fn(row, ctx) as SqlValue)
+          args[j] = v
+          if (v === null) hasNull = true
+        }
+        if (hasNull && !a.fn.acceptsNull) continue
         const seen = group.seen[i]
         if (seen !== undefined) {
-          if (args.some((v) => v === null)) continue
+          if (hasNull) continue
           const k = rowKey(args)
           if (seen.has(k)) continue
           seen.add(k)
@@ -62,7 +78,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
       }
     }
   }
-  if (table.size === 0 && p.groups.length === 0) table.set('', newGroup([]))
+  // An empty input: one row without GROUP BY (kept above), none with it.
   let out: Row[] = []
   for (const g of table.values()) {
     out.push([...g.values, ...aggs.map((a, i) => a.fn.final(g.states[i], a.types))])

@@ -13,7 +13,7 @@
  * range: the scan's filter still checks every predicate.
  */
 import { compareBytes } from '../../common/key-encoding.js'
-import { successorKey } from '../../txn/index.js'
+import { successorKey, type VisibleRow } from '../../txn/index.js'
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
 import { columnPicker, decodeColumns, decodeRow, rowLayout } from '../rows/row-codec.js'
 import { KeyShape, prefixEnd } from '../rows/keys.js'
@@ -26,35 +26,41 @@ import { BATCH, compiledOf, filterBatch, layoutOf } from './run.js'
 
 type Scan = PhysicalPlan & { kind: 'seq-scan' | 'index-scan' }
 
-const makers = new WeakMap<Scan, (key: Buffer, bytes: Buffer) => Row>()
+/** Makes an output row from a stored row, `bytes[start…]`, whose key is `key` (or the scan row that knows it). */
+type RowMaker = (bytes: Uint8Array, start: number, key: Buffer | VisibleRow) => Row
+
+const makers = new WeakMap<Scan, RowMaker>()
 
 /**
- * Turns stored (key, row bytes) pairs into output rows: the scanned columns, then
- * the row key if asked for. Made once per plan node; it decodes only the scanned
- * columns (a scan of one int column skips the bytes of a long text column).
+ * Turns stored rows into output rows: the scanned columns, then the row key if
+ * asked for. Made once per plan node; it decodes only the scanned columns (a scan
+ * of one int column skips the bytes of a long text column), and the key is copied
+ * out only when the plan uses it (UPDATE and DELETE do).
  */
-function rowMaker(p: Scan): (key: Buffer, bytes: Buffer) => Row {
+function rowMaker(p: Scan): RowMaker {
   let make = makers.get(p)
   if (make !== undefined) return make
   const layout = rowLayout(p.table)
   const slots = p.columns.map((c) => c.attnum - 1)
+  const n = slots.length
   const withKey = p.rowKey !== undefined
-  const picker = columnPicker(layout, slots, slots.length + (withKey ? 1 : 0))
+  const keyOf = (key: Buffer | VisibleRow): Buffer => (key instanceof Uint8Array ? key : key.key())
+  const picker = columnPicker(layout, slots, n + (withKey ? 1 : 0))
   if (picker !== undefined) {
     make = withKey
-      ? (key, bytes) => {
-          const row = decodeColumns(picker, bytes)
-          row[slots.length] = key
+      ? (bytes, start, key) => {
+          const row = decodeColumns(picker, bytes, start)
+          row[n] = keyOf(key)
           return row
         }
-      : (_key, bytes) => decodeColumns(picker, bytes)
+      : (bytes, start) => decodeColumns(picker, bytes, start)
   } else {
     // A column scanned twice: decode the whole row and pick.
-    make = (key, bytes) => {
-      const stored = decodeRow(layout, bytes)
-      const row: Row = new Array(slots.length + (withKey ? 1 : 0))
-      for (let i = 0; i < slots.length; i++) row[i] = stored[slots[i]!]!
-      if (withKey) row[slots.length] = key
+    make = (bytes, start, key) => {
+      const stored = decodeRow(layout, bytes, start)
+      const row: Row = new Array(n + (withKey ? 1 : 0))
+      for (let i = 0; i < n; i++) row[i] = stored[slots[i]!]!
+      if (withKey) row[n] = keyOf(key)
       return row
     }
   }
@@ -66,6 +72,7 @@ export async function* seqScan(p: Scan & { kind: 'seq-scan' }, ctx: ExecContext)
   yield* scanRange(p, ctx, p.table.tree, undefined, undefined, p.reverse, rowMaker(p))
 }
 
+/** Rows of a key range of the table, a batch per call into the transaction, decoded straight from the pages (scanEach). */
 async function* scanRange(
   p: Scan,
   ctx: ExecContext,
@@ -73,19 +80,20 @@ async function* scanRange(
   from: Uint8Array | undefined,
   to: Uint8Array | undefined,
   reverse: boolean,
-  make: (key: Buffer, bytes: Buffer) => Row,
+  make: RowMaker,
 ): AsyncGenerator<Row[]> {
   const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
   for (;;) {
     ctx.checkInterrupt()
-    const kvs: [Buffer, Buffer][] = await ctx.txn.scan(tree, { from, to, reverse, limit: BATCH })
-    if (kvs.length > 0) {
-      const rows = kvs.map(([k, v]) => make(k, v))
+    const rows: Row[] = []
+    const last = await ctx.txn.scanEach(tree, { from, to, reverse, limit: BATCH }, (v) => {
+      rows.push(make(v.bytes, v.start, v))
+    })
+    if (rows.length > 0) {
       const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
       if (out.length > 0) yield out
     }
-    if (kvs.length < BATCH) return
-    const last = kvs[kvs.length - 1]![0]
+    if (last === undefined) return
     if (reverse) to = last
     else from = successorKey(last)
   }
@@ -211,7 +219,7 @@ export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
       if (r.point !== undefined) {
         const bytes = await ctx.txn.get(p.table.tree, r.point)
         if (bytes === undefined) continue
-        const row = make(Buffer.from(r.point), bytes)
+        const row = make(bytes, 0, Buffer.from(r.point))
         const out = filter === undefined ? [row] : await filterBatch(filter, [row], ctx)
         if (out.length > 0) yield out
         continue
@@ -231,7 +239,7 @@ export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
       const rows: Row[] = []
       for (const [, rowKey] of entries) {
         const bytes = await ctx.txn.get(p.table.tree, rowKey)
-        if (bytes !== undefined) rows.push(make(rowKey, bytes))
+        if (bytes !== undefined) rows.push(make(bytes, 0, rowKey))
       }
       const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
       if (out.length > 0) yield out

@@ -139,9 +139,9 @@ export function encodeRow(layout: RowLayout, row: Row): Buffer {
 
 const corrupt = () => dbError('data_corrupted', 'invalid stored row')
 
-/** Decode a stored row into values by slot, filling slots it lacks with their missing values. */
-export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
-  return decodeColumns(allSlots(layout), bytes)
+/** Decode a stored row (`bytes[start…]`) into values by slot, filling slots it lacks with their missing values. */
+export function decodeRow(layout: RowLayout, bytes: Uint8Array, start = 0): Row {
+  return decodeColumns(allSlots(layout), bytes, start)
 }
 
 /**
@@ -186,23 +186,25 @@ function allSlots(layout: RowLayout): ColumnPicker {
 }
 
 /**
- * Decodes the picked slots of a stored row into a row of `picker.width` values.
- * Slots after the last wanted one are not read at all (as PostgreSQL deforms a
- * tuple only up to the last attribute a query needs): a damaged tail goes
- * unnoticed by a query that does not read it.
+ * Decodes the picked slots of a stored row, `bytes[start…]`, into a row of
+ * `picker.width` values. (A start offset rather than a view: scans decode straight
+ * from storage pages.) Slots after the last wanted one are not read at all (as
+ * PostgreSQL deforms a tuple only up to the last attribute a query needs): a
+ * damaged tail goes unnoticed by a query that does not read it.
  */
-export function decodeColumns(picker: ColumnPicker, bytes: Uint8Array): Row {
+export function decodeColumns(picker: ColumnPicker, bytes: Uint8Array, start = 0): Row {
   const { layout, target } = picker
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (b.length < 2) throw corrupt()
-  const stored = b.readUInt16LE(0)
+  if (b.length < start + 2) throw corrupt()
+  const stored = b[start]! | (b[start + 1]! << 8)
   const n = layout.slots
   const row: Row = new Array(picker.width)
   const end = Math.min(stored, picker.last + 1)
-  let pos = 2 + ((stored + 7) >> 3)
+  const nulls = start + 2
+  let pos = nulls + ((stored + 7) >> 3)
   for (let i = 0; i < end; i++) {
     const at = i < n ? target[i]! : -1
-    if ((b[2 + (i >> 3)]! >> (i & 7)) & 1) {
+    if ((b[nulls + (i >> 3)]! >> (i & 7)) & 1) {
       if (at >= 0) row[at] = null
       continue
     }

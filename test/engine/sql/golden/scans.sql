@@ -1,0 +1,117 @@
+# Scans: a scan decodes only the columns its statement uses (engine/plan/prune.ts), and whole rows where rows are compared whole.
+
+CREATE TABLE s (id int PRIMARY KEY, k int NOT NULL, v text, w int)
+---
+CREATE TABLE
+
+CREATE INDEX s_k ON s (k)
+---
+CREATE INDEX
+
+INSERT INTO s SELECT g, g % 7, 'v' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE g * 10 END FROM generate_series(1, 40) g
+---
+INSERT 0 40
+
+SELECT sum(k), count(*), count(w), sum(w), avg(k) FROM s WHERE id BETWEEN 5 AND 30
+---
+sum | count | count | sum | avg
+77 | 26 | 17 | 2930 | 2.9615384615384615
+
+SELECT count(*) FROM s
+---
+count
+40
+
+SELECT DISTINCT * FROM s WHERE k = 3 ORDER BY id
+---
+id | k | v | w
+3 | 3 | v3 | NULL
+10 | 3 | v10 | 100
+17 | 3 | v17 | 170
+24 | 3 | v24 | NULL
+31 | 3 | v31 | 310
+38 | 3 | v38 | 380
+
+SELECT k FROM s WHERE id < 10 UNION SELECT k FROM s WHERE id > 35 ORDER BY 1
+---
+k
+0
+1
+2
+3
+4
+5
+6
+
+SELECT id FROM s a WHERE EXISTS (SELECT 1 FROM s b WHERE b.id = a.w / 10 AND b.v = 'v' || a.id) ORDER BY id
+---
+id
+1
+2
+4
+5
+7
+8
+10
+11
+13
+14
+16
+17
+19
+20
+22
+23
+25
+26
+28
+29
+31
+32
+34
+35
+37
+38
+40
+
+SELECT a.id, (SELECT max(b.v) FROM s b WHERE b.k = a.k AND b.id < a.id) FROM s a WHERE a.id BETWEEN 8 AND 10 ORDER BY 1
+---
+id | max
+8 | v1
+9 | v2
+10 | v3
+
+SELECT a.id, b.v FROM s a JOIN s b ON b.id = a.k WHERE a.id IN (9, 15, 21) ORDER BY 1
+---
+id | v
+9 | v2
+15 | v1
+
+ALTER TABLE s ADD COLUMN x int DEFAULT 5
+---
+ALTER TABLE
+
+ALTER TABLE s DROP COLUMN v
+---
+ALTER TABLE
+
+INSERT INTO s VALUES (41, 6, NULL, 1)
+---
+INSERT 0 1
+
+SELECT sum(x), count(x), sum(k) FROM s WHERE id > 38
+---
+sum | count | sum
+11 | 3 | 15
+
+SELECT * FROM s WHERE id > 38 ORDER BY id
+---
+id | k | w | x
+39 | 4 | NULL | 5
+40 | 5 | 400 | 5
+41 | 6 | NULL | 1
+
+SELECT count(*) FROM (SELECT DISTINCT k, x FROM s) d
+---
+count
+8
