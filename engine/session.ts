@@ -199,10 +199,9 @@ export class Session {
 
   /** Runs a prepared statement with parameter values (JavaScript values or strings in the types' text form). */
   executePrepared(ps: PreparedStatement, params: readonly unknown[] = []): Promise<StatementResult> {
-    return this.serialized(async () => {
-      if (ps.statement === undefined) return result('', undefined, undefined, [], [])
-      return this.run(ps.statement, params, ps.sql, ps.paramTypes)
-    })
+    const stmt = ps.statement
+    if (stmt === undefined) return this.serialized(async () => result('', undefined, undefined, [], []))
+    return this.serialized(() => this.run(stmt, params, ps.sql, ps.paramTypes))
   }
 
   /** COPY table FROM STDIN: returns a sink that takes the data and, at `end()`, the row count. */
@@ -263,11 +262,30 @@ export class Session {
 
   // ── running statements ──────────────────────────────────────────────────────
 
+  /**
+   * Runs the session's calls one at a time, in call order. An idle session starts
+   * the work at once (a promise chained on the queue would cost a turn of the
+   * microtask queue and a promise adoption per statement).
+   */
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(dbError('admin_shutdown', 'the session is closed'))
-    const next = this.queue.then(work, work)
-    this.queue = next.catch(() => undefined)
+    let next: Promise<T>
+    if (this.pending === 0) {
+      try {
+        next = work()
+      } catch (e) {
+        next = Promise.reject(e)
+      }
+    } else next = this.queue.then(work, work)
+    this.pending++
+    this.queue = next.then(this.settled, this.settled)
     return next
+  }
+
+  /** Calls started by `serialized` and not yet settled. */
+  private pending = 0
+  private readonly settled = (): void => {
+    this.pending--
   }
 
   private single(sql: string): Statement {
@@ -323,7 +341,7 @@ export class Session {
       case 'explain':
         return this.inTxn((txn) => this.explain(txn, stmt.statement, stmt.analyze, params))
       default:
-        if (isPlannable(stmt)) return this.inTxn((txn) => this.runPlanned(txn, stmt, params, sqlKey, paramTypes))
+        if (isPlannable(stmt)) return this.runPlanned(stmt, params, sqlKey, paramTypes)
         if (isDdl(stmt)) return this.inTxn((txn) => this.runDdlStatement(txn, stmt))
         throw dbError('feature_not_supported', `statement ${stmt.kind} is not supported`)
     }
@@ -393,7 +411,7 @@ export class Session {
    * for DDL); true when it had to wait. Synchronous when nothing is in the way, the
    * usual case, so that a statement pays no promise for it.
    */
-  private lockTables(txn: Transaction, p: PlannedStatement): boolean | Promise<boolean> {
+  private lockTables(txn: Transaction, p: PlannedStatement): false | Promise<boolean> {
     const n = p.reads.length
     for (let i = 0; i < n + p.writes.length; i++) {
       const r = txn.lockObject(i < n ? p.reads[i]! : p.writes[i - n]!, 'share')
@@ -412,14 +430,45 @@ export class Session {
     return true
   }
 
-  private async runPlanned(txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared?: readonly SqlType[]): Promise<StatementResult> {
+  /**
+   * A query or DML statement, in the session's transaction or an implicit one of its
+   * own: `inTxn` and the statement in one async function, since this is the path
+   * every statement of an application takes.
+   */
+  private async runPlanned(stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared?: readonly SqlType[]): Promise<StatementResult> {
+    const auto = this.block === 'none'
+    const txn = this.ensureTxn()
+    this.beginStatement(txn)
+    try {
+      const r = await this.executeStatement(txn, stmt, params, sqlKey, declared)
+      if (auto) await this.commitTxn()
+      return r
+    } catch (e) {
+      if (auto) await this.rollbackTxn()
+      else this.failed = true
+      throw e
+    } finally {
+      this.endStatement()
+    }
+  }
+
+  private executeStatement(txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared: readonly SqlType[] | undefined): Promise<StatementResult> {
     let p = this.plan(stmt, declared ?? [], sqlKey)
-    // A plan made before a lock wait may be stale: the DDL it waited for changed the catalog.
     const waited = this.lockTables(txn, p)
-    if (waited !== false && (await waited) && p.catalog !== this.catalogView()) {
+    if (waited !== false) return this.executeAfterWait(waited, txn, stmt, p, params, sqlKey, declared)
+    return this.executeChecked(txn, p, params, declared)
+  }
+
+  /** A plan made before a lock wait may be stale: the DDL it waited for changed the catalog. */
+  private async executeAfterWait(waited: Promise<boolean>, txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, p: PlannedStatement, params: readonly unknown[], sqlKey: string | undefined, declared: readonly SqlType[] | undefined): Promise<StatementResult> {
+    if ((await waited) && p.catalog !== this.catalogView()) {
       p = this.plan(stmt, declared ?? [], sqlKey)
       await this.lockTables(txn, p)
     }
+    return this.executeChecked(txn, p, params, declared)
+  }
+
+  private executeChecked(txn: Transaction, p: PlannedStatement, params: readonly unknown[], declared: readonly SqlType[] | undefined): Promise<StatementResult> {
     if (declared === undefined && params.length === 0 && p.paramTypes.length > 0) {
       // A simple query has no parameters: $n refers to nothing (PostgreSQL's 42P02 at parse analysis).
       throw dbError('undefined_parameter', 'there is no parameter $1', { position: p.paramPositions.get(1) })

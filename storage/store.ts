@@ -64,6 +64,8 @@ export interface StoreStats {
   readonly checkpoints: number
 }
 
+const RESOLVED: Promise<void> = Promise.resolve()
+
 export class Store {
   /** @internal */ readonly catalog: TreeCatalog
   /** @internal */ readonly active = new Map<TxnId, StoreTxn>()
@@ -230,14 +232,25 @@ export class Store {
     })
   }
 
-  /** @internal */
-  async commitTxn(txn: StoreTxn, payload: Uint8Array): Promise<void> {
-    this.beginOperation()
+  /**
+   * @internal A transaction that logged nothing (a reader) commits synchronously:
+   * no async frame for it, only an already resolved promise.
+   */
+  commitTxn(txn: StoreTxn, payload: Uint8Array): Promise<void> {
+    try {
+      this.beginOperation()
+    } catch (e) {
+      return Promise.reject(e)
+    }
     if (txn.firstLsn === undefined) {
       txn.state = 'committed'
       this.active.delete(txn.id)
-      return
+      return RESOLVED
     }
+    return this.commitLogged(txn, payload)
+  }
+
+  private async commitLogged(txn: StoreTxn, payload: Uint8Array): Promise<void> {
     const end = this.guard(() => {
       appendRecord(this.wal, { kind: 'commit', txn: txn.id, payload })
       txn.state = 'committed'

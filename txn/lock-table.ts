@@ -20,11 +20,20 @@ interface Waiter {
   reject(e: unknown): void
 }
 
+/**
+ * One locked row. The set of sharers and the queue are made when first needed:
+ * most locks are a writer's exclusive lock that nobody waits for, and a write
+ * takes one per row (and per index entry).
+ */
 interface RowLock {
   exclusive: TxnId | undefined
-  readonly shared: Set<TxnId>
-  readonly queue: Waiter[]
+  shared: Set<TxnId> | undefined
+  queue: Waiter[] | undefined
 }
+
+const NO_SHARERS: ReadonlySet<TxnId> = new Set()
+const sharers = (lock: RowLock): ReadonlySet<TxnId> => lock.shared ?? NO_SHARERS
+const queueLength = (lock: RowLock): number => lock.queue?.length ?? 0
 
 export class LockTable {
   private readonly rows = new Map<string, RowLock>()
@@ -41,7 +50,7 @@ export class LockTable {
   acquire(txn: TxnId, row: string, mode: RowLockMode, wait: LockWait = 'wait', timeoutMs = 0): Promise<boolean> | boolean {
     let lock = this.rows.get(row)
     if (!lock) {
-      lock = { exclusive: undefined, shared: new Set(), queue: [] }
+      lock = { exclusive: undefined, shared: undefined, queue: undefined }
       this.rows.set(row, lock)
     }
     if (this.grantable(lock, txn, mode)) {
@@ -77,11 +86,12 @@ export class LockTable {
           reject(e)
         },
       }
-      owner.queue.push(waiter)
+      const queue = (owner.queue ??= [])
+      queue.push(waiter)
       if (timeoutMs > 0)
         timer = setTimeout(() => {
-          const i = owner.queue.indexOf(waiter)
-          if (i >= 0) owner.queue.splice(i, 1)
+          const i = queue.indexOf(waiter)
+          if (i >= 0) queue.splice(i, 1)
           waiter.reject(dbError('lock_not_available', 'canceling statement due to lock timeout'))
         }, timeoutMs)
     })
@@ -96,7 +106,7 @@ export class LockTable {
   holders(row: string): TxnId[] {
     const lock = this.rows.get(row)
     if (!lock) return []
-    return lock.exclusive !== undefined ? [lock.exclusive, ...lock.shared] : [...lock.shared]
+    return lock.exclusive !== undefined ? [lock.exclusive, ...sharers(lock)] : [...sharers(lock)]
   }
 
   /** Every row `txn` holds. */
@@ -109,8 +119,8 @@ export class LockTable {
     const row = this.waitingFor.get(txn)
     if (row === undefined) return
     const lock = this.rows.get(row)
-    const i = lock?.queue.findIndex((w) => w.txn === txn) ?? -1
-    if (lock && i >= 0) lock.queue.splice(i, 1)[0]!.reject(error)
+    const i = lock?.queue?.findIndex((w) => w.txn === txn) ?? -1
+    if (lock && i >= 0) lock.queue!.splice(i, 1)[0]!.reject(error)
   }
 
   /** Releases everything `txn` holds and wakes the waiters that can now go. */
@@ -122,27 +132,28 @@ export class LockTable {
       const lock = this.rows.get(row)
       if (!lock) continue
       if (lock.exclusive === txn) lock.exclusive = undefined
-      lock.shared.delete(txn)
-      this.wake(lock)
-      if (lock.exclusive === undefined && lock.shared.size === 0 && lock.queue.length === 0) this.rows.delete(row)
+      lock.shared?.delete(txn)
+      if (lock.queue !== undefined) this.wake(lock)
+      if (lock.exclusive === undefined && sharers(lock).size === 0 && queueLength(lock) === 0) this.rows.delete(row)
     }
   }
 
   private grantable(lock: RowLock, txn: TxnId, mode: RowLockMode): boolean {
     if (lock.exclusive === txn) return true
+    const shared = sharers(lock)
     if (mode === 'share') {
-      if (lock.shared.has(txn)) return true
-      return lock.exclusive === undefined && lock.queue.length === 0
+      if (shared.has(txn)) return true
+      return lock.exclusive === undefined && queueLength(lock) === 0
     }
     // Exclusive: free, or only this transaction shares it (an upgrade).
-    return lock.exclusive === undefined && (lock.shared.size === 0 || (lock.shared.size === 1 && lock.shared.has(txn)))
+    return lock.exclusive === undefined && (shared.size === 0 || (shared.size === 1 && shared.has(txn)))
   }
 
   private grant(lock: RowLock, txn: TxnId, row: string, mode: RowLockMode): void {
     if (mode === 'update') {
       lock.exclusive = txn
-      lock.shared.delete(txn)
-    } else if (lock.exclusive !== txn) lock.shared.add(txn)
+      lock.shared?.delete(txn)
+    } else if (lock.exclusive !== txn) (lock.shared ??= new Set()).add(txn)
     let rows = this.held.get(txn)
     if (!rows) this.held.set(txn, (rows = new Set()))
     rows.add(row)
@@ -150,15 +161,16 @@ export class LockTable {
 
   /** Grants queued requests in order while they are compatible. */
   private wake(lock: RowLock): void {
-    while (lock.queue.length > 0) {
-      const w = lock.queue[0]!
+    const queue = lock.queue!
+    while (queue.length > 0) {
+      const w = queue[0]!
+      const shared = sharers(lock)
       const free =
         w.mode === 'share'
           ? lock.exclusive === undefined || lock.exclusive === w.txn
-          : (lock.exclusive === undefined || lock.exclusive === w.txn) &&
-            (lock.shared.size === 0 || (lock.shared.size === 1 && lock.shared.has(w.txn)))
+          : (lock.exclusive === undefined || lock.exclusive === w.txn) && (shared.size === 0 || (shared.size === 1 && shared.has(w.txn)))
       if (!free) return
-      lock.queue.shift()
+      queue.shift()
       w.resolve()
     }
   }
@@ -173,9 +185,9 @@ export class LockTable {
       const lock = this.rows.get(row)
       if (!lock) return false
       path.push(txn)
-      const blockers = lock.exclusive !== undefined ? [lock.exclusive, ...lock.shared] : [...lock.shared]
+      const blockers = lock.exclusive !== undefined ? [lock.exclusive, ...sharers(lock)] : [...sharers(lock)]
       // Waiters ahead of it in the queue block it too (FIFO: they are granted first).
-      for (const w of lock.queue) {
+      for (const w of lock.queue ?? []) {
         if (w.txn === txn) break
         blockers.push(w.txn)
       }

@@ -52,6 +52,19 @@ export function compiledOf(owner: object, name: string, make: () => Compiled): C
   return c
 }
 
+const NO_ROW: Row = []
+const valuesCompiled = new WeakMap<PhysicalPlan, readonly (readonly Compiled[])[]>()
+
+/** A VALUES list's expressions, compiled once per plan node (INSERT … VALUES runs this for every statement). */
+function valuesExprs(p: PhysicalPlan & { kind: 'values' }): readonly (readonly Compiled[])[] {
+  let c = valuesCompiled.get(p)
+  if (c === undefined) {
+    c = p.rows.map((r) => r.map((e) => compile(e, EMPTY_LAYOUT)))
+    valuesCompiled.set(p, c)
+  }
+  return c
+}
+
 /** Evaluates an expression that is usually synchronous. */
 export async function value(c: Compiled, row: Row, ctx: ExecContext): Promise<SqlValue> {
   return c.async ? await c.fn(row, ctx) : c.fn(row, ctx)
@@ -117,11 +130,11 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     }
   },
   values: async function* (p, ctx) {
-    const exprs = p.rows.map((r, i) => r.map((e, j) => compiledOf(p, `${i}.${j}`, () => compile(e, EMPTY_LAYOUT))))
+    const exprs = valuesExprs(p)
     const out: Row[] = []
     for (const r of exprs) {
       const row: Row = []
-      for (const c of r) row.push(await value(c, [], ctx))
+      for (const c of r) row.push(c.async ? await c.fn(NO_ROW, ctx) : c.fn(NO_ROW, ctx))
       out.push(row)
       if (out.length >= BATCH) yield out.splice(0)
     }

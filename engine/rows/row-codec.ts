@@ -51,7 +51,6 @@ export function rowLayout(t: TableInfo): RowLayout {
 }
 
 const scratch = { buf: Buffer.allocUnsafe(4096) }
-const utf8 = new TextEncoder()
 
 function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5
@@ -72,9 +71,11 @@ const FIXED: Partial<Record<TypeKind, number>> = { int2: 4, int4: 4, date: 4, in
 export function encodeRow(layout: RowLayout, row: Row): Buffer {
   const n = layout.slots
   const bitmap = (n + 7) >> 3
-  // Sizes first; variable payloads are encoded once and kept.
+  // Sizes first. Text is measured here and written straight into the buffer below
+  // (no encoded copy in between); numeric's text is made once and kept.
   let size = 2 + bitmap
-  const blobs: (Uint8Array | undefined)[] = []
+  const texts: (string | undefined)[] = []
+  const textBytes: number[] = []
   for (let i = 0; i < n; i++) {
     const v = row[i]
     const t = layout.types[i]
@@ -84,9 +85,14 @@ export function encodeRow(layout: RowLayout, row: Row): Buffer {
       size += 1 + fixed
       continue
     }
-    const blob = t.kind === 'bytea' ? (v as Uint8Array) : utf8.encode(t.kind === 'numeric' ? (v as Decimal).toString() : (v as string))
-    blobs[i] = blob
-    size += varintSize(blob.length) + blob.length
+    let len: number
+    if (t.kind === 'bytea') len = (v as Uint8Array).length
+    else {
+      const text = t.kind === 'numeric' ? (v as Decimal).toString() : (v as string)
+      texts[i] = text
+      len = textBytes[i] = Buffer.byteLength(text, 'utf8')
+    }
+    size += varintSize(len) + len
   }
   if (size > MAX_ROW_BYTES) throw dbError('program_limit_exceeded', `row is too big: size ${size}, maximum size ${MAX_ROW_BYTES}`)
   if (scratch.buf.length < size) scratch.buf = Buffer.allocUnsafe(Math.max(size, scratch.buf.length * 2))
@@ -126,11 +132,17 @@ export function encodeRow(layout: RowLayout, row: Row): Buffer {
         b[pos++] = 1
         b[pos++] = v === true ? 1 : 0
         break
-      default: {
-        const blob = blobs[i]!
+      case 'bytea': {
+        const blob = v as Uint8Array
         pos = writeVarint(b, pos, blob.length)
         b.set(blob, pos)
         pos += blob.length
+        break
+      }
+      default: {
+        const len = textBytes[i]!
+        pos = writeVarint(b, pos, len)
+        pos += b.write(texts[i]!, pos, len, 'utf8')
       }
     }
   }
