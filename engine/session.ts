@@ -670,8 +670,7 @@ export class Session {
   }
 
   /** transaction_isolation and friends show the block's modes as soon as it begins. */
-  private showModes(): void {
-    const m = this.effectiveModes()
+  private showModes(m = this.effectiveModes()): void {
     this.settings.set('transaction_isolation', m.isolation)
     this.settings.set('transaction_read_only', m.readOnly ? 'on' : 'off')
     this.settings.set('transaction_deferrable', m.deferrable ? 'on' : 'off')
@@ -680,9 +679,9 @@ export class Session {
   private ensureTxn(): Transaction {
     if (this.txn !== undefined) return this.txn
     const m = this.effectiveModes()
-    this.txn = this.db.txn.begin({ ...m, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
+    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
     this.txnStart = currentTimestamp()
-    this.showModes()
+    this.showModes(m)
     return this.txn
   }
 

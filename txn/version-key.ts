@@ -95,8 +95,12 @@ export function encodeVersion(writer: TxnId, row: Uint8Array | null): Buffer {
 
 export const versionWriter = (value: Uint8Array): TxnId => (value[0]! + value[1]! * 2 ** 8 + value[2]! * 2 ** 16 + value[3]! * 2 ** 24 + value[4]! * 2 ** 32 + value[5]! * 2 ** 40) as TxnId
 export const isTombstone = (value: Uint8Array): boolean => (value[6]! & TOMBSTONE) !== 0
-/** A copy of the row bytes of a version (one allocation: no view first). */
-export const versionRow = (value: Uint8Array): Buffer => Buffer.copyBytesFrom(value, HEADER)
+/** A copy of the row bytes of a version (from Buffer's pool, and no view made first). */
+export function versionRow(value: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(value.length - HEADER)
+  value.copy(out, 0, HEADER)
+  return out
+}
 
 /** True when `key` (a version key) belongs to the user key whose prefix is `prefix`. */
 export function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {

@@ -68,6 +68,9 @@ function rowMaker(p: Scan): RowMaker {
   return make
 }
 
+/** A scan's filter (the predicates its access does not answer, and those it does: see the module doc). */
+const scanFilter = (p: Scan): Compiled | undefined => (p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p))))
+
 export async function* seqScan(p: Scan & { kind: 'seq-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
   yield* scanRange(p, ctx, p.table.tree, undefined, undefined, p.reverse, rowMaker(p))
 }
@@ -82,7 +85,7 @@ async function* scanRange(
   reverse: boolean,
   make: RowMaker,
 ): AsyncGenerator<Row[]> {
-  const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
+  const filter = scanFilter(p)
   for (;;) {
     ctx.checkInterrupt()
     const rows: Row[] = []
@@ -141,6 +144,8 @@ interface AccessExprs {
   readonly lower: Compiled | undefined
   readonly upper: Compiled | undefined
   readonly prefixes: readonly (readonly Compiled[])[]
+  /** Some bound holds a subquery (the planner makes none such today: see keyRanges). */
+  readonly async: boolean
 }
 
 const accessExprs = new WeakMap<Scan, AccessExprs>()
@@ -149,11 +154,11 @@ function accessOf(p: Scan & { kind: 'index-scan' }): AccessExprs {
   let a = accessExprs.get(p)
   if (a === undefined) {
     const c = (e: BExpr) => compile(e, EMPTY_LAYOUT)
-    a = {
-      lower: p.access.lower === undefined ? undefined : c(p.access.lower.expr),
-      upper: p.access.upper === undefined ? undefined : c(p.access.upper.expr),
-      prefixes: p.access.prefixes.map((alt) => alt.map(c)),
-    }
+    const lower = p.access.lower === undefined ? undefined : c(p.access.lower.expr)
+    const upper = p.access.upper === undefined ? undefined : c(p.access.upper.expr)
+    const prefixes = p.access.prefixes.map((alt) => alt.map(c))
+    const async = [lower, upper, ...prefixes.flat()].some((x) => x?.async === true)
+    a = { lower, upper, prefixes, async }
     accessExprs.set(p, a)
   }
   return a
@@ -161,13 +166,28 @@ function accessOf(p: Scan & { kind: 'index-scan' }): AccessExprs {
 
 const NO_ROW: Row = []
 
-async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, shape: KeyShape): Promise<KeyRange[]> {
-  const a = p.access
+/** A key as a Buffer (a view, no copy): row keys in rows are Buffers. */
+const asBuffer = (k: Uint8Array): Buffer => (Buffer.isBuffer(k) ? k : Buffer.from(k.buffer, k.byteOffset, k.byteLength))
+
+/**
+ * The key ranges an index scan reads, in key order. Bounds are constants,
+ * parameters and outer columns: synchronous, so the ranges are made without an
+ * await. Should a bound ever hold a subquery, all bounds are evaluated first.
+ */
+function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, shape: KeyShape): KeyRange[] | Promise<KeyRange[]> {
   const exprs = accessOf(p)
-  // Bounds are constants and parameters (or outer columns): synchronous, unless they hold a subquery.
-  const eval0 = (c: Compiled): SqlValue | Promise<SqlValue> => c.fn(NO_ROW, ctx)
-  const lower = exprs.lower === undefined ? undefined : exprs.lower.async ? await eval0(exprs.lower) : (eval0(exprs.lower) as SqlValue)
-  const upper = exprs.upper === undefined ? undefined : exprs.upper.async ? await eval0(exprs.upper) : (eval0(exprs.upper) as SqlValue)
+  if (!exprs.async) return rangesOf(p, exprs, shape, (c) => c.fn(NO_ROW, ctx) as SqlValue)
+  return (async () => {
+    const values = new Map<Compiled, SqlValue>()
+    for (const c of [exprs.lower, exprs.upper, ...exprs.prefixes.flat()]) if (c !== undefined) values.set(c, await c.fn(NO_ROW, ctx))
+    return rangesOf(p, exprs, shape, (c) => values.get(c)!)
+  })()
+}
+
+function rangesOf(p: Scan & { kind: 'index-scan' }, exprs: AccessExprs, shape: KeyShape, valueOf: (c: Compiled) => SqlValue): KeyRange[] {
+  const a = p.access
+  const lower = exprs.lower === undefined ? undefined : valueOf(exprs.lower)
+  const upper = exprs.upper === undefined ? undefined : valueOf(exprs.upper)
   // A NULL bound matches nothing (col > NULL is never true).
   if (lower === null || upper === null) return []
   const ranges: KeyRange[] = []
@@ -176,8 +196,7 @@ async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, sha
     const alt = exprs.prefixes[i]!
     const vals: SqlValue[] = []
     for (let j = 0; j < alt.length; j++) {
-      const c = alt[j]!
-      const v = c.async ? await eval0(c) : (eval0(c) as SqlValue)
+      const v = valueOf(alt[j]!)
       if (v === null) continue alternatives
       const k = asKeyValue(v, shape.types[j]!)
       if (k === undefined) continue alternatives
@@ -186,7 +205,8 @@ async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, sha
     const n = vals.length
     const prefix = n > 0 ? shape.encodePrefix(vals, n) : undefined
     if (full && n === shape.types.length) {
-      ranges.push({ from: prefix, to: prefixEnd(prefix!), point: prefix })
+      // A point: read with one `get` (its `to` is never used).
+      ranges.push({ from: prefix, to: undefined, point: prefix })
       continue
     }
     let from = prefix
@@ -210,18 +230,18 @@ async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, sha
 
 export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
   const shape = indexShape(p.index)
-  const ranges = await keyRanges(p, ctx, shape)
+  const found = keyRanges(p, ctx, shape)
+  const ranges = Array.isArray(found) ? found : await found
   if (p.reverse) ranges.reverse()
   const make = rowMaker(p)
+  const filter = scanFilter(p)
   if (p.index.primary) {
-    const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
     for (const r of ranges) {
       if (r.point !== undefined) {
         const bytes = await ctx.txn.get(p.table.tree, r.point)
         if (bytes === undefined) continue
-        const row = make(bytes, 0, Buffer.from(r.point))
-        const out = filter === undefined ? [row] : await filterBatch(filter, [row], ctx)
-        if (out.length > 0) yield out
+        const row = make(bytes, 0, asBuffer(r.point))
+        if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) yield [row]
         continue
       }
       yield* scanRange(p, ctx, p.table.tree, r.from, r.to, p.reverse, make)
@@ -229,7 +249,6 @@ export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
     return
   }
   // A secondary index: each entry's value is its row's key.
-  const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
   for (const r of ranges) {
     let from: Uint8Array | undefined = r.from
     let to: Uint8Array | undefined = r.to
