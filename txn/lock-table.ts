@@ -39,8 +39,12 @@ export class LockTable {
   private readonly rows = new Map<string, RowLock>()
   /** The row each waiting transaction waits for (the wait-for graph's edges start here). */
   private readonly waitingFor = new Map<TxnId, string>()
-  /** The rows each transaction holds, to release them at its end. */
-  private readonly held = new Map<TxnId, Set<string>>()
+  /**
+   * The rows each transaction holds, to release them at its end: a list, each row
+   * once (a row goes in when first granted to the transaction in any mode), since a
+   * writer takes a lock per row it writes and a set would hash each row again.
+   */
+  private readonly held = new Map<TxnId, string[]>()
 
   /**
    * Takes a lock on `row`. Resolves true once held; false when it is busy and
@@ -150,13 +154,15 @@ export class LockTable {
   }
 
   private grant(lock: RowLock, txn: TxnId, row: string, mode: RowLockMode): void {
+    const had = lock.exclusive === txn || lock.shared?.has(txn) === true
     if (mode === 'update') {
       lock.exclusive = txn
       lock.shared?.delete(txn)
     } else if (lock.exclusive !== txn) (lock.shared ??= new Set()).add(txn)
-    let rows = this.held.get(txn)
-    if (!rows) this.held.set(txn, (rows = new Set()))
-    rows.add(row)
+    if (had) return
+    const rows = this.held.get(txn)
+    if (rows === undefined) this.held.set(txn, [row])
+    else rows.push(row)
   }
 
   /** Grants queued requests in order while they are compatible. */

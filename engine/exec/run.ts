@@ -16,7 +16,7 @@ import { compareValues, type SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
 import type { ExecContext, NodeStats, Row } from './context.js'
 import { rowKey } from './hash-key.js'
-import { indexScan, seqScan } from './scan.js'
+import { indexScan, indexScanRows, seqScan } from './scan.js'
 import { aggregate } from './aggregate.js'
 import { hashJoin, nestedLoop } from './join.js'
 
@@ -106,8 +106,40 @@ async function* measured(it: AsyncGenerator<Row[]>, p: PhysicalPlan, stats: Map<
   }
 }
 
-/** All rows of a plan. */
-export async function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
+/**
+ * All rows of a plan. Two shapes skip the generators, since a statement's result
+ * and a nested loop's inner side are collected whole anyway: a projection of
+ * synchronous expressions maps its input's rows in place (one row out per row in,
+ * so this holds no more rows than the result), and an index scan reads its rows
+ * directly (scan.ts). Elsewhere, and under EXPLAIN ANALYZE, the operators run.
+ */
+export function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
+  if (ctx.stats === undefined) {
+    if (p.kind === 'project') {
+      const items = projectItems(p)
+      if (!items.some((c) => c.async)) return collect(p.input, ctx).then((rows) => projectInPlace(items, rows, ctx))
+    }
+    if (p.kind === 'index-scan') return indexScanRows(p, ctx)
+  }
+  return collectBatches(p, ctx)
+}
+
+function projectItems(p: PhysicalPlan & { kind: 'project' }): Compiled[] {
+  return p.items.map((it, i) => compiledOf(p, `item${i}`, () => compile(it.expr, layoutOf(p.input))))
+}
+
+/** Replaces each row by its projection (the rows are collect's own). */
+function projectInPlace(items: readonly Compiled[], rows: Row[], ctx: ExecContext): Row[] {
+  for (let r = 0; r < rows.length; r++) {
+    const src = rows[r]!
+    const row: Row = new Array(items.length)
+    for (let i = 0; i < items.length; i++) row[i] = items[i]!.fn(src, ctx) as SqlValue
+    rows[r] = row
+  }
+  return rows
+}
+
+async function collectBatches(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
   let out: Row[] | undefined
   for await (const b of run(p, ctx)) {
     // The first batch is kept as it is (a batch is never reused by its producer); most results are one batch.
@@ -169,7 +201,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     }
   },
   project: async function* (p, ctx) {
-    const items = p.items.map((it, i) => compiledOf(p, `item${i}`, () => compile(it.expr, layoutOf(p.input))))
+    const items = projectItems(p)
     const anyAsync = items.some((c) => c.async)
     for await (const batch of run(p.input, ctx)) {
       const out: Row[] = new Array(batch.length)

@@ -166,8 +166,8 @@ function accessOf(p: Scan & { kind: 'index-scan' }): AccessExprs {
 
 const NO_ROW: Row = []
 
-/** A key as a Buffer (a view, no copy): row keys in rows are Buffers. */
-const asBuffer = (k: Uint8Array): Buffer => (Buffer.isBuffer(k) ? k : Buffer.from(k.buffer, k.byteOffset, k.byteLength))
+/** The key passed to a row maker that puts no key in its rows. */
+const NO_KEY = Buffer.alloc(0)
 
 /**
  * The key ranges an index scan reads, in key order. Bounds are constants,
@@ -228,27 +228,65 @@ function rangesOf(p: Scan & { kind: 'index-scan' }, exprs: AccessExprs, shape: K
   return ranges.filter((r, i) => i === 0 || r.from === undefined || ranges[i - 1]!.from === undefined || compareBytes(r.from, ranges[i - 1]!.from!) !== 0)
 }
 
-export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
-  const shape = indexShape(p.index)
-  const found = keyRanges(p, ctx, shape)
+/** An index scan: of the primary key (the table's own order) or of a secondary index. */
+export function indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
+  return p.index.primary ? primaryIndexScan(p, ctx) : secondaryIndexScan(p, ctx)
+}
+
+/** The ranges in the order the scan reads them; ready at once unless a bound holds a subquery. */
+function rangesFor(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): KeyRange[] | Promise<KeyRange[]> {
+  const found = keyRanges(p, ctx, indexShape(p.index))
+  if (!Array.isArray(found)) return found.then((r) => (p.reverse ? r.reverse() : r))
+  return p.reverse ? found.reverse() : found
+}
+
+async function* primaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
+  const found = rangesFor(p, ctx)
   const ranges = Array.isArray(found) ? found : await found
-  if (p.reverse) ranges.reverse()
   const make = rowMaker(p)
   const filter = scanFilter(p)
-  if (p.index.primary) {
-    for (const r of ranges) {
-      if (r.point !== undefined) {
-        const bytes = await ctx.txn.get(p.table.tree, r.point)
-        if (bytes === undefined) continue
-        const row = make(bytes, 0, asBuffer(r.point))
-        if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) yield [row]
-        continue
-      }
-      yield* scanRange(p, ctx, p.table.tree, r.from, r.to, p.reverse, make)
+  for (const r of ranges) {
+    if (r.point !== undefined) {
+      const bytes = await ctx.txn.get(p.table.tree, r.point)
+      if (bytes === undefined) continue
+      const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point))
+      if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) yield [row]
+      continue
     }
-    return
+    yield* scanRange(p, ctx, p.table.tree, r.from, r.to, p.reverse, make)
   }
-  // A secondary index: each entry's value is its row's key.
+}
+
+/**
+ * All rows of an index scan, as `collect` wants them: primary-key points are read
+ * without a generator (a nested loop's inner side is such a scan, run once per
+ * outer row); other scans run the operator.
+ */
+export async function indexScanRows(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): Promise<Row[]> {
+  const found = rangesFor(p, ctx)
+  const ranges = Array.isArray(found) ? found : await found
+  const rows: Row[] = []
+  if (!p.index.primary || ranges.some((r) => r.point === undefined)) {
+    for await (const batch of indexScan(p, ctx)) for (const r of batch) rows.push(r)
+    return rows
+  }
+  const make = rowMaker(p)
+  const filter = scanFilter(p)
+  for (const r of ranges) {
+    const bytes = await ctx.txn.get(p.table.tree, r.point!)
+    if (bytes === undefined) continue
+    const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point!))
+    if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) rows.push(row)
+  }
+  return rows
+}
+
+/** A secondary index's entries in key order, each followed to its row (an entry's value is its row's key). */
+async function* secondaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
+  const found = rangesFor(p, ctx)
+  const ranges = Array.isArray(found) ? found : await found
+  const make = rowMaker(p)
+  const filter = scanFilter(p)
   for (const r of ranges) {
     let from: Uint8Array | undefined = r.from
     let to: Uint8Array | undefined = r.to

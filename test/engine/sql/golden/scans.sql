@@ -87,6 +87,43 @@ id | v
 9 | v2
 15 | v1
 
+SELECT id, k FROM s WHERE id IN (5, 3, 9, 1000) ORDER BY id DESC
+---
+id | k
+9 | 2
+5 | 5
+3 | 3
+
+SELECT id FROM s WHERE id = 5 AND k = 99
+---
+id
+(no rows)
+
+SELECT id FROM s WHERE id = 5 AND k = 5
+---
+id
+5
+
+SELECT id, v FROM s WHERE k = 6 AND id > 20 ORDER BY id DESC
+---
+id | v
+34 | v34
+27 | v27
+
+UPDATE s SET w = w + 1 WHERE id IN (1, 2) RETURNING id, w
+---
+id | w
+1 | 11
+2 | 21
+
+SELECT a.id, b.k, c.k FROM s a JOIN s b ON b.id = a.k JOIN s c ON c.id = b.k + 1 WHERE a.id BETWEEN 10 AND 13 ORDER BY a.id
+---
+id | k | k
+10 | 3 | 4
+11 | 4 | 5
+12 | 5 | 6
+13 | 6 | 0
+
 ALTER TABLE s ADD COLUMN x int DEFAULT 5
 ---
 ALTER TABLE
