@@ -114,6 +114,8 @@ export class Session {
   private settingsAtBegin: Map<string, string> | undefined
   private localSettings: Map<string, string> | undefined
   private txnStart = 0n
+  /** The transaction began for the statement about to start (its start is the statement's too). */
+  private txnJustBegun = false
   private statementStart = 0n
   private readonly currvals = new Map<number, bigint>()
   private interrupted: IsolaError | undefined
@@ -367,7 +369,9 @@ export class Session {
 
   private beginStatement(txn: Transaction): void {
     this.interrupted = undefined
-    this.statementStart = currentTimestamp()
+    // A transaction's first statement starts when the transaction does (as in PostgreSQL).
+    this.statementStart = this.txnJustBegun ? this.txnStart : currentTimestamp()
+    this.txnJustBegun = false
     txn.nextStatement()
     const timeout = durationMs(this.settings.get('statement_timeout') ?? '0')
     if (timeout > 0) {
@@ -681,6 +685,7 @@ export class Session {
     const m = this.effectiveModes()
     this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
     this.txnStart = currentTimestamp()
+    this.txnJustBegun = true
     this.showModes(m)
     return this.txn
   }

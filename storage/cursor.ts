@@ -38,7 +38,7 @@ export class Cursor implements TreeObserver {
     private readonly tree: BTree,
     private readonly beginOperation: () => void = () => tree.space.pool.beginOperation(),
   ) {
-    tree.observers.add(this)
+    tree.observe(this)
   }
 
   /** Positions at the first entry; false when the tree is empty. */
@@ -103,7 +103,7 @@ export class Cursor implements TreeObserver {
     if (!this.open) return
     this.open = false
     this.valid = false
-    this.tree.observers.delete(this)
+    this.tree.unobserve(this)
   }
 
   beforeTreeChange(): void {

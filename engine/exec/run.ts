@@ -124,8 +124,17 @@ export function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
   return collectBatches(p, ctx)
 }
 
-function projectItems(p: PhysicalPlan & { kind: 'project' }): Compiled[] {
-  return p.items.map((it, i) => compiledOf(p, `item${i}`, () => compile(it.expr, layoutOf(p.input))))
+const projections = new WeakMap<PhysicalPlan, readonly Compiled[]>()
+
+/** A projection's items, compiled once per plan node. */
+function projectItems(p: PhysicalPlan & { kind: 'project' }): readonly Compiled[] {
+  let items = projections.get(p)
+  if (items === undefined) {
+    const layout = layoutOf(p.input)
+    items = p.items.map((it) => compile(it.expr, layout))
+    projections.set(p, items)
+  }
+  return items
 }
 
 /** Replaces each row by its projection (the rows are collect's own). */
