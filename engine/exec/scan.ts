@@ -258,15 +258,16 @@ async function* primaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
 }
 
 /**
- * All rows of an index scan, as `collect` wants them: primary-key points are read
- * without a generator (a nested loop's inner side is such a scan, run once per
- * outer row); other scans run the operator.
+ * All rows of an index scan, as `collect` wants them: primary-key points and
+ * secondary-index lookups are read without a generator (a nested loop's inner side
+ * is such a scan, run once per outer row); primary-key ranges run the operator.
  */
 export async function indexScanRows(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): Promise<Row[]> {
   const found = rangesFor(p, ctx)
   const ranges = Array.isArray(found) ? found : await found
+  if (!p.index.primary) return secondaryIndexRows(p, ctx, ranges)
   const rows: Row[] = []
-  if (!p.index.primary || ranges.some((r) => r.point === undefined)) {
+  if (ranges.some((r) => r.point === undefined)) {
     for await (const batch of indexScan(p, ctx)) for (const r of batch) rows.push(r)
     return rows
   }
@@ -284,26 +285,54 @@ export async function indexScanRows(p: Scan & { kind: 'index-scan' }, ctx: ExecC
 /** A secondary index's entries in key order, each followed to its row (an entry's value is its row's key). */
 async function* secondaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
   const found = rangesFor(p, ctx)
-  const ranges = Array.isArray(found) ? found : await found
-  const make = rowMaker(p)
-  const filter = scanFilter(p)
-  for (const r of ranges) {
-    let from: Uint8Array | undefined = r.from
-    let to: Uint8Array | undefined = r.to
-    for (;;) {
-      ctx.checkInterrupt()
-      const entries = await ctx.txn.scan(p.index.tree, { from, to, reverse: p.reverse, limit: BATCH })
-      const rows: Row[] = []
-      for (const [, rowKey] of entries) {
-        const bytes = await ctx.txn.get(p.table.tree, rowKey)
-        if (bytes !== undefined) rows.push(make(bytes, 0, rowKey))
-      }
-      const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
-      if (out.length > 0) yield out
-      if (entries.length < BATCH) break
-      const last = entries[entries.length - 1]![0]
-      if (p.reverse) to = last
-      else from = successorKey(last)
+  for (const r of Array.isArray(found) ? found : await found) {
+    let at: KeyRange | undefined = r
+    while (at !== undefined) {
+      const batch = await secondaryBatch(p, ctx, at)
+      if (batch.rows.length > 0) yield batch.rows
+      at = batch.next
     }
   }
+}
+
+/** The rows of a secondary index scan, without a generator (a lookup is mostly one batch). */
+async function secondaryIndexRows(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges: readonly KeyRange[]): Promise<Row[]> {
+  let rows: Row[] | undefined
+  for (const r of ranges) {
+    let at: KeyRange | undefined = r
+    while (at !== undefined) {
+      const batch = await secondaryBatch(p, ctx, at)
+      if (rows === undefined) rows = batch.rows
+      else for (const row of batch.rows) rows.push(row)
+      at = batch.next
+    }
+  }
+  return rows ?? []
+}
+
+/**
+ * Up to BATCH entries of a secondary index range followed to their rows (filtered),
+ * and the rest of the range to read next (undefined when it is done).
+ */
+async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, range: KeyRange): Promise<{ rows: Row[]; next: KeyRange | undefined }> {
+  ctx.checkInterrupt()
+  const rowKeys: Buffer[] = []
+  const last = await ctx.txn.scanEach(p.index.tree, { from: range.from, to: range.to, reverse: p.reverse, limit: BATCH }, (e) => rowKeys.push(copyOf(e.bytes, e.start)))
+  const make = rowMaker(p)
+  const rows: Row[] = []
+  for (const rowKey of rowKeys) {
+    const bytes = await ctx.txn.get(p.table.tree, rowKey)
+    if (bytes !== undefined) rows.push(make(bytes, 0, rowKey))
+  }
+  const filter = scanFilter(p)
+  const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
+  const next = last === undefined ? undefined : p.reverse ? { from: range.from, to: last, point: undefined } : { from: successorKey(last), to: range.to, point: undefined }
+  return { rows: out, next }
+}
+
+/** A copy of `bytes[start…]` (Buffer's pool, no view made first). */
+function copyOf(bytes: Uint8Array, start: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length - start)
+  for (let i = start; i < bytes.length; i++) out[i - start] = bytes[i]!
+  return out
 }

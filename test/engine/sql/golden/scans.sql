@@ -152,3 +152,32 @@ SELECT count(*) FROM (SELECT DISTINCT k, x FROM s) d
 ---
 count
 8
+
+CREATE TABLE m (id int PRIMARY KEY, k int)
+---
+CREATE TABLE
+
+CREATE INDEX m_k ON m (k)
+---
+CREATE INDEX
+
+INSERT INTO m SELECT g, g % 3 FROM generate_series(1, 1200) g
+---
+INSERT 0 1200
+
+SELECT count(*), sum(id), min(id), max(id) FROM m WHERE k = 1
+---
+count | sum | min | max
+400 | 239800 | 1 | 1198
+
+SELECT id FROM m WHERE k = 2 ORDER BY k DESC, id DESC LIMIT 3
+---
+id
+1199
+1196
+1193
+
+SELECT count(*), sum(b.id) FROM m a JOIN m b ON b.k = a.k WHERE a.id = 4
+---
+count | sum
+400 | 239800
