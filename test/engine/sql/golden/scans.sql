@@ -181,3 +181,39 @@ SELECT count(*), sum(b.id) FROM m a JOIN m b ON b.k = a.k WHERE a.id = 4
 ---
 count | sum
 400 | 239800
+
+SELECT a.id, b.id FROM m a JOIN m b ON b.id = a.k + 1 WHERE a.id BETWEEN 10 AND 15 ORDER BY a.id DESC
+---
+id | id
+15 | 1
+14 | 3
+13 | 2
+12 | 1
+11 | 3
+10 | 2
+
+SELECT a.id, b.id FROM m a LEFT JOIN m b ON b.id = a.k * 1000 WHERE a.id < 6 ORDER BY a.id
+---
+id | id
+1 | 1000
+2 | NULL
+3 | NULL
+4 | 1000
+5 | NULL
+
+SELECT a.id, b.k FROM m a JOIN m b ON b.id = a.id + 600 ORDER BY a.id DESC LIMIT 4
+---
+id | k
+600 | 0
+599 | 2
+598 | 1
+597 | 0
+
+SELECT a.id, b.id FROM (SELECT * FROM m WHERE id < 4) a FULL JOIN (SELECT * FROM m WHERE id BETWEEN 2 AND 5) b ON a.id = b.id ORDER BY a.id, b.id
+---
+id | id
+1 | NULL
+2 | 2
+3 | 3
+NULL | 4
+NULL | 5
