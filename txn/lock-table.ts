@@ -21,19 +21,34 @@ interface Waiter {
 }
 
 /**
- * One locked row. The set of sharers and the queue are made when first needed:
+ * One locked row. The list of sharers and the queue are made when first needed:
  * most locks are a writer's exclusive lock that nobody waits for, and a write
- * takes one per row (and per index entry).
+ * takes one per row (and per index entry). Sharers are a list, not a set: there
+ * are few of them, and a set reallocates as it fills and empties.
+ *
+ * `keep`: the entry stays in the table when nobody holds it. Object locks (tables)
+ * are such: every statement takes one, and making and dropping the entry each
+ * time costs more than the lock. (A dropped table leaves its small entry behind.)
  */
 interface RowLock {
   exclusive: TxnId | undefined
-  shared: Set<TxnId> | undefined
+  shared: TxnId[] | undefined
   queue: Waiter[] | undefined
+  readonly keep: boolean
 }
 
-const NO_SHARERS: ReadonlySet<TxnId> = new Set()
-const sharers = (lock: RowLock): ReadonlySet<TxnId> => lock.shared ?? NO_SHARERS
+const NO_SHARERS: readonly TxnId[] = []
+const sharers = (lock: RowLock): readonly TxnId[] => lock.shared ?? NO_SHARERS
 const queueLength = (lock: RowLock): number => lock.queue?.length ?? 0
+
+function removeSharer(lock: RowLock, txn: TxnId): void {
+  const shared = lock.shared
+  if (shared === undefined) return
+  const i = shared.indexOf(txn)
+  if (i < 0) return
+  const last = shared.pop()!
+  if (i < shared.length) shared[i] = last
+}
 
 export class LockTable {
   private readonly rows = new Map<string, RowLock>()
@@ -51,10 +66,10 @@ export class LockTable {
    * `wait` is 'skip-locked'. 'nowait' and a lock timeout fail with 55P03; a deadlock
    * with 40P01.
    */
-  acquire(txn: TxnId, row: string, mode: RowLockMode, wait: LockWait = 'wait', timeoutMs = 0): Promise<boolean> | boolean {
+  acquire(txn: TxnId, row: string, mode: RowLockMode, wait: LockWait = 'wait', timeoutMs = 0, keep = false): Promise<boolean> | boolean {
     let lock = this.rows.get(row)
     if (!lock) {
-      lock = { exclusive: undefined, shared: undefined, queue: undefined }
+      lock = { exclusive: undefined, shared: undefined, queue: undefined, keep }
       this.rows.set(row, lock)
     }
     if (this.grantable(lock, txn, mode)) {
@@ -136,9 +151,9 @@ export class LockTable {
       const lock = this.rows.get(row)
       if (!lock) continue
       if (lock.exclusive === txn) lock.exclusive = undefined
-      lock.shared?.delete(txn)
+      removeSharer(lock, txn)
       if (lock.queue !== undefined) this.wake(lock)
-      if (lock.exclusive === undefined && sharers(lock).size === 0 && queueLength(lock) === 0) this.rows.delete(row)
+      if (!lock.keep && lock.exclusive === undefined && sharers(lock).length === 0 && queueLength(lock) === 0) this.rows.delete(row)
     }
   }
 
@@ -146,19 +161,19 @@ export class LockTable {
     if (lock.exclusive === txn) return true
     const shared = sharers(lock)
     if (mode === 'share') {
-      if (shared.has(txn)) return true
+      if (shared.includes(txn)) return true
       return lock.exclusive === undefined && queueLength(lock) === 0
     }
     // Exclusive: free, or only this transaction shares it (an upgrade).
-    return lock.exclusive === undefined && (shared.size === 0 || (shared.size === 1 && shared.has(txn)))
+    return lock.exclusive === undefined && (shared.length === 0 || (shared.length === 1 && shared[0] === txn))
   }
 
   private grant(lock: RowLock, txn: TxnId, row: string, mode: RowLockMode): void {
-    const had = lock.exclusive === txn || lock.shared?.has(txn) === true
+    const had = lock.exclusive === txn || sharers(lock).includes(txn)
     if (mode === 'update') {
       lock.exclusive = txn
-      lock.shared?.delete(txn)
-    } else if (lock.exclusive !== txn) (lock.shared ??= new Set()).add(txn)
+      removeSharer(lock, txn)
+    } else if (lock.exclusive !== txn && !had) (lock.shared ??= []).push(txn)
     if (had) return
     const rows = this.held.get(txn)
     if (rows === undefined) this.held.set(txn, [row])
@@ -174,7 +189,7 @@ export class LockTable {
       const free =
         w.mode === 'share'
           ? lock.exclusive === undefined || lock.exclusive === w.txn
-          : (lock.exclusive === undefined || lock.exclusive === w.txn) && (shared.size === 0 || (shared.size === 1 && shared.has(w.txn)))
+          : (lock.exclusive === undefined || lock.exclusive === w.txn) && (shared.length === 0 || (shared.length === 1 && shared[0] === w.txn))
       if (!free) return
       queue.shift()
       w.resolve()

@@ -348,7 +348,7 @@ export class MvccTransaction implements Transaction {
 
   lockObject(oid: number, mode: RowLockMode, wait: LockWait = 'wait'): boolean | Promise<boolean> {
     this.assertActive()
-    return this.db.locks.acquire(this.id, objectLockId(oid), mode, wait, this.lockTimeoutMs)
+    return this.db.locks.acquire(this.id, objectLockId(oid), mode, wait, this.lockTimeoutMs, true)
   }
 
   cancelWait(error: unknown): void {
@@ -522,9 +522,13 @@ export class MvccTransaction implements Transaction {
   }
 }
 
-/** Object locks live under table 0, which no tree has. */
+const objectLockIds = new Map<number, string>()
+
+/** Object locks live under table 0, which no tree has. (The strings are kept: every statement locks its tables.) */
 export function objectLockId(oid: number): string {
-  return `0:${oid}`
+  let id = objectLockIds.get(oid)
+  if (id === undefined) objectLockIds.set(oid, (id = `0:${oid}`))
+  return id
 }
 
 /** The lock table's name for a row: table id, then the key's bytes as latin1. */
