@@ -2,7 +2,7 @@
  * SQL benchmark: Isola's SQL engine against SQLite (better-sqlite3) in one process,
  * on the same schema and data.
  *
- *   npm run bench:sql [-- --rows 100000 --seconds 2 --sessions 8 --only point,update]
+ *   npm run bench:sql [-- --rows 100000 --seconds 2 --rounds 4 --sessions 8 --only point,update]
  *
  * Schema, the same on both sides:
  *
@@ -34,8 +34,9 @@
  * still commit one by one). Isola runs `sessions` async sessions at once, whose
  * commits share fsyncs (group commit). The table says which figure is which.
  *
- * Each timed phase runs SQLite first, then Isola, on the same key sequence, for
- * `seconds` each. Run it more than once: the figures on a shared 2-core VM vary.
+ * Each timed phase gives each engine `seconds`, in `rounds` alternating slices
+ * (SQLite, Isola, SQLite, …) on the same key sequence, so that both meet the same
+ * machine. Run it more than once: the figures on a shared 2-core VM vary.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -50,6 +51,7 @@ const arg = (name: string, dflt: number) => {
 const ROWS = arg('rows', 100_000)
 const SECONDS = arg('seconds', 2)
 const SESSIONS = arg('sessions', 8)
+const ROUNDS = arg('rounds', 4)
 const ONLY = (() => {
   const i = process.argv.indexOf('--only')
   return i >= 0 ? new Set(process.argv[i + 1]!.split(',')) : undefined
@@ -88,29 +90,56 @@ const text = (id: number, version = 0) => `${id}:${version}:`.padEnd(100, 'abcde
 
 const now = () => Number(process.hrtime.bigint()) / 1e9
 
-/** Runs `op(i)` for i = 0, 1, … until `SECONDS` pass; ops per second. */
-function timedSync(op: (i: number) => void): number {
+/** Ops done and seconds spent, summed over an engine's slices of a phase. */
+interface Tally {
+  ops: number
+  seconds: number
+}
+
+/** Runs `op(i)` for i = from, from + 1, … for `seconds`; adds to `t`; returns the next i. */
+function sliceSync(op: (i: number) => void, seconds: number, from: number, t: Tally): number {
   const start = now()
-  const end = start + SECONDS
-  let i = 0
+  const end = start + seconds
+  let i = from
   for (;;) {
     for (let j = 0; j < 64; j++) op(i++)
     if (now() >= end) break
   }
-  return i / (now() - start)
+  t.ops += i - from
+  t.seconds += now() - start
+  return i
 }
 
 /** The same with `workers` concurrent async loops sharing one counter. */
-async function timedAsync(op: (i: number, worker: number) => Promise<void>, workers = 1): Promise<number> {
+async function sliceAsync(op: (i: number, worker: number) => Promise<void>, workers: number, seconds: number, from: number, t: Tally): Promise<number> {
   const start = now()
-  const end = start + SECONDS
-  let i = 0
+  const end = start + seconds
+  let i = from
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       while (now() < end) for (let j = 0; j < 16; j++) await op(i++, w)
     }),
   )
-  return i / (now() - start)
+  t.ops += i - from
+  t.seconds += now() - start
+  return i
+}
+
+/**
+ * One timed phase: `ROUNDS` alternating slices of SQLite and Isola, `SECONDS` in
+ * all for each, so that both meet the same machine (other work on a shared VM
+ * comes and goes, and fsync latency with it). Both walk the same key sequence.
+ */
+async function phase(lite: (i: number) => void, isola: (i: number, worker: number) => Promise<void>, workers = 1): Promise<{ lite: number; isola: number }> {
+  const l: Tally = { ops: 0, seconds: 0 }
+  const s: Tally = { ops: 0, seconds: 0 }
+  let li = 0
+  let si = 0
+  for (let r = 0; r < ROUNDS; r++) {
+    li = sliceSync(lite, SECONDS / ROUNDS, li, l)
+    si = await sliceAsync(isola, workers, SECONDS / ROUNDS, si, s)
+  }
+  return { lite: l.ops / l.seconds, isola: s.ops / s.seconds }
 }
 
 interface Figure {
@@ -182,16 +211,18 @@ async function main(): Promise<void> {
   await s.query('ANALYZE')
 
   // --- reads ------------------------------------------------------------------
-  const read = async (phase: string, name: string, sql: string, sqliteSql: string, args: (i: number) => number[], expect: (liteRows: unknown[], isoRows: readonly unknown[][]) => void) => {
-    if (!wanted(phase)) return
+  const read = async (which: string, name: string, sql: string, sqliteSql: string, args: (i: number) => number[], expect: (liteRows: unknown[], isoRows: readonly unknown[][]) => void) => {
+    if (!wanted(which)) return
     const ls = lite.prepare(sqliteSql).raw()
     const ps: PreparedStatement = await s.prepare(sql)
     // Same answers on both sides for a few keys first.
     for (let i = 0; i < 5; i++) expect(ls.all(...args(i)), (await s.executePrepared(ps, args(i))).rows)
-    const liteOps = timedSync((i) => void ls.all(...args(i)))
-    const isoOps = await timedAsync(async (i) => void (await s.executePrepared(ps, args(i))))
+    const r = await phase(
+      (i) => void ls.all(...args(i)),
+      async (i) => void (await s.executePrepared(ps, args(i))),
+    )
     if (process.env.BENCH_VERBOSE) console.log((await s.query(`EXPLAIN ${sql}`, args(0))).rows.map((r) => r['QUERY PLAN']).join('\n'))
-    record(name, isoOps, liteOps, 0.5)
+    record(name, r.isola, r.lite, 0.5)
   }
   const same = (a: unknown[], b: readonly unknown[][]) => check(JSON.stringify(a, big) === JSON.stringify(b, big), `${JSON.stringify(a, big)} vs ${JSON.stringify(b, big)}`)
 
@@ -210,23 +241,28 @@ async function main(): Promise<void> {
   if (wanted('update')) {
     const lu = lite.prepare('UPDATE t SET v = ? WHERE id = ?')
     const pu = await s.prepare('UPDATE t SET v = $2 WHERE id = $1')
-    const liteOps = timedSync((i) => void lu.run(text(key(i), ++version), key(i)))
-    const isoOps = await timedAsync(async (i) => void (await s.executePrepared(pu, [key(i), text(key(i), ++version)])))
-    record('durable update commits, 1 session', isoOps, liteOps, 1.0)
+    const one = await phase(
+      (i) => void lu.run(text(key(i), ++version), key(i)),
+      async (i) => void (await s.executePrepared(pu, [key(i), text(key(i), ++version)])),
+    )
+    record('durable update commits, 1 session', one.isola, one.lite, 1.0)
 
     const conns = Array.from({ length: SESSIONS }, () => {
       const c = new Sqlite(path.join(root, 'sqlite.db'))
       c.pragma('synchronous = FULL')
       return c.prepare('UPDATE t SET v = ? WHERE id = ?')
     })
-    const liteConc = timedSync((i) => void conns[i % SESSIONS]!.run(text(key(i), ++version), key(i)))
-    for (const c of conns) c.database.close()
     const sessions = Array.from({ length: SESSIONS }, () => db.session())
     const prepared = await Promise.all(sessions.map((x) => x.prepare('UPDATE t SET v = $2 WHERE id = $1')))
-    // Distinct keys per worker (i is shared), so the sessions do not wait on each other's row locks.
-    const isoConc = await timedAsync(async (i, w) => void (await sessions[w]!.executePrepared(prepared[w]!, [key(i), text(key(i), ++version)])), SESSIONS)
+    // The workers share the key sequence: two rarely update one key at once (then one waits for the other's row lock).
+    const many = await phase(
+      (i) => void conns[i % SESSIONS]!.run(text(key(i), ++version), key(i)),
+      async (i, w) => void (await sessions[w]!.executePrepared(prepared[w]!, [key(i), text(key(i), ++version)])),
+      SESSIONS,
+    )
+    for (const c of conns) c.database.close()
     for (const x of sessions) await x.close()
-    record(`durable update commits, ${SESSIONS} sessions*`, isoConc, liteConc, 1.0)
+    record(`durable update commits, ${SESSIONS} sessions*`, many.isola, many.lite, 1.0)
     console.log(`  * SQLite: ${SESSIONS} connections, statements one at a time (better-sqlite3 is synchronous)`)
   }
 
