@@ -48,6 +48,7 @@ export class TxnRegistry {
     return this.remember(txn, asTimestamp(stored.readDoubleBE(0)))
   }
 
+  /** A transaction's first write (one that writes nothing never enters the live set: no version names it). */
   begin(txn: TxnId): void {
     this.live.set(txn, { status: ACTIVE })
   }
@@ -71,11 +72,6 @@ export class TxnRegistry {
     this.live.delete(txn)
     this.remember(txn, commitTs)
     live?.decide?.()
-  }
-
-  /** A transaction that wrote nothing ended: no version names it, so no one asks for its status. */
-  forget(txn: TxnId): void {
-    this.live.delete(txn)
   }
 
   /** Transactions in the live set (tests check that ended ones leave it). */

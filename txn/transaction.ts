@@ -321,6 +321,8 @@ export class MvccTransaction implements Transaction {
     const next = change(current)
     if (next === undefined || (next === null && current === undefined)) return 'unchanged'
     const vkey = own ?? versionKey(prefix, this.db.store.nextLsn)
+    // The registry learns of a transaction at its first write: only versions make readers ask for a writer's status.
+    if (!this.wrote) this.db.registry.begin(this.id)
     this.storeTxn.put(table as unknown as TreeId, vkey, encodeVersion(this.id, next))
     this.wrote = true
     if (this.db.ssi) this.ssi(() => this.db.ssi!.onWrite(this.id, table, key))
@@ -414,7 +416,6 @@ export class MvccTransaction implements Transaction {
     this.gid = gid
     this.db.preparedByGid.set(gid, this)
     this.state = 'prepared'
-    this.db.endSnapshot(this)
     await this.storeTxn.prepare(encodePrepared({ gid, prepareTs, owner: this.db.owner, locks }))
   }
 
@@ -423,7 +424,6 @@ export class MvccTransaction implements Transaction {
     this.preCommit()
     if (!this.wrote) {
       await this.storeTxn.commit()
-      this.db.registry.forget(this.id)
       this.finish('committed')
       this.db.ssi?.committed(this.id, this.snapshot ?? this.db.oracle.visible)
       return undefined
@@ -472,7 +472,6 @@ export class MvccTransaction implements Transaction {
 
   private finish(state: 'committed' | 'aborted'): void {
     this.state = state
-    this.db.endSnapshot(this)
     this.db.locks.releaseAll(this.id)
     if (this.gid !== undefined) this.db.preparedByGid.delete(this.gid)
     this.db.transactions.delete(this.id)
@@ -485,7 +484,6 @@ export class MvccTransaction implements Transaction {
     this.assertActive()
     if (this.snapshot !== undefined) return
     this.snapshot = this.db.oracle.visible
-    this.db.beginSnapshot(this)
     if (!this.tracked || this.ssiBegun) return
     this.ssiBegun = true
     this.db.ssi!.begin({ id: this.id, snapshot: this.snapshot, readOnly: this.readOnly })
@@ -504,15 +502,12 @@ export class MvccTransaction implements Transaction {
       ssi.aborted(this.id)
       this.dropSnapshot()
       this.snapshot = this.db.oracle.visible
-      this.db.beginSnapshot(this)
       ssi.begin({ id: this.id, snapshot: this.snapshot, readOnly: true })
     }
     this.tracked = false
   }
 
   private dropSnapshot(): void {
-    if (this.snapshot === undefined) return
-    this.db.endSnapshot(this)
     this.snapshot = undefined
   }
 

@@ -219,6 +219,33 @@ describe('prepared transactions', () => {
   })
 })
 
+describe('the snapshot horizon', () => {
+  it('is the oldest snapshot of a running transaction; prepared and ended ones hold nothing back', async () => {
+    const { db, table } = await setup()
+    await seed(db, table, { a: '0' })
+    const reader = db.begin({ isolation: 'repeatable read' })
+    await reader.get(table, k('a'))
+    const s1 = reader.snapshot!
+    const p = db.begin()
+    await p.get(table, k('a'))
+    await p.put(table, k('p'), k('1'))
+    await seed(db, table, { a: '1' })
+    expect(db.horizon()).toBe(s1)
+    await p.prepare('h')
+    expect(db.horizon()).toBe(s1)
+    await reader.commit()
+    // Only the prepared transaction is left, and it no longer reads.
+    expect(db.horizon()).toBe(db.oracle.visible)
+    const rc = db.begin()
+    await rc.get(table, k('a'))
+    expect(db.horizon()).toBe(rc.snapshot)
+    rc.nextStatement() // READ COMMITTED: the statement's snapshot is dropped
+    expect(db.horizon()).toBe(db.oracle.visible)
+    await rc.commit()
+    await db.rollbackPrepared('h')
+  })
+})
+
 describe('garbage collection', () => {
   it('keeps the versions per key bounded over 100k updates of 100 keys', async () => {
     const { db, table } = await setup()
