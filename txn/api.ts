@@ -38,6 +38,12 @@ export interface Transaction {
 
   /** The value visible to this transaction, or undefined. */
   get(table: TableId, key: Uint8Array): Promise<Buffer | undefined>
+  /**
+   * `get` without a promise when none is needed: the value (or undefined) at once,
+   * or a promise when the read must wait (for a prepared writer's decision, or for a
+   * safe snapshot). For callers that read one row at a time in a loop.
+   */
+  getNow(table: TableId, key: Uint8Array): Buffer | undefined | Promise<Buffer | undefined>
   /** Visible rows in key order (reverse order when asked), as [key, value] copies. */
   scan(table: TableId, range?: KeyRange): Promise<[Buffer, Buffer][]>
   /**

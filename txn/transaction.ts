@@ -93,12 +93,20 @@ export class MvccTransaction implements Transaction {
   // ---- reads ----------------------------------------------------------------------
 
   async get(table: TableId, key: Uint8Array): Promise<Buffer | undefined> {
+    return this.getNow(table, key)
+  }
+
+  getNow(table: TableId, key: Uint8Array): Buffer | undefined | Promise<Buffer | undefined> {
     const begun = this.beginStatement()
-    if (begun !== undefined) await begun
+    if (begun !== undefined) return begun.then(() => this.getNow(table, key))
     if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
     const prefix = keyPrefix(key)
-    for (;;) {
-      const r = this.readVisible(table, prefix, key)
+    const r = this.readVisible(table, prefix, key)
+    return isWait(r) ? this.getAfterWait(table, prefix, key, r) : r
+  }
+
+  private async getAfterWait(table: TableId, prefix: Buffer, key: Uint8Array, wait: Wait): Promise<Buffer | undefined> {
+    for (let r: Buffer | undefined | Wait = wait; ; r = this.readVisible(table, prefix, key)) {
       if (!isWait(r)) return r
       await r.until
     }

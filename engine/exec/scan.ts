@@ -247,7 +247,8 @@ async function* primaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
   const filter = scanFilter(p)
   for (const r of ranges) {
     if (r.point !== undefined) {
-      const bytes = await ctx.txn.get(p.table.tree, r.point)
+      const read = ctx.txn.getNow(p.table.tree, r.point)
+      const bytes = read instanceof Promise ? await read : read
       if (bytes === undefined) continue
       const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point))
       if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) yield [row]
@@ -274,7 +275,8 @@ export async function indexScanRows(p: Scan & { kind: 'index-scan' }, ctx: ExecC
   const make = rowMaker(p)
   const filter = scanFilter(p)
   for (const r of ranges) {
-    const bytes = await ctx.txn.get(p.table.tree, r.point!)
+    const read = ctx.txn.getNow(p.table.tree, r.point!)
+    const bytes = read instanceof Promise ? await read : read
     if (bytes === undefined) continue
     const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point!))
     if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) rows.push(row)
@@ -321,7 +323,8 @@ async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext
   const make = rowMaker(p)
   const rows: Row[] = []
   for (const rowKey of rowKeys) {
-    const bytes = await ctx.txn.get(p.table.tree, rowKey)
+    const read = ctx.txn.getNow(p.table.tree, rowKey)
+    const bytes = read instanceof Promise ? await read : read
     if (bytes !== undefined) rows.push(make(bytes, 0, rowKey))
   }
   const filter = scanFilter(p)

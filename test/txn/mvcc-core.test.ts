@@ -191,6 +191,26 @@ describe('prepared transactions', () => {
     await now.commit()
   })
 
+  it('getNow answers at once, and with a promise only when it must wait for a prepared writer', async () => {
+    const { db, table } = await setup()
+    await seed(db, table, { x: 'old', y: 'y' })
+    const p = db.begin()
+    await p.put(table, k('x'), k('prepared'))
+    await p.prepare('g2')
+    await seed(db, table, { z: 'later' })
+    const reader = db.begin({ isolation: 'repeatable read' })
+    const y = reader.getNow(table, k('y'))
+    expect(y instanceof Promise).toBe(false)
+    expect(str(y as Buffer | undefined)).toBe('y')
+    expect(reader.getNow(table, k('absent'))).toBeUndefined()
+    const x = reader.getNow(table, k('x'))
+    expect(x instanceof Promise).toBe(true)
+    expect((await peek(x as Promise<Buffer | undefined>)).state).toBe('pending')
+    await db.rollbackPrepared('g2')
+    expect(str(await x)).toBe('old')
+    await reader.commit()
+  })
+
   it('survives a crash with its locks, then commits or rolls back', async () => {
     const { db, table, dir } = await setup()
     await seed(db, table, { a: '0', b: '0' })
