@@ -31,6 +31,7 @@ interface Waiter {
  * time costs more than the lock. (A dropped table leaves its small entry behind.)
  */
 interface RowLock {
+  readonly row: string
   exclusive: TxnId | undefined
   shared: TxnId[] | undefined
   queue: Waiter[] | undefined
@@ -55,11 +56,12 @@ export class LockTable {
   /** The row each waiting transaction waits for (the wait-for graph's edges start here). */
   private readonly waitingFor = new Map<TxnId, string>()
   /**
-   * The rows each transaction holds, to release them at its end: a list, each row
-   * once (a row goes in when first granted to the transaction in any mode), since a
-   * writer takes a lock per row it writes and a set would hash each row again.
+   * The locks each transaction holds, to release them at its end: a list, each lock
+   * once (it goes in when first granted to the transaction in any mode), since a
+   * writer takes a lock per row it writes, and a set, or looking the rows up again
+   * at the end, would hash each row once more.
    */
-  private readonly held = new Map<TxnId, string[]>()
+  private readonly held = new Map<TxnId, RowLock[]>()
 
   /**
    * Takes a lock on `row`. Resolves true once held; false when it is busy and
@@ -69,11 +71,11 @@ export class LockTable {
   acquire(txn: TxnId, row: string, mode: RowLockMode, wait: LockWait = 'wait', timeoutMs = 0, keep = false): Promise<boolean> | boolean {
     let lock = this.rows.get(row)
     if (!lock) {
-      lock = { exclusive: undefined, shared: undefined, queue: undefined, keep }
+      lock = { row, exclusive: undefined, shared: undefined, queue: undefined, keep }
       this.rows.set(row, lock)
     }
     if (this.grantable(lock, txn, mode)) {
-      this.grant(lock, txn, row, mode)
+      this.grant(lock, txn, mode)
       return true
     }
     if (wait === 'skip-locked') return false
@@ -96,7 +98,7 @@ export class LockTable {
         resolve: () => {
           clearTimeout(timer)
           this.waitingFor.delete(txn)
-          this.grant(owner, txn, row, mode)
+          this.grant(owner, txn, mode)
           resolve(true)
         },
         reject: (e) => {
@@ -130,7 +132,7 @@ export class LockTable {
 
   /** Every row `txn` holds. */
   heldBy(txn: TxnId): string[] {
-    return [...(this.held.get(txn) ?? [])]
+    return (this.held.get(txn) ?? []).map((l) => l.row)
   }
 
   /** Cancels the wait of `txn`, if it waits (its statement was cancelled or timed out elsewhere). */
@@ -144,16 +146,15 @@ export class LockTable {
 
   /** Releases everything `txn` holds and wakes the waiters that can now go. */
   releaseAll(txn: TxnId): void {
-    const rows = this.held.get(txn)
-    if (!rows) return
+    const locks = this.held.get(txn)
+    if (!locks) return
     this.held.delete(txn)
-    for (const row of rows) {
-      const lock = this.rows.get(row)
-      if (!lock) continue
+    // A lock with a holder is never dropped from `rows`, so these are the table's own entries.
+    for (const lock of locks) {
       if (lock.exclusive === txn) lock.exclusive = undefined
       removeSharer(lock, txn)
       if (lock.queue !== undefined) this.wake(lock)
-      if (!lock.keep && lock.exclusive === undefined && sharers(lock).length === 0 && queueLength(lock) === 0) this.rows.delete(row)
+      if (!lock.keep && lock.exclusive === undefined && sharers(lock).length === 0 && queueLength(lock) === 0) this.rows.delete(lock.row)
     }
   }
 
@@ -168,16 +169,16 @@ export class LockTable {
     return lock.exclusive === undefined && (shared.length === 0 || (shared.length === 1 && shared[0] === txn))
   }
 
-  private grant(lock: RowLock, txn: TxnId, row: string, mode: RowLockMode): void {
+  private grant(lock: RowLock, txn: TxnId, mode: RowLockMode): void {
     const had = lock.exclusive === txn || sharers(lock).includes(txn)
     if (mode === 'update') {
       lock.exclusive = txn
       removeSharer(lock, txn)
     } else if (lock.exclusive !== txn && !had) (lock.shared ??= []).push(txn)
     if (had) return
-    const rows = this.held.get(txn)
-    if (rows === undefined) this.held.set(txn, [row])
-    else rows.push(row)
+    const locks = this.held.get(txn)
+    if (locks === undefined) this.held.set(txn, [lock])
+    else locks.push(lock)
   }
 
   /** Grants queued requests in order while they are compatible. */
