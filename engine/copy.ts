@@ -12,11 +12,12 @@
  * columns not listed get their defaults.
  */
 import { dbError } from '../common/errors.js'
+import { checkText, decodeUtf8 } from '../common/text.js'
 import type { Statement } from '../parser/index.js'
 import { columnDefaults } from './bind/table-exprs.js'
 import type { Catalog } from './catalog/catalog.js'
 import type { TableInfo } from './catalog/schema.js'
-import type { ExecContext } from './exec/context.js'
+import { interruptPoint, type ExecContext } from './exec/context.js'
 import { TableWriter, type WriteEnv } from './exec/table-writer.js'
 import { decodeRow, rowLayout, type Row } from './rows/row-codec.js'
 import { successorKey } from '../txn/index.js'
@@ -47,14 +48,23 @@ function target(catalog: Catalog, s: CopyStatement): { table: TableInfo; columns
 
 const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' }
 
+const UTF8 = new TextEncoder()
+
+/**
+ * A text-format field: \N is NULL; \x and octal escapes are bytes, as in
+ * PostgreSQL, so a field with escapes is rebuilt as UTF-8 and must decode (22021).
+ */
 function unescapeText(field: string): string | null {
   if (field === '\\N') return null
   if (!field.includes('\\')) return field
-  return field.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
-    if (e[0] === 'x' && e.length > 1) return String.fromCharCode(parseInt(e.slice(1), 16))
-    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8) & 0xff)
-    return ESCAPES[e] ?? e
-  })
+  const bytes: number[] = []
+  for (const [, e, plain] of field.matchAll(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)|([^\\]+|\\$)/gs)) {
+    if (plain !== undefined) bytes.push(...UTF8.encode(plain))
+    else if (e!.length > 1 && e![0] === 'x') bytes.push(parseInt(e!.slice(1), 16))
+    else if (/^[0-7]/.test(e!)) bytes.push(parseInt(e!, 8) & 0xff)
+    else bytes.push(...UTF8.encode(ESCAPES[e!] ?? e!))
+  }
+  return decodeUtf8(bytes)
 }
 
 /** Splits CSV records out of `text`; returns the complete records and the unconsumed rest. */
@@ -129,6 +139,7 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
     const slots: Row = new Array(table.slots).fill(null)
     columns.forEach((c, i) => {
       const f = fields[i]!
+      if (f !== null) checkText(f)
       slots[c.attnum - 1] = f === null ? null : parseValue(c.type, f)
     })
     for (const c of missing) {
@@ -162,7 +173,7 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
         return
       }
       await insert(text.split('\t').map(unescapeText))
-      ctx.checkInterrupt()
+      await interruptPoint(ctx)
     }
   }
 
@@ -183,11 +194,13 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
     write: (chunk) =>
       guard(async () => {
         if (ended) return
-        buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
+        buffer += typeof chunk === 'string' ? chunk : utf8(() => decoder.decode(chunk, { stream: true }))
         await consume(false)
       }),
     end: () =>
       guard(async () => {
+        // Bytes of a character cut off by the end of the data are an error, not dropped.
+        buffer += utf8(() => decoder.decode())
         if (!ended) await consume(true)
         while (env.deferred.length > 0) await env.deferred.shift()!()
         await finished(true)
@@ -200,6 +213,15 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
       }
       throw dbError('query_canceled', `COPY from stdin failed: ${message}`)
     },
+  }
+}
+
+/** Decoding COPY data's bytes: TextDecoder's TypeError is PostgreSQL's 22021. */
+function utf8(decode: () => string): string {
+  try {
+    return decode()
+  } catch (e) {
+    throw dbError('character_not_in_repertoire', 'invalid byte sequence for encoding "UTF8"', { cause: e })
   }
 }
 
@@ -220,7 +242,7 @@ export async function copyOut(ctx: ExecContext, s: CopyStatement, catalog: Catal
   let count = 0
   let from: Uint8Array | undefined
   for (;;) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     const batch = await ctx.txn.scan(table.tree, { from, limit: 1024 })
     for (const [, v] of batch) {
       const row = decodeRow(layout, v)

@@ -18,6 +18,7 @@
  *     NULL                                         null
  */
 import { dbError } from '../common/errors.js'
+import { checkText } from '../common/text.js'
 import { Decimal, formatValue, parseValue, castValue, T, type SqlType, type SqlValue } from './values/index.js'
 
 const PG_EPOCH_MS = 946_684_800_000
@@ -34,7 +35,11 @@ export function fromJs(v: unknown, t: SqlType): SqlValue {
     if (t.kind === 'int4' && v >= -2147483648 && v <= 2147483647) return v === 0 ? 0 : v
     if (t.kind === 'int8' && Number.isSafeInteger(v)) return BigInt(v)
   }
-  if (typeof v === 'string') return t.kind === 'text' ? v : parseValue(t, v)
+  if (typeof v === 'string') {
+    checkText(v)
+    return t.kind === 'text' ? v : parseValue(t, v)
+  }
+  if (v instanceof Date && Number.isNaN(v.getTime())) throw dbError('invalid_datetime_format', `invalid Date object as a parameter of type ${t.kind}`)
   switch (t.kind) {
     case 'int2':
     case 'int4':

@@ -11,11 +11,12 @@
  * selectivities and join order.
  */
 import { dbError } from '../common/errors.js'
-import { successorKey } from '../txn/index.js'
+import { successorKey, type Transaction } from '../txn/index.js'
 import type { Catalog } from './catalog/catalog.js'
 import type { TableInfo, TableStats } from './catalog/schema.js'
 import type { Database } from './database.js'
 import { valueKey } from './exec/hash-key.js'
+import { interruptPoint, type ExecContext } from './exec/context.js'
 import { decodeRow, rowLayout } from './rows/row-codec.js'
 
 const DISTINCT_LIMIT = 100_000
@@ -32,26 +33,35 @@ function tablesNamed(catalog: Catalog, names: readonly string[]): TableInfo[] {
   })
 }
 
-export async function vacuum(db: Database, names: readonly string[], catalog: Catalog): Promise<void> {
+/** How the session interrupts a VACUUM or ANALYZE (cancel, statement_timeout). */
+export interface MaintenanceControl extends Pick<ExecContext, 'checkInterrupt' | 'pause'> {
+  /** Told the transaction ANALYZE reads in (undefined once done), so that a cancel can end its waits. */
+  readonly track: (txn: Transaction | undefined) => void
+}
+
+export async function vacuum(db: Database, names: readonly string[], catalog: Catalog, control: MaintenanceControl): Promise<void> {
   tablesNamed(catalog, names)
   for (let pass = 0; pass < GC_PASSES; pass++) {
+    await interruptPoint(control)
     if ((await db.txn.gcStep(GC_BATCH)) === 0 && pass > 0) break
   }
 }
 
-export async function analyze(db: Database, names: readonly string[], catalog: Catalog): Promise<void> {
-  for (const t of tablesNamed(catalog, names)) await db.setStats(t.oid, await measure(db, t))
+export async function analyze(db: Database, names: readonly string[], catalog: Catalog, control: MaintenanceControl): Promise<void> {
+  for (const t of tablesNamed(catalog, names)) await db.setStats(t.oid, await measure(db, t, control))
 }
 
-async function measure(db: Database, t: TableInfo): Promise<TableStats> {
+async function measure(db: Database, t: TableInfo, control: MaintenanceControl): Promise<TableStats> {
   const layout = rowLayout(t)
   const distinct = new Map<number, Set<string>>(t.columns.map((c) => [c.attnum, new Set<string>()]))
   const nulls = new Map<number, number>(t.columns.map((c) => [c.attnum, 0]))
   let rows = 0
   const txn = db.txn.begin({ isolation: 'repeatable read', readOnly: true })
+  control.track(txn)
   try {
     let from: Uint8Array | undefined
     for (;;) {
+      await interruptPoint(control)
       const batch = await txn.scan(t.tree, { from, limit: 4096 })
       for (const [, v] of batch) {
         const row = decodeRow(layout, v)
@@ -69,6 +79,7 @@ async function measure(db: Database, t: TableInfo): Promise<TableStats> {
       from = successorKey(batch[batch.length - 1]![0])
     }
   } finally {
+    control.track(undefined)
     await txn.commit()
   }
   const columns: Record<number, { distinct: number; nullFraction: number }> = {}

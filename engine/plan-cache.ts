@@ -33,6 +33,13 @@ export class PlanCache {
   clear(): void {
     this.bySql.clear()
   }
+
+  /** Plans held (tests and tools). */
+  get size(): number {
+    let n = 0
+    for (const plans of this.bySql.values()) n += plans.size
+    return n
+  }
 }
 
 const keys = new WeakMap<readonly (SqlType | undefined)[], string>()

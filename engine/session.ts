@@ -32,7 +32,7 @@ import { collect } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
 import { fromJs, toJs } from './js-values.js'
-import { analyze, vacuum } from './maintenance.js'
+import { analyze, vacuum, type MaintenanceControl } from './maintenance.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
@@ -100,6 +100,9 @@ export interface PreparedStatement {
 /** Settings that show the current transaction's modes (reset when it ends). */
 const TXN_SETTINGS = ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable'] as const
 
+/** How long a statement may keep the event loop before it lets timers and cancel requests in. */
+const TURN_EVERY_MS = 20
+
 const NO_MODES: TransactionModes = { isolation: undefined, readOnly: undefined, deferrable: undefined }
 
 export class Session {
@@ -119,8 +122,12 @@ export class Session {
   private statementStart = 0n
   private readonly currvals = new Map<number, bigint>()
   private interrupted: IsolaError | undefined
+  /** The transaction a running VACUUM or ANALYZE reads in (not the session's). */
+  private maintenanceTxn: Transaction | undefined
   private timer: NodeJS.Timeout | undefined
   private queue: Promise<unknown> = Promise.resolve()
+  /** The COPY FROM STDIN waiting for its data, if any. */
+  private copying: CopyIn | undefined
   private closed = false
   private notices: Notice[] = []
 
@@ -194,7 +201,12 @@ export class Session {
       if (statements.length > 1) throw dbError('syntax_error', 'cannot insert multiple commands into a prepared statement')
       const statement = statements[0]
       if (statement === undefined || !isPlannable(statement)) return { sql, statement, paramTypes: paramTypes.map((t) => t ?? T.text), columns: undefined }
-      const p = this.plan(statement, paramTypes, sql)
+      let p: PlannedStatement
+      try {
+        p = this.plan(statement, paramTypes, sql)
+      } catch (e) {
+        throw limitError(e)
+      }
       return { sql, statement, paramTypes: p.paramTypes, columns: resultColumns(p) }
     })
   }
@@ -206,32 +218,54 @@ export class Session {
     return this.serialized(() => this.run(stmt, params, ps.sql, ps.paramTypes))
   }
 
-  /** COPY table FROM STDIN: returns a sink that takes the data and, at `end()`, the row count. */
+  /**
+   * COPY table FROM STDIN: returns a sink that takes the data and, at `end()`, the row
+   * count. Until `end()` or `fail()` the session is in COPY mode, as a connection is:
+   * its other statements wait (they would otherwise run inside the COPY's transaction).
+   */
   copyFrom(sql: string): Promise<CopyIn> {
-    return this.serialized(async () => {
-      const stmt = this.single(sql)
-      if (stmt.kind !== 'copy' || stmt.direction !== 'from-stdin') throw dbError('syntax_error', 'not a COPY … FROM STDIN statement')
-      this.checkNotFailed(stmt)
-      const auto = this.block === 'none'
-      const txn = this.ensureTxn()
-      this.beginStatement(txn)
+    let release: () => void = () => undefined
+    const copying = new Promise<void>((resolve) => (release = resolve))
+    const sink = this.serialized(async () => {
       try {
-        return copyIn(this.execContext(txn, [], new Map(), undefined), this.writeEnvFor, stmt, this.catalogView(), async (ok) => {
+        // Closed while this waited in the queue: no one would end the data.
+        if (this.closed) throw dbError('admin_shutdown', 'the session is closed')
+        const stmt = this.single(sql)
+        if (stmt.kind !== 'copy' || stmt.direction !== 'from-stdin') throw dbError('syntax_error', 'not a COPY … FROM STDIN statement')
+        this.checkNotFailed(stmt)
+        const auto = this.block === 'none'
+        const txn = this.ensureTxn()
+        this.beginStatement(txn)
+        try {
+          this.copying = copyIn(this.execContext(txn, [], new Map(), undefined), this.writeEnvFor, stmt, this.catalogView(), async (ok) => {
+            this.copying = undefined
+            release()
+            this.endStatement()
+            if (!auto) {
+              if (!ok) this.failed = true
+              return
+            }
+            if (ok) await this.commitTxn()
+            else await this.rollbackTxn()
+          })
+          return this.copying
+        } catch (e) {
           this.endStatement()
-          if (!auto) {
-            if (!ok) this.failed = true
-            return
-          }
-          if (ok) await this.commitTxn()
-          else await this.rollbackTxn()
-        })
+          if (auto) await this.rollbackTxn()
+          else this.failed = true
+          throw e
+        }
       } catch (e) {
-        this.endStatement()
-        if (auto) await this.rollbackTxn()
-        else this.failed = true
+        release()
         throw e
       }
-    })
+    }, true)
+    if (!this.closed) {
+      // COPY mode holds the queue until the data ends: the calls after it wait (and are pending meanwhile).
+      this.pending++
+      this.queue = this.queue.then(() => copying).then(this.settled, this.settled)
+    }
+    return sink
   }
 
   /** COPY table TO STDOUT: the data, as text. */
@@ -257,6 +291,7 @@ export class Session {
     if (this.closed) return
     this.closed = true
     this.cancel()
+    await this.copying?.fail('the session was closed').catch(() => undefined)
     await this.queue.catch(() => undefined)
     if (this.txn !== undefined) await this.rollbackTxn()
     this.db.sessionClosed(this)
@@ -267,12 +302,14 @@ export class Session {
   /**
    * Runs the session's calls one at a time, in call order. An idle session starts
    * the work at once (a promise chained on the queue would cost a turn of the
-   * microtask queue and a promise adoption per statement).
+   * microtask queue and a promise adoption per statement), unless `queued` asks it
+   * to wait its turn like any call made while another runs (COPY: a close() right
+   * after copyFrom() then fails the copy before it begins).
    */
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
+  private serialized<T>(work: () => Promise<T>, queued = false): Promise<T> {
     if (this.closed) return Promise.reject(dbError('admin_shutdown', 'the session is closed'))
     let next: Promise<T>
-    if (this.pending === 0) {
+    if (this.pending === 0 && !queued) {
       try {
         next = work()
       } catch (e) {
@@ -303,6 +340,14 @@ export class Session {
   }
 
   private async run(stmt: Statement, params: readonly unknown[], sqlKey: string | undefined, paramTypes?: readonly SqlType[]): Promise<StatementResult> {
+    try {
+      return await this.runStatement(stmt, params, sqlKey, paramTypes)
+    } catch (e) {
+      throw limitError(e)
+    }
+  }
+
+  private async runStatement(stmt: Statement, params: readonly unknown[], sqlKey: string | undefined, paramTypes?: readonly SqlType[]): Promise<StatementResult> {
     this.checkNotFailed(stmt)
     this.notices = []
     switch (stmt.kind) {
@@ -332,11 +377,13 @@ export class Session {
         return this.reset(stmt.name)
       case 'vacuum':
         if (this.block !== 'none') throw dbError('active_sql_transaction', `VACUUM cannot run inside a transaction block`)
-        await vacuum(this.db, stmt.tables, this.catalogView())
-        if (stmt.analyze) await analyze(this.db, stmt.tables, this.catalogView())
+        await this.maintenance(async (control) => {
+          await vacuum(this.db, stmt.tables, this.catalogView(), control)
+          if (stmt.analyze) await analyze(this.db, stmt.tables, this.catalogView(), control)
+        })
         return this.done('VACUUM')
       case 'analyze':
-        await analyze(this.db, stmt.tables, this.catalogView())
+        await this.maintenance((control) => analyze(this.db, stmt.tables, this.catalogView(), control))
         return this.done('ANALYZE')
       case 'copy':
         throw dbError('feature_not_supported', `COPY ${stmt.direction === 'from-stdin' ? 'FROM STDIN' : 'TO STDOUT'} needs the copy protocol: use copyFrom() / copyTo()`)
@@ -367,15 +414,31 @@ export class Session {
     }
   }
 
-  private beginStatement(txn: Transaction): void {
+  private beginStatement(txn: Transaction | undefined): void {
     this.interrupted = undefined
     // A transaction's first statement starts when the transaction does (as in PostgreSQL).
     this.statementStart = this.txnJustBegun ? this.txnStart : currentTimestamp()
     this.txnJustBegun = false
-    txn.nextStatement()
+    this.nextTurn = performance.now() + TURN_EVERY_MS
+    txn?.nextStatement()
     const timeout = durationMs(this.settings.get('statement_timeout') ?? '0')
     if (timeout > 0) {
       this.timer = setTimeout(() => this.interrupt(dbError('query_canceled', 'canceling statement due to statement timeout')), timeout)
+    }
+  }
+
+  /**
+   * VACUUM and ANALYZE read in transactions of their own, outside the session's:
+   * statement_timeout and cancel reach them through `maintenanceTxn` (ANALYZE's
+   * scan can wait for a prepared writer's decision) and their interrupt points.
+   */
+  private async maintenance(work: (control: MaintenanceControl) => Promise<void>): Promise<void> {
+    this.beginStatement(undefined)
+    try {
+      await work({ ...this.interruptHooks(), track: (txn) => (this.maintenanceTxn = txn) })
+    } finally {
+      this.maintenanceTxn = undefined
+      this.endStatement()
     }
   }
 
@@ -387,6 +450,23 @@ export class Session {
   private interrupt(e: IsolaError): void {
     this.interrupted = e
     this.txn?.cancelWait(e)
+    this.maintenanceTxn?.cancelWait(e)
+  }
+
+  /** checkInterrupt and pause for the running statement (ExecContext's). */
+  private interruptHooks(): Pick<ExecContext, 'checkInterrupt' | 'pause'> {
+    return { checkInterrupt: this.checkInterrupt, pause: this.pause }
+  }
+
+  /** When the running statement is next due to give the event loop a turn (set as it begins). */
+  private nextTurn = 0
+
+  /** ExecContext.pause: made once for the session, not per statement (the clock is the session's, reset per statement). */
+  private readonly pause = (): Promise<void> | undefined => {
+    const now = performance.now()
+    if (now < this.nextTurn) return undefined
+    this.nextTurn = now + TURN_EVERY_MS
+    return new Promise<void>((resolve) => setImmediate(resolve))
   }
 
   // ── planned statements (queries and DML) ─────────────────────────────────────
@@ -525,6 +605,7 @@ export class Session {
       subqueryCache: new Map(),
       virtual: this.virtual,
       checkInterrupt: this.checkInterrupt,
+      pause: this.pause,
       stats,
     }
   }
@@ -902,6 +983,20 @@ export class Session {
     this.settings.set('session_authorization', this.options.user)
     return this.done('RESET')
   }
+}
+
+/**
+ * The two limits of JavaScript a statement can reach, as PostgreSQL reports its
+ * own: the stack (check_stack_depth: the binder, planner and compiled expressions
+ * recurse over the statement's nesting, so a 5,000-term `||` chain exhausts it, as
+ * it does PostgreSQL's) and the longest string (about 2^29 characters, where
+ * PostgreSQL's values stop at 1 GB).
+ */
+function limitError(e: unknown): unknown {
+  if (!(e instanceof RangeError)) return e
+  if (e.message.includes('call stack')) return dbError('statement_too_complex', 'stack depth limit exceeded', { cause: e, hint: 'The statement nests expressions or subqueries too deeply.' })
+  if (e.message.includes('Invalid string length')) return dbError('program_limit_exceeded', 'string too long: the value exceeds the maximum length of a string', { cause: e })
+  return e
 }
 
 const resultColumnsOf = new WeakMap<PlannedStatement, readonly ResultColumn[] | undefined>()

@@ -47,7 +47,8 @@ export type Expr =
   | { readonly kind: 'exists'; readonly query: Query; readonly position: number }
   | { readonly kind: 'subquery'; readonly query: Query; readonly position: number }
   /** `schema` is set for a qualified name (`pg_catalog.count(…)`). */
-  | { readonly kind: 'function'; readonly schema: string | undefined; readonly name: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly star: boolean; readonly position: number }
+  /** `orderBy`: an aggregate's own ORDER BY, string_agg(x, ',' ORDER BY x). */
+  | { readonly kind: 'function'; readonly schema: string | undefined; readonly name: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly star: boolean; readonly orderBy?: readonly OrderItem[]; readonly position: number }
   | { readonly kind: 'case'; readonly operand: Expr | undefined; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly else: Expr | undefined; readonly position: number }
   | { readonly kind: 'cast'; readonly operand: Expr; readonly type: TypeName; readonly position: number }
 

@@ -62,7 +62,8 @@ export function deparseExpr(e: Expr): string {
     case 'function': {
       const name = `${e.schema === undefined ? '' : `${quoteIdent(e.schema)}.`}${quoteIdent(e.name)}`
       if (e.args.length === 0 && !e.star && !e.distinct && SQL_VALUE_FUNCTIONS.has(e.name)) return e.name
-      return `${name}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(deparseExpr).join(', ')}`})`
+      const order = e.orderBy === undefined ? '' : ` ORDER BY ${e.orderBy.map(deparseOrder).join(', ')}`
+      return `${name}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(deparseExpr).join(', ')}`}${order})`
     }
     case 'case': {
       const operand = e.operand === undefined ? '' : ` ${deparseExpr(e.operand)}`
@@ -89,7 +90,9 @@ function deparseFrom(f: FromItem): string {
     case 'join': {
       const type = f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`
       const cond = f.on !== undefined ? ` ON ${deparseExpr(f.on)}` : f.using !== undefined ? ` USING (${f.using.map(quoteIdent).join(', ')})` : ''
-      return `(${deparseFrom(f.left)} ${type} ${deparseFrom(f.right)}${cond})`
+      // Joins associate to the left: only a join on the right needs parentheses.
+      const right = f.right.kind === 'join' ? `(${deparseFrom(f.right)})` : deparseFrom(f.right)
+      return `${deparseFrom(f.left)} ${type} ${right}${cond}`
     }
   }
 }

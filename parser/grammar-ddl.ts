@@ -98,9 +98,18 @@ export class DdlParser extends QueryParser {
   /**
    * DEFAULT takes a b_expr in PostgreSQL (no AND/OR/NOT at the top level); we take a
    * full expression, which is unambiguous here because `NOT NULL` after an operand
-   * is not an expression continuation (only NOT BETWEEN/IN/LIKE are).
+   * is not an expression continuation (only NOT BETWEEN/IN/LIKE are): `inDefault`
+   * tells predicateExpr so.
    */
-  protected readonly defaultExpr = this.RULE('defaultExpr', (): Expr => this.SUBRULE(this.expr))
+  protected readonly defaultExpr = this.RULE('defaultExpr', (): Expr => {
+    const outer = this.inDefault
+    this.inDefault = true
+    try {
+      return this.SUBRULE(this.expr)
+    } finally {
+      this.inDefault = outer
+    }
+  })
 
   protected readonly parenExpr = this.RULE('parenExpr', (): Expr => {
     this.CONSUME(T.LParen)
@@ -194,8 +203,8 @@ export class DdlParser extends QueryParser {
       { ALT: () => {
         this.k('sequence')
         const name = this.SUBRULE1(this.ident)
-        let start: number | undefined
-        let increment: number | undefined
+        let start: bigint | undefined
+        let increment: bigint | undefined
         this.MANY(() => this.OR1([
           { ALT: () => { this.k('start'); this.OPTION2(() => this.k('with')); start = this.SUBRULE(this.signedInt) } },
           { ALT: () => { this.k('increment'); this.OPTION3(() => this.k('by')); increment = this.SUBRULE1(this.signedInt) } },
@@ -206,9 +215,11 @@ export class DdlParser extends QueryParser {
     return { ...stmt, position }
   })
 
-  protected readonly signedInt = this.RULE('signedInt', (): number => {
+  /** Exact (a bigint), so that a value past 2^53 is not rounded and one past int8 can be refused. */
+  protected readonly signedInt = this.RULE('signedInt', (): bigint => {
     const minus = this.OPTION(() => this.CONSUME(T.Minus)) !== undefined
-    const n = Number(this.CONSUME(T.IntegerLit).image)
+    const image = this.CONSUME(T.IntegerLit).image
+    const n = /^[0-9]+$/.test(image) ? BigInt(image) : 0n
     return minus ? -n : n
   })
 

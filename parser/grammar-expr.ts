@@ -15,7 +15,7 @@
  * `SqlParser` (grammar.ts) with statements; one grammar, split by concept.
  */
 import { EmbeddedActionsParser, EOF, tokenMatcher, type IToken, type ParserMethod, type TokenType } from 'chevrotain'
-import type { Expr, Query, TypeName } from './ast.js'
+import type { Expr, OrderItem, Query, TypeName } from './ast.js'
 import * as T from './tokens.js'
 import { kw, type Keyword } from './tokens.js'
 
@@ -24,7 +24,7 @@ export const K = {
   between: kw('between'), by: kw('by'), case: kw('case'), cast: kw('cast'), char: kw('char'), character: kw('character'),
   cross: kw('cross'), default: kw('default'), desc: kw('desc'), distinct: kw('distinct'), double: kw('double'), else: kw('else'),
   end: kw('end'), escape: kw('escape'), except: kw('except'), exists: kw('exists'), false: kw('false'), fetch: kw('fetch'),
-  first: kw('first'), for: kw('for'), from: kw('from'), full: kw('full'), group: kw('group'), having: kw('having'),
+  first: kw('first'), for: kw('for'), from: kw('from'), leading: kw('leading'), trailing: kw('trailing'), both: kw('both'), full: kw('full'), group: kw('group'), having: kw('having'),
   ilike: kw('ilike'), isnull: kw('isnull'), notnull: kw('notnull'), in: kw('in'), inner: kw('inner'), intersect: kw('intersect'), is: kw('is'), join: kw('join'),
   last: kw('last'), left: kw('left'), like: kw('like'), limit: kw('limit'), locked: kw('locked'), next: kw('next'),
   not: kw('not'), nowait: kw('nowait'), null: kw('null'), nulls: kw('nulls'), offset: kw('offset'), on: kw('on'),
@@ -54,10 +54,21 @@ const SQL_VALUE_FUNCTIONS: ReadonlySet<string> = new Set([
 ])
 
 export const QUERY_START: readonly TokenType[] = [K.select, K.with, K.values]
+/** What may follow a parenthesised query inside a query: a set operation, its ORDER BY / LIMIT, or the end. */
+const QUERY_FOLLOW: readonly TokenType[] = [K.union, K.intersect, K.except, K.order, K.limit, K.offset, K.fetch, T.RParen]
 
 export abstract class ExprParser extends EmbeddedActionsParser {
   /** `( query )`, defined by QueryParser: expressions hold subqueries. */
   protected abstract readonly parenQuery: ParserMethod<[], Query>
+  /** `ORDER BY …`, defined by QueryParser: an aggregate call has one too. */
+  abstract readonly orderBy: ParserMethod<[], OrderItem[]>
+
+  /**
+   * True while parsing a column's DEFAULT, where `NOT NULL` after the expression is
+   * the next constraint. Chevrotain decides an OPTION on its first token alone, so
+   * predicateExpr would otherwise take the NOT as the start of NOT IN/LIKE/BETWEEN.
+   */
+  protected inDefault = false
 
   /** Maps a UTF-16 offset to PostgreSQL's 1-based character position; set per parse. */
   protected positionOf: (offset: number) => number = (o) => o + 1
@@ -90,6 +101,24 @@ export abstract class ExprParser extends EmbeddedActionsParser {
 
   protected isEof(tok: IToken): boolean {
     return tokenMatcher(tok, EOF)
+  }
+
+  /**
+   * Whether the tokens from LA(k), just inside an opening parenthesis, are a query:
+   * they start with SELECT, WITH or VALUES, or are a parenthesised query followed by
+   * what can only continue a query. `x IN ((SELECT 1) UNION SELECT 2)` is a subquery,
+   * `x IN ((SELECT 1), 2)` a list whose first item is one (gram.y's select_with_parens).
+   */
+  protected queryAhead(k: number): boolean {
+    if (this.laIs(k, ...QUERY_START)) return true
+    if (!this.laIs(k, T.LParen) || !this.queryAhead(k + 1)) return false
+    let depth = 0
+    for (let i = k; ; i++) {
+      const t = this.LA(i)
+      if (this.isEof(t)) return false
+      if (tokenMatcher(t, T.LParen)) depth++
+      else if (tokenMatcher(t, T.RParen) && --depth === 0) return this.laIs(i + 1, ...QUERY_FOLLOW)
+    }
   }
 
   // ── names and types ────────────────────────────────────────────────────────
@@ -216,7 +245,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       const opTok = this.CONSUME(T.CompareOp)
       const op = this.word(opTok)
       return this.OR([
-        { GATE: () => this.laIs(2, T.LParen) && this.laIs(3, ...QUERY_START), ALT: () => {
+        { GATE: () => this.laIs(2, T.LParen) && this.queryAhead(3), ALT: () => {
           const q = this.OR1([
             { ALT: () => this.CONSUME(K.any) }, { ALT: () => this.CONSUME(K.some) }, { ALT: () => this.CONSUME(K.all) },
           ])
@@ -231,7 +260,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
 
   protected readonly predicateExpr = this.RULE('predicateExpr', (): Expr => {
     const operand = this.SUBRULE(this.otherOpExpr)
-    return this.OPTION(() => {
+    return this.OPTION({ GATE: () => !(this.inDefault && this.laIs(1, K.not) && this.laIs(2, K.null)), DEF: () => {
       const notTok = this.OPTION1(() => this.CONSUME(K.not))
       const not = notTok !== undefined
       return this.OR([
@@ -255,7 +284,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
         { ALT: () => {
           const op = this.CONSUME(K.in)
           return this.OR3([
-            { GATE: () => this.laIs(2, ...QUERY_START), ALT: () => {
+            { GATE: () => this.queryAhead(2), ALT: () => {
               const query = this.SUBRULE(this.parenQuery)
               return { kind: 'in-query', not, operand, query, position: this.at(notTok ?? op) } satisfies Expr
             } },
@@ -266,7 +295,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
           ])
         } },
       ])
-    }) ?? operand
+    } }) ?? operand
   })
 
   readonly exprList = this.RULE('exprList', (): Expr[] => {
@@ -375,7 +404,7 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       const t = this.CONSUME(K.exists)
       return { kind: 'exists', query: this.SUBRULE(this.parenQuery), position: this.at(t) } satisfies Expr
     } },
-    { GATE: () => this.laIs(2, ...QUERY_START), ALT: () => {
+    { GATE: () => this.queryAhead(2), ALT: () => {
       const position = this.at(this.LA(1))
       return { kind: 'subquery', query: this.SUBRULE1(this.parenQuery), position } satisfies Expr
     } },
@@ -400,7 +429,10 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     const name = this.word(first)
     const position = this.at(first)
     return this.OR([
-      { ALT: () => ({ kind: 'function', schema: undefined, name, ...this.SUBRULE(this.callArgs), position }) satisfies Expr },
+      { ALT: () => {
+        const call = this.SUBRULE(this.callArgs, { ARGS: [first.tokenType === T.QuotedIdentifier ? '' : name] })
+        return { kind: 'function', schema: undefined, ...call, name: call.name ?? name, position } satisfies Expr
+      } },
       { ALT: () => {
         this.CONSUME(T.Dot)
         return this.OR3([
@@ -416,19 +448,19 @@ export abstract class ExprParser extends EmbeddedActionsParser {
         ])
       } },
       { ALT: () => {
-        const value = this.word(this.CONSUME(T.StringLit))
-        return { kind: 'typed-literal', type: { kind: 'type', name: TYPE_ALIASES[name] ?? name, args: [] }, value, position } satisfies Expr
+        const literal = this.CONSUME(T.StringLit)
+        return { kind: 'typed-literal', type: { kind: 'type', name: TYPE_ALIASES[name] ?? name, args: [], position }, value: this.word(literal), position: this.at(literal) } satisfies Expr
       } },
       { GATE: () => name === 'timestamp' || name === 'time', ALT: () => {
         const zone = this.SUBRULE(this.timeZone)
-        const value = this.word(this.CONSUME1(T.StringLit))
+        const literal = this.CONSUME1(T.StringLit)
         const base = name === 'time' ? 'time' : 'timestamp'
-        return { kind: 'typed-literal', type: { kind: 'type', name: zone ? `${base}tz` : base, args: [] }, value, position } satisfies Expr
+        return { kind: 'typed-literal', type: { kind: 'type', name: zone ? `${base}tz` : base, args: [], position }, value: this.word(literal), position: this.at(literal) } satisfies Expr
       } },
       { GATE: () => name === 'double', ALT: () => {
         this.CONSUME(K.precision)
-        const value = this.word(this.CONSUME2(T.StringLit))
-        return { kind: 'typed-literal', type: { kind: 'type', name: 'float8', args: [] }, value, position } satisfies Expr
+        const literal = this.CONSUME2(T.StringLit)
+        return { kind: 'typed-literal', type: { kind: 'type', name: 'float8', args: [], position }, value: this.word(literal), position: this.at(literal) } satisfies Expr
       } },
       { ALT: () => {
         if (SQL_VALUE_FUNCTIONS.has(name) && first.tokenType !== T.QuotedIdentifier) {
@@ -439,23 +471,85 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     ])
   })
 
-  protected readonly callArgs = this.RULE('callArgs', (): { distinct: boolean; star: boolean; args: Expr[] } => {
+  /**
+   * A call's arguments. Four functions have SQL's special argument syntax, parsed
+   * into ordinary calls as PostgreSQL's grammar does:
+   *
+   *     position(a IN b)                 → position(a, b)
+   *     substring(s FROM i [FOR n])      → substring(s, i[, n])   (and FOR n alone: from 1)
+   *     trim([LEADING|TRAILING|BOTH] [c] FROM s)  → ltrim / rtrim / btrim(s[, c])
+   *     extract(field FROM x)            → extract('field', x)
+   */
+  protected readonly callArgs = this.RULE('callArgs', (fn?: string): { name?: string; distinct: boolean; star: boolean; args: Expr[]; orderBy?: OrderItem[] } => {
     this.CONSUME(T.LParen)
-    const call = this.OR([
+    const plain = (args: Expr[], name?: string) => (name === undefined ? { distinct: false, star: false, args } : { name, distinct: false, star: false, args })
+    // Lookahead of one token: the special forms are chosen by the function's name (their
+    // GATEs), and a deeper lookahead over expressions would make grammar analysis explode.
+    const call = this.OR({ MAX_LOOKAHEAD: 1, DEF: [
       { ALT: () => { this.CONSUME(T.Star); return { distinct: false, star: true, args: [] as Expr[] } } },
+      { GATE: () => fn === 'position', IGNORE_AMBIGUITIES: true, ALT: () => {
+        const sub = this.SUBRULE(this.otherOpExpr)
+        this.CONSUME(K.in)
+        return plain([sub, this.SUBRULE1(this.otherOpExpr)])
+      } },
+      { GATE: () => fn === 'extract', IGNORE_AMBIGUITIES: true, ALT: () => {
+        const t = this.LA(1)
+        const field = this.OR2([{ ALT: () => this.SUBRULE(this.ident) }, { ALT: () => this.word(this.CONSUME(T.StringLit)) }])
+        this.CONSUME(K.from)
+        return plain([{ kind: 'string', value: String(field).toLowerCase(), position: this.at(t) }, this.SUBRULE(this.expr)])
+      } },
+      { GATE: () => fn === 'trim' && (this.laIs(1, K.leading, K.trailing, K.both, K.from) || this.trimFrom()), IGNORE_AMBIGUITIES: true, ALT: () => {
+        const side = this.OPTION(() => this.OR3([
+          { ALT: () => { this.CONSUME(K.leading); return 'ltrim' } },
+          { ALT: () => { this.CONSUME(K.trailing); return 'rtrim' } },
+          { ALT: () => { this.CONSUME(K.both); return 'btrim' } },
+        ])) ?? 'btrim'
+        const chars = this.OPTION1({ GATE: () => !this.laIs(1, K.from), DEF: () => this.SUBRULE1(this.expr) })
+        this.CONSUME1(K.from)
+        const str = this.SUBRULE2(this.expr)
+        return plain(chars === undefined ? [str] : [str, chars], side)
+      } },
       { ALT: () => {
         const distinct = (this.OPTION7(() => this.OR1([
           { ALT: () => this.CONSUME(K.distinct) !== undefined },
           { ALT: () => { this.CONSUME(K.all); return false } },
         ])) ?? false)
         const args: Expr[] = []
-        this.MANY_SEP({ SEP: T.Comma, DEF: () => { args.push(this.SUBRULE(this.expr)) } })
-        return { distinct, star: false, args }
+        this.MANY_SEP({ SEP: T.Comma, DEF: () => { args.push(this.SUBRULE3(this.expr)) } })
+        // substring(s FROM i FOR n) / substring(s FOR n): SQL's spelling of substring(s, i, n).
+        this.OPTION2({ GATE: () => fn === 'substring' && args.length === 1, DEF: () => this.OR4([
+          { ALT: () => {
+            this.CONSUME2(K.from)
+            args.push(this.SUBRULE4(this.expr))
+            this.OPTION3(() => { this.CONSUME(K.for); args.push(this.SUBRULE5(this.expr)) })
+          } },
+          { ALT: () => {
+            const f = this.CONSUME1(K.for)
+            args.push({ kind: 'number', text: '1', position: this.at(f) }, this.SUBRULE6(this.expr))
+          } },
+        ]) })
+        const orderBy = this.OPTION8(() => this.SUBRULE(this.orderBy))
+        return { distinct, star: false, args, orderBy }
       } },
-    ])
+    ] })
     this.CONSUME(T.RParen)
     return call
   })
+
+  /** Inside trim( … ): does a FROM come before the closing parenthesis (at this nesting level)? */
+  private trimFrom(): boolean {
+    let depth = 0
+    for (let k = 1; k < 100_000; k++) {
+      const t = this.LA(k)
+      if (this.isEof(t) || Number.isNaN(t.startOffset)) return false // end of input, or the recording phase's fake tokens
+      if (tokenMatcher(t, T.LParen)) depth++
+      else if (tokenMatcher(t, T.RParen)) {
+        if (depth === 0) return false
+        depth--
+      } else if (depth === 0 && tokenMatcher(t, K.from)) return true
+    }
+    return false
+  }
 
   protected readonly caseExpr = this.RULE('caseExpr', (): Expr => {
     const t = this.CONSUME(K.case)

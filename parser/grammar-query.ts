@@ -7,7 +7,7 @@
  * member apply to the whole set (a member with its own needs parentheses).
  */
 import type { Alias, Cte, Expr, FromItem, JoinType, Locking, OrderItem, Query, QueryBody, SelectCore, SelectItem } from './ast.js'
-import { ExprParser, K } from './grammar-expr.js'
+import { ExprParser, K, QUERY_START } from './grammar-expr.js'
 import * as T from './tokens.js'
 import { kw } from './tokens.js'
 
@@ -70,7 +70,7 @@ export class QueryParser extends ExprParser {
     return { strength, wait }
   })
 
-  readonly orderBy = this.RULE('orderBy', (): OrderItem[] => {
+  override readonly orderBy = this.RULE('orderBy', (): OrderItem[] => {
     this.CONSUME(K.order)
     this.CONSUME(K.by)
     const items: OrderItem[] = []
@@ -210,7 +210,14 @@ export class QueryParser extends ExprParser {
     const start = this.LA(1)
     const position = this.at(start)
     return this.OR([
-      { ALT: () => {
+      // A parenthesised join tree: `(a JOIN b ON …)` (a parenthesis that does not open a query).
+      { GATE: () => this.laIs(1, T.LParen) && !this.laIs(2, ...QUERY_START, T.LParen), IGNORE_AMBIGUITIES: true, ALT: () => {
+        this.CONSUME(T.LParen)
+        const joined = this.SUBRULE(this.joinedTable)
+        this.CONSUME(T.RParen)
+        return joined
+      } },
+      { IGNORE_AMBIGUITIES: true, ALT: () => {
         const query = this.SUBRULE(this.parenQuery)
         return { kind: 'subquery', query, alias: this.OPTION({ GATE: () => !this.laIs(1, kw('set')), DEF: () => this.SUBRULE(this.alias) }), position } satisfies FromItem
       } },

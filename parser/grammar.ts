@@ -62,7 +62,7 @@ export class SqlParser extends DdlParser {
   protected readonly insert = this.RULE('insert', (): Statement => {
     const t = this.k('insert')
     this.k('into')
-    const table = this.SUBRULE(this.ident)
+    const { schema, table, tablePosition } = this.SUBRULE(this.targetName)
     const alias = this.OPTION(() => { this.k('as'); return this.SUBRULE1(this.ident) })
     const columnPositions: number[] = []
     const columns = this.OPTION1({
@@ -84,7 +84,7 @@ export class SqlParser extends DdlParser {
     ])
     const onConflict = this.OPTION2(() => this.SUBRULE(this.onConflict))
     const returning = this.SUBRULE(this.returning)
-    return { kind: 'insert', table, alias, columns, columnPositions, source, onConflict, returning, position: this.at(t) }
+    return { kind: 'insert', schema, table, tablePosition, alias, columns, columnPositions, source, onConflict, returning, position: this.at(t) }
   })
 
   protected readonly onConflict = this.RULE('onConflict', (): OnConflict => {
@@ -109,27 +109,35 @@ export class SqlParser extends DdlParser {
     DEF: () => { this.OPTION1(() => this.k('as')); return this.SUBRULE(this.ident) },
   }))
 
+  /** The table an INSERT, UPDATE or DELETE writes: `name` or `schema.name`. */
+  protected readonly targetName = this.RULE('targetName', (): { schema: string | undefined; table: string; tablePosition: number } => {
+    const tablePosition = this.at(this.LA(1))
+    const first = this.SUBRULE(this.ident)
+    const second = this.OPTION(() => { this.CONSUME(T.Dot); return this.SUBRULE1(this.ident) })
+    return second === undefined ? { schema: undefined, table: first, tablePosition } : { schema: first, table: second, tablePosition }
+  })
+
   protected readonly update = this.RULE('update', (): Statement => {
     const t = this.k('update')
-    const table = this.SUBRULE(this.ident)
+    const { schema, table, tablePosition } = this.SUBRULE1(this.targetName)
     const alias = this.SUBRULE(this.targetAlias)
     this.k('set')
     const set = this.SUBRULE(this.assignments)
     const from = this.OPTION(() => { this.k('from'); return this.SUBRULE(this.fromList) }) ?? []
     const where = this.OPTION1(() => { this.k('where'); return this.SUBRULE(this.expr) })
     const returning = this.SUBRULE(this.returning)
-    return { kind: 'update', table, alias, set, from, where, returning, position: this.at(t) }
+    return { kind: 'update', schema, table, tablePosition, alias, set, from, where, returning, position: this.at(t) }
   })
 
   protected readonly deleteStmt = this.RULE('deleteStmt', (): Statement => {
     const t = this.k('delete')
     this.k('from')
-    const table = this.SUBRULE(this.ident)
+    const { schema, table, tablePosition } = this.SUBRULE2(this.targetName)
     const alias = this.SUBRULE(this.targetAlias)
     const using = this.OPTION(() => { this.k('using'); return this.SUBRULE(this.fromList) }) ?? []
     const where = this.OPTION1(() => { this.k('where'); return this.SUBRULE(this.expr) })
     const returning = this.SUBRULE(this.returning)
-    return { kind: 'delete', table, alias, using, where, returning, position: this.at(t) }
+    return { kind: 'delete', schema, table, tablePosition, alias, using, where, returning, position: this.at(t) }
   })
 
   // ── transactions and settings ──────────────────────────────────────────────

@@ -8,12 +8,14 @@
  *
  * A syntax error is an IsolaError 42601 whose message and position are the ones
  * PostgreSQL gives: `syntax error at or near "X"` at X's first character, or
- * `syntax error at end of input`. The grammar is analysed once, when this module
+ * `syntax error at end of input`. Text with a NUL or an unpaired surrogate is
+ * 22021 (common/text.ts). The grammar is analysed once, when this module
  * loads; every parse re-uses the one parser instance (parsing is synchronous, so
  * it is never shared by two parses at once).
  */
 import { EOF, tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain'
 import { dbError, type IsolaError } from '../common/errors.js'
+import { checkText } from '../common/text.js'
 import type { Statement } from './statements.js'
 import { SqlParser } from './grammar.js'
 import { positionOf, scan } from './lexer.js'
@@ -29,6 +31,7 @@ const parser = new SqlParser()
 
 /** Parse SQL text holding zero or more `;`-separated statements. Throws IsolaError 42601 on a syntax error. */
 export function parse(sql: string): Statement[] {
+  checkText(sql)
   const { tokens, error: lexicalError } = scan(sql)
   const ascii = /^[\x00-\x7f]*$/.test(sql)
   parser.setPositionMapper(ascii ? (o) => o + 1 : (o) => positionOf(sql, o))

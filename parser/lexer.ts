@@ -12,6 +12,7 @@
  */
 import { createTokenInstance, type IToken, type TokenType } from 'chevrotain'
 import { dbError, IsolaError } from '../common/errors.js'
+import { decodeUtf8 } from '../common/text.js'
 import * as T from './tokens.js'
 
 const OP_CHARS = '+-*/<>=~!@#%^&|`?'
@@ -192,16 +193,28 @@ function scanInto(sql: string, out: IToken[]): void {
   }
 }
 
-/** Scan a '…' string starting at the quote; calls `emit(start, end, value)` and returns the end offset. */
+/**
+ * Scan a '…' string starting at the quote; calls `emit(start, end, value)` and returns the end offset.
+ *
+ * In an E'…' string, \x and octal escapes are bytes, as in PostgreSQL: once one
+ * appears the literal is built as UTF-8 and must decode (E'\303\251' is é; a lone
+ * E'\377' or any NUL is 22021). \u and \U escapes are code points: a surrogate
+ * must pair up, and 0 or one past U+10FFFF is 42601, with PostgreSQL's positions.
+ */
 function lexString(sql: string, quote: number, escapes: boolean, emit: (start: number, end: number, value: string) => void): number {
   const n = sql.length
   let value = ''
+  let bytes: number[] | undefined
+  const add = (s: string): void => {
+    if (bytes === undefined) value += s
+    else bytes.push(...UTF8.encode(s))
+  }
   let i = quote + 1
   for (;;) {
     if (i >= n) throw lexError(sql, 'unterminated quoted string', escapes ? quote - 1 : quote)
     const c = sql[i] as string
     if (c === "'") {
-      if (sql[i + 1] === "'") { value += "'"; i += 2; continue }
+      if (sql[i + 1] === "'") { add("'"); i += 2; continue }
       i++
       // 'a' 'b' separated by whitespace containing a newline is one string (SQL standard).
       const m = /^[ \t\f\r]*\n\s*'/.exec(sql.slice(i, i + 200))
@@ -212,16 +225,46 @@ function lexString(sql: string, quote: number, escapes: boolean, emit: (start: n
       const e = sql[i + 1] as string
       const hex = /^x([0-9A-Fa-f]{1,2})/.exec(sql.slice(i + 1, i + 4))
       const oct = /^[0-7]{1,3}/.exec(sql.slice(i + 1, i + 4))
-      const uni = /^(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))/.exec(sql.slice(i + 1, i + 10))
-      if (hex !== null) { value += String.fromCharCode(parseInt(hex[1] as string, 16)); i += 1 + hex[0].length }
-      else if (oct !== null) { value += String.fromCharCode(parseInt(oct[0], 8) & 0xff); i += 1 + oct[0].length }
-      else if (uni !== null) { value += String.fromCodePoint(Math.min(parseInt((uni[1] ?? uni[2]) as string, 16), 0x10ffff)); i += 1 + uni[0].length }
-      else { value += E_ESCAPES[e] ?? e; i += 2 }
+      if (hex !== null || oct !== null) {
+        bytes ??= [...UTF8.encode(value)]
+        bytes.push(hex !== null ? parseInt(hex[1] as string, 16) : parseInt(oct![0], 8) & 0xff)
+        i += 1 + (hex ?? oct)![0].length
+        continue
+      }
+      const cp = unicodeEscape(sql, i)
+      if (cp !== undefined) {
+        const end = i + (sql[i + 1] === 'u' ? 6 : 10)
+        if (cp === 0 || cp > 0x10ffff) throw lexError(sql, 'invalid Unicode escape value', i, end)
+        if (cp >= 0xdc00 && cp <= 0xdfff) throw lexError(sql, 'invalid Unicode surrogate pair', i, end)
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          const low = unicodeEscape(sql, end)
+          if (low === undefined || low < 0xdc00 || low > 0xdfff) {
+            throw lexError(sql, 'invalid Unicode surrogate pair', end, low === undefined ? end + 1 : end + (sql[end + 1] === 'u' ? 6 : 10))
+          }
+          add(String.fromCharCode(cp, low))
+          i = end + (sql[end + 1] === 'u' ? 6 : 10)
+          continue
+        }
+        add(String.fromCodePoint(cp))
+        i = end
+        continue
+      }
+      add(E_ESCAPES[e] ?? e)
+      i += 2
       continue
     }
-    value += c
+    add(c)
     i++
   }
-  emit(quote, i, value)
+  emit(quote, i, bytes === undefined ? value : decodeUtf8(bytes))
   return i
+}
+
+const UTF8 = new TextEncoder()
+
+/** The code point of a \uXXXX or \UXXXXXXXX escape at `i`, if there is one. */
+function unicodeEscape(sql: string, i: number): number | undefined {
+  if (sql[i] !== '\\') return undefined
+  const m = /^(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))/.exec(sql.slice(i + 1, i + 10))
+  return m === null ? undefined : parseInt((m[1] ?? m[2]) as string, 16)
 }

@@ -69,9 +69,9 @@ export type SettingValue = { readonly kind: 'default' } | { readonly kind: 'valu
 
 export type Statement =
   | Query
-  | { readonly kind: 'insert'; readonly table: string; readonly alias: string | undefined; readonly columns: readonly string[]; /** Where each target column is named (error positions). */ readonly columnPositions: readonly number[]; readonly source: Query | 'default-values'; readonly onConflict: OnConflict | undefined; readonly returning: Returning; readonly position: number }
-  | { readonly kind: 'update'; readonly table: string; readonly alias: string | undefined; readonly set: readonly Assignment[]; readonly from: readonly FromItem[]; readonly where: Expr | undefined; readonly returning: Returning; readonly position: number }
-  | { readonly kind: 'delete'; readonly table: string; readonly alias: string | undefined; readonly using: readonly FromItem[]; readonly where: Expr | undefined; readonly returning: Returning; readonly position: number }
+  | { readonly kind: 'insert'; readonly schema: string | undefined; readonly table: string; readonly tablePosition: number; readonly alias: string | undefined; readonly columns: readonly string[]; /** Where each target column is named (error positions). */ readonly columnPositions: readonly number[]; readonly source: Query | 'default-values'; readonly onConflict: OnConflict | undefined; readonly returning: Returning; readonly position: number }
+  | { readonly kind: 'update'; readonly schema: string | undefined; readonly table: string; readonly tablePosition: number; readonly alias: string | undefined; readonly set: readonly Assignment[]; readonly from: readonly FromItem[]; readonly where: Expr | undefined; readonly returning: Returning; readonly position: number }
+  | { readonly kind: 'delete'; readonly schema: string | undefined; readonly table: string; readonly tablePosition: number; readonly alias: string | undefined; readonly using: readonly FromItem[]; readonly where: Expr | undefined; readonly returning: Returning; readonly position: number }
   | { readonly kind: 'begin'; readonly modes: TransactionModes; readonly position: number }
   | { readonly kind: 'set-transaction'; readonly modes: TransactionModes; readonly position: number }
   | { readonly kind: 'commit'; readonly position: number }
@@ -93,7 +93,7 @@ export type Statement =
   | { readonly kind: 'drop-index'; readonly names: readonly string[]; readonly ifExists: boolean; readonly position: number }
   | { readonly kind: 'create-view'; readonly name: string; readonly orReplace: boolean; readonly columns: readonly string[]; readonly query: Query; readonly position: number }
   | { readonly kind: 'drop-view'; readonly names: readonly string[]; readonly ifExists: boolean; readonly position: number }
-  | { readonly kind: 'create-sequence'; readonly name: string; readonly start: number | undefined; readonly increment: number | undefined; readonly position: number }
+  | { readonly kind: 'create-sequence'; readonly name: string; readonly start: bigint | undefined; readonly increment: bigint | undefined; readonly position: number }
   | { readonly kind: 'vacuum'; readonly analyze: boolean; readonly tables: readonly string[]; readonly position: number }
   | { readonly kind: 'analyze'; readonly tables: readonly string[]; readonly position: number }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly statement: Statement; readonly position: number }

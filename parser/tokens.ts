@@ -49,8 +49,8 @@ const RESERVED = [
   'all', 'and', 'any', 'as', 'asc', 'between', 'both', 'case', 'cast', 'check', 'column', 'constraint', 'create',
   'cross', 'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'exists', 'false', 'fetch',
   'for', 'foreign', 'from', 'full', 'group', 'having', 'ilike', 'in', 'inner', 'intersect', 'into', 'is', 'isnull', 'join',
-  'left', 'like', 'limit', 'natural', 'not', 'notnull', 'null', 'offset', 'on', 'only', 'or', 'order', 'outer', 'primary',
-  'references', 'returning', 'right', 'select', 'some', 'symmetric', 'table', 'then', 'to', 'true', 'union',
+  'leading', 'left', 'like', 'limit', 'natural', 'not', 'notnull', 'null', 'offset', 'on', 'only', 'or', 'order', 'outer', 'primary',
+  'references', 'returning', 'right', 'select', 'some', 'symmetric', 'table', 'then', 'to', 'trailing', 'true', 'union',
   'unique', 'using', 'values', 'when', 'where', 'with',
 ] as const
 

@@ -2,15 +2,18 @@
 /**
  * The `isola` command.
  *
- *   isola start [--data DIR]   open (and recover) a data directory and hold it until SIGINT/SIGTERM
+ *   isola start [--data DIR]   open (and recover) a database and hold it until SIGINT/SIGTERM
+ *   isola sql [--data DIR]     an interactive SQL prompt on a database (sql-shell.ts)
  *   isola check [--data DIR]   recover a data directory and check every B+tree invariant
  *
  * The PostgreSQL wire-protocol server joins `start` with the server layer; until
- * then `start` shows the storage engine recovering and closing cleanly.
+ * then `start` shows the database recovering and closing cleanly.
  */
 import path from 'node:path'
 import { isIsolaError } from '../common/errors.js'
+import { open } from '../index.js'
 import { Store } from '../storage/store.js'
+import { sqlShell } from './sql-shell.js'
 
 function option(args: readonly string[], name: string, dflt: string): string {
   const i = args.indexOf(`--${name}`)
@@ -23,11 +26,10 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const started = Date.now()
-      const store = await Store.open({ dir })
-      const s = store.stats()
+      const db = await open({ dir })
       console.log(
-        `isola: data directory ${dir} open (${store.trees().length} trees, ${s.pages} pages of ${s.pageSize} bytes, ` +
-          `recovered in ${Date.now() - started} ms); the SQL server is not built yet. Ctrl-C to stop.`,
+        `isola: database ${dir} open (${db.catalog.tables().length} tables, recovered in ${Date.now() - started} ms); ` +
+          'the wire-protocol server is not built yet. Ctrl-C to stop.',
       )
       // Signal handlers alone do not keep Node's event loop alive: a timer does.
       const alive = setInterval(() => undefined, 60_000)
@@ -36,10 +38,13 @@ async function main(argv: readonly string[]): Promise<number> {
         process.once('SIGTERM', resolve)
       })
       clearInterval(alive)
-      await store.close()
+      await db.close()
       console.log('isola: closed cleanly')
       return 0
     }
+    case 'sql':
+      await sqlShell(dir, process.stdin, process.stdout, process.stderr)
+      return 0
     case 'check': {
       const store = await Store.open({ dir })
       store.check()
@@ -49,7 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0
     }
     default:
-      console.log('usage: isola start [--data DIR] | isola check [--data DIR]')
+      console.log('usage: isola start [--data DIR] | isola sql [--data DIR] | isola check [--data DIR]')
       return command === 'help' ? 0 : 2
   }
 }

@@ -68,6 +68,7 @@ export class MvccTransaction implements Transaction {
   /** Whether SSI tracks it (SERIALIZABLE, and an SSI module is present; not once its snapshot is safe). */
   private tracked: boolean
   private readonly deferrable: boolean
+  private readonly skipPrepared: boolean
   gid: string | undefined
 
   constructor(
@@ -78,6 +79,7 @@ export class MvccTransaction implements Transaction {
     this.isolation = options.isolation ?? 'read committed'
     this.readOnly = options.readOnly ?? false
     this.lockTimeoutMs = options.lockTimeoutMs ?? 0
+    this.skipPrepared = options.skipPrepared ?? false
     this.tracked = this.isolation === 'serializable' && db.ssi !== undefined
     this.deferrable = this.tracked && this.readOnly && (options.deferrable ?? false) && db.ssi?.whenSafe !== undefined
   }
@@ -108,7 +110,7 @@ export class MvccTransaction implements Transaction {
   private async getAfterWait(table: TableId, prefix: Buffer, key: Uint8Array, wait: Wait): Promise<Buffer | undefined> {
     for (let r: Buffer | undefined | Wait = wait; ; r = this.readVisible(table, prefix, key)) {
       if (!isWait(r)) return r
-      await r.until
+      await this.interruptible(r.until, this.lockTimeoutMs)
     }
   }
 
@@ -118,7 +120,7 @@ export class MvccTransaction implements Transaction {
     for (;;) {
       const r = range.reverse ? this.scanBackward(table, range) : this.scanForward(table, range)
       if (Array.isArray(r)) return r
-      await r.until
+      await this.interruptible(r.until, this.lockTimeoutMs)
     }
   }
 
@@ -141,7 +143,7 @@ export class MvccTransaction implements Transaction {
       const r = this.scanForwardEach(table, range, pass, visit)
       if (!isWait(r)) return r
       // A prepared writer's decision: wait, then go on from the key it held (the rows before it were visited).
-      await r.until
+      await this.interruptible(r.until, this.lockTimeoutMs)
     }
   }
 
@@ -304,7 +306,7 @@ export class MvccTransaction implements Transaction {
     if (writer === this.id) return isTombstone(value) ? DELETED : VISIBLE
     const st = this.db.registry.status(writer)
     if (st.kind === 'committed' && st.commitTs <= this.snapshot!) return isTombstone(value) ? DELETED : VISIBLE
-    if (st.kind === 'prepared' && st.prepareTs < this.snapshot!) return { kind: 'wait', until: st.decided }
+    if (st.kind === 'prepared' && st.prepareTs < this.snapshot! && !this.skipPrepared) return { kind: 'wait', until: st.decided }
     if (this.tracked) this.ssi(() => this.db.ssi!.onInvisibleVersion(this.id, writer, table, key))
     return INVISIBLE
   }
@@ -363,6 +365,30 @@ export class MvccTransaction implements Transaction {
 
   cancelWait(error: unknown): void {
     this.db.locks.cancelWait(this.id, error)
+    this.cancelDecisionWait?.(error)
+  }
+
+  /** Rejects the wait in `interruptible`, while there is one. */
+  private cancelDecisionWait: ((error: unknown) => void) | undefined
+
+  /**
+   * Waits for something other than a row lock (a prepared writer's decision, a safe
+   * snapshot) so that cancelWait and the lock timeout end it as they end a lock
+   * wait: a reader stuck behind a prepared transaction nobody resolves must still
+   * answer a cancel or statement_timeout.
+   */
+  private async interruptible<T>(until: Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const interrupted = new Promise<never>((_, reject) => {
+      this.cancelDecisionWait = reject
+      if (timeoutMs > 0) timer = setTimeout(() => reject(dbError('lock_not_available', 'canceling statement due to lock timeout')), timeoutMs)
+    })
+    try {
+      return await Promise.race([until, interrupted])
+    } finally {
+      this.cancelDecisionWait = undefined
+      clearTimeout(timer)
+    }
   }
 
   /** First-updater-wins: a version committed after our snapshot fails REPEATABLE READ and SERIALIZABLE. */
@@ -506,7 +532,7 @@ export class MvccTransaction implements Transaction {
    */
   private async waitForSafeSnapshot(): Promise<void> {
     const ssi = this.db.ssi!
-    while (!(await ssi.whenSafe!(this.id))) {
+    while (!(await this.interruptible(ssi.whenSafe!(this.id), 0))) {
       ssi.aborted(this.id)
       this.dropSnapshot()
       this.snapshot = this.db.oracle.visible

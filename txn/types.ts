@@ -15,6 +15,12 @@ export interface TxnOptions {
   readonly deferrable?: boolean
   /** How long a row-lock wait may last before 55P03 (lock_timeout); 0 = forever. */
   readonly lockTimeoutMs?: number
+  /**
+   * Treat versions of prepared transactions as uncommitted (invisible) instead of
+   * waiting for their decision (DESIGN.md §2). For the engine's own reads of its
+   * catalog at start-up, which must not wait for a coordinator that may never call.
+   */
+  readonly skipPrepared?: boolean
 }
 
 /** A table or index of the transaction layer: a storage tree of versioned keys. */

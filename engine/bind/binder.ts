@@ -18,6 +18,12 @@ import type { BExpr, ColumnId } from '../plan/bound.js'
 import { T, baseTypeName, sameType, type SqlType } from '../values/index.js'
 import type { CoerceHost } from './coerce.js'
 
+/**
+ * The highest parameter number: a Bind message counts its values in an Int16, so
+ * no client can send more. (The binder keeps an array as long as the highest $n.)
+ */
+const MAX_PARAMS = 65_535
+
 export interface BindEnvironment {
   readonly catalog: Catalog
   /** Virtual tables by name (pg_catalog, information_schema); `schema` is the qualifier, if any. */
@@ -79,7 +85,7 @@ export class Binder implements CoerceHost {
   }
 
   noteParam(index: number, position: number): void {
-    if (index < 1) throw dbError('undefined_parameter', `there is no parameter $${index}`, { position })
+    if (index < 1 || index > MAX_PARAMS) throw dbError('undefined_parameter', `there is no parameter $${index}`, { position })
     if (!this.paramPositions.has(index)) this.paramPositions.set(index, position)
     while (this.params.length < index) this.params.push(undefined)
   }

@@ -69,9 +69,10 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
   const known = types.map((t, i) => ({ t, at: positions?.[i] })).filter((x) => x.t.kind !== 'unknown')
   if (known.length === 0) return T.text
   let p = known[0]!.t
-  // All of one type: keep its modifiers only if they agree too.
+  // All of one type: keep its modifiers only if they agree too, and there is no untyped
+  // literal (select_common_typmod: 'ab' in COALESCE('ab', x::varchar(1)) is a varchar of no length).
   if (known.every((x) => x.t.kind === p.kind)) {
-    return known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
+    return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
   }
   for (const { t: n, at } of known.slice(1)) {
     if (n.kind === p.kind) continue
@@ -120,7 +121,12 @@ export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastCon
     }
     return { kind: 'const', type: to, value: sameType(base, to) ? value : castValue(value, base, to, context) }
   }
-  if (e.kind === 'param' && e.type.kind === 'unknown') return { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
+  if (e.kind === 'param' && e.type.kind === 'unknown') {
+    // The parameter takes the type without its modifier; the modifier (varchar(n),
+    // numeric(p,s)) is then a cast of its own, as for any other value.
+    const param: BExpr = { kind: 'param', index: e.index, type: host.setParamType(e.index, to, position) }
+    return sameType(param.type, to) ? param : { kind: 'cast', operand: param, type: to, explicit: context === 'explicit' }
+  }
   if (!canCast(e.type, to, context)) {
     if (mismatch !== undefined) throw mismatch()
     throw dbError('cannot_coerce', `cannot cast type ${baseTypeName(e.type)} to ${baseTypeName(to)}`, { position })

@@ -84,15 +84,25 @@ export interface BoundDelete {
 
 export type BoundDml = BoundInsert | BoundUpdate | BoundDelete
 
-export function targetTable(b: Binder, name: string, position: number, verb: string): TableInfo {
+const VIEW_ACTIONS: Readonly<Record<string, string>> = { 'insert into': 'inserting into', update: 'updating', 'delete from': 'deleting from' }
+
+export function targetTable(b: Binder, s: Statement & { kind: 'insert' | 'update' | 'delete' }, verb: string): TableInfo {
+  const { table: name, tablePosition: position } = s
+  // Tables live in schema public; the system schemas hold only read-only views.
+  if (s.schema !== undefined && s.schema !== 'public') throw dbError('undefined_table', `relation "${s.schema}.${name}" does not exist`, { position })
   const rel = b.catalog.byName(name)
+  if (rel === undefined && b.catalog.index(name) !== undefined) throw dbError('wrong_object_type', `"${name}" is an index`, { position })
   if (rel === undefined) throw dbError('undefined_table', `relation "${name}" does not exist`, { position })
-  if (rel.kind !== 'table') {
-    throw dbError('wrong_object_type', `cannot ${verb} ${rel.kind} "${name}"`, {
-      detail: rel.kind === 'view' ? 'Views that do not select from a single table or view are not automatically updatable.' : undefined,
-      position,
+  // As PostgreSQL words them, without a position. (A view over one table would be
+  // automatically updatable there; here no view is: a shortcut.)
+  if (rel.kind === 'view') {
+    const action = verb.split(' ')[0]!.toUpperCase()
+    throw dbError('object_not_in_prerequisite_state', `cannot ${verb} view "${name}"`, {
+      detail: 'Views that do not select from a single table or view are not automatically updatable.',
+      hint: `To enable ${VIEW_ACTIONS[verb]} the view, provide an INSTEAD OF ${action} trigger or an unconditional ON ${action} DO INSTEAD rule.`,
     })
   }
+  if (rel.kind !== 'table') throw dbError('wrong_object_type', `cannot change ${rel.kind} "${name}"`)
   b.tablesWritten.add(rel.oid)
   return rel
 }
@@ -170,11 +180,13 @@ function targetItem(t: TableInfo, alias: string | undefined, ids: readonly Colum
 }
 
 export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundInsert {
-  const t = targetTable(b, s.table, s.position, 'insert into')
+  const t = targetTable(b, s, 'insert into')
   let cols = columnsOfTarget(t, s.columns, s.columnPositions)
-  // Without a column list, fewer values than columns fill the leading columns (the rest get defaults).
-  const implicit = (given: number) => {
-    if (s.columns.length === 0 && given < cols.length) cols = cols.slice(0, given)
+  // Without a column list the values fill the first columns; the rest get defaults.
+  const arity = (given: number, extraAt: number | undefined) => {
+    if (given > cols.length) throw dbError('syntax_error', 'INSERT has more expressions than target columns', { position: extraAt })
+    if (given < cols.length && s.columns.length > 0) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position: s.columnPositions[given] })
+    cols = cols.slice(0, given)
   }
   let source: LogicalPlan
   let provided: { column: ColumnInfo; id: ColumnId }[] = []
@@ -184,13 +196,10 @@ export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundI
   } else if (s.source.body.kind === 'values' && s.source.orderBy.length === 0 && s.source.limit === undefined && s.source.with.length === 0) {
     // VALUES directly: each item is coerced to its column (and DEFAULT allowed).
     const rows = s.source.body.rows
-    const mixed = rows.find((r) => r.length !== rows[0]!.length)
-    if (mixed !== undefined) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: startOf(mixed[0] ?? { kind: 'null', position: s.position }) })
-    implicit(rows[0]!.length)
-    for (const r of rows) {
-      if (r.length > cols.length) throw dbError('syntax_error', 'INSERT has more expressions than target columns', { position: startOf(r[cols.length]!) })
-      if (r.length < cols.length) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position: s.columnPositions[r.length] })
-    }
+    const width = rows[0]!.length
+    const uneven = rows.find((r) => r.length !== width)
+    if (uneven !== undefined) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: uneven.length > 0 ? startOf(uneven[0]!) : s.position })
+    arity(width, rows[0]!.length > cols.length ? startOf(rows[0]![cols.length]!) : undefined)
     const ids = cols.map((c) => b.newColumn(c.name))
     const bound = rows.map((r) =>
       r.map((e, i) => {
@@ -203,10 +212,13 @@ export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundI
     source = { kind: 'values', rows: bound, columns: cols.map((c, i) => ({ id: ids[i]!, type: c.type })) }
     provided = cols.map((c, i) => ({ column: c, id: ids[i]! }))
   } else {
-    const q = bindQuery(b, s.source, undefined)
-    implicit(q.columns.length)
-    if (q.columns.length > cols.length) throw dbError('syntax_error', 'INSERT has more expressions than target columns', { position: s.source.position })
-    if (q.columns.length < cols.length) throw dbError('syntax_error', 'INSERT has more target columns than expressions', { position: s.columnPositions[q.columns.length] })
+    // Literals stay untyped so that each takes its column's type (INSERT … SELECT NULL into a
+    // bytea column), except where grouping types them first, as in PostgreSQL.
+    const body = s.source.body
+    const keepUnknown = body.kind === 'select' && !body.distinct && body.groupBy.length === 0 && body.having === undefined
+    const q = bindQuery(b, s.source, undefined, { keepUnknown })
+    const extra = body.kind === 'select' ? body.columns[cols.length] : undefined
+    arity(q.columns.length, extra === undefined ? s.source.position : extra.kind === 'star' ? extra.position : startOf(extra.expr))
     for (const c of cols) if (c.identity === 'always') throw identityError(c)
     const items: Assign[] = cols.map((c, i) => {
       const qc = q.columns[i]!
@@ -296,7 +308,7 @@ function bindTarget(b: Binder, t: TableInfo, alias: string | undefined, position
 }
 
 export function bindUpdate(b: Binder, s: Statement & { kind: 'update' }): BoundUpdate {
-  const t = targetTable(b, s.table, s.position, 'update')
+  const t = targetTable(b, s, 'update')
   const r = bindTarget(b, t, s.alias, s.position, s.from, s.where)
   const seen = new Set<string>()
   const setExprs = s.set.map((a) => {
@@ -335,7 +347,7 @@ export function bindUpdate(b: Binder, s: Statement & { kind: 'update' }): BoundU
 }
 
 export function bindDelete(b: Binder, s: Statement & { kind: 'delete' }): BoundDelete {
-  const t = targetTable(b, s.table, s.position, 'delete from')
+  const t = targetTable(b, s, 'delete from')
   const r = bindTarget(b, t, s.alias, s.position, s.using, s.where)
   const retScope = new Scope([targetItem(t, s.alias, r.oldIds), ...r.extra.items], undefined)
   const returning = bindReturning(b, s.returning, retScope)

@@ -9,20 +9,20 @@
  * position of the offending token.
  */
 import { dbError, IsolaError } from '../../common/errors.js'
-import type { Expr, Query } from '../../parser/index.js'
+import { deparseExpr, type Expr, type Query } from '../../parser/index.js'
 import {
   aggregateFunctions, binaryOperatorFunctions, isAggregate, prefixOperatorFunctions, resolveFunction, scalarFunctions, tableFunctions,
   type ScalarFunction,
 } from '../functions/index.js'
 import { resultType } from '../functions/types.js'
-import { BOOL, type BExpr } from '../plan/bound.js'
+import { BOOL, sameExpr, type BExpr } from '../plan/bound.js'
 import {
-  BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, typeCategory,
+  BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, sameType, typeCategory,
   type BinaryOperatorName, type ResolvedOperator, type SqlType,
 } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { coerce, commonType, resolveType } from './coerce.js'
-import { bindSubquery } from './query.js'
+import { bindSubquery, sortKey } from './query.js'
 import type { Scope } from './scope.js'
 
 /** Where an expression is being bound. */
@@ -110,11 +110,10 @@ function bindNode(b: Binder, e: Expr, x: ExprContext): BExpr {
     case 'number':
       return numberLiteral(e.text)
     case 'string':
-      return { kind: 'const', type: T.unknown, value: e.value }
+    case 'null':
+      return { kind: 'const', type: T.unknown, value: e.kind === 'string' ? e.value : null }
     case 'boolean':
       return { kind: 'const', type: T.bool, value: e.value }
-    case 'null':
-      return { kind: 'const', type: T.unknown, value: null }
     case 'typed-literal':
       return coerce(b, { kind: 'const', type: T.unknown, value: e.value }, resolveType(e.type, e.position), 'explicit', e.position)
     case 'param': {
@@ -130,8 +129,10 @@ function bindNode(b: Binder, e: Expr, x: ExprContext): BExpr {
     case 'and':
     case 'or': {
       const word = e.kind.toUpperCase()
-      const args = [e.left, e.right].map((a) => toBool(b, bindExpr(b, a, x), word, a))
-      const flat = args.flatMap((a) => (a.kind === e.kind ? a.args : [a]))
+      const [l, r] = [e.left, e.right].map((a) => toBool(b, bindExpr(b, a, x), word, a)) as [BExpr, BExpr]
+      // Flattened as PostgreSQL's grammar does (makeAndExpr): a chain to the left only, so that
+      // x AND (y AND z) keeps its (y AND z), which a GROUP BY expression may match.
+      const flat = e.left.kind === e.kind && l.kind === e.kind ? [...l.args, r] : [l, r]
       return { kind: e.kind, args: flat, type: BOOL }
     }
     case 'not':
@@ -235,7 +236,16 @@ export function bindBinary(b: Binder, op: string, l: BExpr, r: BExpr, position: 
 }
 
 function bindUnary(b: Binder, e: Expr & { kind: 'unary' }, x: ExprContext): BExpr {
-  if (e.op === '-' && e.operand.kind === 'number') return negativeLiteral(e.operand.text)
+  if (e.op === '-') {
+    // doNegate folds a chain of minus signs into a numeric literal: - (-2147483648) is the bigint 2147483648.
+    let operand: Expr = e.operand
+    let negative = true
+    while (operand.kind === 'unary' && operand.op === '-') {
+      negative = !negative
+      operand = operand.operand
+    }
+    if (operand.kind === 'number') return negative ? negativeLiteral(operand.text) : numberLiteral(operand.text)
+  }
   const operand = bindExpr(b, e.operand, x)
   const noOp = () =>
     dbError('undefined_function', `operator does not exist: ${e.op} ${baseTypeName(operand.type)}`, {
@@ -246,7 +256,10 @@ function bindUnary(b: Binder, e: Expr & { kind: 'unary' }, x: ExprContext): BExp
     let v = operand
     if (v.type.kind === 'unknown') v = coerce(b, v, T.float8, 'implicit', e.position)
     if (typeCategory(v.type) !== 'N') throw noOp()
-    return e.op === '+' ? v : { kind: 'negate', operand: v, type: v.type }
+    // Operators return their type without modifiers: -x of a numeric(5,2) is a numeric.
+    const type = { kind: v.type.kind } as SqlType
+    if (e.op === '-') return { kind: 'negate', operand: v, type }
+    return sameType(v.type, type) ? v : { kind: 'cast', operand: v, type, explicit: false }
   }
   const cands = prefixOperatorFunctions(e.op)
   if (cands.length === 0) throw noOp()
@@ -298,9 +311,17 @@ function quantified(b: Binder, x: ExprContext, left: BExpr, op: string, all: boo
   const o = at(position, () => resolveBinaryOperator(op as BinaryOperatorName, left.type, colType))
   if (o.resultType.kind !== 'bool') throw dbError('datatype_mismatch', `op ANY/ALL (array) requires operator to yield boolean`, { position })
   const l = coerce(b, left, o.leftType, 'implicit', position)
+  // The subquery's column is coerced too, by a projection over it: int8 values compared by numeric = numeric must be numerics.
+  const right = coerce(b, { kind: 'column', id: col.id, type: col.type }, o.rightType, 'implicit', position)
+  let plan = sub.plan
+  let column = col.id
+  if (right.kind !== 'column') {
+    column = b.newColumn(col.name)
+    plan = { kind: 'project', input: plan, items: [{ id: column, expr: right }] }
+  }
   return {
     kind: 'subquery',
-    sub: { id: b.newSubquery(), mode: { kind: 'quantified', left: l, op: o, all }, plan: sub.plan, columns: [col.id], outer: sub.outer },
+    sub: { id: b.newSubquery(), mode: { kind: 'quantified', left: l, op: o, all }, plan, columns: [column], outer: sub.outer },
     type: BOOL,
   }
 }
@@ -313,6 +334,8 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
     throw dbError('invalid_schema_name', `schema "${e.schema}" does not exist`, { position: e.position })
   }
   if (SPECIAL.has(name) && e.schema === undefined) {
+    // COALESCE(…) and its kin are grammar, not functions: no ORDER BY in them.
+    if (e.orderBy !== undefined) throw dbError('syntax_error', 'syntax error at or near "ORDER"', { position: e.position })
     const args = e.args.map((a) => bindExpr(b, a, x))
     if (name === 'nullif') {
       if (args.length !== 2) throw dbError('syntax_error', 'syntax error at or near "nullif"', { position: e.position })
@@ -329,6 +352,7 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
   if (isAggregate(name)) return bindAggregate(b, e, x)
   if (e.star) throw dbError('wrong_object_type', `${name}(*) specified, but ${name} is not an aggregate function`, { position: e.position })
   if (e.distinct) throw dbError('wrong_object_type', `DISTINCT specified, but ${name} is not an aggregate function`, { position: e.position })
+  if (e.orderBy !== undefined) throw dbError('wrong_object_type', `ORDER BY specified, but ${name} is not an aggregate function`, { position: e.position })
   const args = e.args.map((a) => bindExpr(b, a, x))
   const cands = scalarFunctions(name)
   if (cands.length === 0) {
@@ -370,7 +394,22 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
   if (e.star && cands.length === 0) throw dbError('wrong_object_type', `${e.name}(*) specified, but ${e.name} is not an aggregate function`, { position: e.position })
   const r = resolveFunction(e.name, cands, args.map((a) => a.type), e.position)
   const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', e.position))
-  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, type: resultType(r.fn, bound.map((a) => a.type)) }
+  const order = (e.orderBy ?? []).map((o) => {
+    const key = bindExpr(b, o.expr, inner)
+    // As findTargetlistEntrySQL99: an argument matches with its implicit casts stripped (and an
+    // untyped literal, typed there, never matches one typed here). Bound subqueries never compare
+    // equal, so those compare as written.
+    const written = key.kind === 'subquery' ? deparseExpr(o.expr) : undefined
+    if (e.distinct && !bound.some((a, i) => sameExpr(withoutImplicitCasts(a), key) || (written !== undefined && deparseExpr(e.args[i]!) === written))) {
+      throw dbError('invalid_column_reference', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', { position: e.position })
+    }
+    return sortKey(resolveUnknown(b, key), o.direction, o.nulls)
+  })
+  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, type: resultType(r.fn, bound.map((a) => a.type)) }
+}
+
+function withoutImplicitCasts(e: BExpr): BExpr {
+  return e.kind === 'cast' && !e.explicit ? withoutImplicitCasts(e.operand) : e
 }
 
 function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr {
@@ -398,8 +437,8 @@ function bindCase(b: Binder, e: Expr & { kind: 'case' }, x: ExprContext): BExpr 
     // Evaluated once; the executor casts it to each WHEN operator's left type.
     operand,
     ops,
-    whens: whens.map((w) => ({ when: w.when, then: coerce(b, w.then, type, 'implicit', e.position) })),
-    else: coerce(b, otherwise, type, 'implicit', e.position),
+    whens: whens.map((w, i) => ({ when: w.when, then: coerce(b, w.then, type, 'implicit', e.whens[i]!.then.position) })),
+    else: coerce(b, otherwise, type, 'implicit', e.else?.position ?? e.position),
     type,
   }
 }

@@ -14,8 +14,10 @@ import type { TableInfo, ViewInfo } from '../catalog/schema.js'
 import { resolveFunction, tableFunctions } from '../functions/index.js'
 import { andAll, BOOL, type BExpr } from '../plan/bound.js'
 import { outputs, type JoinType, type LogicalPlan } from '../plan/logical.js'
+import { sameType } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { coerce, commonType } from './coerce.js'
+import { parseExpression } from './dml.js'
 import { bindBinary, bindExpr, toBool } from './expr.js'
 import { bindQuery, bindSubquery, type BoundQuery } from './query.js'
 import { leafItems, Scope, type NsItem, type ScopeColumn } from './scope.js'
@@ -110,6 +112,7 @@ function bindRelation(b: Binder, f: FromItem & { kind: 'table' }, outer: Scope |
     throw dbError('undefined_table', `relation "${f.schema}.${f.name}" does not exist`, { position: f.position })
   }
   const rel = b.catalog.byName(f.name)
+  if (rel === undefined && b.catalog.index(f.name) !== undefined) throw dbError('wrong_object_type', `"${f.name}" is an index`, { position: f.position })
   if (rel === undefined) throw dbError('undefined_table', `relation "${f.name}" does not exist`, { position: f.position })
   if (rel.kind === 'view') return bindView(b, rel, f)
   if (rel.kind === 'sequence') throw dbError('feature_not_supported', `reading sequence "${rel.name}" as a table is not supported`, { position: f.position })
@@ -121,7 +124,14 @@ export function scanTable(b: Binder, t: TableInfo, alias: Alias | undefined, pos
   const name = alias?.name ?? t.name
   const columns = t.columns.map((c) => ({ id: b.newColumn(`${name}.${c.name}`), attnum: c.attnum, type: c.type }))
   const key = rowKey ? b.newColumn(`${name}.ctid`) : undefined
-  const plan = { kind: 'scan' as const, table: t, alias: name, columns, rowKey: key }
+  // Partial indexes' predicates over this scan's columns, for the planner to match against WHERE.
+  const partial = new Map<string, BExpr>()
+  for (const index of t.indexes) {
+    if (index.predicate === undefined) continue
+    const scope = new Scope([{ alias: t.name, columns: t.columns.map((c, i) => ({ name: c.name, id: columns[i]!.id, type: c.type })), children: [] }], undefined)
+    partial.set(index.name, bindExpr(b, parseExpression(index.predicate), { scope, clause: 'index predicate', aggregates: false }))
+  }
+  const plan = { kind: 'scan' as const, table: t, alias: name, columns, rowKey: key, ...(partial.size > 0 ? { partial } : {}) }
   const bound: BoundQuery = {
     plan,
     columns: t.columns.map((c, i) => ({ id: columns[i]!.id, name: c.name, type: c.type, source: { table: t.oid, attnum: c.attnum } })),
@@ -194,7 +204,8 @@ function bindJoin(b: Binder, f: FromItem & { kind: 'join' }, outer: Scope | unde
     const rref: BExpr = { kind: 'column', id: r.id, type: r.type }
     conds.push(bindBinary(b, '=', lref, rref, f.position))
     const type = commonType([l.type, r.type], 'JOIN/USING')
-    if (f.type === 'full' || l.type.kind !== r.type.kind) {
+    // A new column also when only the typmods differ: numeric(5,2) USING numeric(6,1) is a numeric.
+    if (f.type === 'full' || !sameType((f.type === 'right' ? r : l).type, type)) {
       const pick: BExpr =
         f.type === 'full'
           ? { kind: 'coalesce', args: [coerce(b, lref, type, 'implicit'), coerce(b, rref, type, 'implicit')], type }

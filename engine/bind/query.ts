@@ -12,12 +12,12 @@ import type { Expr, Query, QueryBody } from '../../parser/index.js'
 import type { Oid } from '../catalog/schema.js'
 import type { BExpr, ColumnId } from '../plan/bound.js'
 import type { LogicalPlan, SortKey } from '../plan/logical.js'
-import { T, type SqlType } from '../values/index.js'
+import { T, baseTypeName, type SqlType } from '../values/index.js'
 import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
-import { at, bindExpr, resolveUnknown, startOf } from './expr.js'
+import { at, bindExpr, startOf } from './expr.js'
 import { Scope } from './scope.js'
-import { bindSelect } from './select.js'
+import { bindSelect, type SelectOptions } from './select.js'
 
 export interface BoundColumn {
   readonly id: ColumnId
@@ -45,7 +45,8 @@ export interface QueryTail {
   readonly locking: Query['locking']
 }
 
-export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQuery {
+/** `opts` applies to a plain SELECT body (INSERT … SELECT keeps its literals untyped, as PostgreSQL does). */
+export function bindQuery(b: Binder, q: Query, outer: Scope | undefined, opts: SelectOptions = {}): BoundQuery {
   const saved = b.ctes
   try {
     if (q.with.length > 0) {
@@ -54,12 +55,17 @@ export function bindQuery(b: Binder, q: Query, outer: Scope | undefined): BoundQ
         if (q.with.filter((c) => c.name === cte.name).length > 1) {
           throw dbError('duplicate_alias', `WITH query name "${cte.name}" specified more than once`, { position: q.position })
         }
-        ctes.set(cte.name, { cte, outer: new Map(ctes) } satisfies CteBinding)
+        const binding: CteBinding = { cte, outer: new Map(ctes) }
+        ctes.set(cte.name, binding)
+        // Each reference binds the CTE anew (it is inlined); this binding, thrown away, is
+        // for PostgreSQL's analysis of every CTE, so one never referenced fails as it does there.
+        b.ctes = binding.outer
+        bindQuery(b, cte.query, outer)
       }
       b.ctes = ctes
     }
     const tail: QueryTail = { orderBy: q.orderBy, limit: q.limit, offset: q.offset, locking: q.locking }
-    if (q.body.kind === 'select') return bindSelect(b, q.body, outer, tail)
+    if (q.body.kind === 'select') return bindSelect(b, q.body, outer, tail, opts)
     if (q.locking !== undefined) {
       throw dbError('feature_not_supported', `FOR ${q.locking.strength.toUpperCase()} is not allowed with ${q.body.kind === 'values' ? 'VALUES' : 'UNION/INTERSECT/EXCEPT'}`, { position: q.position })
     }
@@ -101,22 +107,25 @@ export function bindValues(b: Binder, rows: readonly (readonly Expr[])[], outer:
     if (r.length !== width) throw dbError('syntax_error', 'VALUES lists must all be the same length', { position: 'position' in r[0]! ? r[0].position : position })
     return r.map((e) => bindExpr(b, e, { scope, clause: 'VALUES', aggregates: false }))
   })
-  const types = Array.from({ length: width }, (_, i) => at(position, () => commonType(bound.map((r) => r[i]!.type), 'VALUES')))
+  const types = Array.from({ length: width }, (_, i) => at(position, () => commonType(bound.map((r) => r[i]!.type), 'VALUES', rows.map((r) => r[i]!.position))))
   const columns = types.map((type, i) => ({ id: b.newColumn(`column${i + 1}`), name: `column${i + 1}`, type }))
-  const coerced = bound.map((r) => r.map((e, i) => coerce(b, e, types[i]!, 'implicit', position)))
+  const coerced = bound.map((r, j) => r.map((e, i) => coerce(b, e, types[i]!, 'implicit', rows[j]![i]!.position)))
   return { plan: { kind: 'values', rows: coerced, columns: columns.map((c) => ({ id: c.id, type: c.type })) }, columns }
 }
 
-/** Where a set operation's branch starts its select list (PostgreSQL reports column-count errors there). */
-function firstItemPosition(body: QueryBody): number | undefined {
+/**
+ * Where a set operation's branch has its i-th output column (the select list's start
+ * for i = 0): PostgreSQL reports column-count and type mismatches there.
+ */
+function itemPosition(body: QueryBody, i: number): number | undefined {
   switch (body.kind) {
     case 'select': {
-      const item = body.columns[0]
+      const item = body.columns[i]
       return item === undefined ? body.position : item.kind === 'star' ? item.position : startOf(item.expr)
     }
     case 'values': return body.position
-    case 'set-op': return firstItemPosition(body.left)
-    case 'nested': return firstItemPosition(body.query.body)
+    case 'set-op': return itemPosition(body.left, i)
+    case 'nested': return itemPosition(body.query.body, i)
   }
 }
 
@@ -125,9 +134,9 @@ function bindSetOp(b: Binder, body: QueryBody & { kind: 'set-op' }, outer: Scope
   const right = bindBody(b, body.right, outer)
   const what = body.op.toUpperCase()
   if (left.columns.length !== right.columns.length) {
-    throw dbError('syntax_error', `each ${what} query must have the same number of columns`, { position: firstItemPosition(body.right) })
+    throw dbError('syntax_error', `each ${what} query must have the same number of columns`, { position: itemPosition(body.right, 0) })
   }
-  const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], what))
+  const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], what, [itemPosition(body.left, i), itemPosition(body.right, i)]))
   const cast = (q: BoundQuery): LogicalPlan => {
     if (q.columns.every((c, i) => c.type.kind === types[i]!.kind && JSON.stringify(c.type) === JSON.stringify(types[i]))) return q.plan
     // A branch that projects an untyped literal takes the set operation's type right there,
@@ -164,8 +173,8 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
     const scope = new Scope([{ alias: undefined, columns: q.columns, children: [] }], outer)
     const keys: SortKey[] = tail.orderBy.map((o) => {
       let expr: BExpr
-      if (o.expr.kind === 'number' && /^\d+$/.test(o.expr.text)) {
-        const n = Number(o.expr.text)
+      const n = positionalItem(o.expr, 'ORDER BY')
+      if (n !== undefined) {
         const col = q.columns[n - 1]
         if (col === undefined) throw dbError('invalid_column_reference', `ORDER BY position ${n} is not in select list`, { position: o.expr.position })
         expr = { kind: 'column', id: col.id, type: col.type }
@@ -187,6 +196,29 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
   return { plan, columns: q.columns }
 }
 
+/**
+ * findTargetlistEntrySQL92's constants: in GROUP BY and ORDER BY an integer constant
+ * (also negative: the grammar folds the sign in) is a select-list position, and any
+ * other constant is an error rather than a sort or grouping key of no effect.
+ * Returns the 1-based position, or undefined when `e` is not a constant.
+ */
+export function positionalItem(e: Expr, clause: 'GROUP BY' | 'ORDER BY'): number | undefined {
+  // The grammar folds any chain of minus signs into the constant (doNegate): - (-0.5) is one.
+  let num = e
+  let negated = false
+  while (num.kind === 'unary' && num.op === '-' && (num.operand.kind === 'number' || num.operand.kind === 'unary')) {
+    negated = !negated
+    num = num.operand
+  }
+  if (num.kind === 'number') {
+    const n = /^\d+$/.test(num.text) ? Number(num.text) : NaN
+    if (n <= 2147483647) return negated ? -n : n
+  } else if (e.kind !== 'string' && e.kind !== 'boolean' && e.kind !== 'null') {
+    return undefined
+  }
+  throw dbError('syntax_error', `non-integer constant in ${clause}`, { position: e.position })
+}
+
 export function sortKey(expr: BExpr, direction: 'asc' | 'desc' | undefined, nulls: 'first' | 'last' | undefined): SortKey {
   const desc = direction === 'desc'
   return { expr, desc, nullsFirst: nulls === undefined ? desc : nulls === 'first' }
@@ -197,9 +229,10 @@ export function applyLimit(b: Binder, plan: LogicalPlan, tail: QueryTail, outer:
   const scope = outer ?? Scope.empty()
   const bind = (e: Expr | undefined, what: string): BExpr | undefined => {
     if (e === undefined) return undefined
-    const v = resolveUnknown(b, bindExpr(b, e, { scope, clause: what, aggregates: false }))
-    return coerce(b, v, T.int8, 'assignment', 'position' in e ? e.position : undefined, () =>
-      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${v.type.kind}`),
+    // An untyped literal ('3', NULL) becomes bigint directly, as in PostgreSQL.
+    const v = bindExpr(b, e, { scope, clause: what, aggregates: false })
+    return coerce(b, v, T.int8, 'assignment', e.position, () =>
+      dbError('datatype_mismatch', `argument of ${what} must be type bigint, not type ${baseTypeName(v.type)}`, { position: e.position }),
     )
   }
   return { kind: 'limit', input: plan, limit: bind(tail.limit, 'LIMIT'), offset: bind(tail.offset, 'OFFSET') }

@@ -15,14 +15,14 @@
  * that a final projection drops.
  */
 import { dbError } from '../../common/errors.js'
-import type { Expr, SelectCore, SelectItem } from '../../parser/index.js'
+import type { Expr, QueryBody, SelectCore, SelectItem } from '../../parser/index.js'
 import { mapChildren, sameExpr, some, type BExpr, type ColumnId } from '../plan/bound.js'
 import { outputs, type Assign, type LogicalPlan, type SortKey } from '../plan/logical.js'
 import type { SqlType } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { bindExpr, resolveUnknown, toBool, type ExprContext } from './expr.js'
 import { bindFromList } from './from.js'
-import { applyLimit, sortKey, type BoundColumn, type BoundQuery, type QueryTail } from './query.js'
+import { applyLimit, positionalItem, sortKey, type BoundColumn, type BoundQuery, type QueryTail } from './query.js'
 import { leafItems, Scope, type ScopeColumn } from './scope.js'
 
 interface Item {
@@ -45,11 +45,6 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
   const sources = new Map<ColumnId, ScopeColumn['source']>()
   for (const leaf of leafItems(from.items)) for (const c of leaf.columns) if (c.source) sources.set(c.id, c.source)
 
-  if (core.where !== undefined) {
-    const w = bindExpr(b, core.where, { scope, clause: 'WHERE', aggregates: false })
-    plan = { kind: 'filter', input: plan, predicate: toBool(b, w, 'WHERE', core.where) }
-  }
-
   const selectCtx: ExprContext = { scope, clause: 'SELECT', aggregates: true }
   const items: Item[] = []
   for (const it of core.columns) {
@@ -71,7 +66,12 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
     items.push({ name: it.alias ?? figureName(it.expr), expr, source: expr.kind === 'column' ? sources.get(expr.id) : undefined })
   }
 
-  const groupExprs = core.groupBy.map((g) => bindGroupItem(b, g, items, scope))
+  // WHERE after the select list, then HAVING, ORDER BY and GROUP BY: transformSelectStmt's
+  // order, which decides which of two errors a query reports.
+  if (core.where !== undefined) {
+    const w = bindExpr(b, core.where, { scope, clause: 'WHERE', aggregates: false })
+    plan = { kind: 'filter', input: plan, predicate: toBool(b, w, 'WHERE', core.where) }
+  }
   let having = core.having === undefined ? undefined : toBool(b, bindExpr(b, core.having, { scope, clause: 'HAVING', aggregates: true }), 'HAVING', core.having)
 
   // ORDER BY targets: an output column (index) or a hidden expression.
@@ -79,6 +79,15 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
     const target = orderTarget(b, o.expr, items, scope)
     return { ...target, direction: o.direction, nulls: o.nulls }
   })
+
+  if (opts.keepUnknown) {
+    // Sorting or grouping by an untyped literal types it as text (addTargetToSortList), in a set operation's branch too.
+    const grouped = new Set(core.groupBy.map((g) => positionalItem(g, 'GROUP BY')))
+    items.forEach((it, i) => {
+      if (core.distinct || grouped.has(i + 1)) it.expr = resolveUnknown(b, it.expr)
+    })
+  }
+  const groupExprs = core.groupBy.map((g) => bindGroupItem(b, g, items, scope))
 
   const isAgg = (e: BExpr) => some(e, (n) => n.kind === 'aggregate')
   const grouped = groupExprs.length > 0 || having !== undefined || items.some((i) => isAgg(i.expr)) || order.some((o) => o.expr !== undefined && isAgg(o.expr))
@@ -125,9 +134,10 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
 
 /** GROUP BY item: an ordinal, an output column's name (if no input column has it), or an expression. */
 function bindGroupItem(b: Binder, g: Expr, items: readonly Item[], scope: Scope): BExpr {
-  if (g.kind === 'number' && /^\d+$/.test(g.text)) {
-    const item = items[Number(g.text) - 1]
-    if (item === undefined) throw dbError('invalid_column_reference', `GROUP BY position ${g.text} is not in select list`, { position: g.position })
+  const n = positionalItem(g, 'GROUP BY')
+  if (n !== undefined) {
+    const item = items[n - 1]
+    if (item === undefined) throw dbError('invalid_column_reference', `GROUP BY position ${n} is not in select list`, { position: g.position })
     if (some(item.expr, (n) => n.kind === 'aggregate')) throw dbError('grouping_error', 'aggregate functions are not allowed in GROUP BY', { position: g.position })
     return item.expr
   }
@@ -140,8 +150,8 @@ function bindGroupItem(b: Binder, g: Expr, items: readonly Item[], scope: Scope)
 
 function orderTarget(b: Binder, e: Expr, items: readonly Item[], scope: Scope): { output: number | undefined; expr: BExpr | undefined; position: number | undefined } {
   const position = 'position' in e ? e.position : undefined
-  if (e.kind === 'number' && /^\d+$/.test(e.text)) {
-    const n = Number(e.text)
+  const n = positionalItem(e, 'ORDER BY')
+  if (n !== undefined) {
     if (n < 1 || n > items.length) throw dbError('invalid_column_reference', `ORDER BY position ${n} is not in select list`, { position })
     return { output: n - 1, expr: undefined, position }
   }
@@ -220,23 +230,45 @@ class Grouping {
 
 /** PostgreSQL's FigureColname: the default name of a select-list expression. */
 export function figureName(e: Expr): string {
+  return figure(e)?.name ?? '?column?'
+}
+
+/**
+ * FigureColnameInternal: a name and its strength, 2 for a real name (a column, a
+ * function, a subquery's column), 1 for a fallback (a cast's type name, "case") that
+ * an enclosing cast or CASE may replace; undefined for no name at all.
+ */
+function figure(e: Expr): { name: string; strength: 1 | 2 } | undefined {
   switch (e.kind) {
-    case 'column': return e.name
-    case 'function': return e.name
+    case 'column': return { name: e.name, strength: 2 }
+    // TRIM(…) is special syntax in PostgreSQL's grammar that calls btrim.
+    case 'function': return { name: e.name === 'trim' && e.schema === undefined ? 'btrim' : e.name, strength: 2 }
     case 'cast': {
-      const inner = figureName(e.operand)
-      return inner !== '?column?' ? inner : e.type.name
+      const inner = figure(e.operand)
+      return inner !== undefined && inner.strength === 2 ? inner : { name: e.type.name, strength: 1 }
     }
-    case 'typed-literal': return e.type.name
-    case 'case': return 'case'
-    case 'exists': return 'exists'
+    case 'typed-literal': return { name: e.type.name, strength: 1 }
+    case 'case': {
+      const otherwise = e.else === undefined ? undefined : figure(e.else)
+      return otherwise !== undefined && otherwise.strength === 2 ? otherwise : { name: 'case', strength: 1 }
+    }
+    case 'exists': return { name: 'exists', strength: 2 }
     case 'subquery': {
-      const body = e.query.body
-      if (body.kind !== 'select') return '?column?'
-      const first: SelectItem | undefined = body.columns[0]
-      if (first === undefined || first.kind === 'star') return '?column?'
-      return first.alias ?? figureName(first.expr)
+      // The subquery's first output column, whatever its name ("?column?" included).
+      const first = firstSelectItem(e.query.body)
+      if (first === undefined || first.kind === 'star') return undefined
+      return { name: first.alias ?? figureName(first.expr), strength: 2 }
     }
-    default: return '?column?'
+    default: return undefined
+  }
+}
+
+/** The first select-list item of a query body: a set operation's come from its leftmost SELECT. */
+function firstSelectItem(body: QueryBody): SelectItem | undefined {
+  switch (body.kind) {
+    case 'select': return body.columns[0]
+    case 'set-op': return firstSelectItem(body.left)
+    case 'nested': return firstSelectItem(body.query.body)
+    case 'values': return undefined
   }
 }

@@ -62,7 +62,8 @@ export class CatalogStore {
   ) {}
 
   async load(): Promise<LoadedCatalog> {
-    const t = this.db.begin({ isolation: 'repeatable read', readOnly: true })
+    // Rows a prepared transaction wrote (its DDL) are not the catalog yet: read past them.
+    const t = this.db.begin({ isolation: 'repeatable read', readOnly: true, skipPrepared: true })
     try {
       const relations = (await t.scan(this.table, kindRange(REL))).map(([, v]) => fromJson<Relation>(v))
       const stats = new Map<Oid, TableStats>()

@@ -7,7 +7,7 @@
  * and array or vector columns their text form ('{1,2}', '1 2').
  */
 import type { SqlType, SqlValue } from '../values/index.js'
-import { T, TYPE_LENGTHS, TYPE_NAMES_INTERNAL, TYPE_OIDS, typmod, typeName } from '../values/index.js'
+import { T, TYPE_LENGTHS, TYPE_NAMES_INTERNAL, TYPE_OIDS, typmod, baseTypeName } from '../values/index.js'
 import { describeSetting } from '../settings.js'
 import type { Relation, TableInfo } from './schema.js'
 import type { VirtualContext, VirtualTable } from './virtual-table.js'
@@ -122,7 +122,7 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
     ['table_catalog', T.text], ['table_schema', T.text], ['table_name', T.text], ['column_name', T.text], ['ordinal_position', T.int4], ['column_default', T.text],
     ['is_nullable', T.text], ['data_type', T.text], ['character_maximum_length', T.int4], ['numeric_precision', T.int4], ['numeric_scale', T.int4], ['is_identity', T.text],
   ], (ctx) => ctx.catalog.tables().flatMap((t) => t.columns.map((c) => [
-    ctx.database, 'public', t.name, c.name, c.attnum, c.default ?? null, c.notNull ? 'NO' : 'YES', typeName({ kind: c.type.kind } as SqlType),
+    ctx.database, 'public', t.name, c.name, c.attnum, c.default ?? null, c.notNull ? 'NO' : 'YES', baseTypeName(c.type),
     (c.type.kind === 'varchar' || c.type.kind === 'bpchar') && c.type.length !== undefined ? c.type.length : null,
     c.type.kind === 'numeric' ? (c.type.precision ?? null) : ({ int2: 16, int4: 32, int8: 64, float4: 24, float8: 53 } as Record<string, number>)[c.type.kind] ?? null,
     c.type.kind === 'numeric' ? (c.type.scale ?? null) : ['int2', 'int4', 'int8'].includes(c.type.kind) ? 0 : null,

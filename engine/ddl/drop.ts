@@ -76,6 +76,10 @@ export async function dropRelations(ctx: DdlContext, s: Statement & { kind: 'dro
   const targets: Relation[] = []
   for (const name of s.names) {
     const rel = ctx.catalog().byName(name)
+    // An index shares the relations' names but is not among them: it is there, of the wrong kind.
+    if (rel === undefined && ctx.catalog().index(name) !== undefined) {
+      throw dbError('wrong_object_type', `"${name}" is not a ${kind}`, { hint: 'Use DROP INDEX to remove an index.' })
+    }
     if (rel === undefined) {
       if (s.ifExists) {
         ctx.notice(`${kind} "${name}" does not exist, skipping`)

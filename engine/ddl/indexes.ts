@@ -67,12 +67,12 @@ export async function dropIndex(ctx: DdlContext, s: Statement & { kind: 'drop-in
   for (const name of s.names) {
     const found = ctx.catalog().index(name)
     if (found === undefined) {
+      const rel = ctx.catalog().byName(name)
+      if (rel !== undefined) throw dbError('wrong_object_type', `"${name}" is not an index`, { hint: `Use DROP ${rel.kind.toUpperCase()} to remove a ${rel.kind}.` })
       if (s.ifExists) {
         ctx.notice(`index "${name}" does not exist, skipping`)
         continue
       }
-      const rel = ctx.catalog().byName(name)
-      if (rel !== undefined) throw dbError('wrong_object_type', `"${name}" is not an index`)
       throw dbError('undefined_object', `index "${name}" does not exist`)
     }
     await ctx.lockForDdl(found.table)

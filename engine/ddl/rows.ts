@@ -12,6 +12,7 @@
 import { dbError, IsolaError } from '../../common/errors.js'
 import { successorKey } from '../../txn/index.js'
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
+import { interruptPoint } from '../exec/context.js'
 import { TableWriter } from '../exec/table-writer.js'
 import { decodeRow, rowLayout, type Row } from '../rows/row-codec.js'
 import { formatValue } from '../values/index.js'
@@ -24,7 +25,7 @@ export async function forEachRow(ctx: DdlContext, t: TableInfo, f: (key: Buffer,
   const layout = rowLayout(t)
   let from: Uint8Array | undefined
   for (;;) {
-    ctx.exec.checkInterrupt()
+    await interruptPoint(ctx.exec)
     const batch = await ctx.txn.scan(t.tree, { from, limit: BATCH })
     for (const [k, v] of batch) await f(k, decodeRow(layout, v))
     if (batch.length < BATCH) return

@@ -48,11 +48,14 @@ const MAX = 9223372036854775807n
 
 export async function createSequence(ctx: DdlContext, s: Statement & { kind: 'create-sequence' }): Promise<void> {
   if (ctx.catalog().nameTaken(s.name)) throw dbError('duplicate_table', `relation "${s.name}" already exists`)
-  const increment = BigInt(s.increment ?? 1)
+  for (const v of [s.start, s.increment]) {
+    if (v !== undefined && (v > MAX || v < -MAX - 1n)) throw dbError('numeric_value_out_of_range', `value "${v}" is out of range for type bigint`)
+  }
+  const increment = s.increment ?? 1n
   if (increment === 0n) throw dbError('invalid_parameter_value', 'INCREMENT must not be zero')
   const min = increment > 0n ? 1n : -MAX
   const max = increment > 0n ? MAX : -1n
-  const start = s.start === undefined ? (increment > 0n ? min : max) : BigInt(s.start)
+  const start = s.start ?? (increment > 0n ? min : max)
   if (start < min) throw dbError('invalid_parameter_value', `START value (${start}) cannot be less than MINVALUE (${min})`)
   if (start > max) throw dbError('invalid_parameter_value', `START value (${start}) cannot be greater than MAXVALUE (${max})`)
   const seq: SequenceInfo = { kind: 'sequence', oid: await ctx.engine.oids.allocate(), name: s.name, start, increment, min, max, ownedBy: undefined }

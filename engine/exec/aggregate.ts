@@ -1,22 +1,65 @@
 /**
  * Hash aggregation: one entry per distinct group key (hash-key.ts), holding each
  * aggregate's running state. Without GROUP BY an empty input still yields one row
- * (count 0, sum NULL …), as SQL requires. DISTINCT aggregates keep the set of
- * argument keys each group has seen; aggregates other than count(x) and
- * string_agg never see a NULL argument.
+ * (count 0, sum NULL …), as SQL requires. DISTINCT aggregates and aggregates with
+ * their own ORDER BY collect each group's argument tuples (distinct ones, for DISTINCT)
+ * and feed them at the end in the ORDER BY's order, or else in ascending order (NULLs
+ * last) as PostgreSQL's sort-based DISTINCT does: string_agg(DISTINCT s, ',') is
+ * 'a,b,c' whatever the input order. Aggregates other than count(x) and string_agg
+ * never see a NULL argument.
  */
-import type { BExpr } from '../plan/bound.js'
+import type { AggregateOrder, BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
-import type { SqlValue } from '../values/index.js'
+import { compareValues, type SqlType, type SqlValue } from '../values/index.js'
 import { compile } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
-import { BATCH, compiledOf, layoutOf, run } from './run.js'
+import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
 
 interface Group {
   readonly values: SqlValue[]
   readonly states: unknown[]
-  readonly seen: (Set<string> | undefined)[]
+  /** A DISTINCT or ordered aggregate's inputs, fed at the end: by argument key (so once each, for DISTINCT) or in arrival order. */
+  readonly buffered: (Map<string, Buffered> | Buffered[] | undefined)[]
+}
+
+/** One row's arguments of an aggregate, and its ORDER BY keys. */
+interface Buffered {
+  readonly args: SqlValue[]
+  readonly keys: SqlValue[]
+}
+
+/** Buffered inputs in the ORDER BY's order (a stable sort: ties keep their arrival order). */
+function byKeys(order: readonly AggregateOrder[]): (a: Buffered, b: Buffered) => number {
+  return (a, b) => {
+    for (let i = 0; i < order.length; i++) {
+      const k = order[i]!
+      const [x, y] = [a.keys[i]!, b.keys[i]!]
+      if (x === null || y === null) {
+        if (x !== y) return (x === null) === k.nullsFirst ? -1 : 1
+        continue
+      }
+      const c = compareValues(k.expr.type, x, y)
+      if (c !== 0) return k.desc ? -c : c
+    }
+    return 0
+  }
+}
+
+/** Argument tuples in ascending order, NULLs last. */
+function byArguments(types: readonly SqlType[]): (a: readonly SqlValue[], b: readonly SqlValue[]) => number {
+  return (a, b) => {
+    for (let i = 0; i < types.length; i++) {
+      const [x, y] = [a[i]!, b[i]!]
+      if (x === null || y === null) {
+        if (x !== y) return x === null ? 1 : -1
+        continue
+      }
+      const c = compareValues(types[i]!, x, y)
+      if (c !== 0) return c
+    }
+    return 0
+  }
 }
 
 export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: ExecContext): AsyncGenerator<Row[]> {
@@ -32,21 +75,25 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
       types: e.args.map((x) => x.type),
       args,
       anyAsync: args.some((c) => c.async),
-      // One argument array per aggregate, refilled for every row (step functions keep values, never the array).
+      // One argument array per aggregate, refilled for every row (step functions keep
+      // values, never the array; buffered inputs take a copy).
       values: new Array<SqlValue>(args.length),
+      order: e.order,
+      keys: e.order.map((k, j) => compiledOf(p, `o${i}.${j}`, () => compile(k.expr, layout))),
     }
   })
   const table = new Map<string, Group>()
   const newGroup = (values: SqlValue[]): Group => ({
     values,
     states: aggs.map((a) => a.fn.init(a.types)),
-    seen: aggs.map((a) => (a.distinct ? new Set<string>() : undefined)),
+    buffered: aggs.map((a) => (a.distinct ? new Map<string, Buffered>() : a.order.length > 0 ? [] : undefined)),
   })
-  // Without GROUP BY every row is in the one group: no key to compute per row.
+  // Without GROUP BY every row is in the one group: no key to compute per row (and an
+  // empty input still gives its row).
   const single = p.groups.length === 0 ? newGroup([]) : undefined
   if (single !== undefined) table.set('', single)
   for await (const batch of run(p.input, ctx)) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     for (const row of batch) {
       let group = single
       if (group === undefined) {
@@ -67,20 +114,31 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
           if (v === null) hasNull = true
         }
         if (hasNull && !a.fn.acceptsNull) continue
-        const seen = group.seen[i]
-        if (seen !== undefined) {
-          if (hasNull) continue
-          const k = rowKey(args)
-          if (seen.has(k)) continue
-          seen.add(k)
+        const buffered = group.buffered[i]
+        if (buffered !== undefined) {
+          const k = buffered instanceof Map ? rowKey(args) : ''
+          if (buffered instanceof Map && buffered.has(k)) continue
+          const keys: SqlValue[] = []
+          for (const c of a.keys) keys.push(await value(c, row, ctx))
+          const input = { args: args.slice(), keys }
+          if (buffered instanceof Map) buffered.set(k, input)
+          else buffered.push(input)
+          continue
         }
         group.states[i] = a.fn.step(group.states[i], args, a.types)
       }
     }
   }
-  // An empty input: one row without GROUP BY (kept above), none with it.
   let out: Row[] = []
   for (const g of table.values()) {
+    aggs.forEach((a, i) => {
+      const buffered = g.buffered[i]
+      if (buffered === undefined) return
+      const inputs = [...buffered.values()]
+      if (a.order.length > 0) inputs.sort(byKeys(a.order))
+      else inputs.sort((x, y) => byArguments(a.types)(x.args, y.args))
+      for (const input of inputs) g.states[i] = a.fn.step(g.states[i], input.args, a.types)
+    })
     out.push([...g.values, ...aggs.map((a, i) => a.fn.final(g.states[i], a.types))])
     if (out.length >= BATCH) {
       yield out

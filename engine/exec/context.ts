@@ -32,8 +32,29 @@ export interface ExecContext {
   readonly virtual: VirtualContext
   /** Throws 57014 when the statement was cancelled or ran past statement_timeout. */
   checkInterrupt(): void
+  /**
+   * A promise of one event-loop turn when the statement has run a while without
+   * one (else undefined). Operators chain only promises that are already resolved,
+   * so without these turns no timer or cancel request could fire until the end.
+   */
+  pause(): Promise<void> | undefined
   /** Set by EXPLAIN ANALYZE. */
   readonly stats: Map<PhysicalPlan, NodeStats> | undefined
+}
+
+/**
+ * Where a long-running loop checks for cancellation: the event loop gets its turn
+ * first when one is due (ExecContext.pause), so that the timer or the cancel
+ * request that would interrupt the statement can run at all.
+ */
+export function interruptPoint(ctx: Pick<ExecContext, 'checkInterrupt' | 'pause'>): Promise<void> | undefined {
+  // Synchronous when no turn is due (the usual case): a hot loop may skip the await.
+  const turn = ctx.pause()
+  if (turn === undefined) {
+    ctx.checkInterrupt()
+    return undefined
+  }
+  return turn.then(() => ctx.checkInterrupt())
 }
 
 export function setOuter(ctx: ExecContext, id: ColumnId, value: SqlValue): void {

@@ -21,7 +21,7 @@ import type { PhysicalPlan } from '../plan/physical.js'
 import { prefixEnd } from '../rows/keys.js'
 import type { SqlValue } from '../values/index.js'
 import { compile, type Compiled, type Layout } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { collect, layoutOf, value } from './run.js'
 import { indexShape } from './scan.js'
 import { primaryKeyOf, TableWriter, type WriteEnv } from './table-writer.js'
@@ -75,7 +75,7 @@ export async function runInsert(ins: BoundInsert, read: PhysicalPlan, ctx: ExecC
   const touched = new Set<string>()
   const conflictUpdate = conflict?.action === 'update' ? new ConflictUpdate(ins, conflict, ctx) : undefined
   for (const r of rows) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     const values = at.map((i) => r[i]!)
     let slots = toSlots(t, values)
     if (conflict === undefined) {
@@ -222,7 +222,7 @@ export async function runUpdate(upd: BoundUpdate, read: PhysicalPlan, ctx: ExecC
   const out: Row[] = []
   let count = 0
   for (const r of rows) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     const key = r[keyAt] as Buffer
     const k = key.toString('latin1')
     if (seen.has(k)) continue // UPDATE … FROM joined the row twice: PostgreSQL updates it once
@@ -256,7 +256,7 @@ export async function runDelete(del: BoundDelete, read: PhysicalPlan, ctx: ExecC
   const out: Row[] = []
   let count = 0
   for (const r of rows) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     const key = r[keyAt] as Buffer
     const k = key.toString('latin1')
     if (seen.has(k)) continue

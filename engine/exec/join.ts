@@ -17,7 +17,7 @@ import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
 import { walkExprs } from '../plan/walk.js'
 import type { SqlValue } from '../values/index.js'
 import { compile, type Compiled } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { BATCH, collect, compiledOf, layoutOf, run, value } from './run.js'
 
@@ -78,7 +78,7 @@ export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx
         out = []
       }
     }
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
   }
   if (matchedRight !== undefined && shared !== undefined) {
     const nullsLeft: SqlValue[] = new Array(leftWidth).fill(null)
@@ -133,7 +133,7 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
   }
   const keyOf = [...leftKeys, ...rightKeys].some((k) => k.async) ? keyOfAsync : keyOfSync
   for await (const batch of run(p.right, ctx)) {
-    ctx.checkInterrupt()
+    await interruptPoint(ctx)
     for (const r of batch) {
       const found = keyOf(rightKeys, r)
       const k = typeof found === 'object' ? await found : found

@@ -14,7 +14,7 @@ import { dbError } from '../../common/errors.js'
 import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
-import type { ExecContext, NodeStats, Row } from './context.js'
+import { interruptPoint, type ExecContext, type NodeStats, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { indexScan, indexScanRows, seqScan } from './scan.js'
 import { aggregate } from './aggregate.js'
@@ -84,15 +84,18 @@ export async function filterBatch(c: Compiled, batch: Row[], ctx: ExecContext): 
 /**
  * A plan node's rows. Not a generator itself: it hands out the operator's own
  * generator, so a plan of n nodes runs n generators, not 2n (each layer of
- * `yield*` costs promises at every step).
+ * `yield*` costs promises at every step). The interrupt points (interruptPoint:
+ * the event loop's turn, cancel, statement_timeout) are in the operators that make
+ * batches in a loop — scans, function scans, sorts, aggregates, joins — so every
+ * batch of every pipeline passes one.
  */
 export function run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
   const op = OPERATORS[p.kind] as Operator<typeof p.kind>
-  return ctx.stats === undefined ? op(p, ctx) : measured(op(p, ctx), p, ctx.stats)
+  return ctx.stats === undefined ? op(p, ctx) : measured(op(p, ctx), p, ctx.stats, ctx)
 }
 
 /** EXPLAIN ANALYZE: counts a node's loops, rows and time around its operator. */
-async function* measured(it: AsyncGenerator<Row[]>, p: PhysicalPlan, stats: Map<PhysicalPlan, NodeStats>): AsyncGenerator<Row[]> {
+async function* measured(it: AsyncGenerator<Row[]>, p: PhysicalPlan, stats: Map<PhysicalPlan, NodeStats>, ctx: ExecContext): AsyncGenerator<Row[]> {
   let s = stats.get(p)
   if (s === undefined) stats.set(p, (s = { rows: 0, loops: 0, time: 0 }))
   s.loops++
@@ -102,6 +105,7 @@ async function* measured(it: AsyncGenerator<Row[]>, p: PhysicalPlan, stats: Map<
     s.time += performance.now() - t0
     if (r.done) return
     s.rows += r.value.length
+    await interruptPoint(ctx)
     yield r.value
   }
 }
@@ -190,7 +194,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     for (const r of p.fn.rows(args, p.args.map((a) => a.type), ctx.fn)) {
       batch.push(r)
       if (batch.length >= BATCH) {
-        ctx.checkInterrupt()
+        await interruptPoint(ctx)
         const out = filter === undefined ? batch : await filterBatch(filter, batch, ctx)
         if (out.length > 0) yield out
         batch = []
@@ -248,7 +252,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     const keys = p.keys.map((k, i) => ({ c: compiledOf(p, `key${i}`, () => compile(k.expr, layout)), type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst }))
     const rows: { row: Row; keys: SqlValue[] }[] = []
     for await (const batch of run(p.input, ctx)) {
-      ctx.checkInterrupt()
+      await interruptPoint(ctx)
       for (const row of batch) {
         const ks: SqlValue[] = []
         for (const k of keys) ks.push(await value(k.c, row, ctx))
@@ -284,8 +288,9 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
       }
       return n
     }
-    let limit = await count(p.limit, 'limit')
+    // OFFSET first, as recompute_limits: with both negative, OFFSET's is the error.
     let skip = (await count(p.offset, 'offset')) ?? 0
+    let limit = await count(p.limit, 'limit')
     if (limit === 0) return
     for await (const batch of run(p.input, ctx)) {
       let b = batch

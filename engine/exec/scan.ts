@@ -21,7 +21,7 @@ import type { BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import type { SqlType, SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled } from './compile.js'
-import type { ExecContext, Row } from './context.js'
+import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { BATCH, compiledOf, filterBatch, layoutOf } from './run.js'
 
 type Scan = PhysicalPlan & { kind: 'seq-scan' | 'index-scan' }
@@ -87,7 +87,8 @@ async function* scanRange(
 ): AsyncGenerator<Row[]> {
   const filter = scanFilter(p)
   for (;;) {
-    ctx.checkInterrupt()
+    const turn = interruptPoint(ctx)
+    if (turn !== undefined) await turn
     const rows: Row[] = []
     const last = await ctx.txn.scanEach(tree, { from, to, reverse, limit: BATCH }, (v) => {
       rows.push(make(v.bytes, v.start, v))
@@ -317,7 +318,8 @@ async function secondaryIndexRows(p: Scan & { kind: 'index-scan' }, ctx: ExecCon
  * and the rest of the range to read next (undefined when it is done).
  */
 async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, range: KeyRange): Promise<{ rows: Row[]; next: KeyRange | undefined }> {
-  ctx.checkInterrupt()
+  const turn = interruptPoint(ctx)
+  if (turn !== undefined) await turn
   const rowKeys: Buffer[] = []
   const last = await ctx.txn.scanEach(p.index.tree, { from: range.from, to: range.to, reverse: p.reverse, limit: BATCH }, (e) => rowKeys.push(copyOf(e.bytes, e.start)))
   const make = rowMaker(p)

@@ -72,7 +72,6 @@ export function compileSubquery(e: BExpr & { kind: 'subquery' }, layout: Layout,
       const trim = op.leftType.kind === 'bpchar'
       if (hashable) {
         return async (row, ctx) => {
-          const a = await left(row, ctx)
           let set = ctx.subqueryCache.get(sub.id) as HashedSet | undefined
           if (set === undefined) {
             const keys = new Set<string>()
@@ -88,18 +87,26 @@ export function compileSubquery(e: BExpr & { kind: 'subquery' }, layout: Layout,
             set = { keys, hasNull, empty }
             ctx.subqueryCache.set(sub.id, set)
           }
+          // As PostgreSQL's ExecHashSubPlan: over no rows the left side is not evaluated (nor can it fail).
           if (set.empty) return false
+          const a = await left(row, ctx)
           if (a === null) return null
           if (set.keys.has(rowKey([a], [trim]))) return true
           return set.hasNull ? null : false
         }
       }
       return async (row, ctx) => {
-        const a = await left(row, ctx)
         setOuter(row, ctx)
         let sawNull = false
+        // Evaluated at the first row (PostgreSQL evaluates it with each row): not at all over none.
+        let a: SqlValue = null
+        let evaluated = false
         for await (const batch of run(ctx.subplans.get(sub.id)!, ctx)) {
           for (const r of batch) {
+            if (!evaluated) {
+              a = await left(row, ctx)
+              evaluated = true
+            }
             const v = r[0]!
             const res = a === null || v === null ? null : applyOperator(op, a, v)
             if (res === null) sawNull = true

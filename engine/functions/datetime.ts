@@ -4,7 +4,7 @@
  * (engine/values/datetime.ts), so timestamptz fields are UTC fields.
  */
 import { dbError } from '../../common/errors.js'
-import { DATE_NEG_INFINITY, DATE_POS_INFINITY, T, TS_NEG_INFINITY, TS_POS_INFINITY, date2j, j2date, type SqlType, type SqlValue } from '../values/index.js'
+import { DATE_NEG_INFINITY, DATE_POS_INFINITY, Decimal, T, TS_NEG_INFINITY, TS_POS_INFINITY, date2j, isValidDate, j2date, type SqlType, type SqlValue } from '../values/index.js'
 import { scalar } from './define.js'
 import type { ScalarFunction } from './types.js'
 
@@ -40,15 +40,44 @@ function split(us: bigint): Fields {
 
 const join = (f: Fields): bigint => BigInt(date2j(f.y, f.m, f.d) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY + f.time
 
+const typeLabel = (type: SqlType) => (type.kind === 'date' ? 'date' : type.kind === 'timestamptz' ? 'timestamp with time zone' : 'timestamp without time zone')
+
+/** PostgreSQL's spellings of date/time units (datetktbl's "units" entries) → the canonical unit. */
+const UNIT_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries({
+    microseconds: ['microsecond', 'microseconds', 'us', 'usec', 'usecs', 'useconds'],
+    milliseconds: ['millisecond', 'milliseconds', 'ms', 'msec', 'msecs', 'mseconds'],
+    second: ['second', 'seconds', 's', 'sec', 'secs'],
+    minute: ['minute', 'minutes', 'm', 'min', 'mins'],
+    hour: ['hour', 'hours', 'h', 'hr', 'hrs'],
+    day: ['day', 'days', 'd'],
+    week: ['week', 'weeks', 'w'],
+    month: ['month', 'months', 'mon', 'mons'],
+    quarter: ['quarter', 'qtr'],
+    year: ['year', 'years', 'y', 'yr', 'yrs'],
+    decade: ['decade', 'decades', 'dec', 'decs'],
+    century: ['century', 'centuries', 'c', 'cent'],
+    millennium: ['millennium', 'millennia', 'mil', 'mils', 'millenniums'],
+    dow: ['dow'], doy: ['doy'], isodow: ['isodow'], isoyear: ['isoyear'], epoch: ['epoch'], julian: ['julian', 'j'],
+    timezone: ['timezone'], timezone_hour: ['timezone_h', 'timezone_hour'], timezone_minute: ['timezone_m', 'timezone_minute'],
+  }).flatMap(([unit, names]) => names.map((n) => [n, unit])),
+)
+
+/** The canonical unit, or 22023 for a word that is no unit at all. */
+function canonicalUnit(unit: string, type: SqlType): string {
+  const u = UNIT_ALIASES[unit.toLowerCase()]
+  if (u === undefined) throw dbError('invalid_parameter_value', `unit "${unit}" not recognized for type ${typeLabel(type)}`)
+  return u
+}
+
 function unitError(unit: string, type: SqlType): Error {
-  const name = type.kind === 'date' ? 'date' : type.kind === 'timestamptz' ? 'timestamp with time zone' : 'timestamp without time zone'
-  return dbError('feature_not_supported', `unit "${unit}" not supported for type ${name}`)
+  return dbError('feature_not_supported', `unit "${unit}" not supported for type ${typeLabel(type)}`)
 }
 
 function truncate(unit: string, us: bigint, type: SqlType): bigint {
   if (us === TS_POS_INFINITY || us === TS_NEG_INFINITY) return us
+  const u = canonicalUnit(unit, type)
   const f = split(us)
-  const u = unit.toLowerCase()
   const floorDiv = (a: number, b: number) => Math.floor(a / b) * b
   switch (u) {
     case 'microseconds': return us
@@ -74,15 +103,16 @@ function truncate(unit: string, us: bigint, type: SqlType): bigint {
 }
 
 function part(unit: string, us: bigint, type: SqlType): number {
+  const u = canonicalUnit(unit, type)
   if (us === TS_POS_INFINITY || us === TS_NEG_INFINITY) {
     const sign = us === TS_POS_INFINITY ? Infinity : -Infinity
-    if (['epoch', 'year', 'decade', 'century', 'millennium', 'julian', 'isoyear'].includes(unit.toLowerCase())) return sign
+    if (['epoch', 'year', 'decade', 'century', 'millennium', 'julian', 'isoyear'].includes(u)) return sign
     return NaN
   }
   const f = split(us)
   const jd = date2j(f.y, f.m, f.d)
   const secs = Number(f.time % 60_000_000n) / 1e6
-  switch (unit.toLowerCase()) {
+  switch (u) {
     case 'microseconds': return Number(f.time % 60_000_000n)
     case 'milliseconds': return Number(f.time % 60_000_000n) / 1000
     case 'second': return secs
@@ -104,6 +134,31 @@ function part(unit: string, us: bigint, type: SqlType): number {
   }
 }
 
+/**
+ * EXTRACT(field FROM x): since PostgreSQL 14 a numeric, exact: seconds keep their
+ * microseconds (scale 6), milliseconds scale 3, epoch scale 6 for timestamps; a date
+ * has no time-of-day fields.
+ */
+function extract(unit: string, v: SqlValue, type: SqlType): Decimal {
+  const u = canonicalUnit(unit, type)
+  if (type.kind === 'date' && ['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'timezone', 'timezone_hour', 'timezone_minute'].includes(u)) throw unitError(unit, type)
+  const us = asTs(v, type)
+  if (us === TS_POS_INFINITY || us === TS_NEG_INFINITY) {
+    const p = part(unit, us, type)
+    return Number.isNaN(p) ? Decimal.NaN : p > 0 ? Decimal.Infinity : Decimal.NegInfinity
+  }
+  const f = split(us)
+  const inMinute = f.time % 60_000_000n
+  switch (u) {
+    case 'microseconds': return Decimal.of(inMinute)
+    case 'milliseconds': return Decimal.of(inMinute, 3)
+    case 'second': return Decimal.of(inMinute, 6)
+    case 'epoch': return type.kind === 'date' ? Decimal.of(us / 1_000_000n + 946_684_800n) : Decimal.of(us + 946_684_800_000_000n, 6)
+    case 'julian': throw unitError(unit, type)
+    default: return Decimal.of(BigInt(part(unit, us, type)))
+  }
+}
+
 const dateTs = (d: number): bigint => (d === DATE_POS_INFINITY ? TS_POS_INFINITY : d === DATE_NEG_INFINITY ? TS_NEG_INFINITY : BigInt(d) * USECS_PER_DAY)
 
 const asTs = (v: SqlValue, t: SqlType): bigint => (t.kind === 'date' ? dateTs(v as number) : (v as bigint))
@@ -120,7 +175,11 @@ export const DATETIME_FUNCTIONS: readonly ScalarFunction[] = [
   scalar('date_trunc', ['text', 'timestamptz'], T.timestamptz, (a, t) => truncate(a[0] as string, a[1] as bigint, t[1]!), { volatility: 'stable' }),
   scalar('date_part', ['text', 'timestamp'], T.float8, (a, t) => part(a[0] as string, asTs(a[1]!, t[1]!), t[1]!)),
   scalar('date_part', ['text', 'timestamptz'], T.float8, (a, t) => part(a[0] as string, asTs(a[1]!, t[1]!), t[1]!), { volatility: 'stable' }),
-  scalar('date_part', ['text', 'date'], T.float8, (a, t) => part(a[0] as string, asTs(a[1]!, t[1]!), t[1]!)),
+  // date_part(text, date) is date_part(text, date::timestamp) in PostgreSQL, error messages included.
+  scalar('date_part', ['text', 'date'], T.float8, (a, t) => part(a[0] as string, asTs(a[1]!, t[1]!), T.timestamp)),
+  scalar('extract', ['text', 'timestamp'], T.numeric, (a, t) => extract(a[0] as string, a[1]!, t[1]!)),
+  scalar('extract', ['text', 'timestamptz'], T.numeric, (a, t) => extract(a[0] as string, a[1]!, t[1]!), { volatility: 'stable' }),
+  scalar('extract', ['text', 'date'], T.numeric, (a, t) => extract(a[0] as string, a[1]!, t[1]!)),
   scalar('make_date', ['int4', 'int4', 'int4'], T.date, (a) => {
     const [y, m, d] = a as [number, number, number]
     const jd = date2j(y < 0 ? y + 1 : y, m, d)
@@ -128,6 +187,7 @@ export const DATETIME_FUNCTIONS: readonly ScalarFunction[] = [
     if (y === 0 || y2 !== (y < 0 ? y + 1 : y) || m2 !== m || d2 !== d) {
       throw dbError('datetime_field_overflow', `date field value out of range: ${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`)
     }
+    if (!isValidDate(jd - POSTGRES_EPOCH_JDATE)) throw dbError('datetime_field_overflow', `date out of range: ${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`)
     return jd - POSTGRES_EPOCH_JDATE
   }),
 ]

@@ -11,9 +11,10 @@
  * 2201B as in PostgreSQL.
  */
 import { dbError } from '../../common/errors.js'
-import { T, toIntKind, type SqlValue } from '../values/index.js'
+import { Decimal, T, toIntKind, type SqlValue } from '../values/index.js'
 import { scalar } from './define.js'
 import { likeMatcher } from './like.js'
+import { numericPower } from './numeric-power.js'
 import type { ScalarFunction } from './types.js'
 
 const regexCache = new Map<string, RegExp>()
@@ -64,6 +65,7 @@ export const BINARY_OPERATOR_FUNCTIONS: readonly ScalarFunction[] = [
   match('~', '', false), match('~*', 'i', false), match('!~', '', true), match('!~*', 'i', true),
   like('~~', false, false), like('~~*', true, false), like('!~~', false, true), like('!~~*', true, true),
   ...bitwise('&'), ...bitwise('|'), ...bitwise('#'), ...bitwise('<<'), ...bitwise('>>'),
+  scalar('^', ['numeric', 'numeric'], T.numeric, (a) => numericPower(a[0] as Decimal, a[1] as Decimal)),
   scalar('^', ['float8', 'float8'], T.float8, (a) => {
     const x = a[0] as number
     const y = a[1] as number
@@ -83,5 +85,6 @@ export const PREFIX_OPERATOR_FUNCTIONS: readonly ScalarFunction[] = [
   }),
   scalar('||/', ['float8'], T.float8, (a) => Math.cbrt(a[0] as number)),
   scalar('@', ['float8'], T.float8, (a) => Math.abs(a[0] as number)),
+  scalar('@', ['numeric'], T.numeric, (a) => ((a[0] as Decimal).sign() < 0 ? (a[0] as Decimal).neg() : a[0]!)),
   ...INTS.map((k) => scalar('@', [k], T[k], (a) => toIntKind(BigInt(a[0] as number | bigint) < 0n ? -BigInt(a[0] as number | bigint) : BigInt(a[0] as number | bigint), k))),
 ]

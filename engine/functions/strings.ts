@@ -26,11 +26,12 @@ function slice(s: string, start: number, end?: number): string {
 export const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
 export const asciiUpper = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperCase())
 
+/** asc_initcap, PostgreSQL's path for the C locale: words are runs of ASCII letters and digits (é separates words). */
 function initcap(s: string): string {
   let out = ''
   let inWord = false
   for (const ch of s) {
-    const alnum = /[A-Za-z0-9]/.test(ch) || ch > '\x7f'
+    const alnum = /[A-Za-z0-9]/.test(ch)
     out += inWord ? asciiLower(ch) : asciiUpper(ch)
     inWord = alnum
   }
@@ -57,16 +58,22 @@ function trimChars(s: string, set: string, left: boolean, right: boolean): strin
   return c.slice(a, b).join('')
 }
 
+/**
+ * The longest string repeat, lpad and rpad build (PostgreSQL's limit is 1 GB of
+ * bytes; a JavaScript string cannot hold much more than 2^29 characters).
+ */
+const MAX_RESULT_CHARS = 256 * 1024 * 1024
+
 function pad(s: string, len: number, fill: string, left: boolean): string {
+  if (len > MAX_RESULT_CHARS) throw dbError('program_limit_exceeded', 'requested length too large')
   const c = Array.from(s)
   if (len <= 0) return ''
   if (c.length >= len) return c.slice(0, len).join('')
   const f = Array.from(fill)
   if (f.length === 0) return s
   const need = len - c.length
-  const padding: string[] = []
-  for (let i = 0; i < need; i++) padding.push(f[i % f.length]!)
-  return left ? padding.join('') + s : s + padding.join('')
+  const padding = fill.repeat(Math.floor(need / f.length)) + f.slice(0, need % f.length).join('')
+  return left ? padding + s : s + padding
 }
 
 /** The text a value's type prints (concat and friends use the output function). */
@@ -110,7 +117,7 @@ export const STRING_FUNCTIONS: readonly ScalarFunction[] = [
   scalar('repeat', ['text', 'int4'], TEXT, (a) => {
     const n = a[1] as number
     if (n <= 0) return ''
-    if (s0(a).length * n > 256 * 1024 * 1024) throw dbError('program_limit_exceeded', 'requested length too large')
+    if (s0(a).length * n > MAX_RESULT_CHARS) throw dbError('program_limit_exceeded', 'requested length too large')
     return s0(a).repeat(n)
   }),
   scalar('reverse', ['text'], TEXT, (a) => Array.from(s0(a)).reverse().join('')),

@@ -17,7 +17,7 @@
  */
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
 import type { SqlType } from '../values/index.js'
-import { andAll, children as childrenOf, columnsOf, type BExpr, type ColumnId } from './bound.js'
+import { andAll, children as childrenOf, columnsOf, conjuncts, sameExpr, type BExpr, type ColumnId } from './bound.js'
 import type { ScanColumns } from './logical.js'
 import type { IndexAccess, PhysicalPlan } from './physical.js'
 
@@ -151,6 +151,16 @@ function matchIndex(scan: ScanInput, index: IndexInfo, conds: ColumnCondition[],
   }
 }
 
+/**
+ * Does the query imply a partial index's predicate? Only when each of the
+ * predicate's conjuncts appears among the query's, literally (PostgreSQL also proves
+ * ranges, `x > 5` implying `x > 0`; we do not).
+ */
+function implied(predicate: BExpr | undefined, preds: readonly BExpr[]): boolean {
+  if (predicate === undefined) return false
+  return conjuncts(predicate).every((c) => preds.some((p) => sameExpr(p, c)))
+}
+
 function better(a: Candidate, b: Candidate): boolean {
   if (a.unique !== b.unique) return a.unique
   if (a.eqColumns !== b.eqColumns) return a.eqColumns > b.eqColumns
@@ -172,7 +182,7 @@ export function chooseAccess(scan: ScanInput, preds: readonly BExpr[], est: Tabl
   const { conds, lists } = columnConditions(preds, own, types)
   let best: Candidate | undefined
   for (const index of scan.table.indexes) {
-    if (index.predicate !== undefined) continue // partial indexes: only when the query implies their predicate (not yet)
+    if (index.predicate !== undefined && !implied(scan.partial?.get(index.name), preds)) continue
     const c = matchIndex(scan, index, conds, lists)
     if (c !== undefined && (best === undefined || better(c, best))) best = c
   }

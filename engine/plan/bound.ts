@@ -38,11 +38,18 @@ export type BExpr =
   | { readonly kind: 'nullif'; readonly left: BExpr; readonly right: BExpr; readonly op: ResolvedOperator; readonly type: SqlType }
   | { readonly kind: 'minmax'; readonly fn: 'greatest' | 'least'; readonly args: readonly BExpr[]; readonly type: SqlType }
   | { readonly kind: 'call'; readonly fn: ScalarFunction; readonly args: readonly BExpr[]; readonly type: SqlType }
-  /** An aggregate call, only between binding and the aggregate node that computes it. */
-  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction; readonly args: readonly BExpr[]; readonly distinct: boolean; readonly type: SqlType }
+  /** An aggregate call, only between binding and the aggregate node that computes it; `order` is its own ORDER BY. */
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction; readonly args: readonly BExpr[]; readonly distinct: boolean; readonly order: readonly AggregateOrder[]; readonly type: SqlType }
   | { readonly kind: 'subquery'; readonly sub: Subquery; readonly type: SqlType }
 
 export type BExprKind = BExpr['kind']
+
+/** A key of an aggregate's ORDER BY, string_agg(x, ',' ORDER BY x DESC). */
+export interface AggregateOrder {
+  readonly expr: BExpr
+  readonly desc: boolean
+  readonly nullsFirst: boolean
+}
 
 /**
  * A subquery inside an expression. `outer` lists the enclosing queries' columns it
@@ -87,8 +94,9 @@ export function children(e: BExpr): BExpr[] {
     case 'coalesce':
     case 'minmax':
     case 'call':
-    case 'aggregate':
       return [...e.args]
+    case 'aggregate':
+      return [...e.args, ...e.order.map((k) => k.expr)]
     case 'like':
       return e.escape === undefined ? [e.operand, e.pattern] : [e.operand, e.pattern, e.escape]
     case 'in-list':
@@ -122,8 +130,9 @@ export function mapChildren(e: BExpr, f: (c: BExpr) => BExpr): BExpr {
     case 'coalesce':
     case 'minmax':
     case 'call':
-    case 'aggregate':
       return { ...e, args: e.args.map(f) }
+    case 'aggregate':
+      return { ...e, args: e.args.map(f), order: e.order.map((k) => ({ ...k, expr: f(k.expr) })) }
     case 'like':
       return { ...e, operand: f(e.operand), pattern: f(e.pattern), escape: e.escape === undefined ? undefined : f(e.escape) }
     case 'in-list':
@@ -183,7 +192,12 @@ export function sameExpr(a: BExpr, b: BExpr): boolean {
     case 'op': if (a.op.entry !== (b as typeof a).op.entry) return false; break
     case 'cast': if (a.type.kind !== b.type.kind) return false; break
     case 'call': if (a.fn !== (b as typeof a).fn) return false; break
-    case 'aggregate': if (a.fn !== (b as typeof a).fn || a.distinct !== (b as typeof a).distinct) return false; break
+    case 'aggregate': {
+      const o = b as typeof a
+      if (a.fn !== o.fn || a.distinct !== o.distinct || a.args.length !== o.args.length || a.order.length !== o.order.length) return false
+      if (a.order.some((k, i) => k.desc !== o.order[i]!.desc || k.nullsFirst !== o.order[i]!.nullsFirst)) return false
+      break
+    }
     case 'is-null': case 'is-distinct': case 'in-list': if (a.not !== (b as typeof a).not) return false; break
     case 'is-bool': if (a.not !== (b as typeof a).not || a.test !== (b as typeof a).test) return false; break
     case 'like': if (a.not !== (b as typeof a).not || a.caseInsensitive !== (b as typeof a).caseInsensitive) return false; break

@@ -33,6 +33,8 @@ export interface ScanColumns {
   readonly columns: readonly { readonly id: ColumnId; readonly attnum: number; readonly type: SqlType }[]
   /** Set when the row's stored key is needed (UPDATE, DELETE, FOR UPDATE): a bytea value. */
   readonly rowKey: ColumnId | undefined
+  /** The predicates of the table's partial indexes, bound over this scan's columns (by index name). */
+  readonly partial?: ReadonlyMap<string, BExpr>
 }
 
 export interface SortKey {

@@ -23,6 +23,7 @@ import type { TableInfo } from '../catalog/schema.js'
 import { andAll, columnsOf, conjuncts, rewrite, some, type BExpr, type ColumnId } from './bound.js'
 import { chooseAccess, type TableEstimates } from './access-path.js'
 import { outputs, type LogicalPlan } from './logical.js'
+import { foldPlan } from './fold.js'
 import { provideOrder } from './ordering.js'
 import type { PhysicalPlan, PlannedQuery } from './physical.js'
 import { walkExprs } from './walk.js'
@@ -34,7 +35,7 @@ export interface PlannerEnv {
 /** Plans a query; `extra` are expressions evaluated outside the plan (RETURNING, ON CONFLICT) whose subqueries need plans too. */
 export function planQuery(root: LogicalPlan, env: PlannerEnv, extra: readonly BExpr[] = []): PlannedQuery {
   const planner = new Planner(env)
-  const plan = planner.plan(root, false)
+  const plan = planner.plan(foldPlan(root), false)
   planner.planSubqueries(plan)
   for (const e of extra) planner.planExprSubqueries(e)
   return { root: plan, subplans: planner.subplans }
@@ -56,8 +57,36 @@ const subset = (ids: Iterable<ColumnId>, of: ReadonlySet<ColumnId>) => [...ids].
 
 class Planner {
   readonly subplans = new Map<number, PhysicalPlan>()
+  /** Distinct values of scanned columns (from ANALYZE), for join selectivity. */
+  private readonly distinct = new Map<ColumnId, number>()
 
   constructor(private readonly env: PlannerEnv) {}
+
+  private noteScan(scan: LogicalPlan & { kind: 'scan' }): void {
+    const est = this.env.estimates(scan.table)
+    for (const c of scan.columns) {
+      const d = est.distinct(c.attnum)
+      if (d !== undefined && d > 0) this.distinct.set(c.id, d)
+    }
+  }
+
+  /**
+   * Rows of a join: |L| · |R| · ∏ selectivity. An equality between two columns
+   * ANALYZE measured selects 1 / max(distinct values of either) (PostgreSQL's
+   * eqjoinsel without histograms); an unmeasured one assumes a key–foreign-key join.
+   */
+  private joinEstimate(l: number, r: number, conds: readonly BExpr[]): number {
+    let est = l * r
+    for (const c of conds) {
+      if (c.kind === 'op' && c.op.name === '=') {
+        const a = c.left.kind === 'column' ? this.distinct.get(c.left.id) : undefined
+        const b = c.right.kind === 'column' ? this.distinct.get(c.right.id) : undefined
+        const nd = Math.max(a ?? 0, b ?? 0)
+        est *= 1 / (nd > 0 ? nd : Math.max(l, r, 1))
+      } else est *= 1 / 3
+    }
+    return Math.max(1, Math.round(est))
+  }
 
   plan(l: LogicalPlan, limited: boolean): PhysicalPlan {
     switch (l.kind) {
@@ -160,7 +189,10 @@ class Planner {
 
   /** One relation of a block with the conjuncts that concern it alone. */
   private planRel(r: LogicalPlan, preds: readonly BExpr[]): PhysicalPlan {
-    if (r.kind === 'scan') return chooseAccess(r, preds, this.env.estimates(r.table))
+    if (r.kind === 'scan') {
+      this.noteScan(r)
+      return chooseAccess(r, preds, this.env.estimates(r.table))
+    }
     if (preds.length === 0) return this.plan(r, false)
     if (r.kind === 'project') {
       const pushed = pushThroughProject(r, preds)
@@ -190,7 +222,7 @@ class Planner {
         const both = new Set([...cur.ids, ...r.ids])
         const conds = pending.filter((p) => applies(p, both))
         const connected = conds.length > 0
-        const est = joinEstimate(cur.plan.estimate, r.plan.estimate, conds)
+        const est = this.joinEstimate(cur.plan.estimate, r.plan.estimate, conds)
         if (best === undefined || (connected && !best.connected) || (connected === best.connected && est < best.est)) best = { i, conds, est, connected }
       })
       const pick = best!
@@ -256,7 +288,7 @@ class Planner {
     const left: Rel = { plan: leftOnly.length > 0 ? this.planRel(lp, leftOnly) : this.plan(lp, false), ids: leftIds }
     const rightPlan = rightOnly.length > 0 ? this.planRel(rp, rightOnly) : this.plan(rp, false)
     const right: Rel = { plan: rightPlan, ids: rightIds, scan: rp.kind === 'scan' ? { logical: rp, preds: rightOnly } : undefined }
-    const est = type === 'semi' || type === 'anti' ? left.plan.estimate : Math.max(left.plan.estimate, joinEstimate(left.plan.estimate, right.plan.estimate, joinConds))
+    const est = type === 'semi' || type === 'anti' ? left.plan.estimate : Math.max(left.plan.estimate, this.joinEstimate(left.plan.estimate, right.plan.estimate, joinConds))
     const plan = this.join(type as 'left' | 'full' | 'semi' | 'anti', left, right, joinConds, est)
     return stay.length > 0 ? { kind: 'filter', input: plan, predicate: andAll(stay)!, estimate: plan.estimate } : plan
   }
@@ -274,12 +306,6 @@ function equiPair(c: BExpr, left: ReadonlySet<ColumnId>, right: ReadonlySet<Colu
   if (subset(a, left) && subset(b, right)) return { l: c.left, r: c.right }
   if (subset(a, right) && subset(b, left)) return { l: c.right, r: c.left }
   return undefined
-}
-
-function joinEstimate(l: number, r: number, conds: readonly BExpr[]): number {
-  let est = l * r
-  for (const c of conds) est *= c.kind === 'op' && c.op.name === '=' ? 1 / Math.max(l, r, 1) : 1 / 3
-  return Math.max(1, Math.round(est))
 }
 
 /**

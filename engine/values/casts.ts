@@ -13,7 +13,7 @@
  * numeric(p,s) half away from zero, float → numeric through %.15g / %.6g.
  */
 import { dbError } from '../../common/errors.js'
-import { dateToTimestamp, timestampToDate } from './datetime.js'
+import { castDateToTimestamp, timestampToDate } from './datetime.js'
 import { Decimal } from './decimal.js'
 import { applyNumericTypmod, coerceString, formatValue, parseValue } from './text-io.js'
 import { baseTypeName, sameType, typeCategory, type SqlType, type SqlValue, type TypeKind } from './types.js'
@@ -151,7 +151,7 @@ export function castValue(v: SqlValue, from: SqlType, to: SqlType, context: Cast
   if (typeCategory(from) === 'N' && typeCategory(to) === 'N') return castNumber(v, f, to)
   if (f === 'bool') return v === true ? 1 : 0
   if (t === 'bool') return v !== 0
-  if (f === 'date') return dateToTimestamp(v as number)
+  if (f === 'date') return castDateToTimestamp(v as number)
   if (t === 'date') return timestampToDate(v as bigint)
   return v // timestamp ↔ timestamptz: the session zone is UTC, so the instant is the same
 }

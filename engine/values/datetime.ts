@@ -14,6 +14,19 @@ const POSTGRES_EPOCH_JDATE = 2451545
 export const USECS_PER_DAY = 86_400_000_000n
 const WS = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g
 
+/**
+ * PostgreSQL's ranges (datatype/timestamp.h), in days and µs since 2000-01-01: dates
+ * from Julian day 0 (4714-11-24 BC) to 5874897-12-31, timestamps from the same day
+ * to just before 294277-01-01. The END values are exclusive.
+ */
+const MIN_DATE = -POSTGRES_EPOCH_JDATE
+const END_DATE = 2_147_483_494 - POSTGRES_EPOCH_JDATE
+const MIN_TIMESTAMP = -211_813_488_000_000_000n
+const END_TIMESTAMP = 9_223_371_331_200_000_000n
+
+export const isValidDate = (days: number): boolean => days >= MIN_DATE && days < END_DATE
+const isValidTimestamp = (us: bigint): boolean => us >= MIN_TIMESTAMP && us < END_TIMESTAMP
+
 export function date2j(y: number, m: number, d: number): number {
   if (m > 2) {
     m += 1
@@ -118,6 +131,7 @@ export function parseDate(text: string): number {
   if (p === '-inf') return DATE_NEG_INFINITY
   if (p === 'epoch') return -10957
   if (p.offset !== undefined && !p.hasTime) throw syntax('date', text)
+  if (!isValidDate(p.days)) throw dbError('datetime_field_overflow', `date out of range: "${text}"`)
   return p.days
 }
 
@@ -129,6 +143,7 @@ export function parseTimestamp(text: string, withZone: boolean): bigint {
   if (p === 'epoch') return -10957n * USECS_PER_DAY
   let us = BigInt(p.days) * USECS_PER_DAY + p.time
   if (withZone && p.offset !== undefined) us -= BigInt(p.offset) * 1_000_000n
+  if (!isValidTimestamp(us)) throw dbError('datetime_field_overflow', `timestamp out of range: "${text}"`)
   return us
 }
 
@@ -175,8 +190,16 @@ export function timestampToDate(us: bigint): number {
   return Number(days)
 }
 
+/** The timestamp of a date's midnight, unchecked: comparisons of a date with a timestamp take it as it is. */
 export function dateToTimestamp(days: number): bigint {
   if (days === DATE_POS_INFINITY) return TS_POS_INFINITY
   if (days === DATE_NEG_INFINITY) return TS_NEG_INFINITY
   return BigInt(days) * USECS_PER_DAY
+}
+
+/** date → timestamp as a cast: a date past 294276 has no timestamp (22008). */
+export function castDateToTimestamp(days: number): bigint {
+  const us = dateToTimestamp(days)
+  if (us !== TS_POS_INFINITY && us !== TS_NEG_INFINITY && !isValidTimestamp(us)) throw dbError('datetime_field_overflow', 'date out of range for timestamp')
+  return us
 }

@@ -2,7 +2,7 @@
 export * from './types.js'
 export { Decimal, type DecimalSpecial } from './decimal.js'
 export { parseValue, formatValue, formatFloat, coerceString, applyNumericTypmod } from './text-io.js'
-export { parseDate, parseTimestamp, formatDate, formatTimestamp, date2j, j2date } from './datetime.js'
+export { parseDate, parseTimestamp, formatDate, formatTimestamp, date2j, j2date, isValidDate } from './datetime.js'
 export { CAST_CONTEXTS, type CastContext, castContext, canCast, castValue, rint, toIntKind, intOutOfRange } from './casts.js'
 export {
   BINARY_OPERATORS, COMPARISON_OPERATORS, OPERATOR_CATALOG, resolveBinaryOperator,

@@ -31,6 +31,14 @@ const ERRORS: readonly (readonly [string, string, number])[] = [
   ['INSERT INTO t VALUES (1', 'syntax error at end of input', 24],
   ['SELECT CASE WHEN 1 THEN 2', 'syntax error at end of input', 26],
   ['SELECT 1 +/* x */', 'syntax error at end of input', 18],
+  ['SELECT 1 NOT NULL', 'syntax error at or near "NULL"', 14],
+  ['SELECT 1 NOT 2', 'syntax error at or near "2"', 14],
+  ['CREATE TABLE t (b int DEFAULT 1 NOT 2)', 'syntax error at or near "2"', 37],
+  ["SELECT E'\\uD800'", 'invalid Unicode surrogate pair at or near "\'"', 16],
+  ["SELECT E'\\uD800\\u0041'", 'invalid Unicode surrogate pair at or near "\\u0041"', 16],
+  ["SELECT E'ab\\uDC00'", 'invalid Unicode surrogate pair at or near "\\uDC00"', 12],
+  ["SELECT E'\\U00110000'", 'invalid Unicode escape value at or near "\\U00110000"', 10],
+  ["SELECT E'\\u0000'", 'invalid Unicode escape value at or near "\\u0000"', 10],
 ]
 
 describe('syntax errors carry PostgreSQL\'s message and position', () => {
@@ -65,8 +73,23 @@ describe('lexer', () => {
 
   test('string payloads', () => {
     expect(tokenize("'a''b' E'\\t\\'' $q$a$$b$q$").map((t) => t.payload)).toEqual(["a'b", "\t'", 'a$$b'])
+    expect(tokenize("E'\\303\\251' E'\\xc3\\xa9\\x41' E'\\u00e9\\U0001F600\\uD83D\\uDE00'").map((t) => t.payload)).toEqual(['é', 'éA', 'é😀😀'])
     expect(tokenize('"A""b" Foo $3').map((t) => t.payload)).toEqual(['A"b', 'foo', 3])
   })
+})
+
+/** Byte escapes build UTF-8, which must decode: PostgreSQL's 22021 with the bad bytes (found by the engine fuzzer). */
+test.each([
+  ["SELECT E'\\000'", '0x00'],
+  ["SELECT E'a\\x00b'", '0x00'],
+  ["SELECT E'\\377'", '0xff'],
+  ["SELECT E'\\xc3('", '0xc3 0x28'],
+  ["SELECT E'\\xe2\\x82'", '0xe2 0x82'],
+  ["SELECT E'\\xed\\xa0\\x80'", '0xed 0xa0 0x80'],
+  ["SELECT E'\\xc0\\x80'", '0xc0 0x80'],
+  ["SELECT E'\\x80'", '0x80'],
+])('%s is 22021 (%s)', (sql, bytes) => {
+  expect(() => parse(sql)).toThrow(expect.objectContaining({ code: '22021', message: `invalid byte sequence for encoding "UTF8": ${bytes}` }))
 })
 
 /** Shortcut: chevrotain's frames are deep, so nesting ends near 150 levels (PostgreSQL allows thousands). */

@@ -20,9 +20,13 @@ export function expr(text: string): Expr {
   return item.expr
 }
 
-/** Deep copy without `position` fields and undefined values (positions are tested on their own). */
+/** Deep copy without `position` (and `tablePosition`) fields and undefined values (positions are tested on their own). */
 export function strip<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (k, v: unknown) => (k === 'position' ? undefined : v))) as T
+  if (Array.isArray(value)) return value.map((v: unknown) => strip(v)) as T
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) if (k !== 'position' && k !== 'tablePosition' && v !== undefined) out[k] = strip(v)
+  return out as T
 }
 
 const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`

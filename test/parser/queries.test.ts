@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { FromItem, Query, SelectCore } from '../../parser/index.js'
+import { deparseQuery, parse, type FromItem, type Query, type SelectCore } from '../../parser/index.js'
 import { expr, one, show, strip } from './helpers.js'
 
 const query = (sql: string): Query => strip(one(sql) as Query)
@@ -149,5 +149,17 @@ describe('names', () => {
       'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)',
       "insert into pgbench_branches(bid,bbalance) select bid, 0 from generate_series(1, 1) as bid",
     ]) expect(() => one(sql)).not.toThrow()
+  })
+})
+
+describe('parenthesised joins', () => {
+  test('a join tree in parentheses parses as the join, and deparse gives back the same tree', () => {
+    const q = parse('SELECT * FROM (a JOIN b ON a.x = b.x) LEFT JOIN c USING (y)')[0] as Query
+    if (q.body.kind !== 'select') throw new Error('not a select')
+    const from = q.body.from[0]!
+    expect(from.kind).toBe('join')
+    expect(from.kind === 'join' && from.left.kind).toBe('join')
+    const again = parse(deparseQuery(q))[0]
+    expect(strip(again)).toEqual(strip(q))
   })
 })

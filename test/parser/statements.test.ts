@@ -125,6 +125,18 @@ describe('DDL', () => {
     })
   })
 
+  test('DEFAULT followed by NOT NULL: the NOT starts the next constraint (found by the engine fuzzer)', () => {
+    expect(st("CREATE TABLE t (b text DEFAULT 'x' NOT NULL, c int DEFAULT 1 NOT IN (2) NOT NULL)")).toMatchObject({
+      columns: [
+        { name: 'b', constraints: [{ kind: 'default', expr: { kind: 'string', value: 'x' } }, { kind: 'not-null' }] },
+        { name: 'c', constraints: [{ kind: 'default', expr: { kind: 'in-list', not: true } }, { kind: 'not-null' }] },
+      ],
+    })
+    expect(st('ALTER TABLE t ADD COLUMN f bool DEFAULT false NOT NULL')).toMatchObject({
+      actions: [{ kind: 'add-column', column: { constraints: [{ kind: 'default' }, { kind: 'not-null' }] } }],
+    })
+  })
+
   test('DROP TABLE, TRUNCATE', () => {
     expect(st('DROP TABLE IF EXISTS a, b CASCADE')).toEqual({ kind: 'drop-table', names: ['a', 'b'], ifExists: true, behavior: 'cascade' })
     expect(st('DROP TABLE a RESTRICT')).toEqual({ kind: 'drop-table', names: ['a'], ifExists: false, behavior: 'restrict' })
@@ -162,8 +174,8 @@ describe('DDL', () => {
     expect(st('CREATE OR REPLACE VIEW v (x) AS SELECT a FROM t')).toMatchObject({ kind: 'create-view', name: 'v', orReplace: true, columns: ['x'], query: { kind: 'query' } })
     expect(st('CREATE VIEW v AS SELECT 1')).toMatchObject({ orReplace: false, columns: [] })
     expect(st('DROP VIEW IF EXISTS v')).toEqual({ kind: 'drop-view', names: ['v'], ifExists: true })
-    expect(st('CREATE SEQUENCE s START WITH 10 INCREMENT BY -2')).toEqual({ kind: 'create-sequence', name: 's', start: 10, increment: -2 })
-    expect(st('CREATE SEQUENCE s INCREMENT 5 START 1')).toEqual({ kind: 'create-sequence', name: 's', start: 1, increment: 5 })
+    expect(st('CREATE SEQUENCE s START WITH 10 INCREMENT BY -2')).toEqual({ kind: 'create-sequence', name: 's', start: 10n, increment: -2n })
+    expect(st('CREATE SEQUENCE s INCREMENT 5 START 1')).toEqual({ kind: 'create-sequence', name: 's', start: 1n, increment: 5n })
   })
 
   test('VACUUM, ANALYZE, EXPLAIN', () => {

@@ -13,15 +13,12 @@
 import { nodeFileSystem } from '../../storage/file-system.js'
 import { faultFromEnv, withFault } from '../../storage/fault-file-system.js'
 import { Store } from '../../storage/store.js'
+import { writerRandom } from '../helpers/kill-writer.js'
 import { CRASH_STORE_OPTIONS, CRASH_TREE, dataKey, dataValue, markerKey, BATCH_KEYS } from './crash-model.js'
 
 const [dir, firstArg, seedArg] = process.argv.slice(2)
 let next = Number(firstArg)
-let seed = Number(seedArg) || 1
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed / 2147483648
-}
+const random = writerRandom(seedArg)
 const CONCURRENCY = 4
 
 const fault = faultFromEnv(process.env.ISOLA_FAULT)

@@ -4,62 +4,25 @@
  * invariants; the same with torn writes, and a flipped byte is either harmless or
  * reported as XX001, never returned as data.
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { isIsolaError } from '../../common/errors.js'
 import { Store } from '../../storage/store.js'
+import { crashSeed, runAndKill, type KilledRun } from '../helpers/kill-writer.js'
+import { Rng } from '../helpers/random.js'
 import { CRASH_STORE_OPTIONS, verifyCrashStore } from './crash-model.js'
 
 const WRITER = path.resolve('dist/test/storage/crash-writer.js')
 
-let seed = Number(process.env.CRASH_SEED ?? Date.now() % 100000)
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed / 2147483648
-}
-
-interface Run {
-  readonly acked: number[]
-  /** False when the process died before the timer: an injected fault killed it. */
-  readonly killedByTimer: boolean
-}
+const rng = new Rng(crashSeed)
+const random = () => rng.next()
 
 /** Starts the writer, SIGKILLs it `killAfterMs` after it is ready (or lets a fault kill it). */
-function runAndKill(dir: string, first: number, deletable: readonly number[], killAfterMs: number, fault?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, DELETABLE: deletable.slice(-200).join(','), ISOLA_FAULT: fault ?? '' }
-    const child = spawn(process.execPath, [WRITER, dir, String(first), String(Math.floor(random() * 1e6))], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const acked: number[] = []
-    let out = ''
-    let err = ''
-    let timer: NodeJS.Timeout | undefined
-    let killedByTimer = false
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      let nl: number
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl)
-        out = out.slice(nl + 1)
-        if (line === 'ready') timer = setTimeout(() => {
-          killedByTimer = true
-          child.kill('SIGKILL')
-        }, killAfterMs)
-        else if (line.startsWith('ack ')) acked.push(Number(line.slice(4)))
-      }
-    })
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      if (signal !== 'SIGKILL') reject(new Error(`writer exited with ${code ?? signal}: ${err}`))
-      else resolve({ acked, killedByTimer })
-    })
-  })
+function runWriter(dir: string, first: number, deletable: readonly number[], killAfterMs: number, fault?: string): Promise<KilledRun> {
+  const env = { ...process.env, DELETABLE: deletable.slice(-200).join(','), ISOLA_FAULT: fault ?? '' }
+  return runAndKill(WRITER, [dir, String(first), String(Math.floor(random() * 1e6))], killAfterMs, env)
 }
 
 async function verify(dir: string, acked: ReadonlySet<number>): Promise<number[]> {
@@ -106,12 +69,12 @@ describe('the crash model', () => {
 })
 
 describe('kill -9 of a committing process', () => {
-  it(`keeps every acknowledged commit across 50 kills at random moments (seed ${seed})`, async () => {
+  it(`keeps every acknowledged commit across 50 kills at random moments (seed ${crashSeed})`, async () => {
     const dir = tempDir()
     const acked = new Set<number>()
     let present: number[] = []
     for (let run = 0; run < 50; run++) {
-      const r = await runAndKill(dir, run * 100_000, present, 20 + Math.floor(random() * 300))
+      const r = await runWriter(dir, run * 100_000, present, 20 + Math.floor(random() * 300))
       for (const b of r.acked) acked.add(b)
       present = await verify(dir, acked)
     }
@@ -119,14 +82,14 @@ describe('kill -9 of a committing process', () => {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  it(`survives torn writes of log chunks, pages and meta pages (seed ${seed})`, async () => {
+  it(`survives torn writes of log chunks, pages and meta pages (seed ${crashSeed})`, async () => {
     const dir = tempDir()
     const acked = new Set<number>()
     let present: number[] = []
     let tornDeaths = 0
     for (let run = 0; run < 25; run++) {
       const atWrite = 5 + Math.floor(random() * 150)
-      const r = await runAndKill(dir, run * 100_000, present, 3000, `torn-write:${atWrite}:${1 + Math.floor(random() * 1e6)}`)
+      const r = await runWriter(dir, run * 100_000, present, 3000, `torn-write:${atWrite}:${1 + Math.floor(random() * 1e6)}`)
       for (const b of r.acked) acked.add(b)
       if (!r.killedByTimer) tornDeaths++
       present = await verify(dir, acked)
@@ -137,14 +100,14 @@ describe('kill -9 of a committing process', () => {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  it(`reports a flipped byte as XX001 or recovers exactly, never wrong data (seed ${seed})`, async () => {
+  it(`reports a flipped byte as XX001 or recovers exactly, never wrong data (seed ${crashSeed})`, async () => {
     const dir = tempDir()
     const acked = new Set<number>()
     let present: number[] = []
     let detected = 0
     const outcomes: string[] = []
     for (let run = 0; run < 20; run++) {
-      const r = await runAndKill(dir, run * 100_000, present, 50 + Math.floor(random() * 200))
+      const r = await runWriter(dir, run * 100_000, present, 50 + Math.floor(random() * 200))
       for (const b of r.acked) acked.add(b)
       const copy = tempDir()
       fs.cpSync(dir, copy, { recursive: true })

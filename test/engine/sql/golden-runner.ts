@@ -25,7 +25,7 @@
  * use; statements without a prefix run in session `t1`.
  *
  * A script whose first line is `# isola-only` (EXPLAIN output, behaviour PostgreSQL
- * does not share) runs on Isola only.
+ * does not share) runs on Isola only. EXPLAIN ANALYZE's times print as `…`.
  */
 import { open, type Database, type Session } from '../../../index.js'
 import { formatValue } from '../../../engine/values/index.js'
@@ -100,6 +100,9 @@ const errorLines = (e: { code?: string; message: string; position?: number | str
   ...(e.detail ? e.detail.split('\n').map((d) => `DETAIL: ${d}`) : []),
 ]
 
+/** EXPLAIN ANALYZE's times differ from run to run: the runner shows them as `…`. */
+const maskTimes = (line: string) => line.replace(/actual time=[\d.]+/g, 'actual time=…').replace(/Execution Time: [\d.]+ ms/, 'Execution Time: … ms')
+
 /** Isola's SQL engine, in memory. */
 export class IsolaSqlBackend implements SqlBackend {
   private readonly sessions = new Map<string, Session>()
@@ -121,7 +124,7 @@ export class IsolaSqlBackend implements SqlBackend {
         else {
           lines.push(r.columns.map((c) => c.name).join(' | '))
           if (r.rows.length === 0) lines.push('(no rows)')
-          for (const row of r.rows) lines.push(row.map((v, i) => formatValue(r.columns![i]!.type, v) ?? 'NULL').join(' | '))
+          for (const row of r.rows) lines.push(maskTimes(row.map((v, i) => formatValue(r.columns![i]!.type, v) ?? 'NULL').join(' | ')))
         }
       }
       return lines

@@ -259,3 +259,24 @@ DETAIL: Valid values are between "10" and "100".
 DROP TABLE s, opts, ident
 ---
 DROP TABLE
+
+CREATE TABLE ty (a char(5), b varchar(3), c text, d numeric(5,2), e timestamptz, f timestamp, g date, h bytea, i bool, j float4, k float8, l int2, m int8 NOT NULL)
+---
+CREATE TABLE
+
+SELECT column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'ty' ORDER BY ordinal_position
+---
+column_name | data_type | is_nullable | character_maximum_length | numeric_precision | numeric_scale
+a | character | YES | 5 | NULL | NULL
+b | character varying | YES | 3 | NULL | NULL
+c | text | YES | NULL | NULL | NULL
+d | numeric | YES | NULL | 5 | 2
+e | timestamp with time zone | YES | NULL | NULL | NULL
+f | timestamp without time zone | YES | NULL | NULL | NULL
+g | date | YES | NULL | NULL | NULL
+h | bytea | YES | NULL | NULL | NULL
+i | boolean | YES | NULL | NULL | NULL
+j | real | YES | NULL | 24 | NULL
+k | double precision | YES | NULL | 53 | NULL
+l | smallint | YES | NULL | 16 | 0
+m | bigint | NO | NULL | 64 | 0

@@ -136,3 +136,36 @@ ERROR 42P10: GROUP BY position 2 is not in select list (at 19)
 SELECT $1
 ---
 ERROR 42P02: there is no parameter $1 (at 8)
+
+SELECT DATE 'xyz'
+---
+ERROR 22007: invalid input syntax for type date: "xyz" (at 13)
+
+SELECT 1 UNION SELECT true
+---
+ERROR 42804: UNION types integer and boolean cannot be matched (at 23)
+
+SELECT 1, 'a' UNION SELECT 2, 3
+---
+ERROR 22P02: invalid input syntax for type integer: "a" (at 11)
+
+INSERT INTO t (id, name) VALUES (1)
+---
+ERROR 42601: INSERT has more target columns than expressions (at 20)
+
+INSERT INTO public.t VALUES (7, 'qualified')
+---
+INSERT 0 1
+
+UPDATE public.t SET name = 'q' WHERE id = 7 RETURNING name
+---
+name
+q
+
+DELETE FROM public.t WHERE id = 7
+---
+DELETE 1
+
+DELETE FROM nosuch.t
+---
+ERROR 42P01: relation "nosuch.t" does not exist (at 13)

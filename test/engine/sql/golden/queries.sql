@@ -315,3 +315,23 @@ bob
 SELECT dept, count(*) FROM emp GROUP BY dept FOR UPDATE
 ---
 ERROR 0A000: FOR UPDATE is not allowed with GROUP BY clause
+
+SELECT CASE WHEN false THEN 1/0 ELSE 1 END, CASE WHEN 1 = 1 THEN 2 ELSE 1/0 END, false AND 1/0 = 1, coalesce(1, 1/0)
+---
+case | case | ?column? | coalesce
+1 | 2 | f | 1
+
+SELECT id FROM emp WHERE id > 10 AND 1/0 = 1
+---
+ERROR 22012: division by zero
+
+SELECT upper(name), length(name) * 2 + 1 FROM emp WHERE name = lower('ANN')
+---
+upper | ?column?
+ANN | 7
+
+SELECT position('b' in name), substring(name from 2 for 1), trim(both 'a' from name), extract(year from DATE '2024-05-01') FROM emp ORDER BY id LIMIT 2
+---
+position | substring | btrim | extract
+0 | n | nn | 2024
+1 | o | bob | 2024
