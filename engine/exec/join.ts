@@ -19,7 +19,7 @@ import type { SqlValue } from '../values/index.js'
 import { compile, type Compiled } from './compile.js'
 import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
-import { BATCH, collect, compiledOf, layoutOf, run, value } from './run.js'
+import { BATCH, collect, collectNow, compiledOf, layoutOf, run, value } from './run.js'
 
 const dependencies = new WeakMap<PhysicalPlan, readonly [ColumnId, number][]>()
 
@@ -57,7 +57,8 @@ export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx
       let rights = shared
       if (rights === undefined) {
         for (const [id, i] of deps) ctx.outer[id] = l[i]!
-        rights = await collect(p.right, ctx)
+        const found = collectNow(p.right, ctx)
+        rights = Array.isArray(found) ? found : await found
       }
       let matched = false
       for (let j = 0; j < rights.length; j++) {

@@ -115,13 +115,23 @@ async function* measured(it: AsyncGenerator<Row[]>, p: PhysicalPlan, stats: Map<
  * and a nested loop's inner side are collected whole anyway: a projection of
  * synchronous expressions maps its input's rows in place (one row out per row in,
  * so this holds no more rows than the result), and an index scan reads its rows
- * directly (scan.ts). Elsewhere, and under EXPLAIN ANALYZE, the operators run.
+ * directly (scan.ts), for primary-key points even without a promise (collectNow).
+ * Elsewhere, and under EXPLAIN ANALYZE, the operators run.
  */
 export function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
+  const rows = collectNow(p, ctx)
+  return Array.isArray(rows) ? Promise.resolve(rows) : rows
+}
+
+/** `collect`, without a promise when the rows are there at once (an index scan's points that did not wait). */
+export function collectNow(p: PhysicalPlan, ctx: ExecContext): Row[] | Promise<Row[]> {
   if (ctx.stats === undefined) {
     if (p.kind === 'project') {
       const items = projectItems(p)
-      if (!items.some((c) => c.async)) return collect(p.input, ctx).then((rows) => projectInPlace(items, rows, ctx))
+      if (!items.some((c) => c.async)) {
+        const rows = collectNow(p.input, ctx)
+        return Array.isArray(rows) ? projectInPlace(items, rows, ctx) : rows.then((r) => projectInPlace(items, r, ctx))
+      }
     }
     if (p.kind === 'index-scan') return indexScanRows(p, ctx)
   }

@@ -263,25 +263,55 @@ async function* primaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
  * All rows of an index scan, as `collect` wants them: primary-key points and
  * secondary-index lookups are read without a generator (a nested loop's inner side
  * is such a scan, run once per outer row); primary-key ranges run the operator.
+ * Primary-key points come back without a promise when no read has to wait (the
+ * usual case), so an index nested loop pays no await per outer row.
  */
-export async function indexScanRows(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): Promise<Row[]> {
+export function indexScanRows(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): Row[] | Promise<Row[]> {
   const found = rangesFor(p, ctx)
-  const ranges = Array.isArray(found) ? found : await found
+  if (!Array.isArray(found)) return found.then((ranges) => rowsOfRanges(p, ctx, ranges))
+  return rowsOfRanges(p, ctx, found)
+}
+
+function rowsOfRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges: KeyRange[]): Row[] | Promise<Row[]> {
   if (!p.index.primary) return secondaryIndexRows(p, ctx, ranges)
+  if (ranges.some((r) => r.point === undefined)) return collectScan(indexScan(p, ctx))
+  const filter = scanFilter(p)
+  if (filter?.async === true) return pointRowsAfter(p, ctx, ranges, 0, [], undefined)
+  const make = rowMaker(p)
   const rows: Row[] = []
-  if (ranges.some((r) => r.point === undefined)) {
-    for await (const batch of indexScan(p, ctx)) for (const r of batch) rows.push(r)
-    return rows
+  for (let i = 0; i < ranges.length; i++) {
+    const point = ranges[i]!.point!
+    const read = ctx.txn.getNow(p.table.tree, point)
+    // A read that must wait: the rest goes on asynchronously, from this point (and this very read).
+    if (read instanceof Promise) return pointRowsAfter(p, ctx, ranges, i, rows, read)
+    if (read === undefined) continue
+    const row = make(read, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
+    if (filter === undefined || filter.fn(row, ctx) === true) rows.push(row)
   }
+  return rows
+}
+
+/**
+ * Primary-key points from `ranges[from]` on, added to `rows`, awaiting what must be
+ * awaited; `pending` is the read of `ranges[from]` already begun (it may be the one
+ * that waits for a safe snapshot: it is awaited, not made again).
+ */
+async function pointRowsAfter(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges: readonly KeyRange[], from: number, rows: Row[], pending: Promise<Buffer | undefined> | undefined): Promise<Row[]> {
   const make = rowMaker(p)
   const filter = scanFilter(p)
-  for (const r of ranges) {
-    const read = ctx.txn.getNow(p.table.tree, r.point!)
-    const bytes = read instanceof Promise ? await read : read
+  for (let i = from; i < ranges.length; i++) {
+    const point = ranges[i]!.point!
+    const bytes = await (i === from && pending !== undefined ? pending : ctx.txn.getNow(p.table.tree, point))
     if (bytes === undefined) continue
-    const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point!))
+    const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
     if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) rows.push(row)
   }
+  return rows
+}
+
+async function collectScan(scan: AsyncGenerator<Row[]>): Promise<Row[]> {
+  const rows: Row[] = []
+  for await (const batch of scan) for (const r of batch) rows.push(r)
   return rows
 }
 
