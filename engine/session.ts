@@ -28,7 +28,7 @@ import { TxnCatalog, type DdlContext } from './ddl/context.js'
 import { DDL_TAGS, runDdl, isDdl, type Ddl } from './ddl/index.js'
 import type { ExecContext, NodeStats, Row } from './exec/context.js'
 import { runDelete, runInsert, runUpdate } from './exec/dml.js'
-import { collect } from './exec/run.js'
+import { collectNow } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
 import { fromJs, toJs } from './js-values.js'
@@ -575,7 +575,8 @@ export class Session {
     const pl = p.planned
     if (pl.kind === 'query') {
       const ctx = this.execContext(txn, values, pl.query.subplans, stats)
-      const rows = await collect(pl.query.root, ctx)
+      const found = collectNow(pl.query.root, ctx)
+      const rows = Array.isArray(found) ? found : await found
       return result('SELECT', rows.length, resultColumns(p), rows, this.notices)
     }
     const ctx = this.execContext(txn, values, pl.read.subplans, stats)
