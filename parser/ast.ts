@@ -48,7 +48,7 @@ export type Expr =
   | { readonly kind: 'subquery'; readonly query: Query; readonly position: number }
   /** `schema` is set for a qualified name (`pg_catalog.count(…)`). */
   /** `orderBy`: an aggregate's own ORDER BY, string_agg(x, ',' ORDER BY x). */
-  | { readonly kind: 'function'; readonly schema: string | undefined; readonly name: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly star: boolean; readonly orderBy?: readonly OrderItem[]; readonly position: number }
+  | { readonly kind: 'function'; readonly schema: string | undefined; readonly name: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly star: boolean; readonly orderBy?: readonly OrderItem[]; /** agg(…) FILTER (WHERE filter) */ readonly filter?: Expr; readonly position: number }
   | { readonly kind: 'case'; readonly operand: Expr | undefined; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly else: Expr | undefined; readonly position: number }
   | { readonly kind: 'cast'; readonly operand: Expr; readonly type: TypeName; readonly position: number }
 
@@ -70,7 +70,7 @@ export type FromItem =
   | { readonly kind: 'table'; readonly schema: string | undefined; readonly name: string; readonly alias: Alias | undefined; readonly position: number }
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias: Alias | undefined; readonly position: number }
   | { readonly kind: 'function'; readonly call: Expr; readonly alias: Alias | undefined; readonly position: number }
-  | { readonly kind: 'join'; readonly type: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | undefined; readonly using: readonly string[] | undefined; readonly position: number }
+  | { readonly kind: 'join'; readonly type: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | undefined; readonly using: readonly string[] | undefined; /** NATURAL: USING every column name both sides have. */ readonly natural: boolean; readonly position: number }
 
 export type OrderItem = { readonly expr: Expr; readonly direction: 'asc' | 'desc' | undefined; readonly nulls: 'first' | 'last' | undefined }
 

@@ -63,7 +63,8 @@ export function deparseExpr(e: Expr): string {
       const name = `${e.schema === undefined ? '' : `${quoteIdent(e.schema)}.`}${quoteIdent(e.name)}`
       if (e.args.length === 0 && !e.star && !e.distinct && SQL_VALUE_FUNCTIONS.has(e.name)) return e.name
       const order = e.orderBy === undefined ? '' : ` ORDER BY ${e.orderBy.map(deparseOrder).join(', ')}`
-      return `${name}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(deparseExpr).join(', ')}`}${order})`
+      const filter = e.filter === undefined ? '' : ` FILTER (WHERE ${deparseExpr(e.filter)})`
+      return `${name}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(deparseExpr).join(', ')}`}${order})${filter}`
     }
     case 'case': {
       const operand = e.operand === undefined ? '' : ` ${deparseExpr(e.operand)}`
@@ -88,7 +89,7 @@ function deparseFrom(f: FromItem): string {
     case 'subquery': return `(${deparseQuery(f.query)})${deparseAlias(f.alias)}`
     case 'function': return `${deparseExpr(f.call)}${deparseAlias(f.alias)}`
     case 'join': {
-      const type = f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`
+      const type = `${f.natural ? 'NATURAL ' : ''}${f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`}`
       const cond = f.on !== undefined ? ` ON ${deparseExpr(f.on)}` : f.using !== undefined ? ` USING (${f.using.map(quoteIdent).join(', ')})` : ''
       // Joins associate to the left: only a join on the right needs parentheses.
       const right = f.right.kind === 'join' ? `(${deparseFrom(f.right)})` : deparseFrom(f.right)

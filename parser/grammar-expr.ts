@@ -24,9 +24,9 @@ export const K = {
   between: kw('between'), by: kw('by'), case: kw('case'), cast: kw('cast'), char: kw('char'), character: kw('character'),
   cross: kw('cross'), default: kw('default'), desc: kw('desc'), distinct: kw('distinct'), double: kw('double'), else: kw('else'),
   end: kw('end'), escape: kw('escape'), except: kw('except'), exists: kw('exists'), false: kw('false'), fetch: kw('fetch'),
-  first: kw('first'), for: kw('for'), from: kw('from'), leading: kw('leading'), trailing: kw('trailing'), both: kw('both'), full: kw('full'), group: kw('group'), having: kw('having'),
+  filter: kw('filter'), first: kw('first'), for: kw('for'), from: kw('from'), leading: kw('leading'), trailing: kw('trailing'), both: kw('both'), full: kw('full'), group: kw('group'), having: kw('having'),
   ilike: kw('ilike'), isnull: kw('isnull'), notnull: kw('notnull'), in: kw('in'), inner: kw('inner'), intersect: kw('intersect'), is: kw('is'), join: kw('join'),
-  last: kw('last'), left: kw('left'), like: kw('like'), limit: kw('limit'), locked: kw('locked'), next: kw('next'),
+  last: kw('last'), left: kw('left'), natural: kw('natural'), like: kw('like'), limit: kw('limit'), locked: kw('locked'), next: kw('next'),
   not: kw('not'), nowait: kw('nowait'), null: kw('null'), nulls: kw('nulls'), offset: kw('offset'), on: kw('on'),
   only: kw('only'), or: kw('or'), order: kw('order'), outer: kw('outer'), precision: kw('precision'), right: kw('right'),
   row: kw('row'), rows: kw('rows'), select: kw('select'), share: kw('share'), skip: kw('skip'), some: kw('some'),
@@ -431,7 +431,8 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     return this.OR([
       { ALT: () => {
         const call = this.SUBRULE(this.callArgs, { ARGS: [first.tokenType === T.QuotedIdentifier ? '' : name] })
-        return { kind: 'function', schema: undefined, ...call, name: call.name ?? name, position } satisfies Expr
+        const filter = this.SUBRULE(this.aggregateFilter)
+        return { kind: 'function', schema: undefined, ...call, name: call.name ?? name, ...(filter === undefined ? {} : { filter }), position } satisfies Expr
       } },
       { ALT: () => {
         this.CONSUME(T.Dot)
@@ -480,6 +481,18 @@ export abstract class ExprParser extends EmbeddedActionsParser {
    *     trim([LEADING|TRAILING|BOTH] [c] FROM s)  → ltrim / rtrim / btrim(s[, c])
    *     extract(field FROM x)            → extract('field', x)
    */
+  /** An aggregate's FILTER (WHERE …): FILTER is a name too, so it counts only before a parenthesis. */
+  protected readonly aggregateFilter = this.RULE('aggregateFilter', (): Expr | undefined =>
+    this.OPTION({ GATE: () => this.laIs(2, T.LParen), DEF: () => {
+      this.CONSUME(K.filter)
+      this.CONSUME(T.LParen)
+      this.CONSUME(K.where)
+      const e = this.SUBRULE(this.expr)
+      this.CONSUME(T.RParen)
+      return e
+    } }),
+  )
+
   protected readonly callArgs = this.RULE('callArgs', (fn?: string): { name?: string; distinct: boolean; star: boolean; args: Expr[]; orderBy?: OrderItem[] } => {
     this.CONSUME(T.LParen)
     const plain = (args: Expr[], name?: string) => (name === undefined ? { distinct: false, star: false, args } : { name, distinct: false, star: false, args })

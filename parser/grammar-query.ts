@@ -139,7 +139,8 @@ export class QueryParser extends ExprParser {
       { ALT: () => { this.CONSUME(K.distinct); return true } },
       { ALT: () => { this.CONSUME(K.all); return false } },
     ])) ?? false)
-    const columns = this.SUBRULE(this.selectList)
+    // An empty target list is allowed, as in PostgreSQL: SELECT FROM t counts rows.
+    const columns = this.OPTION7(() => this.SUBRULE(this.selectList)) ?? []
     const from = this.OPTION(() => { this.CONSUME(K.from); return this.SUBRULE(this.fromList) }) ?? []
     const where = this.OPTION1(() => { this.CONSUME(K.where); return this.SUBRULE(this.expr) })
     const groupBy: Expr[] = []
@@ -181,16 +182,17 @@ export class QueryParser extends ExprParser {
     let left = this.SUBRULE(this.tableRef)
     this.MANY(() => {
       const start = this.LA(1)
+      const natural = this.OPTION3(() => this.CONSUME(K.natural)) !== undefined
       const type = this.OPTION2(() => this.SUBRULE(this.joinType)) ?? 'inner'
       this.CONSUME(K.join)
       const right = this.SUBRULE1(this.tableRef)
       let on: Expr | undefined
       let using: string[] | undefined
-      this.OPTION(() => this.OR([
+      this.OPTION({ GATE: () => !natural, DEF: () => this.OR([
         { ALT: () => { this.CONSUME(K.on); on = this.SUBRULE(this.expr) } },
         { ALT: () => { this.CONSUME(K.using); using = this.SUBRULE(this.identList) } },
-      ]))
-      left = { kind: 'join', type, left, right, on, using, position: this.at(start) }
+      ]) })
+      left = { kind: 'join', type, left, right, on, using, natural, position: this.at(start) }
     })
     return left
   })

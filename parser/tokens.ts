@@ -58,7 +58,7 @@ const RESERVED = [
 const UNRESERVED = [
   'abort', 'action', 'add', 'alter', 'always', 'analyze', 'begin', 'by', 'cascade', 'char', 'character',
   'commit', 'committed', 'conflict', 'copy', 'csv', 'current', 'date', 'delete', 'double', 'drop',
-  'escape', 'explain', 'first', 'format', 'generated', 'header', 'identity', 'if', 'increment', 'index', 'insert',
+  'escape', 'explain', 'filter', 'first', 'format', 'generated', 'header', 'identity', 'if', 'increment', 'index', 'insert',
   'isolation', 'key', 'last', 'level', 'local', 'locked', 'next', 'no', 'nothing', 'nowait', 'nulls', 'precision',
   'prepare', 'prepared', 'read', 'release', 'rename', 'repeatable', 'replace', 'reset', 'restrict', 'rollback', 'row',
   'rows', 'savepoint', 'sequence', 'serializable', 'session', 'set', 'share', 'show', 'skip', 'start', 'stdin',

@@ -18,6 +18,9 @@ export function formatResult(r: StatementResult): string {
   const notices = r.notices.map((n) => `${n.severity}:  ${n.message}\n`).join('')
   if (r.columns === undefined) return `${notices}${r.tag}\n`
   const cols = r.columns
+  const count = `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`
+  // No columns (SELECT FROM t): psql prints a bare rule and the count.
+  if (cols.length === 0) return `${notices}--\n${count}\n`
   const cells = r.rows.map((row) => row.map((v, i) => formatValue(cols[i]!.type, v) ?? ''))
   const widths = cols.map((c, i) => Math.max(width(c.name), ...cells.map((row) => Math.max(...row[i]!.split('\n').map(width)))))
   const numeric = cols.map((c) => typeCategory(c.type) === 'N')
@@ -48,7 +51,6 @@ export function formatResult(r: StatementResult): string {
         .join('|'),
     )
   })
-  const count = `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`
   return `${notices}${header}\n${rule}\n${lines.map((l) => `${l}\n`).join('')}${count}\n`
 }
 

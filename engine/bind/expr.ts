@@ -15,7 +15,7 @@ import {
   type ScalarFunction,
 } from '../functions/index.js'
 import { resultType } from '../functions/types.js'
-import { BOOL, sameExpr, type BExpr } from '../plan/bound.js'
+import { BOOL, sameExpr, some, type BExpr } from '../plan/bound.js'
 import {
   BINARY_OPERATORS, T, baseTypeName, castValue, resolveBinaryOperator, sameType, typeCategory,
   type BinaryOperatorName, type ResolvedOperator, type SqlType,
@@ -23,7 +23,7 @@ import {
 import type { Binder } from './binder.js'
 import { coerce, commonType, resolveType } from './coerce.js'
 import { bindSubquery, sortKey } from './query.js'
-import type { Scope } from './scope.js'
+import type { NsItem, Scope } from './scope.js'
 
 /** Where an expression is being bound. */
 export interface ExprContext {
@@ -334,8 +334,9 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
     throw dbError('invalid_schema_name', `schema "${e.schema}" does not exist`, { position: e.position })
   }
   if (SPECIAL.has(name) && e.schema === undefined) {
-    // COALESCE(…) and its kin are grammar, not functions: no ORDER BY in them.
+    // COALESCE(…) and its kin are grammar, not functions: no ORDER BY or FILTER on them.
     if (e.orderBy !== undefined) throw dbError('syntax_error', 'syntax error at or near "ORDER"', { position: e.position })
+    if (e.filter !== undefined) throw dbError('syntax_error', 'syntax error at or near "FILTER"', { position: e.position })
     const args = e.args.map((a) => bindExpr(b, a, x))
     if (name === 'nullif') {
       if (args.length !== 2) throw dbError('syntax_error', 'syntax error at or near "nullif"', { position: e.position })
@@ -353,6 +354,7 @@ function bindFunction(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext)
   if (e.star) throw dbError('wrong_object_type', `${name}(*) specified, but ${name} is not an aggregate function`, { position: e.position })
   if (e.distinct) throw dbError('wrong_object_type', `DISTINCT specified, but ${name} is not an aggregate function`, { position: e.position })
   if (e.orderBy !== undefined) throw dbError('wrong_object_type', `ORDER BY specified, but ${name} is not an aggregate function`, { position: e.position })
+  if (e.filter !== undefined) throw dbError('wrong_object_type', `FILTER specified, but ${name} is not an aggregate function`, { position: e.position })
   const args = e.args.map((a) => bindExpr(b, a, x))
   const cands = scalarFunctions(name)
   if (cands.length === 0) {
@@ -394,6 +396,7 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
   if (e.star && cands.length === 0) throw dbError('wrong_object_type', `${e.name}(*) specified, but ${e.name} is not an aggregate function`, { position: e.position })
   const r = resolveFunction(e.name, cands, args.map((a) => a.type), e.position)
   const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', e.position))
+  checkAggregateLevel(x.scope, bound, e.position)
   const order = (e.orderBy ?? []).map((o) => {
     const key = bindExpr(b, o.expr, inner)
     // As findTargetlistEntrySQL99: an argument matches with its implicit casts stripped (and an
@@ -405,7 +408,29 @@ function bindAggregate(b: Binder, e: Expr & { kind: 'function' }, x: ExprContext
     }
     return sortKey(resolveUnknown(b, key), o.direction, o.nulls)
   })
-  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, type: resultType(r.fn, bound.map((a) => a.type)) }
+  // The filter sees the aggregate's input rows, as its arguments do, but holds no aggregate of its own.
+  const filter = e.filter === undefined ? undefined : toBool(b, bindExpr(b, e.filter, { ...x, clause: 'FILTER', aggregates: false }), 'FILTER', e.filter)
+  return { kind: 'aggregate', fn: r.fn, args: bound, distinct: e.distinct, order, filter, type: resultType(r.fn, bound.map((a) => a.type)) }
+}
+
+/**
+ * In PostgreSQL an aggregate belongs to the query level of the columns its arguments
+ * read: in `SELECT (SELECT sum(t.a)) FROM t` the sum is the outer query's, one value
+ * over all of t. Hoisting it there is not built; evaluating it in the subquery would
+ * give a different answer, so that case is refused.
+ */
+function checkAggregateLevel(scope: Scope, args: readonly BExpr[], position: number): void {
+  const local = new Set<number>()
+  const collect = (item: NsItem): void => {
+    for (const c of item.columns) local.add(c.id)
+    item.children.forEach(collect)
+  }
+  scope.items.forEach(collect)
+  const read: number[] = []
+  for (const a of args) some(a, (n) => n.kind === 'column' && read.push(n.id) < 0)
+  if (read.length > 0 && !read.some((id) => local.has(id))) {
+    throw dbError('feature_not_supported', 'an aggregate over only an enclosing query\'s columns is not supported yet', { position })
+  }
 }
 
 function withoutImplicitCasts(e: BExpr): BExpr {

@@ -177,8 +177,11 @@ function bindJoin(b: Binder, f: FromItem & { kind: 'join' }, outer: Scope | unde
   const right = bindFromItem(b, f.right, outer, opts)
   const type: JoinType = f.type === 'cross' ? 'inner' : f.type
   const scope = new Scope([left.item, right.item], outer)
-  if (f.using === undefined) {
-    if (f.type !== 'cross' && f.on === undefined) throw dbError('syntax_error', 'syntax error at or near end of JOIN', { position: f.position })
+  // NATURAL: USING the names both sides have, in the left side's order (none: every pair joins).
+  const rightNames = new Set(right.item.columns.map((c) => c.name))
+  const using = f.natural ? [...new Set(left.item.columns.map((c) => c.name).filter((n) => rightNames.has(n)))] : f.using
+  if (using === undefined || using.length === 0) {
+    if (f.type !== 'cross' && !f.natural && f.on === undefined) throw dbError('syntax_error', 'syntax error at or near end of JOIN', { position: f.position })
     const condition = f.on === undefined ? undefined : toBool(b, bindExpr(b, f.on, { scope, clause: 'JOIN conditions', aggregates: false }), 'JOIN/ON', f.on)
     const plan: LogicalPlan = { kind: 'join', type, left: left.plan, right: right.plan, condition }
     return { plan, item: { alias: undefined, columns: [...left.item.columns, ...right.item.columns], children: [left.item, right.item] } }
@@ -189,7 +192,7 @@ function bindJoin(b: Binder, f: FromItem & { kind: 'join' }, outer: Scope | unde
   const coalesced: { id: number; expr: BExpr }[] = []
   const usedLeft = new Set<number>()
   const usedRight = new Set<number>()
-  for (const name of f.using) {
+  for (const name of using) {
     const find = (item: NsItem, side: string): ScopeColumn => {
       const cols = item.columns.filter((c) => c.name === name)
       if (cols.length === 0) throw dbError('undefined_column', `column "${name}" specified in USING clause does not exist in ${side} table`, { position: f.position })

@@ -5,8 +5,8 @@
  * their own ORDER BY collect each group's argument tuples (distinct ones, for DISTINCT)
  * and feed them at the end in the ORDER BY's order, or else in ascending order (NULLs
  * last) as PostgreSQL's sort-based DISTINCT does: string_agg(DISTINCT s, ',') is
- * 'a,b,c' whatever the input order. Aggregates other than count(x) and string_agg
- * never see a NULL argument.
+ * 'a,b,c' whatever the input order. A row whose FILTER is not true is not fed to
+ * its aggregate; aggregates other than count(x) and string_agg never see a NULL argument.
  */
 import type { AggregateOrder, BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
@@ -80,6 +80,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
       values: new Array<SqlValue>(args.length),
       order: e.order,
       keys: e.order.map((k, j) => compiledOf(p, `o${i}.${j}`, () => compile(k.expr, layout))),
+      filter: e.filter === undefined ? undefined : compiledOf(p, `f${i}`, () => compile(e.filter!, layout)),
     }
   })
   const table = new Map<string, Group>()
@@ -105,6 +106,7 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
       }
       for (let i = 0; i < aggs.length; i++) {
         const a = aggs[i]!
+        if (a.filter !== undefined && (a.filter.async ? await a.filter.fn(row, ctx) : a.filter.fn(row, ctx)) !== true) continue
         const args = a.values
         let hasNull = false
         for (let j = 0; j < a.args.length; j++) {

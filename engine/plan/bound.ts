@@ -39,7 +39,8 @@ export type BExpr =
   | { readonly kind: 'minmax'; readonly fn: 'greatest' | 'least'; readonly args: readonly BExpr[]; readonly type: SqlType }
   | { readonly kind: 'call'; readonly fn: ScalarFunction; readonly args: readonly BExpr[]; readonly type: SqlType }
   /** An aggregate call, only between binding and the aggregate node that computes it; `order` is its own ORDER BY. */
-  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction; readonly args: readonly BExpr[]; readonly distinct: boolean; readonly order: readonly AggregateOrder[]; readonly type: SqlType }
+  /** An aggregate call; rows where `filter` is not true are not fed to it (FILTER (WHERE …)). */
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction; readonly args: readonly BExpr[]; readonly distinct: boolean; readonly order: readonly AggregateOrder[]; readonly filter: BExpr | undefined; readonly type: SqlType }
   | { readonly kind: 'subquery'; readonly sub: Subquery; readonly type: SqlType }
 
 export type BExprKind = BExpr['kind']
@@ -96,7 +97,7 @@ export function children(e: BExpr): BExpr[] {
     case 'call':
       return [...e.args]
     case 'aggregate':
-      return [...e.args, ...e.order.map((k) => k.expr)]
+      return [...e.args, ...e.order.map((k) => k.expr), ...(e.filter === undefined ? [] : [e.filter])]
     case 'like':
       return e.escape === undefined ? [e.operand, e.pattern] : [e.operand, e.pattern, e.escape]
     case 'in-list':
@@ -132,7 +133,7 @@ export function mapChildren(e: BExpr, f: (c: BExpr) => BExpr): BExpr {
     case 'call':
       return { ...e, args: e.args.map(f) }
     case 'aggregate':
-      return { ...e, args: e.args.map(f), order: e.order.map((k) => ({ ...k, expr: f(k.expr) })) }
+      return { ...e, args: e.args.map(f), order: e.order.map((k) => ({ ...k, expr: f(k.expr) })), filter: e.filter === undefined ? undefined : f(e.filter) }
     case 'like':
       return { ...e, operand: f(e.operand), pattern: f(e.pattern), escape: e.escape === undefined ? undefined : f(e.escape) }
     case 'in-list':
@@ -194,7 +195,7 @@ export function sameExpr(a: BExpr, b: BExpr): boolean {
     case 'call': if (a.fn !== (b as typeof a).fn) return false; break
     case 'aggregate': {
       const o = b as typeof a
-      if (a.fn !== o.fn || a.distinct !== o.distinct || a.args.length !== o.args.length || a.order.length !== o.order.length) return false
+      if (a.fn !== o.fn || a.distinct !== o.distinct || a.args.length !== o.args.length || a.order.length !== o.order.length || (a.filter === undefined) !== (o.filter === undefined)) return false
       if (a.order.some((k, i) => k.desc !== o.order[i]!.desc || k.nullsFirst !== o.order[i]!.nullsFirst)) return false
       break
     }

@@ -167,7 +167,7 @@ function forEachChild(e: BExpr, f: (e: BExpr) => void): void {
     case 'op': case 'is-distinct': case 'nullif': f(e.left); f(e.right); return
     case 'negate': case 'cast': case 'not': case 'is-null': case 'is-bool': f(e.operand); return
     case 'and': case 'or': case 'coalesce': case 'minmax': case 'call': e.args.forEach(f); return
-    case 'aggregate': e.args.forEach(f); e.order.forEach((k) => f(k.expr)); return
+    case 'aggregate': e.args.forEach(f); e.order.forEach((k) => f(k.expr)); if (e.filter) f(e.filter); return
     case 'like': f(e.operand); f(e.pattern); if (e.escape) f(e.escape); return
     case 'in-list': f(e.operand); e.list.forEach(f); return
     case 'case': if (e.operand) f(e.operand); e.whens.forEach((w) => { f(w.when); f(w.then) }); f(e.else); return
@@ -215,7 +215,8 @@ export function show(e: BExpr, name: (id: ColumnId) => string, subplan: (id: num
     case 'call': return `${e.fn.name}(${e.args.map(s).join(', ')})`
     case 'aggregate': {
       const order = e.order.map((k) => `${s(k.expr)}${k.desc ? ' DESC' : ''}${k.nullsFirst !== k.desc ? (k.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST') : ''}`)
-      return `${e.fn.name}(${e.distinct ? 'DISTINCT ' : ''}${e.fn.star ? '*' : e.args.map(s).join(', ')}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''})`
+      const filter = e.filter === undefined ? '' : ` FILTER (WHERE ${s(e.filter)})`
+      return `${e.fn.name}(${e.distinct ? 'DISTINCT ' : ''}${e.fn.star ? '*' : e.args.map(s).join(', ')}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''})${filter}`
     }
     case 'subquery': {
       const n = subplan(e.sub.id)

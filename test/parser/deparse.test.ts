@@ -11,6 +11,9 @@ const ROUND_TRIPS = [
   'SELECT * FROM a LEFT JOIN b USING (x) CROSS JOIN c FULL OUTER JOIN d ON TRUE, e RIGHT JOIN f ON f.y = e.y',
   'SELECT * FROM (SELECT 1 AS x) s JOIN generate_series(1, 3) g(n) ON g.n = s.x',
   'WITH c(a) AS (SELECT 1) SELECT a FROM c UNION ALL (SELECT 2 ORDER BY 1 LIMIT 1) ORDER BY 1',
+  "SELECT g, count(*) FILTER (WHERE x > 1), string_agg(s, ',' ORDER BY s DESC) FILTER (WHERE s <> 'a') FROM t GROUP BY g",
+  'SELECT * FROM a NATURAL LEFT JOIN b NATURAL JOIN (c NATURAL FULL JOIN d)',
+  'SELECT FROM t',
 ]
 
 test.each(ROUND_TRIPS)('deparse → parse is the same query: %s', (sql) => {

@@ -54,7 +54,10 @@ describe('SELECT', () => {
     while (item?.kind === 'join') { types.unshift(item.type); item = item.left }
     expect(types).toEqual(['inner', 'left', 'right', 'full', 'cross', 'inner', 'left'])
     expect(from('SELECT 1 FROM a LEFT JOIN c USING (x, y)')).toEqual([{
-      kind: 'join', type: 'left', left: { kind: 'table', name: 'a' }, right: { kind: 'table', name: 'c' }, using: ['x', 'y'],
+      kind: 'join', type: 'left', left: { kind: 'table', name: 'a' }, right: { kind: 'table', name: 'c' }, using: ['x', 'y'], natural: false,
+    }])
+    expect(from('SELECT 1 FROM a NATURAL FULL JOIN c')).toEqual([{
+      kind: 'join', type: 'full', left: { kind: 'table', name: 'a' }, right: { kind: 'table', name: 'c' }, natural: true,
     }])
   })
 

@@ -31,6 +31,7 @@ INSERT INTO t VALUES (1, 'again', 0, true, NULL);
 DROP TABLE IF EXISTS nothing_here;
 SELECT name || '!' AS shout, length(name) FROM t ORDER BY 2 DESC LIMIT 2;
 SELECT 'a' AS x UNION ALL SELECT 'bb' UNION ALL SELECT NULL;
+SELECT FROM t WHERE id < 100;
 `
 
 describe.skipIf(psql === undefined || postgresBinaries() === undefined)('isola sql prints as psql does', () => {

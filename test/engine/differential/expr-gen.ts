@@ -564,8 +564,13 @@ export abstract class ExprGen {
     return ex(`${fn}(${args.map((a) => a.sql).join(', ')})`, type, Math.max(...args.map((a) => a.mag)), args.every((a) => a.exact))
   }
 
-  /** An aggregate call; its argument comes from the ungrouped context (ctx.agg). */
+  /** An aggregate call, sometimes with a FILTER; its arguments come from the ungrouped context (ctx.agg). */
   aggregate(ctx: Ctx, cls: TypeClass): GExpr {
+    const call = this.aggregateCall(ctx, cls)
+    return this.rng.chance(0.15) ? { ...call, sql: `${call.sql} FILTER (WHERE ${this.bool(ctx.agg!, 1).sql})` } : call
+  }
+
+  private aggregateCall(ctx: Ctx, cls: TypeClass): GExpr {
     const r = this.rng
     const inner = ctx.agg!
     const distinct = r.chance(0.2) ? 'DISTINCT ' : ''

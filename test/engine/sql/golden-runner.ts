@@ -104,6 +104,12 @@ const errorLines = (e: { code?: string; message: string; position?: number | str
 const maskTimes = (line: string) => line.replace(/actual time=[\d.]+/g, 'actual time=…').replace(/Execution Time: [\d.]+ ms/, 'Execution Time: … ms')
 
 /** Isola's SQL engine, in memory. */
+/** A result's lines: the column names, then one line per row (rows without columns are only counted). */
+function table(names: readonly string[], rows: readonly string[]): string[] {
+  if (names.length === 0) return [`(no columns, ${rows.length} row${rows.length === 1 ? '' : 's'})`]
+  return [names.join(' | '), ...(rows.length === 0 ? ['(no rows)'] : rows)]
+}
+
 export class IsolaSqlBackend implements SqlBackend {
   private readonly sessions = new Map<string, Session>()
   private constructor(private readonly db: Database) {}
@@ -122,9 +128,8 @@ export class IsolaSqlBackend implements SqlBackend {
         for (const n of r.notices) lines.push(`${n.severity}: ${n.message}`)
         if (r.columns === undefined) lines.push(r.tag)
         else {
-          lines.push(r.columns.map((c) => c.name).join(' | '))
-          if (r.rows.length === 0) lines.push('(no rows)')
-          for (const row of r.rows) lines.push(maskTimes(row.map((v, i) => formatValue(r.columns![i]!.type, v) ?? 'NULL').join(' | ')))
+          const cols = r.columns
+          lines.push(...table(cols.map((c) => c.name), r.rows.map((row) => maskTimes(row.map((v, i) => formatValue(cols[i]!.type, v) ?? 'NULL').join(' | ')))))
         }
       }
       return lines
@@ -178,10 +183,8 @@ export class PostgresSqlBackend implements SqlBackend {
           lines.push(r.command === 'INSERT' ? `INSERT 0 ${r.rowCount}` : r.rowCount === null || ['CREATE', 'DROP', 'ALTER', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SET', 'SAVEPOINT', 'RELEASE', 'TRUNCATE', 'ANALYZE', 'VACUUM', 'RESET', 'PREPARE', 'SHOW'].includes(r.command) ? tagOf(r.command, sql) : `${r.command} ${r.rowCount}`)
           continue
         }
-        lines.push(r.fields.map((f: { name: string }) => f.name).join(' | '))
         const rows = r.rows as unknown as (string | null)[][]
-        if (rows.length === 0) lines.push('(no rows)')
-        for (const row of rows) lines.push(row.map((v) => v ?? 'NULL').join(' | '))
+        lines.push(...table(r.fields.map((f: { name: string }) => f.name), rows.map((row) => row.map((v) => v ?? 'NULL').join(' | '))))
       }
       return lines
     } catch (e) {

@@ -335,3 +335,61 @@ SELECT position('b' in name), substring(name from 2 for 1), trim(both 'a' from n
 position | substring | btrim | extract
 0 | n | nn | 2024
 1 | o | bob | 2024
+
+SELECT FROM emp WHERE id < 3
+---
+(no columns, 2 rows)
+
+SELECT count(*) FROM (SELECT FROM emp) s
+---
+count
+5
+
+SELECT * FROM emp NATURAL JOIN (SELECT id, 'x' AS tag FROM dept) d ORDER BY id
+---
+id | name | dept | salary | boss | tag
+1 | ann | 1 | 300.00 | NULL | x
+2 | bob | 1 | 200.00 | 1 | x
+3 | cid | 2 | 150.00 | 1 | x
+
+SELECT id, name, title FROM emp NATURAL LEFT JOIN dept ORDER BY id
+---
+id | name | title
+1 | ann | eng
+2 | bob | ops
+3 | cid | empty
+4 | dan | NULL
+5 | eve | NULL
+
+SELECT count(*) FROM emp NATURAL JOIN (SELECT 1 AS one) s
+---
+count
+5
+
+SELECT * FROM emp NATURAL JOIN dept ON true
+---
+ERROR 42601: syntax error at or near "ON" (at 37)
+
+SELECT dept, count(*) FILTER (WHERE salary > 150) AS rich, sum(salary) FILTER (WHERE boss IS NOT NULL), string_agg(name, ',' ORDER BY name DESC) FILTER (WHERE salary IS NOT NULL) FROM emp GROUP BY dept ORDER BY dept
+---
+dept | rich | sum | string_agg
+1 | 2 | 200.00 | bob,ann
+2 | 0 | 150.00 | cid
+NULL | 0 | 100.00 | dan
+
+SELECT count(*) FILTER (WHERE count(*) > 1) FROM emp
+---
+ERROR 42803: aggregate functions are not allowed in FILTER (at 31)
+
+SELECT abs(1) FILTER (WHERE true)
+---
+ERROR 42809: FILTER specified, but abs is not an aggregate function (at 8)
+
+SELECT count(*) FILTER (WHERE 1) FROM emp
+---
+ERROR 42804: argument of FILTER must be type boolean, not type integer (at 31)
+
+SELECT filter FROM (SELECT 1 AS filter) f
+---
+filter
+1

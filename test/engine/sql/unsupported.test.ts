@@ -1,0 +1,33 @@
+/**
+ * What is not built is refused with 0A000 (or the syntax error PostgreSQL would give
+ * to a construct it lacks), never answered differently from PostgreSQL. Each case
+ * names what PostgreSQL returns instead.
+ */
+import { describe, expect, it } from 'vitest'
+import { codeOf, database, rows } from './helpers.js'
+
+describe('features not built yet', () => {
+  it('an aggregate over only an outer query’s columns (PostgreSQL evaluates it in the outer query)', async () => {
+    const s = (await database()).session()
+    await s.query('CREATE TABLE se (a int, b int)')
+    await s.query('INSERT INTO se VALUES (1, 0), (2, 0)')
+    // PostgreSQL: one row, 3 (the outer query becomes an aggregate over se).
+    expect(await codeOf(s.query('SELECT (SELECT sum(a)) FROM se'))).toBe('0A000')
+    expect(await codeOf(s.query('SELECT (SELECT max(se.a) FROM (SELECT 1) x) FROM se'))).toBe('0A000')
+    // Aggregates that read the subquery's own columns, or both levels, are the subquery's.
+    expect(await rows(s, 'SELECT (SELECT sum(s2.a + se.a) FROM se s2) FROM se ORDER BY 1')).toEqual(['5', '7'])
+    expect(await rows(s, 'SELECT (SELECT count(*) FROM se s2 WHERE s2.a > se.a) FROM se ORDER BY 1')).toEqual(['0', '1'])
+  })
+
+  it('window functions, recursive CTEs, LATERAL, DISTINCT ON, arrays and intervals are refused', async () => {
+    const s = (await database()).session()
+    for (const sql of [
+      'SELECT row_number() OVER () FROM generate_series(1, 2)',
+      'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r',
+      'SELECT x FROM generate_series(1, 2) g, LATERAL (SELECT g + 1 AS x) l',
+      'SELECT DISTINCT ON (g) g FROM generate_series(1, 2) g',
+      'SELECT ARRAY[1, 2]',
+    ]) expect(await codeOf(s.query(sql)), sql).toBe('42601')
+    expect(await codeOf(s.query("SELECT interval '1 day'"))).toBe('0A000')
+  })
+})
