@@ -24,6 +24,7 @@ import { Catalog } from './catalog/catalog.js'
 import { CatalogStore, statsKey, toJson } from './catalog/catalog-store.js'
 import { FIRST_USER_OID, type Oid, type Relation, type TableInfo, type TableStats } from './catalog/schema.js'
 import type { TxnCatalog } from './ddl/context.js'
+import { PlanCache } from './plan-cache.js'
 import type { TableEstimates } from './plan/access-path.js'
 import { OidAllocator, SequenceValues } from './sequences.js'
 import { Session, type SessionOptions } from './session.js'
@@ -53,7 +54,6 @@ let memoryDatabases = 0
 
 /** How long dropped trees wait before their snapshot horizon is checked again. */
 const DROP_CHECK_MS = 500
-const PLAN_CACHE_SIZE = 1000
 
 export class Database {
   catalog: Catalog
@@ -62,7 +62,7 @@ export class Database {
   private gate: { promise: Promise<void>; release: () => void; depth: number } | undefined
   readonly oids: OidAllocator
   readonly sequences: SequenceValues
-  readonly planCache = new Map<string, unknown>()
+  readonly planCache = new PlanCache()
   private readonly rowIds = new Map<TableId, bigint>()
   private readonly liveRows = new Map<Oid, number>()
   private pendingDrops: { tree: TableId; after: Timestamp }[] = []

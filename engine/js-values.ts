@@ -29,9 +29,15 @@ function typeError(v: unknown, t: SqlType): Error {
 
 export function fromJs(v: unknown, t: SqlType): SqlValue {
   if (v === null || v === undefined) return null
+  // The commonest parameters take a shortcut past the text round trip below; the
+  // result is the same (an integer in range prints as plain digits, -0 as '0').
+  if (typeof v === 'number' && Number.isInteger(v)) {
+    if (t.kind === 'int4' && v >= -2147483648 && v <= 2147483647) return v === 0 ? 0 : v
+    if (t.kind === 'int8' && Number.isSafeInteger(v)) return BigInt(v)
+  }
   if (typeof v === 'string') {
     checkText(v)
-    return parseValue(t, v)
+    return t.kind === 'text' ? v : parseValue(t, v)
   }
   if (v instanceof Date && Number.isNaN(v.getTime())) throw dbError('invalid_datetime_format', `invalid Date object as a parameter of type ${t.kind}`)
   switch (t.kind) {

@@ -28,14 +28,14 @@ import { TxnCatalog, type DdlContext } from './ddl/context.js'
 import { DDL_TAGS, runDdl, isDdl, type Ddl } from './ddl/index.js'
 import type { ExecContext, NodeStats, Row } from './exec/context.js'
 import { runDelete, runInsert, runUpdate } from './exec/dml.js'
-import { collect } from './exec/run.js'
+import { collectNow } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
 import { fromJs, toJs } from './js-values.js'
 import { analyze, vacuum, type MaintenanceControl } from './maintenance.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
-import { canonicalName, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
+import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
 import { isPlannable, planStatement, type PlannedStatement } from './statement-plan.js'
 import { T, typeName, type SqlType, type SqlValue } from './values/index.js'
 
@@ -97,6 +97,9 @@ export interface PreparedStatement {
   readonly columns: readonly ResultColumn[] | undefined
 }
 
+/** Settings that show the current transaction's modes (reset when it ends). */
+const TXN_SETTINGS = ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable'] as const
+
 /** How long a statement may keep the event loop before it lets timers and cancel requests in. */
 const TURN_EVERY_MS = 20
 
@@ -114,6 +117,8 @@ export class Session {
   private settingsAtBegin: Map<string, string> | undefined
   private localSettings: Map<string, string> | undefined
   private txnStart = 0n
+  /** The transaction began for the statement about to start (its start is the statement's too). */
+  private txnJustBegun = false
   private statementStart = 0n
   private readonly currvals = new Map<number, bigint>()
   private interrupted: IsolaError | undefined
@@ -208,10 +213,9 @@ export class Session {
 
   /** Runs a prepared statement with parameter values (JavaScript values or strings in the types' text form). */
   executePrepared(ps: PreparedStatement, params: readonly unknown[] = []): Promise<StatementResult> {
-    return this.serialized(async () => {
-      if (ps.statement === undefined) return result('', undefined, undefined, [], [])
-      return this.run(ps.statement, params, ps.sql, ps.paramTypes)
-    })
+    const stmt = ps.statement
+    if (stmt === undefined) return this.serialized(async () => result('', undefined, undefined, [], []))
+    return this.serialized(() => this.run(stmt, params, ps.sql, ps.paramTypes))
   }
 
   /**
@@ -255,8 +259,12 @@ export class Session {
         release()
         throw e
       }
-    })
-    if (!this.closed) this.queue = this.queue.then(() => copying)
+    }, true)
+    if (!this.closed) {
+      // COPY mode holds the queue until the data ends: the calls after it wait (and are pending meanwhile).
+      this.pending++
+      this.queue = this.queue.then(() => copying).then(this.settled, this.settled)
+    }
     return sink
   }
 
@@ -291,11 +299,32 @@ export class Session {
 
   // ── running statements ──────────────────────────────────────────────────────
 
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs the session's calls one at a time, in call order. An idle session starts
+   * the work at once (a promise chained on the queue would cost a turn of the
+   * microtask queue and a promise adoption per statement), unless `queued` asks it
+   * to wait its turn like any call made while another runs (COPY: a close() right
+   * after copyFrom() then fails the copy before it begins).
+   */
+  private serialized<T>(work: () => Promise<T>, queued = false): Promise<T> {
     if (this.closed) return Promise.reject(dbError('admin_shutdown', 'the session is closed'))
-    const next = this.queue.then(work, work)
-    this.queue = next.catch(() => undefined)
+    let next: Promise<T>
+    if (this.pending === 0 && !queued) {
+      try {
+        next = work()
+      } catch (e) {
+        next = Promise.reject(e)
+      }
+    } else next = this.queue.then(work, work)
+    this.pending++
+    this.queue = next.then(this.settled, this.settled)
     return next
+  }
+
+  /** Calls started by `serialized` and not yet settled. */
+  private pending = 0
+  private readonly settled = (): void => {
+    this.pending--
   }
 
   private single(sql: string): Statement {
@@ -361,7 +390,7 @@ export class Session {
       case 'explain':
         return this.inTxn((txn) => this.explain(txn, stmt.statement, stmt.analyze, params))
       default:
-        if (isPlannable(stmt)) return this.inTxn((txn) => this.runPlanned(txn, stmt, params, sqlKey, paramTypes))
+        if (isPlannable(stmt)) return this.runPlanned(stmt, params, sqlKey, paramTypes)
         if (isDdl(stmt)) return this.inTxn((txn) => this.runDdlStatement(txn, stmt))
         throw dbError('feature_not_supported', `statement ${stmt.kind} is not supported`)
     }
@@ -387,7 +416,10 @@ export class Session {
 
   private beginStatement(txn: Transaction | undefined): void {
     this.interrupted = undefined
-    this.statementStart = currentTimestamp()
+    // A transaction's first statement starts when the transaction does (as in PostgreSQL).
+    this.statementStart = this.txnJustBegun ? this.txnStart : currentTimestamp()
+    this.txnJustBegun = false
+    this.nextTurn = performance.now() + TURN_EVERY_MS
     txn?.nextStatement()
     const timeout = durationMs(this.settings.get('statement_timeout') ?? '0')
     if (timeout > 0) {
@@ -421,20 +453,20 @@ export class Session {
     this.maintenanceTxn?.cancelWait(e)
   }
 
-  /** checkInterrupt and pause for one statement (ExecContext's). */
+  /** checkInterrupt and pause for the running statement (ExecContext's). */
   private interruptHooks(): Pick<ExecContext, 'checkInterrupt' | 'pause'> {
-    let nextTurn = performance.now() + TURN_EVERY_MS
-    return {
-      checkInterrupt: () => {
-        if (this.interrupted !== undefined) throw this.interrupted
-      },
-      pause: () => {
-        const now = performance.now()
-        if (now < nextTurn) return undefined
-        nextTurn = now + TURN_EVERY_MS
-        return new Promise<void>((resolve) => setImmediate(resolve))
-      },
-    }
+    return { checkInterrupt: this.checkInterrupt, pause: this.pause }
+  }
+
+  /** When the running statement is next due to give the event loop a turn (set as it begins). */
+  private nextTurn = 0
+
+  /** ExecContext.pause: made once for the session, not per statement (the clock is the session's, reset per statement). */
+  private readonly pause = (): Promise<void> | undefined => {
+    const now = performance.now()
+    if (now < this.nextTurn) return undefined
+    this.nextTurn = now + TURN_EVERY_MS
+    return new Promise<void>((resolve) => setImmediate(resolve))
   }
 
   // ── planned statements (queries and DML) ─────────────────────────────────────
@@ -449,44 +481,78 @@ export class Session {
 
   private plan(stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, declared: readonly (SqlType | undefined)[], sqlKey: string | undefined): PlannedStatement {
     const catalog = this.catalogView()
-    const key = sqlKey === undefined ? undefined : `${sqlKey}\u0000${declared.map((t) => t?.kind ?? '').join(',')}`
-    if (key !== undefined) {
-      const hit = this.db.planCache.get(key) as PlannedStatement | undefined
+    if (sqlKey !== undefined) {
+      const hit = this.db.planCache.get(sqlKey, declared)
       if (hit !== undefined && hit.catalog === catalog) return hit
     }
     const p = planStatement(stmt, this.bindEnv(), declared, { estimates: (t) => this.db.estimates(t) })
-    if (key !== undefined && this.tc === undefined) {
-      if (this.db.planCache.size >= 1000) this.db.planCache.delete(this.db.planCache.keys().next().value!)
-      this.db.planCache.set(key, p)
-    }
+    if (sqlKey !== undefined && this.tc === undefined) this.db.planCache.set(sqlKey, declared, p)
     return p
   }
 
-  /** Locks the statement's tables (shared: DDL that changes them waits, and they wait for DDL). */
-  private async lockTables(txn: Transaction, p: PlannedStatement): Promise<boolean> {
-    let waited = false
-    for (const oid of [...p.reads, ...p.writes]) {
-      const r = txn.lockObject(oid, 'share')
-      if (r !== true) {
-        waited = true
-        await r
-      }
+  /**
+   * Locks the statement's tables (shared: DDL that changes them waits, and they wait
+   * for DDL); true when it had to wait. Synchronous when nothing is in the way, the
+   * usual case, so that a statement pays no promise for it.
+   */
+  private lockTables(txn: Transaction, p: PlannedStatement): false | Promise<boolean> {
+    const n = p.reads.length
+    for (let i = 0; i < n + p.writes.length; i++) {
+      const r = txn.lockObject(i < n ? p.reads[i]! : p.writes[i - n]!, 'share')
+      if (r !== true) return this.lockTablesAfterWait(txn, p, i + 1, r)
     }
     const gate = this.db.catalogReady()
-    if (gate !== undefined) {
-      waited = true
-      await gate
-    }
-    return waited
+    return gate === undefined ? false : gate.then(() => true)
   }
 
-  private async runPlanned(txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared?: readonly SqlType[]): Promise<StatementResult> {
+  /** The rest of `lockTables` once a lock had to be waited for: from lock `next` on. */
+  private async lockTablesAfterWait(txn: Transaction, p: PlannedStatement, next: number, waiting: boolean | Promise<boolean>): Promise<boolean> {
+    await waiting
+    const n = p.reads.length
+    for (let i = next; i < n + p.writes.length; i++) await txn.lockObject(i < n ? p.reads[i]! : p.writes[i - n]!, 'share')
+    await this.db.catalogReady()
+    return true
+  }
+
+  /**
+   * A query or DML statement, in the session's transaction or an implicit one of its
+   * own: `inTxn` and the statement in one async function, since this is the path
+   * every statement of an application takes.
+   */
+  private async runPlanned(stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared?: readonly SqlType[]): Promise<StatementResult> {
+    const auto = this.block === 'none'
+    const txn = this.ensureTxn()
+    this.beginStatement(txn)
+    try {
+      const r = await this.executeStatement(txn, stmt, params, sqlKey, declared)
+      if (auto) await this.commitTxn()
+      return r
+    } catch (e) {
+      if (auto) await this.rollbackTxn()
+      else this.failed = true
+      throw e
+    } finally {
+      this.endStatement()
+    }
+  }
+
+  private executeStatement(txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, params: readonly unknown[], sqlKey: string | undefined, declared: readonly SqlType[] | undefined): Promise<StatementResult> {
     let p = this.plan(stmt, declared ?? [], sqlKey)
-    // A plan made before a lock wait may be stale: the DDL it waited for changed the catalog.
-    if ((await this.lockTables(txn, p)) && p.catalog !== this.catalogView()) {
+    const waited = this.lockTables(txn, p)
+    if (waited !== false) return this.executeAfterWait(waited, txn, stmt, p, params, sqlKey, declared)
+    return this.executeChecked(txn, p, params, declared)
+  }
+
+  /** A plan made before a lock wait may be stale: the DDL it waited for changed the catalog. */
+  private async executeAfterWait(waited: Promise<boolean>, txn: Transaction, stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, p: PlannedStatement, params: readonly unknown[], sqlKey: string | undefined, declared: readonly SqlType[] | undefined): Promise<StatementResult> {
+    if ((await waited) && p.catalog !== this.catalogView()) {
       p = this.plan(stmt, declared ?? [], sqlKey)
       await this.lockTables(txn, p)
     }
+    return this.executeChecked(txn, p, params, declared)
+  }
+
+  private executeChecked(txn: Transaction, p: PlannedStatement, params: readonly unknown[], declared: readonly SqlType[] | undefined): Promise<StatementResult> {
     if (declared === undefined && params.length === 0 && p.paramTypes.length > 0) {
       // A simple query has no parameters: $n refers to nothing (PostgreSQL's 42P02 at parse analysis).
       throw dbError('undefined_parameter', 'there is no parameter $1', { position: p.paramPositions.get(1) })
@@ -509,7 +575,8 @@ export class Session {
     const pl = p.planned
     if (pl.kind === 'query') {
       const ctx = this.execContext(txn, values, pl.query.subplans, stats)
-      const rows = await collect(pl.query.root, ctx)
+      const found = collectNow(pl.query.root, ctx)
+      const rows = Array.isArray(found) ? found : await found
       return result('SELECT', rows.length, resultColumns(p), rows, this.notices)
     }
     const ctx = this.execContext(txn, values, pl.read.subplans, stats)
@@ -537,26 +604,44 @@ export class Session {
       fn: this.functionContext(),
       subplans,
       subqueryCache: new Map(),
-      virtual: this.virtualContext(),
-      ...this.interruptHooks(),
+      virtual: this.virtual,
+      checkInterrupt: this.checkInterrupt,
+      pause: this.pause,
       stats,
     }
   }
 
-  private virtualContext(): VirtualContext {
+  private readonly checkInterrupt = (): void => {
+    if (this.interrupted !== undefined) throw this.interrupted
+  }
+
+  /** What virtual tables read: the session's, read when a virtual table is scanned (one object for the session's life). */
+  private readonly virtual: VirtualContext = (() => {
     const session = this
     return {
       get catalog() {
         return session.catalogView()
       },
-      user: this.options.user,
-      database: this.options.database,
+      get user() {
+        return session.options.user
+      },
+      get database() {
+        return session.options.database
+      },
       settings: this.settings,
-      prepared: this.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner })),
+      get prepared() {
+        return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
+      },
     }
+  })()
+
+  /** A statement's function context: its timestamps, and the session's parts that stay (made once, not per statement). */
+  private functionContext(): FunctionContext {
+    const shared = this.functionParts
+    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, session: shared.session }
   }
 
-  private functionContext(): FunctionContext {
+  private readonly functionParts: Omit<FunctionContext, 'transactionTimestamp' | 'statementTimestamp'> = (() => {
     const sequence = (name: string): SequenceInfo => {
       const n = name.replace(/^public\./, '').replace(/^"(.*)"$/, '$1')
       const rel = this.catalogView().byName(n)
@@ -564,10 +649,9 @@ export class Session {
       if (rel.kind !== 'sequence') throw dbError('wrong_object_type', `"${name}" is not a sequence`)
       return rel
     }
+    const session = this
     return {
-      transactionTimestamp: this.txnStart,
-      statementTimestamp: this.statementStart,
-      setting: (name) => {
+      setting: (name: string) => {
         try {
           return this.settings.get(canonicalName(name))
         } catch {
@@ -575,28 +659,38 @@ export class Session {
         }
       },
       sequences: {
-        nextval: async (name) => {
+        nextval: async (name: string) => {
           const seq = sequence(name)
           const v = await this.db.sequences.nextval(seq)
           this.currvals.set(seq.oid, v)
           return v
         },
-        currval: (name) => {
+        currval: (name: string) => {
           const seq = sequence(name)
           const v = this.currvals.get(seq.oid)
           if (v === undefined) throw dbError('object_not_in_prerequisite_state', `currval of sequence "${seq.name}" is not yet defined in this session`)
           return v
         },
-        setval: async (name, value, isCalled) => {
+        setval: async (name: string, value: bigint, isCalled: boolean) => {
           const seq = sequence(name)
           const v = await this.db.sequences.setval(seq, value, isCalled)
           if (isCalled) this.currvals.set(seq.oid, v)
           return v
         },
       },
-      session: { user: this.options.user, database: this.options.database, pid: this.pid },
+      session: {
+        get user() {
+          return session.options.user
+        },
+        get database() {
+          return session.options.database
+        },
+        get pid() {
+          return session.pid
+        },
+      },
     }
-  }
+  })()
 
   private async explain(txn: Transaction, inner: Statement, analyzeIt: boolean, params: readonly unknown[]): Promise<StatementResult> {
     if (!isPlannable(inner)) throw dbError('feature_not_supported', `EXPLAIN of ${inner.kind} is not supported`)
@@ -662,8 +756,7 @@ export class Session {
   }
 
   /** transaction_isolation and friends show the block's modes as soon as it begins. */
-  private showModes(): void {
-    const m = this.effectiveModes()
+  private showModes(m = this.effectiveModes()): void {
     this.settings.set('transaction_isolation', m.isolation)
     this.settings.set('transaction_read_only', m.readOnly ? 'on' : 'off')
     this.settings.set('transaction_deferrable', m.deferrable ? 'on' : 'off')
@@ -672,9 +765,10 @@ export class Session {
   private ensureTxn(): Transaction {
     if (this.txn !== undefined) return this.txn
     const m = this.effectiveModes()
-    this.txn = this.db.txn.begin({ ...m, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
+    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
     this.txnStart = currentTimestamp()
-    this.showModes()
+    this.txnJustBegun = true
+    this.showModes(m)
     return this.txn
   }
 
@@ -782,8 +876,7 @@ export class Session {
     if (this.localSettings !== undefined) for (const [k, v] of this.localSettings) this.settings.set(k, v)
     this.settingsAtBegin = undefined
     this.localSettings = undefined
-    const d = defaults()
-    for (const k of ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable']) this.settings.set(k, d.get(k)!)
+    for (const k of TXN_SETTINGS) this.settings.set(k, DEFAULTS.get(k)!)
   }
 
   private async savepoint(stmt: Statement & { kind: 'savepoint' | 'rollback-to' | 'release' }): Promise<StatementResult> {
@@ -860,7 +953,7 @@ export class Session {
       if (stmt.value.kind === 'values') this.setTransaction({ isolation: normalize(name, stmt.value.values.join(' ')) as TransactionModes['isolation'], readOnly: undefined, deferrable: undefined })
       return this.done('SET')
     }
-    const value = stmt.value.kind === 'default' ? defaults().get(name) ?? '' : normalize(name, stmt.value.values.join(', '))
+    const value = stmt.value.kind === 'default' ? DEFAULTS.get(name) ?? '' : normalize(name, stmt.value.values.join(', '))
     if (stmt.scope === 'local') {
       if (this.block !== 'explicit') {
         this.warn('SET LOCAL can only be used in transaction blocks', '25P01')
@@ -885,7 +978,7 @@ export class Session {
   }
 
   private reset(raw: string): StatementResult {
-    const d = defaults()
+    const d = DEFAULTS
     const names = raw === 'all' ? settingNames() : [canonicalName(raw)]
     for (const n of names) if (d.has(n) && !n.startsWith('transaction_')) this.settings.set(n, d.get(n)!)
     this.settings.set('session_authorization', this.options.user)
@@ -907,9 +1000,15 @@ function limitError(e: unknown): unknown {
   return e
 }
 
-function resultColumns(p: PlannedStatement): ResultColumn[] | undefined {
+const resultColumnsOf = new WeakMap<PlannedStatement, readonly ResultColumn[] | undefined>()
+
+/** A statement's result columns; made once per plan (results of every execution share them). */
+function resultColumns(p: PlannedStatement): readonly ResultColumn[] | undefined {
+  if (resultColumnsOf.has(p)) return resultColumnsOf.get(p)
   const cols: readonly BoundColumn[] | undefined = p.planned.columns
-  return cols?.map((c) => ({ name: c.name, type: c.type.kind === 'unknown' ? T.text : c.type, tableOid: c.source?.table ?? 0, attnum: c.source?.attnum ?? 0 }))
+  const out = cols?.map((c) => ({ name: c.name, type: c.type.kind === 'unknown' ? T.text : c.type, tableOid: c.source?.table ?? 0, attnum: c.source?.attnum ?? 0 }))
+  resultColumnsOf.set(p, out)
+  return out
 }
 
 function result(command: string, rowCount: number | undefined, columns: readonly ResultColumn[] | undefined, rows: readonly Row[], notices: readonly Notice[]): StatementResult {

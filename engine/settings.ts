@@ -91,6 +91,7 @@ const UNIT_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, m
 
 /** Milliseconds of a duration setting ('5s', '250', '1min'). */
 export function durationMs(v: string): number {
+  if (v === '0') return 0 // the default of every duration setting, read at every statement: skip the regex
   const m = DURATION.exec(v)
   if (m === null) return NaN
   return Number(m[1]) * (UNIT_MS[(m[2] ?? 'ms').toLowerCase()] ?? 1)
@@ -156,6 +157,10 @@ function formatDuration(ms: number): string {
   return `${ms}ms`
 }
 
+/** Every setting's default, by canonical name (shared: never modify it). */
+export const DEFAULTS: ReadonlyMap<string, string> = new Map(SETTINGS.map((s) => [s.name, s.default]))
+
+/** A session's own, modifiable copy of the defaults. */
 export function defaults(): Map<string, string> {
-  return new Map(SETTINGS.map((s) => [s.name, s.default]))
+  return new Map(DEFAULTS)
 }

@@ -13,6 +13,7 @@ import type { Oid } from './catalog/schema.js'
 import type { BExpr, ColumnId } from './plan/bound.js'
 import type { PlannedQuery } from './plan/physical.js'
 import { planQuery, type PlannerEnv } from './plan/planner.js'
+import { pruneColumns } from './plan/prune.js'
 import type { SqlType } from './values/index.js'
 
 export type Plannable = Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }
@@ -43,7 +44,7 @@ export function planStatement(stmt: Plannable, env: BindEnvironment, declared: r
   switch (stmt.kind) {
     case 'query': {
       const q = bindQuery(b, stmt, undefined)
-      planned = { kind: 'query', query: planQuery(q.plan, planner), columns: q.columns }
+      planned = { kind: 'query', query: pruneColumns(planQuery(q.plan, planner)), columns: q.columns }
       break
     }
     case 'insert': {

@@ -65,7 +65,12 @@ export class BTree {
   private depth = 0
   /** The leaf the last descent reached (valid within the current pool operation). */
   private leaf: Buffer = Buffer.alloc(0)
-  readonly observers = new Set<TreeObserver>()
+  /**
+   * Open cursors, told before the tree changes. A list rather than a set: cursors
+   * open and close at every read, and a set reallocates its table as it fills and
+   * empties.
+   */
+  private readonly observers: TreeObserver[] = []
 
   constructor(
     readonly space: TreeSpace,
@@ -182,8 +187,18 @@ export class BTree {
     }
   }
 
+  observe(o: TreeObserver): void {
+    this.observers.push(o)
+  }
+
+  unobserve(o: TreeObserver): void {
+    const i = this.observers.lastIndexOf(o)
+    if (i < 0) return
+    const last = this.observers.pop()!
+    if (i < this.observers.length) this.observers[i] = last
+  }
+
   private notify(): void {
-    if (this.observers.size === 0) return
     for (const o of this.observers) o.beforeTreeChange()
   }
 

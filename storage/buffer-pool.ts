@@ -49,6 +49,11 @@ export class BufferPool {
     return this.frames.length
   }
 
+  /** The current operation's number: views into frames taken within it stay valid until it changes. */
+  get currentOperation(): number {
+    return this.operation
+  }
+
   /** Starts a store operation: frames it touches cannot be evicted until the next one. */
   beginOperation(): void {
     this.operation++

@@ -38,7 +38,7 @@ export class Cursor implements TreeObserver {
     private readonly tree: BTree,
     private readonly beginOperation: () => void = () => tree.space.pool.beginOperation(),
   ) {
-    tree.observers.add(this)
+    tree.observe(this)
   }
 
   /** Positions at the first entry; false when the tree is empty. */
@@ -84,10 +84,29 @@ export class Cursor implements TreeObserver {
     return this.move(-1)
   }
 
+  /**
+   * The current key. The view is kept and handed out again while the cursor stays
+   * at the same entry within the same store operation: scans read each entry's key
+   * more than once, and within one operation no frame is evicted, while a write to
+   * the tree makes the cursor unreadable until it moves (beforeTreeChange).
+   */
   get key(): Buffer {
     this.checkReadable()
-    return keyAt(this.page(this.depth - 1), this.idx[this.depth - 1]!)
+    const L = this.depth - 1
+    const op = this.tree.space.pool.currentOperation
+    const page = this.pages[L]!
+    const i = this.idx[L]!
+    if (this.keyView !== null && this.keyViewOp === op && this.keyViewPage === page && this.keyViewIdx === i) return this.keyView
+    this.keyView = keyAt(this.page(L), i)
+    this.keyViewOp = op
+    this.keyViewPage = page
+    this.keyViewIdx = i
+    return this.keyView
   }
+  private keyView: Buffer | null = null
+  private keyViewOp = 0
+  private keyViewPage = 0 as PageId
+  private keyViewIdx = -1
 
   get value(): Buffer {
     this.checkReadable()
@@ -103,7 +122,7 @@ export class Cursor implements TreeObserver {
     if (!this.open) return
     this.open = false
     this.valid = false
-    this.tree.observers.delete(this)
+    this.tree.unobserve(this)
   }
 
   beforeTreeChange(): void {

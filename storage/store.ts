@@ -64,9 +64,16 @@ export interface StoreStats {
   readonly checkpoints: number
 }
 
+const RESOLVED: Promise<void> = Promise.resolve()
+
 export class Store {
   /** @internal */ readonly catalog: TreeCatalog
-  /** @internal */ readonly active = new Map<TxnId, StoreTxn>()
+  /**
+   * @internal Transactions that have logged something, from their first record on:
+   * what checkpoints, prepared transactions and close need. A transaction that logs
+   * nothing (a reader) never enters, so reading costs no change to this map.
+   */
+  readonly active = new Map<TxnId, StoreTxn>()
   /** @internal */ nextTxnId: number
   /** @internal */ nextTreeId: number
   private failure: IsolaError | undefined
@@ -175,9 +182,7 @@ export class Store {
 
   begin(): StoreTxn {
     this.assertUsable()
-    const t = new StoreTxn(this, asTxnId(this.nextTxnId++))
-    this.active.set(t.id, t)
-    return t
+    return new StoreTxn(this, asTxnId(this.nextTxnId++))
   }
 
   /** Prepared transactions, including those reloaded by recovery. */
@@ -198,7 +203,7 @@ export class Store {
         value === null
           ? appendDelete(this.wal, txn.id, tree, key, before, false)
           : appendPut(this.wal, txn.id, tree, key, value, before, false)
-      txn.firstLsn ??= lsn
+      this.logged(txn, lsn)
       txn.undo.push(UndoKind.restore, tree, key, before)
       this.maybeCheckpoint()
       return before !== null
@@ -207,13 +212,20 @@ export class Store {
     }
   }
 
+  /** A transaction's record at `lsn` is logged: the first one makes it active. */
+  private logged(txn: StoreTxn, lsn: Lsn): void {
+    if (txn.firstLsn !== undefined) return
+    txn.firstLsn = lsn
+    this.active.set(txn.id, txn)
+  }
+
   /** @internal */
   createTreeOp(txn: StoreTxn, id: TreeId = asTreeId(this.nextTreeId++)): TreeId {
     this.beginOperation()
     return this.guard(() => {
       this.catalog.create(id)
       const lsn = appendRecord(this.wal, { kind: 'create-tree', txn: txn.id, tree: id })
-      txn.firstLsn ??= lsn
+      this.logged(txn, lsn)
       txn.undo.push(UndoKind.createTree, id, null, null)
       return id
     })
@@ -225,19 +237,30 @@ export class Store {
     this.catalog.require(tree)
     this.guard(() => {
       const lsn = appendRecord(this.wal, { kind: 'drop-tree', txn: txn.id, tree, compensation: false })
-      txn.firstLsn ??= lsn
+      this.logged(txn, lsn)
       txn.drops.push(tree)
     })
   }
 
-  /** @internal */
-  async commitTxn(txn: StoreTxn, payload: Uint8Array): Promise<void> {
-    this.beginOperation()
+  /**
+   * @internal A transaction that logged nothing (a reader) commits synchronously:
+   * no async frame for it, only an already resolved promise.
+   */
+  commitTxn(txn: StoreTxn, payload: Uint8Array): Promise<void> {
+    try {
+      this.beginOperation()
+    } catch (e) {
+      return Promise.reject(e)
+    }
     if (txn.firstLsn === undefined) {
       txn.state = 'committed'
       this.active.delete(txn.id)
-      return
+      return RESOLVED
     }
+    return this.commitLogged(txn, payload)
+  }
+
+  private async commitLogged(txn: StoreTxn, payload: Uint8Array): Promise<void> {
     const end = this.guard(() => {
       appendRecord(this.wal, { kind: 'commit', txn: txn.id, payload })
       txn.state = 'committed'
@@ -254,7 +277,7 @@ export class Store {
     this.beginOperation()
     const end = this.guard(() => {
       const lsn = appendRecord(this.wal, { kind: 'prepare', txn: txn.id, payload })
-      txn.firstLsn ??= lsn
+      this.logged(txn, lsn)
       txn.state = 'prepared'
       txn.preparePayload = payload
       return this.wal.endLsn

@@ -22,8 +22,11 @@ export interface UndoEntry {
 
 const ABSENT = -1
 
+/** An empty arena to start from: most transactions (readers) never write, so they allocate none. */
+const NO_ARENA = Buffer.alloc(0)
+
 export class UndoLog {
-  private arena = Buffer.allocUnsafe(256)
+  private arena = NO_ARENA
   private used = 0
   private starts: number[] = []
 
@@ -73,7 +76,7 @@ export class UndoLog {
 
   private reserve(n: number): void {
     if (this.used + n <= this.arena.length) return
-    let size = this.arena.length * 2
+    let size = Math.max(256, this.arena.length * 2)
     while (size < this.used + n) size *= 2
     const bigger = Buffer.allocUnsafe(size)
     this.arena.copy(bigger, 0, 0, this.used)

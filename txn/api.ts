@@ -10,6 +10,17 @@
 import type { Timestamp, TxnId } from '../common/ids.js'
 import type { IsolationLevel, KeyRange, LockWait, PreparedInfo, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
 
+/**
+ * A row as `scanEach` hands it over: the row's value is `bytes[start…]`, a view
+ * valid during the visit only (one object, reused for every row of a scan).
+ */
+export interface VisibleRow {
+  readonly bytes: Uint8Array
+  readonly start: number
+  /** A copy of the row's key. */
+  key(): Buffer
+}
+
 /** What `modify`'s callback returns: a new value, null to delete the row, undefined to leave it. */
 export type RowChange = Buffer | Uint8Array | null | undefined
 export type ModifyResult = 'updated' | 'deleted' | 'unchanged'
@@ -27,8 +38,22 @@ export interface Transaction {
 
   /** The value visible to this transaction, or undefined. */
   get(table: TableId, key: Uint8Array): Promise<Buffer | undefined>
+  /**
+   * `get` without a promise when none is needed: the value (or undefined) at once,
+   * or a promise when the read must wait (for a prepared writer's decision, or for a
+   * safe snapshot). For callers that read one row at a time in a loop.
+   */
+  getNow(table: TableId, key: Uint8Array): Buffer | undefined | Promise<Buffer | undefined>
   /** Visible rows in key order (reverse order when asked), as [key, value] copies. */
   scan(table: TableId, range?: KeyRange): Promise<[Buffer, Buffer][]>
+  /**
+   * `scan` without the copies, for a reader that decodes each row at once (the SQL
+   * executor): `visit` gets every visible row in turn as a VisibleRow whose bytes are
+   * a view into a storage page, valid only during the call. Returns the last row's key
+   * when `range.limit` stopped the scan (go on from there as with `scan`), undefined
+   * when the range is exhausted.
+   */
+  scanEach(table: TableId, range: KeyRange, visit: (row: VisibleRow) => void): Promise<Buffer | undefined>
 
   /**
    * Locks the row and calls `change` with its current value, as UPDATE and DELETE do

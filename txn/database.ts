@@ -47,7 +47,6 @@ export class MvccDatabase implements TxnDatabase {
   readonly preparedByGid = new Map<string, MvccTransaction>()
   readonly statusTree = STATUS_TREE
   /** Transactions holding a snapshot, for the GC horizon. */
-  private readonly snapshots = new Set<MvccTransaction>()
   private gcCursor: { table: number; key: Buffer | undefined } = { table: 0, key: undefined }
   private gcTimer: NodeJS.Timeout | undefined
   private gcRunning = false
@@ -91,7 +90,6 @@ export class MvccDatabase implements TxnDatabase {
   begin(options?: TxnOptions): MvccTransaction {
     const t = new MvccTransaction(this, this.store.begin(), options)
     this.transactions.set(t.id, t)
-    this.registry.begin(t.id)
     return t
   }
 
@@ -167,18 +165,16 @@ export class MvccDatabase implements TxnDatabase {
 
   // ---- snapshots and garbage collection -----------------------------------------------
 
-  beginSnapshot(t: MvccTransaction): void {
-    this.snapshots.add(t)
-  }
-
-  endSnapshot(t: MvccTransaction): void {
-    this.snapshots.delete(t)
-  }
-
-  /** The oldest snapshot in use: versions below it that are shadowed are garbage. */
+  /**
+   * The oldest snapshot in use: versions below it that are shadowed are garbage.
+   * Every transaction until it ends is in `transactions`, with its snapshot while it
+   * holds one (a prepared transaction reads no more). Asked for rarely (GC, dropped
+   * tables), so it walks them rather than keep a set that every statement would
+   * change.
+   */
   horizon(): Timestamp {
     let h = this.oracle.visible
-    for (const t of this.snapshots) if (t.snapshot !== undefined && t.snapshot < h) h = t.snapshot
+    for (const t of this.transactions.values()) if (t.state !== 'prepared' && t.snapshot !== undefined && t.snapshot < h) h = t.snapshot
     return h
   }
 

@@ -1,5 +1,5 @@
 /** The transaction layer: MVCC transactions over the storage engine. */
-export type { ModifyResult, RowChange, Transaction, TxnDatabase } from './api.js'
+export type { ModifyResult, RowChange, Transaction, TxnDatabase, VisibleRow } from './api.js'
 export { openTxnDatabase, type TxnDatabaseOptions } from './database.js'
 export type { SsiHooks, SsiTxnInfo } from './ssi-hooks.js'
 export {

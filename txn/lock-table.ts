@@ -20,32 +20,62 @@ interface Waiter {
   reject(e: unknown): void
 }
 
+/**
+ * One locked row. The list of sharers and the queue are made when first needed:
+ * most locks are a writer's exclusive lock that nobody waits for, and a write
+ * takes one per row (and per index entry). Sharers are a list, not a set: there
+ * are few of them, and a set reallocates as it fills and empties.
+ *
+ * `keep`: the entry stays in the table when nobody holds it. Object locks (tables)
+ * are such: every statement takes one, and making and dropping the entry each
+ * time costs more than the lock. (A dropped table leaves its small entry behind.)
+ */
 interface RowLock {
+  readonly row: string
   exclusive: TxnId | undefined
-  readonly shared: Set<TxnId>
-  readonly queue: Waiter[]
+  shared: TxnId[] | undefined
+  queue: Waiter[] | undefined
+  readonly keep: boolean
+}
+
+const NO_SHARERS: readonly TxnId[] = []
+const sharers = (lock: RowLock): readonly TxnId[] => lock.shared ?? NO_SHARERS
+const queueLength = (lock: RowLock): number => lock.queue?.length ?? 0
+
+function removeSharer(lock: RowLock, txn: TxnId): void {
+  const shared = lock.shared
+  if (shared === undefined) return
+  const i = shared.indexOf(txn)
+  if (i < 0) return
+  const last = shared.pop()!
+  if (i < shared.length) shared[i] = last
 }
 
 export class LockTable {
   private readonly rows = new Map<string, RowLock>()
   /** The row each waiting transaction waits for (the wait-for graph's edges start here). */
   private readonly waitingFor = new Map<TxnId, string>()
-  /** The rows each transaction holds, to release them at its end. */
-  private readonly held = new Map<TxnId, Set<string>>()
+  /**
+   * The locks each transaction holds, to release them at its end: a list, each lock
+   * once (it goes in when first granted to the transaction in any mode), since a
+   * writer takes a lock per row it writes, and a set, or looking the rows up again
+   * at the end, would hash each row once more.
+   */
+  private readonly held = new Map<TxnId, RowLock[]>()
 
   /**
    * Takes a lock on `row`. Resolves true once held; false when it is busy and
    * `wait` is 'skip-locked'. 'nowait' and a lock timeout fail with 55P03; a deadlock
    * with 40P01.
    */
-  acquire(txn: TxnId, row: string, mode: RowLockMode, wait: LockWait = 'wait', timeoutMs = 0): Promise<boolean> | boolean {
+  acquire(txn: TxnId, row: string, mode: RowLockMode, wait: LockWait = 'wait', timeoutMs = 0, keep = false): Promise<boolean> | boolean {
     let lock = this.rows.get(row)
     if (!lock) {
-      lock = { exclusive: undefined, shared: new Set(), queue: [] }
+      lock = { row, exclusive: undefined, shared: undefined, queue: undefined, keep }
       this.rows.set(row, lock)
     }
     if (this.grantable(lock, txn, mode)) {
-      this.grant(lock, txn, row, mode)
+      this.grant(lock, txn, mode)
       return true
     }
     if (wait === 'skip-locked') return false
@@ -68,7 +98,7 @@ export class LockTable {
         resolve: () => {
           clearTimeout(timer)
           this.waitingFor.delete(txn)
-          this.grant(owner, txn, row, mode)
+          this.grant(owner, txn, mode)
           resolve(true)
         },
         reject: (e) => {
@@ -77,11 +107,12 @@ export class LockTable {
           reject(e)
         },
       }
-      owner.queue.push(waiter)
+      const queue = (owner.queue ??= [])
+      queue.push(waiter)
       if (timeoutMs > 0)
         timer = setTimeout(() => {
-          const i = owner.queue.indexOf(waiter)
-          if (i >= 0) owner.queue.splice(i, 1)
+          const i = queue.indexOf(waiter)
+          if (i >= 0) queue.splice(i, 1)
           waiter.reject(dbError('lock_not_available', 'canceling statement due to lock timeout'))
         }, timeoutMs)
     })
@@ -96,12 +127,12 @@ export class LockTable {
   holders(row: string): TxnId[] {
     const lock = this.rows.get(row)
     if (!lock) return []
-    return lock.exclusive !== undefined ? [lock.exclusive, ...lock.shared] : [...lock.shared]
+    return lock.exclusive !== undefined ? [lock.exclusive, ...sharers(lock)] : [...sharers(lock)]
   }
 
   /** Every row `txn` holds. */
   heldBy(txn: TxnId): string[] {
-    return [...(this.held.get(txn) ?? [])]
+    return (this.held.get(txn) ?? []).map((l) => l.row)
   }
 
   /** Cancels the wait of `txn`, if it waits (its statement was cancelled or timed out elsewhere). */
@@ -109,56 +140,59 @@ export class LockTable {
     const row = this.waitingFor.get(txn)
     if (row === undefined) return
     const lock = this.rows.get(row)
-    const i = lock?.queue.findIndex((w) => w.txn === txn) ?? -1
-    if (lock && i >= 0) lock.queue.splice(i, 1)[0]!.reject(error)
+    const i = lock?.queue?.findIndex((w) => w.txn === txn) ?? -1
+    if (lock && i >= 0) lock.queue!.splice(i, 1)[0]!.reject(error)
   }
 
   /** Releases everything `txn` holds and wakes the waiters that can now go. */
   releaseAll(txn: TxnId): void {
-    const rows = this.held.get(txn)
-    if (!rows) return
+    const locks = this.held.get(txn)
+    if (!locks) return
     this.held.delete(txn)
-    for (const row of rows) {
-      const lock = this.rows.get(row)
-      if (!lock) continue
+    // A lock with a holder is never dropped from `rows`, so these are the table's own entries.
+    for (const lock of locks) {
       if (lock.exclusive === txn) lock.exclusive = undefined
-      lock.shared.delete(txn)
-      this.wake(lock)
-      if (lock.exclusive === undefined && lock.shared.size === 0 && lock.queue.length === 0) this.rows.delete(row)
+      removeSharer(lock, txn)
+      if (lock.queue !== undefined) this.wake(lock)
+      if (!lock.keep && lock.exclusive === undefined && sharers(lock).length === 0 && queueLength(lock) === 0) this.rows.delete(lock.row)
     }
   }
 
   private grantable(lock: RowLock, txn: TxnId, mode: RowLockMode): boolean {
     if (lock.exclusive === txn) return true
+    const shared = sharers(lock)
     if (mode === 'share') {
-      if (lock.shared.has(txn)) return true
-      return lock.exclusive === undefined && lock.queue.length === 0
+      if (shared.includes(txn)) return true
+      return lock.exclusive === undefined && queueLength(lock) === 0
     }
     // Exclusive: free, or only this transaction shares it (an upgrade).
-    return lock.exclusive === undefined && (lock.shared.size === 0 || (lock.shared.size === 1 && lock.shared.has(txn)))
+    return lock.exclusive === undefined && (shared.length === 0 || (shared.length === 1 && shared[0] === txn))
   }
 
-  private grant(lock: RowLock, txn: TxnId, row: string, mode: RowLockMode): void {
+  private grant(lock: RowLock, txn: TxnId, mode: RowLockMode): void {
+    const had = lock.exclusive === txn || sharers(lock).includes(txn)
     if (mode === 'update') {
       lock.exclusive = txn
-      lock.shared.delete(txn)
-    } else if (lock.exclusive !== txn) lock.shared.add(txn)
-    let rows = this.held.get(txn)
-    if (!rows) this.held.set(txn, (rows = new Set()))
-    rows.add(row)
+      removeSharer(lock, txn)
+    } else if (lock.exclusive !== txn && !had) (lock.shared ??= []).push(txn)
+    if (had) return
+    const locks = this.held.get(txn)
+    if (locks === undefined) this.held.set(txn, [lock])
+    else locks.push(lock)
   }
 
   /** Grants queued requests in order while they are compatible. */
   private wake(lock: RowLock): void {
-    while (lock.queue.length > 0) {
-      const w = lock.queue[0]!
+    const queue = lock.queue!
+    while (queue.length > 0) {
+      const w = queue[0]!
+      const shared = sharers(lock)
       const free =
         w.mode === 'share'
           ? lock.exclusive === undefined || lock.exclusive === w.txn
-          : (lock.exclusive === undefined || lock.exclusive === w.txn) &&
-            (lock.shared.size === 0 || (lock.shared.size === 1 && lock.shared.has(w.txn)))
+          : (lock.exclusive === undefined || lock.exclusive === w.txn) && (shared.length === 0 || (shared.length === 1 && shared[0] === w.txn))
       if (!free) return
-      lock.queue.shift()
+      queue.shift()
       w.resolve()
     }
   }
@@ -173,9 +207,9 @@ export class LockTable {
       const lock = this.rows.get(row)
       if (!lock) return false
       path.push(txn)
-      const blockers = lock.exclusive !== undefined ? [lock.exclusive, ...lock.shared] : [...lock.shared]
+      const blockers = lock.exclusive !== undefined ? [lock.exclusive, ...sharers(lock)] : [...sharers(lock)]
       // Waiters ahead of it in the queue block it too (FIFO: they are granted first).
-      for (const w of lock.queue) {
+      for (const w of lock.queue ?? []) {
         if (w.txn === txn) break
         blockers.push(w.txn)
       }

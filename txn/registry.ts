@@ -29,7 +29,8 @@ const CACHE_SIZE = 100_000
 
 export class TxnRegistry {
   private readonly live = new Map<TxnId, Live>()
-  private readonly committed = new Map<TxnId, Timestamp>()
+  /** Statuses, not bare timestamps: a reader asks once per version it meets, and gets this object without an allocation. */
+  private readonly committed = new Map<TxnId, WriterStatus>()
   private readonly key = Buffer.alloc(8)
 
   constructor(
@@ -41,14 +42,13 @@ export class TxnRegistry {
     const live = this.live.get(txn)
     if (live) return live.status
     const cached = this.committed.get(txn)
-    if (cached !== undefined) return { kind: 'committed', commitTs: cached }
+    if (cached !== undefined) return cached
     const stored = this.store.get(this.statusTree, statusKey(txn, this.key))
     if (!stored) throw dbError('data_corrupted', `a table holds a version of transaction ${txn}, which never committed`)
-    const ts = asTimestamp(stored.readDoubleBE(0))
-    this.remember(txn, ts)
-    return { kind: 'committed', commitTs: ts }
+    return this.remember(txn, asTimestamp(stored.readDoubleBE(0)))
   }
 
+  /** A transaction's first write (one that writes nothing never enters the live set: no version names it). */
   begin(txn: TxnId): void {
     this.live.set(txn, { status: ACTIVE })
   }
@@ -74,15 +74,22 @@ export class TxnRegistry {
     live?.decide?.()
   }
 
+  /** Transactions in the live set (tests check that ended ones leave it). */
+  get liveCount(): number {
+    return this.live.size
+  }
+
   aborted(txn: TxnId): void {
     const live = this.live.get(txn)
     this.live.delete(txn)
     live?.decide?.()
   }
 
-  private remember(txn: TxnId, ts: Timestamp): void {
+  private remember(txn: TxnId, commitTs: Timestamp): WriterStatus {
     if (this.committed.size >= CACHE_SIZE) this.committed.delete(this.committed.keys().next().value!)
-    this.committed.set(txn, ts)
+    const st: WriterStatus = { kind: 'committed', commitTs }
+    this.committed.set(txn, st)
+    return st
   }
 }
 

@@ -15,15 +15,47 @@
 import { dbError, internalError } from '../common/errors.js'
 import type { Timestamp, TreeId, TxnId } from '../common/ids.js'
 import type { StoreTxn } from '../storage/store-txn.js'
-import type { ModifyResult, RowChange, Transaction } from './api.js'
+import type { Cursor } from '../storage/cursor.js'
+import type { ModifyResult, RowChange, Transaction, VisibleRow } from './api.js'
 import type { MvccDatabase } from './database.js'
 import { encodePrepared } from './prepared-payload.js'
 import { statusKey, statusValue } from './registry.js'
 import { successorKey, type IsolationLevel, type KeyRange, type LockWait, type RowLockMode, type TableId, type TxnOptions, type TxnState } from './types.js'
-import { encodeVersion, hasPrefix, isTombstone, keyPrefix, prefixOf, userKeyOf, versionKey, versionRow, versionWriter } from './version-key.js'
+import { comparePrefix, VERSION_HEADER, encodeVersion, hasPrefix, isTombstone, keyPrefix, prefixLength, prefixOf, sharesPrefix, userKeyOf, versionKey, versionRow, versionWriter } from './version-key.js'
 
-type ScanResult = [Buffer, Buffer][] | { readonly kind: 'wait'; readonly until: Promise<void> }
-type Found = { readonly kind: 'found'; readonly row: Buffer | undefined } | { readonly kind: 'wait'; readonly until: Promise<void> }
+type Wait = { readonly kind: 'wait'; readonly until: Promise<void> }
+type ScanResult = [Buffer, Buffer][] | Wait
+/**
+ * What a reader makes of one version (`judge`): its row when visible, null when it
+ * is a visible tombstone, undefined when invisible (look at older versions), or a
+ * prepared writer's decision to wait for. Plain values rather than result objects:
+ * a scan judges every row it passes.
+ */
+type Verdict = Buffer | null | undefined | Wait
+const isWait = (v: Verdict): v is Wait => v !== null && v !== undefined && !(v instanceof Uint8Array)
+
+const VISIBLE = 1
+const DELETED = 2
+const INVISIBLE = 0
+type Visibility = typeof VISIBLE | typeof DELETED | typeof INVISIBLE | Wait
+
+const EMPTY = Buffer.alloc(0)
+
+/** The VisibleRow of a scanEach: the version under the cursor (its row starts after the version header). */
+class CursorRow implements VisibleRow {
+  bytes: Uint8Array = EMPTY
+  readonly start = VERSION_HEADER
+  keyCopy: Buffer | undefined
+
+  constructor(private readonly cursor: Cursor) {}
+
+  key(): Buffer {
+    return (this.keyCopy ??= userKeyOf(this.cursor.key))
+  }
+}
+
+/** The prefix of the version being looked at in a scan, copied here rather than into a new buffer per key (scans are synchronous). */
+let prefixScratch = Buffer.allocUnsafe(64)
 
 export class MvccTransaction implements Transaction {
   state: TxnState = 'active'
@@ -63,18 +95,28 @@ export class MvccTransaction implements Transaction {
   // ---- reads ----------------------------------------------------------------------
 
   async get(table: TableId, key: Uint8Array): Promise<Buffer | undefined> {
-    await this.beginStatement()
+    return this.getNow(table, key)
+  }
+
+  getNow(table: TableId, key: Uint8Array): Buffer | undefined | Promise<Buffer | undefined> {
+    const begun = this.beginStatement()
+    if (begun !== undefined) return begun.then(() => this.getNow(table, key))
     if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
     const prefix = keyPrefix(key)
-    for (;;) {
-      const r = this.readVisible(table, prefix, key)
-      if (r.kind === 'found') return r.row
+    const r = this.readVisible(table, prefix, key)
+    return isWait(r) ? this.getAfterWait(table, prefix, key, r) : r
+  }
+
+  private async getAfterWait(table: TableId, prefix: Buffer, key: Uint8Array, wait: Wait): Promise<Buffer | undefined> {
+    for (let r: Buffer | undefined | Wait = wait; ; r = this.readVisible(table, prefix, key)) {
+      if (!isWait(r)) return r
       await this.interruptible(r.until, this.lockTimeoutMs)
     }
   }
 
   async scan(table: TableId, range: KeyRange = {}): Promise<[Buffer, Buffer][]> {
-    await this.beginStatement()
+    const begun = this.beginStatement()
+    if (begun !== undefined) await begun
     for (;;) {
       const r = range.reverse ? this.scanBackward(table, range) : this.scanForward(table, range)
       if (Array.isArray(r)) return r
@@ -82,15 +124,38 @@ export class MvccTransaction implements Transaction {
     }
   }
 
-  /** The visible version of one key, or what to wait for. */
-  private readVisible(table: TableId, prefix: Buffer, key: Uint8Array): Found {
+  async scanEach(table: TableId, range: KeyRange, visit: (row: VisibleRow) => void): Promise<Buffer | undefined> {
+    const begun = this.beginStatement()
+    if (begun !== undefined) await begun
+    if (range.reverse) {
+      // Backwards scans are rare (ORDER BY … DESC): the copying scan serves them.
+      const rows = await this.scan(table, range)
+      const view: { bytes: Uint8Array; start: number; key: () => Buffer } = { bytes: EMPTY, start: 0, key: () => EMPTY }
+      for (const [k, v] of rows) {
+        view.bytes = v
+        view.key = () => k
+        visit(view)
+      }
+      return rows.length === range.limit ? rows[rows.length - 1]![0] : undefined
+    }
+    const pass = { from: range.from, visited: 0 }
+    for (;;) {
+      const r = this.scanForwardEach(table, range, pass, visit)
+      if (!isWait(r)) return r
+      // A prepared writer's decision: wait, then go on from the key it held (the rows before it were visited).
+      await this.interruptible(r.until, this.lockTimeoutMs)
+    }
+  }
+
+  /** The visible row of one key (undefined: none), or what to wait for. */
+  private readVisible(table: TableId, prefix: Buffer, key: Uint8Array): Buffer | undefined | Wait {
     const c = this.db.store.cursor(table as unknown as TreeId)
     try {
       for (let ok = c.seek(prefix); ok && hasPrefix(c.key, prefix); ok = c.next()) {
         const r = this.judge(c.value, table, key)
-        if (r !== undefined) return r
+        if (r !== undefined) return r ?? undefined
       }
-      return { kind: 'found', row: undefined }
+      return undefined
     } finally {
       c.close()
     }
@@ -111,18 +176,25 @@ export class MvccTransaction implements Transaction {
       let ok = range.from ? c.seek(keyPrefix(range.from)) : c.first()
       while (ok && out.length < limit) {
         // Versions of one key are adjacent, newest first: the first visible one decides.
-        const prefix = Buffer.from(prefixOf(c.key))
-        if (to && Buffer.compare(prefix, to) >= 0) break
-        const userKey = userKeyOf(c.key)
+        const first = c.key
+        const n = prefixLength(first)
+        if (to && comparePrefix(first, n, to) >= 0) break
+        if (prefixScratch.length < n) prefixScratch = Buffer.allocUnsafe(n * 2)
+        const prefix = prefixScratch
+        for (let i = 0; i < n; i++) prefix[i] = first[i]! // a short key: a loop beats Buffer.copy's native call
+        const userKey = userKeyOf(first)
         let decided = false
-        for (; ok && hasPrefix(c.key, prefix); ok = c.next()) {
-          if (decided) continue
-          const r = this.judge(c.value, table, userKey)
-          if (r === undefined) continue
-          if (r.kind === 'wait') return r
-          if (r.row !== undefined) out.push([userKey, r.row])
-          decided = true
-        }
+        do {
+          if (!decided) {
+            const r = this.judge(c.value, table, userKey)
+            if (r !== undefined) {
+              if (isWait(r)) return r
+              if (r !== null) out.push([userKey, r])
+              decided = true
+            }
+          }
+          ok = c.next()
+        } while (ok && sharesPrefix(c.key, prefix, n))
       }
     } finally {
       c.close()
@@ -132,6 +204,59 @@ export class MvccTransaction implements Transaction {
       this.ssi(() => this.db.ssi!.onScan(this.id, table, range.from, last ? successorKey(last) : range.to))
     }
     return out
+  }
+
+  /**
+   * scanForward for scanEach: the same walk, but a visible row goes to `visit` as a
+   * view of its version, uncopied. It starts at `pass.from` and counts into
+   * `pass.visited`; when it must wait, `pass.from` is left at the key it waits for,
+   * so that the next pass resumes there (the SIREAD lock, taken when the scan ends,
+   * still covers the whole range from `range.from`).
+   */
+  private scanForwardEach(table: TableId, range: KeyRange, pass: { from: Uint8Array | undefined; visited: number }, visit: (row: VisibleRow) => void): Buffer | undefined | Wait {
+    const limit = range.limit ?? Infinity
+    const c = this.db.store.cursor(table as unknown as TreeId)
+    const to = range.to ? keyPrefix(range.to) : undefined
+    const row = new CursorRow(c)
+    let last: Buffer | undefined
+    try {
+      let ok = pass.from ? c.seek(keyPrefix(pass.from)) : c.first()
+      while (ok && pass.visited < limit) {
+        const first = c.key
+        const n = prefixLength(first)
+        if (to && comparePrefix(first, n, to) >= 0) break
+        if (prefixScratch.length < n) prefixScratch = Buffer.allocUnsafe(n * 2)
+        const prefix = prefixScratch
+        for (let i = 0; i < n; i++) prefix[i] = first[i]! // a short key: a loop beats Buffer.copy's native call
+        // judge reads the key only for SSI's bookkeeping: an untracked reader skips making it.
+        const userKey = this.tracked ? userKeyOf(first) : EMPTY
+        let decided = false
+        do {
+          if (!decided) {
+            const value = c.value
+            const v = this.visibility(value, table, userKey)
+            if (v !== INVISIBLE) {
+              if (v !== VISIBLE && v !== DELETED) {
+                pass.from = userKeyOf(c.key)
+                return v
+              }
+              if (v === VISIBLE) {
+                row.bytes = value
+                row.keyCopy = undefined
+                visit(row)
+                if (++pass.visited === limit) last = row.key()
+              }
+              decided = true
+            }
+          }
+          ok = c.next()
+        } while (ok && sharesPrefix(c.key, prefix, n))
+      }
+    } finally {
+      c.close()
+    }
+    if (this.tracked) this.ssi(() => this.db.ssi!.onScan(this.id, table, range.from, last ? successorKey(last) : range.to))
+    return last
   }
 
   /** The same backwards: from the last key below `range.to` down to `range.from`. */
@@ -154,8 +279,8 @@ export class MvccTransaction implements Transaction {
         for (let i = group.length - 1; i >= 0; i--) {
           const r = this.judge(group[i]!, table, userKey)
           if (r === undefined) continue
-          if (r.kind === 'wait') return r
-          if (r.row !== undefined) out.push([userKey, r.row])
+          if (isWait(r)) return r
+          if (r !== null) out.push([userKey, r])
           break
         }
       }
@@ -169,16 +294,21 @@ export class MvccTransaction implements Transaction {
     return out
   }
 
-  /** Decides about one version: visible (row or tombstone), wait, or undefined to look further back. */
-  private judge(value: Buffer, table: TableId, key: Uint8Array): Found | undefined {
+  /** Decides about one version (see Verdict). */
+  private judge(value: Buffer, table: TableId, key: Uint8Array): Verdict {
+    const v = this.visibility(value, table, key)
+    return v === VISIBLE ? versionRow(value) : v === DELETED ? null : v === INVISIBLE ? undefined : v
+  }
+
+  /** Whether this transaction sees one version: its row, its tombstone, neither (look further back), or it must wait. */
+  private visibility(value: Buffer, table: TableId, key: Uint8Array): Visibility {
     const writer = versionWriter(value)
-    if (writer === this.id) return { kind: 'found', row: isTombstone(value) ? undefined : versionRow(value) }
+    if (writer === this.id) return isTombstone(value) ? DELETED : VISIBLE
     const st = this.db.registry.status(writer)
-    if (st.kind === 'committed' && st.commitTs <= this.snapshot!)
-      return { kind: 'found', row: isTombstone(value) ? undefined : versionRow(value) }
+    if (st.kind === 'committed' && st.commitTs <= this.snapshot!) return isTombstone(value) ? DELETED : VISIBLE
     if (st.kind === 'prepared' && st.prepareTs < this.snapshot! && !this.skipPrepared) return { kind: 'wait', until: st.decided }
     if (this.tracked) this.ssi(() => this.db.ssi!.onInvisibleVersion(this.id, writer, table, key))
-    return undefined
+    return INVISIBLE
   }
 
   // ---- writes ---------------------------------------------------------------------
@@ -201,6 +331,8 @@ export class MvccTransaction implements Transaction {
     const next = change(current)
     if (next === undefined || (next === null && current === undefined)) return 'unchanged'
     const vkey = own ?? versionKey(prefix, this.db.store.nextLsn)
+    // The registry learns of a transaction at its first write: only versions make readers ask for a writer's status.
+    if (!this.wrote) this.db.registry.begin(this.id)
     this.storeTxn.put(table as unknown as TreeId, vkey, encodeVersion(this.id, next))
     this.wrote = true
     if (this.db.ssi) this.ssi(() => this.db.ssi!.onWrite(this.id, table, key))
@@ -228,7 +360,7 @@ export class MvccTransaction implements Transaction {
 
   lockObject(oid: number, mode: RowLockMode, wait: LockWait = 'wait'): boolean | Promise<boolean> {
     this.assertActive()
-    return this.db.locks.acquire(this.id, objectLockId(oid), mode, wait, this.lockTimeoutMs)
+    return this.db.locks.acquire(this.id, objectLockId(oid), mode, wait, this.lockTimeoutMs, true)
   }
 
   cancelWait(error: unknown): void {
@@ -318,7 +450,6 @@ export class MvccTransaction implements Transaction {
     this.gid = gid
     this.db.preparedByGid.set(gid, this)
     this.state = 'prepared'
-    this.db.endSnapshot(this)
     await this.storeTxn.prepare(encodePrepared({ gid, prepareTs, owner: this.db.owner, locks }))
   }
 
@@ -375,7 +506,6 @@ export class MvccTransaction implements Transaction {
 
   private finish(state: 'committed' | 'aborted'): void {
     this.state = state
-    this.db.endSnapshot(this)
     this.db.locks.releaseAll(this.id)
     if (this.gid !== undefined) this.db.preparedByGid.delete(this.gid)
     this.db.transactions.delete(this.id)
@@ -388,7 +518,6 @@ export class MvccTransaction implements Transaction {
     this.assertActive()
     if (this.snapshot !== undefined) return
     this.snapshot = this.db.oracle.visible
-    this.db.beginSnapshot(this)
     if (!this.tracked || this.ssiBegun) return
     this.ssiBegun = true
     this.db.ssi!.begin({ id: this.id, snapshot: this.snapshot, readOnly: this.readOnly })
@@ -407,15 +536,12 @@ export class MvccTransaction implements Transaction {
       ssi.aborted(this.id)
       this.dropSnapshot()
       this.snapshot = this.db.oracle.visible
-      this.db.beginSnapshot(this)
       ssi.begin({ id: this.id, snapshot: this.snapshot, readOnly: true })
     }
     this.tracked = false
   }
 
   private dropSnapshot(): void {
-    if (this.snapshot === undefined) return
-    this.db.endSnapshot(this)
     this.snapshot = undefined
   }
 
@@ -425,9 +551,13 @@ export class MvccTransaction implements Transaction {
   }
 }
 
-/** Object locks live under table 0, which no tree has. */
+const objectLockIds = new Map<number, string>()
+
+/** Object locks live under table 0, which no tree has. (The strings are kept: every statement locks its tables.) */
 export function objectLockId(oid: number): string {
-  return `0:${oid}`
+  let id = objectLockIds.get(oid)
+  if (id === undefined) objectLockIds.set(oid, (id = `0:${oid}`))
+  return id
 }
 
 /** The lock table's name for a row: table id, then the key's bytes as latin1. */

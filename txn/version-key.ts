@@ -22,7 +22,9 @@ import type { TxnId } from '../common/ids.js'
 
 export const SEQ_BYTES = 8
 export const TOMBSTONE = 1
-const HEADER = 7
+/** Bytes of a version's value before its row: writer id and flags. */
+export const VERSION_HEADER = 7
+const HEADER = VERSION_HEADER
 
 /** The bytes every version of `userKey` starts with. */
 export function keyPrefix(userKey: Uint8Array): Buffer {
@@ -45,6 +47,29 @@ export function versionKey(prefix: Uint8Array, seq: number): Buffer {
 export function prefixOf(versionKey: Uint8Array): Uint8Array {
   if (versionKey.length < SEQ_BYTES + 2) throw malformed()
   return versionKey.subarray(0, versionKey.length - SEQ_BYTES)
+}
+
+/** The length of the user-key prefix part of a version key. */
+export function prefixLength(versionKey: Uint8Array): number {
+  if (versionKey.length < SEQ_BYTES + 2) throw malformed()
+  return versionKey.length - SEQ_BYTES
+}
+
+/** memcmp of the first `n` bytes of `key` against all of `bound` (a shorter string first), without a view. */
+export function comparePrefix(key: Uint8Array, n: number, bound: Uint8Array): number {
+  const m = n < bound.length ? n : bound.length
+  for (let i = 0; i < m; i++) {
+    const d = key[i]! - bound[i]!
+    if (d !== 0) return d
+  }
+  return n - bound.length
+}
+
+/** hasPrefix for a prefix held in the first `n` bytes of `prefix` (a reused buffer). */
+export function sharesPrefix(key: Uint8Array, prefix: Uint8Array, n: number): boolean {
+  if (key.length !== n + SEQ_BYTES) return false
+  for (let i = n - 1; i >= 0; i--) if (key[i] !== prefix[i]) return false
+  return true
 }
 
 /** The user key a version key belongs to. */
@@ -70,8 +95,12 @@ export function encodeVersion(writer: TxnId, row: Uint8Array | null): Buffer {
 
 export const versionWriter = (value: Uint8Array): TxnId => (value[0]! + value[1]! * 2 ** 8 + value[2]! * 2 ** 16 + value[3]! * 2 ** 24 + value[4]! * 2 ** 32 + value[5]! * 2 ** 40) as TxnId
 export const isTombstone = (value: Uint8Array): boolean => (value[6]! & TOMBSTONE) !== 0
-/** A copy of the row bytes of a version. */
-export const versionRow = (value: Uint8Array): Buffer => Buffer.from(value.subarray(HEADER))
+/** A copy of the row bytes of a version (from Buffer's pool, and no view made first). */
+export function versionRow(value: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(value.length - HEADER)
+  value.copy(out, 0, HEADER)
+  return out
+}
 
 /** True when `key` (a version key) belongs to the user key whose prefix is `prefix`. */
 export function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {

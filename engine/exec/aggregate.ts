@@ -68,11 +68,16 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
   const trim = p.groups.map((g) => g.expr.type.kind === 'bpchar')
   const aggs = p.aggs.map((a, i) => {
     const e = a.expr as BExpr & { kind: 'aggregate' }
+    const args = e.args.map((x, j) => compiledOf(p, `a${i}.${j}`, () => compile(x, layout)))
     return {
       fn: e.fn,
       distinct: e.distinct,
       types: e.args.map((x) => x.type),
-      args: e.args.map((x, j) => compiledOf(p, `a${i}.${j}`, () => compile(x, layout))),
+      args,
+      anyAsync: args.some((c) => c.async),
+      // One argument array per aggregate, refilled for every row (step functions keep
+      // values, never the array; buffered inputs take a copy).
+      values: new Array<SqlValue>(args.length),
       order: e.order,
       keys: e.order.map((k, j) => compiledOf(p, `o${i}.${j}`, () => compile(k.expr, layout))),
       filter: e.filter === undefined ? undefined : compiledOf(p, `f${i}`, () => compile(e.filter!, layout)),
@@ -84,35 +89,48 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
     states: aggs.map((a) => a.fn.init(a.types)),
     buffered: aggs.map((a) => (a.distinct ? new Map<string, Buffered>() : a.order.length > 0 ? [] : undefined)),
   })
+  // Without GROUP BY every row is in the one group: no key to compute per row (and an
+  // empty input still gives its row).
+  const single = p.groups.length === 0 ? newGroup([]) : undefined
+  if (single !== undefined) table.set('', single)
   for await (const batch of run(p.input, ctx)) {
     await interruptPoint(ctx)
     for (const row of batch) {
-      const gv: SqlValue[] = []
-      for (const g of groups) gv.push(g.async ? await g.fn(row, ctx) : g.fn(row, ctx))
-      const key = rowKey(gv, trim)
-      let group = table.get(key)
-      if (group === undefined) table.set(key, (group = newGroup(gv)))
+      let group = single
+      if (group === undefined) {
+        const gv: SqlValue[] = []
+        for (const g of groups) gv.push(g.async ? await g.fn(row, ctx) : g.fn(row, ctx))
+        const key = rowKey(gv, trim)
+        group = table.get(key)
+        if (group === undefined) table.set(key, (group = newGroup(gv)))
+      }
       for (let i = 0; i < aggs.length; i++) {
         const a = aggs[i]!
-        if (a.filter !== undefined && (await value(a.filter, row, ctx)) !== true) continue
-        const args: SqlValue[] = []
-        for (const c of a.args) args.push(await value(c, row, ctx))
-        if (!a.fn.acceptsNull && args.some((v) => v === null)) continue
+        if (a.filter !== undefined && (a.filter.async ? await a.filter.fn(row, ctx) : a.filter.fn(row, ctx)) !== true) continue
+        const args = a.values
+        let hasNull = false
+        for (let j = 0; j < a.args.length; j++) {
+          const c = a.args[j]!
+          const v = a.anyAsync && c.async ? await c.fn(row, ctx) : (c.fn(row, ctx) as SqlValue)
+          args[j] = v
+          if (v === null) hasNull = true
+        }
+        if (hasNull && !a.fn.acceptsNull) continue
         const buffered = group.buffered[i]
         if (buffered !== undefined) {
           const k = buffered instanceof Map ? rowKey(args) : ''
           if (buffered instanceof Map && buffered.has(k)) continue
           const keys: SqlValue[] = []
           for (const c of a.keys) keys.push(await value(c, row, ctx))
-          if (buffered instanceof Map) buffered.set(k, { args, keys })
-          else buffered.push({ args, keys })
+          const input = { args: args.slice(), keys }
+          if (buffered instanceof Map) buffered.set(k, input)
+          else buffered.push(input)
           continue
         }
         group.states[i] = a.fn.step(group.states[i], args, a.types)
       }
     }
   }
-  if (table.size === 0 && p.groups.length === 0) table.set('', newGroup([]))
   let out: Row[] = []
   for (const g of table.values()) {
     aggs.forEach((a, i) => {

@@ -15,7 +15,7 @@
 import { internalError } from '../../common/errors.js'
 import { likeMatcher } from '../functions/index.js'
 import { children, some, type BExpr, type ColumnId } from '../plan/bound.js'
-import { and3, applyOperator, castValue, compareValues, negate, not3, or3, sameType, type ResolvedOperator, type SqlType, type SqlValue } from '../values/index.js'
+import { and3, applyOperator, castValue, operatorFunction, compareValues, negate, not3, or3, sameType, type ResolvedOperator, type SqlType, type SqlValue } from '../values/index.js'
 import type { ExecContext, Row } from './context.js'
 import { compileSubquery } from './subquery.js'
 
@@ -72,8 +72,8 @@ function build(e: BExpr, k: Sync[]): Sync {
       throw internalError('leaf passed to build')
     case 'op': {
       const [l, r] = k as [Sync, Sync]
-      const op = e.op
-      return (row, ctx) => applyOperator(op, l(row, ctx), r(row, ctx))
+      const f = operatorFunction(e.op)
+      return (row, ctx) => f(l(row, ctx), r(row, ctx))
     }
     case 'negate': {
       const [a] = k as [Sync]

@@ -47,10 +47,14 @@ export interface ExecContext {
  * first when one is due (ExecContext.pause), so that the timer or the cancel
  * request that would interrupt the statement can run at all.
  */
-export async function interruptPoint(ctx: Pick<ExecContext, 'checkInterrupt' | 'pause'>): Promise<void> {
+export function interruptPoint(ctx: Pick<ExecContext, 'checkInterrupt' | 'pause'>): Promise<void> | undefined {
+  // Synchronous when no turn is due (the usual case): a hot loop may skip the await.
   const turn = ctx.pause()
-  if (turn !== undefined) await turn
-  ctx.checkInterrupt()
+  if (turn === undefined) {
+    ctx.checkInterrupt()
+    return undefined
+  }
+  return turn.then(() => ctx.checkInterrupt())
 }
 
 export function setOuter(ctx: ExecContext, id: ColumnId, value: SqlValue): void {

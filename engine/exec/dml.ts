@@ -164,7 +164,7 @@ class ConflictUpdate {
 }
 
 /** Compiles a READ COMMITTED re-check over the target's columns, or undefined when that is not possible. */
-function recheckOf(t: TableInfo, oldIds: readonly ColumnId[], where: BExpr | undefined, ctx: ExecContext): Compiled | undefined | null {
+function recheckOf(t: TableInfo, oldIds: readonly ColumnId[], where: BExpr | undefined): Compiled | undefined | null {
   if (where === undefined) return undefined
   const layout = new Map(oldIds.map((id, i) => [id, t.columns[i]!.attnum - 1]))
   const c = compile(where, layout)
@@ -178,6 +178,29 @@ function concurrentUpdate(): IsolaError {
   })
 }
 
+interface UpdateRecheck {
+  readonly where: Compiled | undefined | null
+  readonly sets: readonly { readonly slot: number; readonly fn: Compiled }[] | undefined
+  readonly canRecheck: boolean
+}
+
+const rechecks = new WeakMap<BoundUpdate, UpdateRecheck>()
+
+/** An UPDATE's re-check: WHERE and SET over the current row's slots, compiled once per (cached) statement. */
+function updateRecheck(upd: BoundUpdate): UpdateRecheck {
+  let r = rechecks.get(upd)
+  if (r === undefined) {
+    const t = upd.table
+    const slotLayout = new Map(upd.oldIds.map((id, i) => [id, t.columns[i]!.attnum - 1]))
+    const rc = upd.recheck
+    const where = rc === undefined ? null : recheckOf(t, upd.oldIds, rc.where)
+    const sets = rc === undefined ? undefined : rc.sets.map((s) => ({ slot: s.attnum - 1, fn: compile(s.expr, slotLayout) }))
+    r = { where, sets, canRecheck: rc !== undefined && where !== null && sets!.every((s) => !s.fn.async) }
+    rechecks.set(upd, r)
+  }
+  return r
+}
+
 export async function runUpdate(upd: BoundUpdate, read: PhysicalPlan, ctx: ExecContext, env: WriteEnv): Promise<DmlResult> {
   const t = upd.table
   const rows = await collect(read, ctx)
@@ -186,12 +209,7 @@ export async function runUpdate(upd: BoundUpdate, read: PhysicalPlan, ctx: ExecC
   const oldAt = upd.oldIds.map((id) => layout.get(id)!)
   const setAt = upd.sets.map((s) => ({ slot: s.attnum - 1, at: layout.get(s.id)! }))
   const writer = new TableWriter(t, env)
-  // Re-check: WHERE and SET over the current row's slots.
-  const slotLayout = new Map(upd.oldIds.map((id, i) => [id, t.columns[i]!.attnum - 1]))
-  const rc = upd.recheck
-  const where = rc === undefined ? null : recheckOf(t, upd.oldIds, rc.where, ctx)
-  const sets = rc === undefined ? undefined : rc.sets.map((s) => ({ slot: s.attnum - 1, fn: compile(s.expr, slotLayout) }))
-  const canRecheck = rc !== undefined && where !== null && sets!.every((s) => !s.fn.async)
+  const { where, sets, canRecheck } = updateRecheck(upd)
   const recheck = (current: Row): Row | null => {
     if (!canRecheck) throw concurrentUpdate()
     if (where !== undefined && where!.fn(current, ctx) !== true) return null
@@ -228,7 +246,7 @@ export async function runDelete(del: BoundDelete, read: PhysicalPlan, ctx: ExecC
   const keyAt = layout.get(del.rowKey)!
   const oldAt = del.oldIds.map((id) => layout.get(id)!)
   const writer = new TableWriter(t, env)
-  const where = del.recheck === undefined ? null : recheckOf(t, del.oldIds, del.recheck.where, ctx)
+  const where = del.recheck === undefined ? null : recheckOf(t, del.oldIds, del.recheck.where)
   const recheck = (current: Row): boolean => {
     if (where === null) throw concurrentUpdate()
     return where === undefined || where.fn(current, ctx) === true

@@ -19,7 +19,7 @@ import type { SqlValue } from '../values/index.js'
 import { compile, type Compiled } from './compile.js'
 import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
-import { BATCH, collect, compiledOf, layoutOf, run, value } from './run.js'
+import { BATCH, collect, collectNow, compiledOf, layoutOf, run, value } from './run.js'
 
 const dependencies = new WeakMap<PhysicalPlan, readonly [ColumnId, number][]>()
 
@@ -36,9 +36,11 @@ function leftColumnsReadByRight(p: PhysicalPlan & { kind: 'nested-loop' }): read
   return d
 }
 
-async function passes(c: Compiled | undefined, row: Row, ctx: ExecContext): Promise<boolean> {
+/** Whether a joined row passes the join's condition: synchronous unless the condition holds a subquery. */
+function passes(c: Compiled | undefined, row: Row, ctx: ExecContext): boolean | Promise<boolean> {
   if (c === undefined) return true
-  return (c.async ? await c.fn(row, ctx) : c.fn(row, ctx)) === true
+  if (!c.async) return c.fn(row, ctx) === true
+  return c.fn(row, ctx).then((v) => v === true)
 }
 
 export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx: ExecContext): AsyncGenerator<Row[]> {
@@ -55,13 +57,15 @@ export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx
       let rights = shared
       if (rights === undefined) {
         for (const [id, i] of deps) ctx.outer[id] = l[i]!
-        rights = await collect(p.right, ctx)
+        const found = collectNow(p.right, ctx)
+        rights = Array.isArray(found) ? found : await found
       }
       let matched = false
       for (let j = 0; j < rights.length; j++) {
         const r = rights[j]!
         const row = l.concat(r)
-        if (!(await passes(cond, row, ctx))) continue
+        const ok = passes(cond, row, ctx)
+        if (!(ok === true || (ok !== false && (await ok)))) continue
         matched = true
         if (matchedRight) matchedRight[j] = true
         if (p.type === 'semi' || p.type === 'anti') break
@@ -108,7 +112,18 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
   const leftWidth = physicalOutputs(p.left).length
   const table = new Map<string, { row: Row; matched: boolean }[]>()
   const unkeyed: Row[] = [] // right rows with a NULL key: only an outer join shows them
-  const keyOf = async (keys: Compiled[], row: Row): Promise<string | undefined> => {
+  // The hash key of a row (undefined: a NULL key); synchronous unless a key expression holds a subquery.
+  const vals: SqlValue[] = []
+  const keyOfSync = (keys: Compiled[], row: Row): string | undefined => {
+    vals.length = 0
+    for (const k of keys) {
+      const v = k.fn(row, ctx) as SqlValue
+      if (v === null) return undefined
+      vals.push(v)
+    }
+    return rowKey(vals, trim)
+  }
+  const keyOfAsync = async (keys: Compiled[], row: Row): Promise<string | undefined> => {
     const vals: SqlValue[] = []
     for (const k of keys) {
       const v = await value(k, row, ctx)
@@ -117,10 +132,12 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
     }
     return rowKey(vals, trim)
   }
+  const keyOf = [...leftKeys, ...rightKeys].some((k) => k.async) ? keyOfAsync : keyOfSync
   for await (const batch of run(p.right, ctx)) {
     await interruptPoint(ctx)
     for (const r of batch) {
-      const k = await keyOf(rightKeys, r)
+      const found = keyOf(rightKeys, r)
+      const k = typeof found === 'object' ? await found : found
       if (k === undefined) {
         if (p.type === 'full') unkeyed.push(r)
         continue
@@ -134,13 +151,15 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
   let out: Row[] = []
   for await (const batch of run(p.left, ctx)) {
     for (const l of batch) {
-      const k = await keyOf(leftKeys, l)
+      const found = keyOf(leftKeys, l)
+      const k = typeof found === 'object' ? await found : found
       const candidates = k === undefined ? undefined : table.get(k)
       let matched = false
       if (candidates !== undefined) {
         for (const c of candidates) {
           const row = l.concat(c.row)
-          if (!(await passes(residual, row, ctx))) continue
+          const ok = passes(residual, row, ctx)
+          if (!(ok === true || (ok !== false && (await ok)))) continue
           matched = true
           c.matched = true
           if (p.type === 'semi' || p.type === 'anti') break

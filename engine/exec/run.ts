@@ -14,9 +14,9 @@ import { dbError } from '../../common/errors.js'
 import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
-import { interruptPoint, type ExecContext, type Row } from './context.js'
+import { interruptPoint, type ExecContext, type NodeStats, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
-import { indexScan, seqScan } from './scan.js'
+import { indexScan, indexScanRows, seqScan } from './scan.js'
 import { aggregate } from './aggregate.js'
 import { hashJoin, nestedLoop } from './join.js'
 
@@ -52,6 +52,19 @@ export function compiledOf(owner: object, name: string, make: () => Compiled): C
   return c
 }
 
+const NO_ROW: Row = []
+const valuesCompiled = new WeakMap<PhysicalPlan, readonly (readonly Compiled[])[]>()
+
+/** A VALUES list's expressions, compiled once per plan node (INSERT … VALUES runs this for every statement). */
+function valuesExprs(p: PhysicalPlan & { kind: 'values' }): readonly (readonly Compiled[])[] {
+  let c = valuesCompiled.get(p)
+  if (c === undefined) {
+    c = p.rows.map((r) => r.map((e) => compile(e, EMPTY_LAYOUT)))
+    valuesCompiled.set(p, c)
+  }
+  return c
+}
+
 /** Evaluates an expression that is usually synchronous. */
 export async function value(c: Compiled, row: Row, ctx: ExecContext): Promise<SqlValue> {
   return c.async ? await c.fn(row, ctx) : c.fn(row, ctx)
@@ -68,19 +81,24 @@ export async function filterBatch(c: Compiled, batch: Row[], ctx: ExecContext): 
   return out
 }
 
-export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
+/**
+ * A plan node's rows. Not a generator itself: it hands out the operator's own
+ * generator, so a plan of n nodes runs n generators, not 2n (each layer of
+ * `yield*` costs promises at every step). The interrupt points (interruptPoint:
+ * the event loop's turn, cancel, statement_timeout) are in the operators that make
+ * batches in a loop — scans, function scans, sorts, aggregates, joins — so every
+ * batch of every pipeline passes one.
+ */
+export function run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Row[]> {
   const op = OPERATORS[p.kind] as Operator<typeof p.kind>
-  if (ctx.stats === undefined) {
-    for await (const batch of op(p, ctx)) {
-      await interruptPoint(ctx)
-      yield batch
-    }
-    return
-  }
-  let s = ctx.stats.get(p)
-  if (s === undefined) ctx.stats.set(p, (s = { rows: 0, loops: 0, time: 0 }))
+  return ctx.stats === undefined ? op(p, ctx) : measured(op(p, ctx), p, ctx.stats, ctx)
+}
+
+/** EXPLAIN ANALYZE: counts a node's loops, rows and time around its operator. */
+async function* measured(it: AsyncGenerator<Row[]>, p: PhysicalPlan, stats: Map<PhysicalPlan, NodeStats>, ctx: ExecContext): AsyncGenerator<Row[]> {
+  let s = stats.get(p)
+  if (s === undefined) stats.set(p, (s = { rows: 0, loops: 0, time: 0 }))
   s.loops++
-  const it = op(p, ctx)
   for (;;) {
     const t0 = performance.now()
     const r = await it.next()
@@ -92,11 +110,66 @@ export async function* run(p: PhysicalPlan, ctx: ExecContext): AsyncGenerator<Ro
   }
 }
 
-/** All rows of a plan. */
-export async function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
-  const out: Row[] = []
-  for await (const b of run(p, ctx)) for (const r of b) out.push(r)
-  return out
+/**
+ * All rows of a plan. Two shapes skip the generators, since a statement's result
+ * and a nested loop's inner side are collected whole anyway: a projection of
+ * synchronous expressions maps its input's rows in place (one row out per row in,
+ * so this holds no more rows than the result), and an index scan reads its rows
+ * directly (scan.ts), for primary-key points even without a promise (collectNow).
+ * Elsewhere, and under EXPLAIN ANALYZE, the operators run.
+ */
+export function collect(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
+  const rows = collectNow(p, ctx)
+  return Array.isArray(rows) ? Promise.resolve(rows) : rows
+}
+
+/** `collect`, without a promise when the rows are there at once (an index scan's points that did not wait). */
+export function collectNow(p: PhysicalPlan, ctx: ExecContext): Row[] | Promise<Row[]> {
+  if (ctx.stats === undefined) {
+    if (p.kind === 'project') {
+      const items = projectItems(p)
+      if (!items.some((c) => c.async)) {
+        const rows = collectNow(p.input, ctx)
+        return Array.isArray(rows) ? projectInPlace(items, rows, ctx) : rows.then((r) => projectInPlace(items, r, ctx))
+      }
+    }
+    if (p.kind === 'index-scan') return indexScanRows(p, ctx)
+  }
+  return collectBatches(p, ctx)
+}
+
+const projections = new WeakMap<PhysicalPlan, readonly Compiled[]>()
+
+/** A projection's items, compiled once per plan node. */
+function projectItems(p: PhysicalPlan & { kind: 'project' }): readonly Compiled[] {
+  let items = projections.get(p)
+  if (items === undefined) {
+    const layout = layoutOf(p.input)
+    items = p.items.map((it) => compile(it.expr, layout))
+    projections.set(p, items)
+  }
+  return items
+}
+
+/** Replaces each row by its projection (the rows are collect's own). */
+function projectInPlace(items: readonly Compiled[], rows: Row[], ctx: ExecContext): Row[] {
+  for (let r = 0; r < rows.length; r++) {
+    const src = rows[r]!
+    const row: Row = new Array(items.length)
+    for (let i = 0; i < items.length; i++) row[i] = items[i]!.fn(src, ctx) as SqlValue
+    rows[r] = row
+  }
+  return rows
+}
+
+async function collectBatches(p: PhysicalPlan, ctx: ExecContext): Promise<Row[]> {
+  let out: Row[] | undefined
+  for await (const b of run(p, ctx)) {
+    // The first batch is kept as it is (a batch is never reused by its producer); most results are one batch.
+    if (out === undefined) out = b
+    else for (const r of b) out.push(r)
+  }
+  return out ?? []
 }
 
 const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
@@ -112,11 +185,11 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     }
   },
   values: async function* (p, ctx) {
-    const exprs = p.rows.map((r, i) => r.map((e, j) => compiledOf(p, `${i}.${j}`, () => compile(e, EMPTY_LAYOUT))))
+    const exprs = valuesExprs(p)
     const out: Row[] = []
     for (const r of exprs) {
       const row: Row = []
-      for (const c of r) row.push(await value(c, [], ctx))
+      for (const c of r) row.push(c.async ? await c.fn(NO_ROW, ctx) : c.fn(NO_ROW, ctx))
       out.push(row)
       if (out.length >= BATCH) yield out.splice(0)
     }
@@ -151,7 +224,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
     }
   },
   project: async function* (p, ctx) {
-    const items = p.items.map((it, i) => compiledOf(p, `item${i}`, () => compile(it.expr, layoutOf(p.input))))
+    const items = projectItems(p)
     const anyAsync = items.some((c) => c.async)
     for await (const batch of run(p.input, ctx)) {
       const out: Row[] = new Array(batch.length)

@@ -13,37 +13,69 @@
  * range: the scan's filter still checks every predicate.
  */
 import { compareBytes } from '../../common/key-encoding.js'
-import { successorKey } from '../../txn/index.js'
+import { successorKey, type VisibleRow } from '../../txn/index.js'
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
-import { decodeRow, rowLayout } from '../rows/row-codec.js'
+import { columnPicker, decodeColumns, decodeRow, rowLayout } from '../rows/row-codec.js'
 import { KeyShape, prefixEnd } from '../rows/keys.js'
 import type { BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import type { SqlType, SqlValue } from '../values/index.js'
-import { compile, EMPTY_LAYOUT } from './compile.js'
+import { compile, EMPTY_LAYOUT, type Compiled } from './compile.js'
 import { interruptPoint, type ExecContext, type Row } from './context.js'
-import { BATCH, compiledOf, filterBatch, layoutOf, value } from './run.js'
+import { BATCH, compiledOf, filterBatch, layoutOf } from './run.js'
 
 type Scan = PhysicalPlan & { kind: 'seq-scan' | 'index-scan' }
 
-/** Turns stored (key, row bytes) pairs into output rows: the scanned columns, then the row key if asked for. */
-function rowMaker(p: Scan): (key: Buffer, bytes: Buffer) => Row {
+/** Makes an output row from a stored row, `bytes[start…]`, whose key is `key` (or the scan row that knows it). */
+type RowMaker = (bytes: Uint8Array, start: number, key: Buffer | VisibleRow) => Row
+
+const makers = new WeakMap<Scan, RowMaker>()
+
+/**
+ * Turns stored rows into output rows: the scanned columns, then the row key if
+ * asked for. Made once per plan node; it decodes only the scanned columns (a scan
+ * of one int column skips the bytes of a long text column), and the key is copied
+ * out only when the plan uses it (UPDATE and DELETE do).
+ */
+function rowMaker(p: Scan): RowMaker {
+  let make = makers.get(p)
+  if (make !== undefined) return make
   const layout = rowLayout(p.table)
   const slots = p.columns.map((c) => c.attnum - 1)
+  const n = slots.length
   const withKey = p.rowKey !== undefined
-  return (key, bytes) => {
-    const stored = decodeRow(layout, bytes)
-    const row: Row = new Array(slots.length + (withKey ? 1 : 0))
-    for (let i = 0; i < slots.length; i++) row[i] = stored[slots[i]!]!
-    if (withKey) row[slots.length] = key
-    return row
+  const keyOf = (key: Buffer | VisibleRow): Buffer => (key instanceof Uint8Array ? key : key.key())
+  const picker = columnPicker(layout, slots, n + (withKey ? 1 : 0))
+  if (picker !== undefined) {
+    make = withKey
+      ? (bytes, start, key) => {
+          const row = decodeColumns(picker, bytes, start)
+          row[n] = keyOf(key)
+          return row
+        }
+      : (bytes, start) => decodeColumns(picker, bytes, start)
+  } else {
+    // A column scanned twice: decode the whole row and pick.
+    make = (bytes, start, key) => {
+      const stored = decodeRow(layout, bytes, start)
+      const row: Row = new Array(n + (withKey ? 1 : 0))
+      for (let i = 0; i < n; i++) row[i] = stored[slots[i]!]!
+      if (withKey) row[n] = keyOf(key)
+      return row
+    }
   }
+  makers.set(p, make)
+  return make
 }
+
+/** A scan's filter (the predicates its access does not answer, and those it does: see the module doc). */
+const scanFilter = (p: Scan): Compiled | undefined => (p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p))))
 
 export async function* seqScan(p: Scan & { kind: 'seq-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
   yield* scanRange(p, ctx, p.table.tree, undefined, undefined, p.reverse, rowMaker(p))
 }
 
+/** Rows of a key range of the table, a batch per call into the transaction, decoded straight from the pages (scanEach). */
 async function* scanRange(
   p: Scan,
   ctx: ExecContext,
@@ -51,19 +83,21 @@ async function* scanRange(
   from: Uint8Array | undefined,
   to: Uint8Array | undefined,
   reverse: boolean,
-  make: (key: Buffer, bytes: Buffer) => Row,
+  make: RowMaker,
 ): AsyncGenerator<Row[]> {
-  const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
+  const filter = scanFilter(p)
   for (;;) {
-    await interruptPoint(ctx)
-    const kvs: [Buffer, Buffer][] = await ctx.txn.scan(tree, { from, to, reverse, limit: BATCH })
-    if (kvs.length > 0) {
-      const rows = kvs.map(([k, v]) => make(k, v))
+    const turn = interruptPoint(ctx)
+    if (turn !== undefined) await turn
+    const rows: Row[] = []
+    const last = await ctx.txn.scanEach(tree, { from, to, reverse, limit: BATCH }, (v) => {
+      rows.push(make(v.bytes, v.start, v))
+    })
+    if (rows.length > 0) {
       const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
       if (out.length > 0) yield out
     }
-    if (kvs.length < BATCH) return
-    const last = kvs[kvs.length - 1]![0]
+    if (last === undefined) return
     if (reverse) to = last
     else from = successorKey(last)
   }
@@ -87,33 +121,83 @@ export function indexShape(index: IndexInfo): KeyShape {
   return s
 }
 
-const INT_RANGE = { int2: [-32768n, 32767n], int4: [-2147483648n, 2147483647n], int8: [-(2n ** 63n), 2n ** 63n - 1n] } as const
+const INT_RANGE = { int2: [-32768, 32767], int4: [-2147483648, 2147483647], int8: [-(2n ** 63n), 2n ** 63n - 1n] } as const
 
 /** A value as a key of column type `col`, or undefined when it cannot be one (out of the column's range). */
 function asKeyValue(v: SqlValue, col: SqlType): SqlValue | undefined {
-  if (col.kind === 'int2' || col.kind === 'int4' || col.kind === 'int8') {
-    const n = BigInt(v as number | bigint)
+  if (col.kind === 'int2' || col.kind === 'int4') {
+    // int2/int4 values are numbers; an int8 value (bigint) compared with the column is checked as a bigint.
     const [lo, hi] = INT_RANGE[col.kind]
-    if (n < lo || n > hi) return undefined
-    return col.kind === 'int8' ? n : Number(n)
+    if (typeof v === 'number') return v < lo || v > hi ? undefined : v
+    const n = BigInt(v as bigint)
+    return n < BigInt(lo) || n > BigInt(hi) ? undefined : Number(n)
+  }
+  if (col.kind === 'int8') {
+    const n = BigInt(v as number | bigint)
+    const [lo, hi] = INT_RANGE.int8
+    return n < lo || n > hi ? undefined : n
   }
   return v
 }
 
-async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, shape: KeyShape): Promise<KeyRange[]> {
+/** An index scan's bound expressions, compiled once per plan node. */
+interface AccessExprs {
+  readonly lower: Compiled | undefined
+  readonly upper: Compiled | undefined
+  readonly prefixes: readonly (readonly Compiled[])[]
+  /** Some bound holds a subquery (the planner makes none such today: see keyRanges). */
+  readonly async: boolean
+}
+
+const accessExprs = new WeakMap<Scan, AccessExprs>()
+
+function accessOf(p: Scan & { kind: 'index-scan' }): AccessExprs {
+  let a = accessExprs.get(p)
+  if (a === undefined) {
+    const c = (e: BExpr) => compile(e, EMPTY_LAYOUT)
+    const lower = p.access.lower === undefined ? undefined : c(p.access.lower.expr)
+    const upper = p.access.upper === undefined ? undefined : c(p.access.upper.expr)
+    const prefixes = p.access.prefixes.map((alt) => alt.map(c))
+    const async = [lower, upper, ...prefixes.flat()].some((x) => x?.async === true)
+    a = { lower, upper, prefixes, async }
+    accessExprs.set(p, a)
+  }
+  return a
+}
+
+const NO_ROW: Row = []
+
+/** The key passed to a row maker that puts no key in its rows. */
+const NO_KEY = Buffer.alloc(0)
+
+/**
+ * The key ranges an index scan reads, in key order. Bounds are constants,
+ * parameters and outer columns: synchronous, so the ranges are made without an
+ * await. Should a bound ever hold a subquery, all bounds are evaluated first.
+ */
+function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, shape: KeyShape): KeyRange[] | Promise<KeyRange[]> {
+  const exprs = accessOf(p)
+  if (!exprs.async) return rangesOf(p, exprs, shape, (c) => c.fn(NO_ROW, ctx) as SqlValue)
+  return (async () => {
+    const values = new Map<Compiled, SqlValue>()
+    for (const c of [exprs.lower, exprs.upper, ...exprs.prefixes.flat()]) if (c !== undefined) values.set(c, await c.fn(NO_ROW, ctx))
+    return rangesOf(p, exprs, shape, (c) => values.get(c)!)
+  })()
+}
+
+function rangesOf(p: Scan & { kind: 'index-scan' }, exprs: AccessExprs, shape: KeyShape, valueOf: (c: Compiled) => SqlValue): KeyRange[] {
   const a = p.access
-  const eval0 = (e: BExpr, name: string) => value(compiledOf(p, name, () => compile(e, EMPTY_LAYOUT)), [], ctx)
-  const lower = a.lower === undefined ? undefined : await eval0(a.lower.expr, 'lower')
-  const upper = a.upper === undefined ? undefined : await eval0(a.upper.expr, 'upper')
+  const lower = exprs.lower === undefined ? undefined : valueOf(exprs.lower)
+  const upper = exprs.upper === undefined ? undefined : valueOf(exprs.upper)
   // A NULL bound matches nothing (col > NULL is never true).
   if (lower === null || upper === null) return []
   const ranges: KeyRange[] = []
   const full = p.index.primary && a.lower === undefined && a.upper === undefined
-  alternatives: for (let i = 0; i < a.prefixes.length; i++) {
-    const alt = a.prefixes[i]!
+  alternatives: for (let i = 0; i < exprs.prefixes.length; i++) {
+    const alt = exprs.prefixes[i]!
     const vals: SqlValue[] = []
     for (let j = 0; j < alt.length; j++) {
-      const v = await eval0(alt[j]!, `p${i}.${j}`)
+      const v = valueOf(alt[j]!)
       if (v === null) continue alternatives
       const k = asKeyValue(v, shape.types[j]!)
       if (k === undefined) continue alternatives
@@ -122,7 +206,8 @@ async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, sha
     const n = vals.length
     const prefix = n > 0 ? shape.encodePrefix(vals, n) : undefined
     if (full && n === shape.types.length) {
-      ranges.push({ from: prefix, to: prefixEnd(prefix!), point: prefix })
+      // A point: read with one `get` (its `to` is never used).
+      ranges.push({ from: prefix, to: undefined, point: prefix })
       continue
     }
     let from = prefix
@@ -139,49 +224,150 @@ async function keyRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, sha
     if (from !== undefined && to !== undefined && compareBytes(from, to) >= 0) continue
     ranges.push({ from, to, point: undefined })
   }
+  if (ranges.length <= 1) return ranges
   ranges.sort((x, y) => (x.from === undefined ? -1 : y.from === undefined ? 1 : compareBytes(x.from, y.from)))
   return ranges.filter((r, i) => i === 0 || r.from === undefined || ranges[i - 1]!.from === undefined || compareBytes(r.from, ranges[i - 1]!.from!) !== 0)
 }
 
-export async function* indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
-  const shape = indexShape(p.index)
-  const ranges = await keyRanges(p, ctx, shape)
-  if (p.reverse) ranges.reverse()
+/** An index scan: of the primary key (the table's own order) or of a secondary index. */
+export function indexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
+  return p.index.primary ? primaryIndexScan(p, ctx) : secondaryIndexScan(p, ctx)
+}
+
+/** The ranges in the order the scan reads them; ready at once unless a bound holds a subquery. */
+function rangesFor(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): KeyRange[] | Promise<KeyRange[]> {
+  const found = keyRanges(p, ctx, indexShape(p.index))
+  if (!Array.isArray(found)) return found.then((r) => (p.reverse ? r.reverse() : r))
+  return p.reverse ? found.reverse() : found
+}
+
+async function* primaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
+  const found = rangesFor(p, ctx)
+  const ranges = Array.isArray(found) ? found : await found
   const make = rowMaker(p)
-  if (p.index.primary) {
-    const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
-    for (const r of ranges) {
-      if (r.point !== undefined) {
-        const bytes = await ctx.txn.get(p.table.tree, r.point)
-        if (bytes === undefined) continue
-        const row = make(Buffer.from(r.point), bytes)
-        const out = filter === undefined ? [row] : await filterBatch(filter, [row], ctx)
-        if (out.length > 0) yield out
-        continue
-      }
-      yield* scanRange(p, ctx, p.table.tree, r.from, r.to, p.reverse, make)
-    }
-    return
-  }
-  // A secondary index: each entry's value is its row's key.
-  const filter = p.filter === undefined ? undefined : compiledOf(p, 'filter', () => compile(p.filter!, layoutOf(p)))
+  const filter = scanFilter(p)
   for (const r of ranges) {
-    let from: Uint8Array | undefined = r.from
-    let to: Uint8Array | undefined = r.to
-    for (;;) {
-      await interruptPoint(ctx)
-      const entries = await ctx.txn.scan(p.index.tree, { from, to, reverse: p.reverse, limit: BATCH })
-      const rows: Row[] = []
-      for (const [, rowKey] of entries) {
-        const bytes = await ctx.txn.get(p.table.tree, rowKey)
-        if (bytes !== undefined) rows.push(make(rowKey, bytes))
-      }
-      const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
-      if (out.length > 0) yield out
-      if (entries.length < BATCH) break
-      const last = entries[entries.length - 1]![0]
-      if (p.reverse) to = last
-      else from = successorKey(last)
+    if (r.point !== undefined) {
+      const read = ctx.txn.getNow(p.table.tree, r.point)
+      const bytes = read instanceof Promise ? await read : read
+      if (bytes === undefined) continue
+      const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point))
+      if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) yield [row]
+      continue
+    }
+    yield* scanRange(p, ctx, p.table.tree, r.from, r.to, p.reverse, make)
+  }
+}
+
+/**
+ * All rows of an index scan, as `collect` wants them: primary-key points and
+ * secondary-index lookups are read without a generator (a nested loop's inner side
+ * is such a scan, run once per outer row); primary-key ranges run the operator.
+ * Primary-key points come back without a promise when no read has to wait (the
+ * usual case), so an index nested loop pays no await per outer row.
+ */
+export function indexScanRows(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): Row[] | Promise<Row[]> {
+  const found = rangesFor(p, ctx)
+  if (!Array.isArray(found)) return found.then((ranges) => rowsOfRanges(p, ctx, ranges))
+  return rowsOfRanges(p, ctx, found)
+}
+
+function rowsOfRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges: KeyRange[]): Row[] | Promise<Row[]> {
+  if (!p.index.primary) return secondaryIndexRows(p, ctx, ranges)
+  if (ranges.some((r) => r.point === undefined)) return collectScan(indexScan(p, ctx))
+  const filter = scanFilter(p)
+  if (filter?.async === true) return pointRowsAfter(p, ctx, ranges, 0, [], undefined)
+  const make = rowMaker(p)
+  const rows: Row[] = []
+  for (let i = 0; i < ranges.length; i++) {
+    const point = ranges[i]!.point!
+    const read = ctx.txn.getNow(p.table.tree, point)
+    // A read that must wait: the rest goes on asynchronously, from this point (and this very read).
+    if (read instanceof Promise) return pointRowsAfter(p, ctx, ranges, i, rows, read)
+    if (read === undefined) continue
+    const row = make(read, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
+    if (filter === undefined || filter.fn(row, ctx) === true) rows.push(row)
+  }
+  return rows
+}
+
+/**
+ * Primary-key points from `ranges[from]` on, added to `rows`, awaiting what must be
+ * awaited; `pending` is the read of `ranges[from]` already begun (it may be the one
+ * that waits for a safe snapshot: it is awaited, not made again).
+ */
+async function pointRowsAfter(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges: readonly KeyRange[], from: number, rows: Row[], pending: Promise<Buffer | undefined> | undefined): Promise<Row[]> {
+  const make = rowMaker(p)
+  const filter = scanFilter(p)
+  for (let i = from; i < ranges.length; i++) {
+    const point = ranges[i]!.point!
+    const bytes = await (i === from && pending !== undefined ? pending : ctx.txn.getNow(p.table.tree, point))
+    if (bytes === undefined) continue
+    const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
+    if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) rows.push(row)
+  }
+  return rows
+}
+
+async function collectScan(scan: AsyncGenerator<Row[]>): Promise<Row[]> {
+  const rows: Row[] = []
+  for await (const batch of scan) for (const r of batch) rows.push(r)
+  return rows
+}
+
+/** A secondary index's entries in key order, each followed to its row (an entry's value is its row's key). */
+async function* secondaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecContext): AsyncGenerator<Row[]> {
+  const found = rangesFor(p, ctx)
+  for (const r of Array.isArray(found) ? found : await found) {
+    let at: KeyRange | undefined = r
+    while (at !== undefined) {
+      const batch = await secondaryBatch(p, ctx, at)
+      if (batch.rows.length > 0) yield batch.rows
+      at = batch.next
     }
   }
+}
+
+/** The rows of a secondary index scan, without a generator (a lookup is mostly one batch). */
+async function secondaryIndexRows(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges: readonly KeyRange[]): Promise<Row[]> {
+  let rows: Row[] | undefined
+  for (const r of ranges) {
+    let at: KeyRange | undefined = r
+    while (at !== undefined) {
+      const batch = await secondaryBatch(p, ctx, at)
+      if (rows === undefined) rows = batch.rows
+      else for (const row of batch.rows) rows.push(row)
+      at = batch.next
+    }
+  }
+  return rows ?? []
+}
+
+/**
+ * Up to BATCH entries of a secondary index range followed to their rows (filtered),
+ * and the rest of the range to read next (undefined when it is done).
+ */
+async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, range: KeyRange): Promise<{ rows: Row[]; next: KeyRange | undefined }> {
+  const turn = interruptPoint(ctx)
+  if (turn !== undefined) await turn
+  const rowKeys: Buffer[] = []
+  const last = await ctx.txn.scanEach(p.index.tree, { from: range.from, to: range.to, reverse: p.reverse, limit: BATCH }, (e) => rowKeys.push(copyOf(e.bytes, e.start)))
+  const make = rowMaker(p)
+  const rows: Row[] = []
+  for (const rowKey of rowKeys) {
+    const read = ctx.txn.getNow(p.table.tree, rowKey)
+    const bytes = read instanceof Promise ? await read : read
+    if (bytes !== undefined) rows.push(make(bytes, 0, rowKey))
+  }
+  const filter = scanFilter(p)
+  const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
+  const next = last === undefined ? undefined : p.reverse ? { from: range.from, to: last, point: undefined } : { from: successorKey(last), to: range.to, point: undefined }
+  return { rows: out, next }
+}
+
+/** A copy of `bytes[start…]` (Buffer's pool, no view made first). */
+function copyOf(bytes: Uint8Array, start: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length - start)
+  for (let i = start; i < bytes.length; i++) out[i - start] = bytes[i]!
+  return out
 }

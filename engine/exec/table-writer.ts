@@ -47,7 +47,12 @@ const failing = (t: TableInfo, slots: Row) => `Failing row contains (${formatRow
 
 export function rowsEqual(a: Row, b: Row): boolean {
   if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (valueKey(a[i] ?? null) !== valueKey(b[i] ?? null)) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? null
+    const y = b[i] ?? null
+    // Identical values need no key (the usual case: the row did not change since it was read).
+    if (x !== y && valueKey(x) !== valueKey(y)) return false
+  }
   return true
 }
 

@@ -57,7 +57,10 @@ export interface AggregateFunction {
   /** count(*): no arguments, counts rows. */
   readonly star: boolean
   init(types: readonly SqlType[]): unknown
-  /** Adds one row's arguments (aggregates skip rows with a NULL argument unless `acceptsNull`). */
+  /**
+   * Adds one row's arguments (aggregates skip rows with a NULL argument unless
+   * `acceptsNull`). `args` is the executor's, reused for the next row: keep values, not it.
+   */
   step(state: unknown, args: readonly SqlValue[], types: readonly SqlType[]): unknown
   final(state: unknown, types: readonly SqlType[]): SqlValue
   /** count(x) and string_agg look at NULLs themselves; the others never see them. */

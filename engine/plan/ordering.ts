@@ -11,6 +11,8 @@
  *
  * With a LIMIT above, a scan may switch to an index whose order matches: reading
  * the first rows of `ORDER BY k LIMIT 10` from an index on k beats sorting the table.
+ * A join keeps the order of its left (outer) input, so ordering by the outer
+ * table's key needs no sort above a join either.
  */
 import type { IndexInfo } from '../catalog/schema.js'
 import type { ColumnId } from './bound.js'
@@ -49,6 +51,14 @@ function ordered(p: PhysicalPlan, keys: { id: ColumnId; desc: boolean; nullsFirs
     case 'seq-scan':
     case 'index-scan':
       return orderScan(p, keys, limited)
+    case 'nested-loop':
+    case 'hash-join': {
+      // Both emit rows in their left input's order (each left row with its matches),
+      // except that full and right joins add the unmatched right rows at the end.
+      if (p.type === 'full' || p.type === 'right') return undefined
+      const left = ordered(p.left, keys, limited)
+      return left && { ...p, left }
+    }
     default:
       return undefined
   }

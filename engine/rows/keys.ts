@@ -55,8 +55,17 @@ export class KeyShape {
   encodePrefix(values: readonly SqlValue[], n: number): Uint8Array {
     const kv: KeyValue[] = new Array(n)
     for (let i = 0; i < n; i++) kv[i] = keyValue(this.types[i]!, values[i]!)
-    return encodeKey(this.columns.slice(0, n), kv)
+    return encodeKey(this.prefixColumns(n), kv)
   }
+
+  /** The first `n` key columns (kept: index scans encode a prefix at every execution). */
+  private prefixColumns(n: number): readonly KeyColumn[] {
+    if (n === this.columns.length) return this.columns
+    const cached = (this.prefixes ??= [])[n]
+    if (cached !== undefined) return cached
+    return (this.prefixes[n] = this.columns.slice(0, n))
+  }
+  private prefixes: (readonly KeyColumn[])[] | undefined
 }
 
 /** The smallest byte string above every key that starts with `prefix` (no key byte is 0xFF first). */

@@ -51,7 +51,6 @@ export function rowLayout(t: TableInfo): RowLayout {
 }
 
 const scratch = { buf: Buffer.allocUnsafe(4096) }
-const utf8 = new TextEncoder()
 
 function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5
@@ -72,9 +71,11 @@ const FIXED: Partial<Record<TypeKind, number>> = { int2: 4, int4: 4, date: 4, in
 export function encodeRow(layout: RowLayout, row: Row): Buffer {
   const n = layout.slots
   const bitmap = (n + 7) >> 3
-  // Sizes first; variable payloads are encoded once and kept.
+  // Sizes first. Text is measured here and written straight into the buffer below
+  // (no encoded copy in between); numeric's text is made once and kept.
   let size = 2 + bitmap
-  const blobs: (Uint8Array | undefined)[] = []
+  const texts: (string | undefined)[] = []
+  const textBytes: number[] = []
   for (let i = 0; i < n; i++) {
     const v = row[i]
     const t = layout.types[i]
@@ -84,9 +85,14 @@ export function encodeRow(layout: RowLayout, row: Row): Buffer {
       size += 1 + fixed
       continue
     }
-    const blob = t.kind === 'bytea' ? (v as Uint8Array) : utf8.encode(t.kind === 'numeric' ? (v as Decimal).toString() : (v as string))
-    blobs[i] = blob
-    size += varintSize(blob.length) + blob.length
+    let len: number
+    if (t.kind === 'bytea') len = (v as Uint8Array).length
+    else {
+      const text = t.kind === 'numeric' ? (v as Decimal).toString() : (v as string)
+      texts[i] = text
+      len = textBytes[i] = Buffer.byteLength(text, 'utf8')
+    }
+    size += varintSize(len) + len
   }
   if (size > MAX_ROW_BYTES) throw dbError('program_limit_exceeded', `row is too big: size ${size}, maximum size ${MAX_ROW_BYTES}`)
   if (scratch.buf.length < size) scratch.buf = Buffer.allocUnsafe(Math.max(size, scratch.buf.length * 2))
@@ -126,11 +132,17 @@ export function encodeRow(layout: RowLayout, row: Row): Buffer {
         b[pos++] = 1
         b[pos++] = v === true ? 1 : 0
         break
-      default: {
-        const blob = blobs[i]!
+      case 'bytea': {
+        const blob = v as Uint8Array
         pos = writeVarint(b, pos, blob.length)
         b.set(blob, pos)
         pos += blob.length
+        break
+      }
+      default: {
+        const len = textBytes[i]!
+        pos = writeVarint(b, pos, len)
+        pos += b.write(texts[i]!, pos, len, 'utf8')
       }
     }
   }
@@ -139,17 +151,73 @@ export function encodeRow(layout: RowLayout, row: Row): Buffer {
 
 const corrupt = () => dbError('data_corrupted', 'invalid stored row')
 
-/** Decode a stored row into values by slot, filling slots it lacks with their missing values. */
-export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
+/** Decode a stored row (`bytes[start…]`) into values by slot, filling slots it lacks with their missing values. */
+export function decodeRow(layout: RowLayout, bytes: Uint8Array, start = 0): Row {
+  return decodeColumns(allSlots(layout), bytes, start)
+}
+
+/**
+ * Which slots of a layout to decode, and where each goes in the output row: what a
+ * scan reads of every row, planned once so that decoding skips the rest.
+ */
+export interface ColumnPicker {
+  readonly layout: RowLayout
+  /** Output position of each slot, -1 for a slot not wanted. */
+  readonly target: Int32Array
+  /** Output positions: the width of the rows made (callers may add more after them). */
+  readonly width: number
+  /** The slots wanted, in output order (a slot may be wanted at one position only). */
+  readonly slots: readonly number[]
+  /** Decoding stops after this slot (the last one wanted). */
+  readonly last: number
+}
+
+/** A picker for `slots` (output i is slot slots[i]); undefined when a slot repeats (decode whole rows then). */
+export function columnPicker(layout: RowLayout, slots: readonly number[], width = slots.length): ColumnPicker | undefined {
+  const target = new Int32Array(layout.slots).fill(-1)
+  let last = -1
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!
+    if (target[slot] !== -1) return undefined
+    target[slot] = i
+    if (slot > last) last = slot
+  }
+  return { layout, target, width, slots, last }
+}
+
+const allPickers = new WeakMap<RowLayout, ColumnPicker>()
+
+function allSlots(layout: RowLayout): ColumnPicker {
+  let p = allPickers.get(layout)
+  if (p === undefined) {
+    // Whole rows are checked to their end, slots beyond the layout's included.
+    p = { ...columnPicker(layout, Array.from({ length: layout.slots }, (_, i) => i))!, last: 0xffff }
+    allPickers.set(layout, p)
+  }
+  return p
+}
+
+/**
+ * Decodes the picked slots of a stored row, `bytes[start…]`, into a row of
+ * `picker.width` values. (A start offset rather than a view: scans decode straight
+ * from storage pages.) Slots after the last wanted one are not read at all (as
+ * PostgreSQL deforms a tuple only up to the last attribute a query needs): a
+ * damaged tail goes unnoticed by a query that does not read it.
+ */
+export function decodeColumns(picker: ColumnPicker, bytes: Uint8Array, start = 0): Row {
+  const { layout, target } = picker
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (b.length < 2) throw corrupt()
-  const stored = b.readUInt16LE(0)
+  if (b.length < start + 2) throw corrupt()
+  const stored = b[start]! | (b[start + 1]! << 8)
   const n = layout.slots
-  const row: Row = new Array(n)
-  let pos = 2 + ((stored + 7) >> 3)
-  for (let i = 0; i < stored; i++) {
-    if ((b[2 + (i >> 3)]! >> (i & 7)) & 1) {
-      if (i < n) row[i] = null
+  const row: Row = new Array(picker.width)
+  const end = Math.min(stored, picker.last + 1)
+  const nulls = start + 2
+  let pos = nulls + ((stored + 7) >> 3)
+  for (let i = 0; i < end; i++) {
+    const at = i < n ? target[i]! : -1
+    if ((b[nulls + (i >> 3)]! >> (i & 7)) & 1) {
+      if (at >= 0) row[at] = null
       continue
     }
     let len = 0
@@ -162,9 +230,13 @@ export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
       shift *= 128
     }
     if (pos + len > b.length) throw corrupt()
-    const t = i < n ? layout.types[i] : undefined
+    if (at < 0) {
+      pos += len
+      continue
+    }
+    const t = layout.types[i]
     if (t === undefined) {
-      if (i < n) row[i] = null
+      row[at] = null
       pos += len
       continue
     }
@@ -172,31 +244,35 @@ export function decodeRow(layout: RowLayout, bytes: Uint8Array): Row {
       case 'int2':
       case 'int4':
       case 'date':
-        row[i] = b.readInt32LE(pos)
+        // By hand: Buffer#readInt32LE's argument checks cost more than the read (scans do this per row).
+        row[at] = b[pos]! | (b[pos + 1]! << 8) | (b[pos + 2]! << 16) | (b[pos + 3]! << 24)
         break
       case 'int8':
       case 'timestamp':
       case 'timestamptz':
-        row[i] = b.readBigInt64LE(pos)
+        row[at] = b.readBigInt64LE(pos)
         break
       case 'float4':
       case 'float8':
-        row[i] = b.readDoubleLE(pos)
+        row[at] = b.readDoubleLE(pos)
         break
       case 'bool':
-        row[i] = b[pos] === 1
+        row[at] = b[pos] === 1
         break
       case 'bytea':
-        row[i] = Buffer.from(b.subarray(pos, pos + len))
+        row[at] = Buffer.from(b.subarray(pos, pos + len))
         break
       case 'numeric':
-        row[i] = Decimal.parse(b.toString('utf8', pos, pos + len))
+        row[at] = Decimal.parse(b.toString('utf8', pos, pos + len))
         break
       default:
-        row[i] = b.toString('utf8', pos, pos + len)
+        row[at] = b.toString('utf8', pos, pos + len)
     }
     pos += len
   }
-  for (let i = stored; i < n; i++) row[i] = layout.missing[i]!
+  for (let i = stored; i < n; i++) {
+    const at = target[i]!
+    if (at >= 0) row[at] = layout.missing[i]!
+  }
   return row
 }

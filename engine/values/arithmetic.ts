@@ -170,6 +170,46 @@ export function applyOperator(o: ResolvedOperator, a: SqlValue, b: SqlValue): Sq
   return numericOp(name, a as Decimal, b as Decimal)
 }
 
+type Binary = (a: SqlValue, b: SqlValue) => SqlValue
+
+const SMALL_INT_RANGE = { int2: [-32768, 32767], int4: [-2147483648, 2147483647] } as const
+
+/**
+ * `applyOperator` for one resolved operator, as a function of its two arguments:
+ * what compiled expressions call for every row. Comparisons, +, - and * of int2 and
+ * int4 values (plain numbers, never NaN) run on the numbers themselves, and
+ * comparisons of int8 on the bigints; a sum or product outside the result type's
+ * range goes through applyOperator, which raises the error. All else is
+ * applyOperator itself.
+ */
+export function operatorFunction(o: ResolvedOperator): Binary {
+  const lt = o.leftType.kind
+  const rt = o.rightType.kind
+  const result = o.resultType.kind
+  const smallArgs = (lt === 'int2' || lt === 'int4') && (rt === 'int2' || rt === 'int4')
+  if ((smallArgs || (lt === 'int8' && rt === 'int8')) && result === 'bool') {
+    switch (o.name) {
+      case '=': return (a, b) => (a === null || b === null ? null : a === b)
+      case '<>': return (a, b) => (a === null || b === null ? null : a !== b)
+      case '<': return (a, b) => (a === null || b === null ? null : (a as number) < (b as number))
+      case '<=': return (a, b) => (a === null || b === null ? null : (a as number) <= (b as number))
+      case '>': return (a, b) => (a === null || b === null ? null : (a as number) > (b as number))
+      case '>=': return (a, b) => (a === null || b === null ? null : (a as number) >= (b as number))
+    }
+  }
+  if (smallArgs && (result === 'int2' || result === 'int4')) {
+    const [lo, hi] = SMALL_INT_RANGE[result]
+    const checked = (r: number, a: SqlValue, b: SqlValue): SqlValue => (r >= lo && r <= hi ? r : applyOperator(o, a, b))
+    switch (o.name) {
+      case '+': return (a, b) => (a === null || b === null ? null : checked((a as number) + (b as number), a, b))
+      case '-': return (a, b) => (a === null || b === null ? null : checked((a as number) - (b as number), a, b))
+      // 0 * -5 is -0 in JavaScript; SQL integers have no -0.
+      case '*': return (a, b) => (a === null || b === null ? null : checked((a as number) * (b as number) || 0, a, b))
+    }
+  }
+  return (a, b) => applyOperator(o, a, b)
+}
+
 function dateArithmetic(name: BinaryOperatorName, lt: SqlType, a: SqlValue, rt: SqlType, b: SqlValue): SqlValue {
   if (lt.kind === 'date' && rt.kind === 'date') {
     if ([a, b].some((d) => d === DATE_NEG_INFINITY || d === DATE_POS_INFINITY)) throw dbError('datetime_field_overflow', 'cannot subtract infinite dates')

@@ -8,5 +8,5 @@ export {
   BINARY_OPERATORS, COMPARISON_OPERATORS, OPERATOR_CATALOG, resolveBinaryOperator,
   type BinaryOperatorName, type OperatorEntry, type ResolvedOperator,
 } from './operators.js'
-export { applyOperator, evaluateBinary, compareValues, negate, and3, or3, not3 } from './arithmetic.js'
+export { applyOperator, operatorFunction, evaluateBinary, compareValues, negate, and3, or3, not3 } from './arithmetic.js'
 export { TYPE_OIDS, TYPE_NAMES_INTERNAL, TYPE_LENGTHS, typmod, typeOid } from './type-oids.js'

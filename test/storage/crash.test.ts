@@ -54,6 +54,20 @@ function flipRandomByte(dir: string): string {
   return `${path.basename(file)}@${at}`
 }
 
+describe('the crash model', () => {
+  it('finds nothing committed when the writer died before its tree was created, unless a batch was acknowledged', async () => {
+    const dir = tempDir()
+    const store = await Store.open({ ...CRASH_STORE_OPTIONS, dir })
+    try {
+      expect(verifyCrashStore(store, new Set())).toEqual({ committed: new Set(), present: new Set() })
+      expect(() => verifyCrashStore(store, new Set([7]))).toThrow(/acknowledged/)
+    } finally {
+      await store.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('kill -9 of a committing process', () => {
   it(`keeps every acknowledged commit across 50 kills at random moments (seed ${crashSeed})`, async () => {
     const dir = tempDir()

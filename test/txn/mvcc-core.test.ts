@@ -151,6 +151,23 @@ describe('savepoints and read-only transactions', () => {
     const t = db.begin({ readOnly: true })
     await expect(t.put(table, k('a'), k('1'))).rejects.toMatchObject({ code: '25006' })
   })
+
+  it('ended transactions leave the registry, also those that wrote nothing', async () => {
+    const { db, table } = await setup()
+    const before = db.registry.liveCount
+    for (let i = 0; i < 3; i++) {
+      const reader = db.begin()
+      await reader.get(table, k('a'))
+      await reader.commit()
+      const writer = db.begin()
+      await writer.put(table, k('a'), k(String(i)))
+      await writer.commit()
+      const rolledBack = db.begin()
+      await rolledBack.put(table, k('b'), k('x'))
+      await rolledBack.rollback()
+    }
+    expect(db.registry.liveCount).toBe(before)
+  })
 })
 
 describe('prepared transactions', () => {
@@ -172,6 +189,26 @@ describe('prepared transactions', () => {
     const now = db.begin()
     expect(str(await now.get(table, k('x')))).toBe('prepared')
     await now.commit()
+  })
+
+  it('getNow answers at once, and with a promise only when it must wait for a prepared writer', async () => {
+    const { db, table } = await setup()
+    await seed(db, table, { x: 'old', y: 'y' })
+    const p = db.begin()
+    await p.put(table, k('x'), k('prepared'))
+    await p.prepare('g2')
+    await seed(db, table, { z: 'later' })
+    const reader = db.begin({ isolation: 'repeatable read' })
+    const y = reader.getNow(table, k('y'))
+    expect(y instanceof Promise).toBe(false)
+    expect(str(y as Buffer | undefined)).toBe('y')
+    expect(reader.getNow(table, k('absent'))).toBeUndefined()
+    const x = reader.getNow(table, k('x'))
+    expect(x instanceof Promise).toBe(true)
+    expect((await peek(x as Promise<Buffer | undefined>)).state).toBe('pending')
+    await db.rollbackPrepared('g2')
+    expect(str(await x)).toBe('old')
+    await reader.commit()
   })
 
   it('survives a crash with its locks, then commits or rolls back', async () => {
@@ -199,6 +236,33 @@ describe('prepared transactions', () => {
     const r = db2.begin()
     expect((await r.scan(table)).map(([a, b]) => `${a}=${b}`)).toEqual(['a=1', 'b=0'])
     await r.commit()
+  })
+})
+
+describe('the snapshot horizon', () => {
+  it('is the oldest snapshot of a running transaction; prepared and ended ones hold nothing back', async () => {
+    const { db, table } = await setup()
+    await seed(db, table, { a: '0' })
+    const reader = db.begin({ isolation: 'repeatable read' })
+    await reader.get(table, k('a'))
+    const s1 = reader.snapshot!
+    const p = db.begin()
+    await p.get(table, k('a'))
+    await p.put(table, k('p'), k('1'))
+    await seed(db, table, { a: '1' })
+    expect(db.horizon()).toBe(s1)
+    await p.prepare('h')
+    expect(db.horizon()).toBe(s1)
+    await reader.commit()
+    // Only the prepared transaction is left, and it no longer reads.
+    expect(db.horizon()).toBe(db.oracle.visible)
+    const rc = db.begin()
+    await rc.get(table, k('a'))
+    expect(db.horizon()).toBe(rc.snapshot)
+    rc.nextStatement() // READ COMMITTED: the statement's snapshot is dropped
+    expect(db.horizon()).toBe(db.oracle.visible)
+    await rc.commit()
+    await db.rollbackPrepared('h')
   })
 })
 

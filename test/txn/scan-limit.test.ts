@@ -113,3 +113,79 @@ describe('scans with a limit', () => {
     expect(isIsolaError(failure, 'serialization_failure')).toBe(true)
   })
 })
+
+/** A scanEach pass, copied out as scan's [key, value] pairs (views are valid during the visit only). */
+async function scanEachPairs(t: ReturnType<MvccDatabase['begin']>, table: TableId, range: Parameters<typeof t.scan>[1]): Promise<{ rows: [string, string][]; last: Buffer | undefined }> {
+  const rows: [string, string][] = []
+  const last = await t.scanEach(table, range ?? {}, (r) => rows.push([r.key().toString(), Buffer.from(r.bytes.subarray(r.start)).toString()]))
+  return { rows, last }
+}
+
+describe('scanEach', () => {
+  it('visits what scan returns, page by page, with own writes, deletes and older versions', async () => {
+    const { db, table } = await setup()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 120 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 40 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 17 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.boolean(),
+        async (present, deleted, own, limit, a, b, reverse) => {
+          const w = db.begin()
+          for (const n of present) await w.put(table, key(n), Buffer.from(`v${n}`))
+          await w.commit()
+          const d = db.begin()
+          for (const n of deleted) await d.delete(table, key(n))
+          await d.commit()
+          const [lo, hi] = a <= b ? [a, b] : [b, a]
+          const r = db.begin({ isolation: 'repeatable read' })
+          for (const n of own) await r.put(table, key(n), Buffer.from(`own${n}`))
+          const range = { from: key(lo), to: key(hi), reverse }
+          const whole = (await r.scan(table, range)).map(([k, v]): [string, string] => [k.toString(), v.toString()])
+          expect((await scanEachPairs(r, table, range)).rows).toEqual(whole)
+          const paged: [string, string][] = []
+          let bounds: { from: Uint8Array; to: Uint8Array } = { from: range.from, to: range.to }
+          for (;;) {
+            const page = await scanEachPairs(r, table, { ...bounds, reverse, limit })
+            paged.push(...page.rows)
+            if (page.last === undefined) break
+            expect(page.rows.length).toBe(limit)
+            expect(page.last.toString()).toBe(page.rows[page.rows.length - 1]![0])
+            bounds = reverse ? { ...bounds, to: page.last } : { ...bounds, from: successorKey(page.last) }
+          }
+          expect(paged).toEqual(whole)
+          await r.rollback()
+          const c = db.begin()
+          for (const [k] of await c.scan(table)) await c.delete(table, k)
+          await c.commit()
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('waits for a prepared writer in the middle of the range, then goes on without visiting a row twice', async () => {
+    const { db, table } = await setup()
+    const w = db.begin()
+    for (let n = 0; n < 10; n++) await w.put(table, key(n), Buffer.from(`v${n}`))
+    await w.commit()
+    const p = db.begin()
+    await p.put(table, key(5), Buffer.from('prepared'))
+    await p.prepare('g')
+    const bump = db.begin() // moves the visible timestamp past the prepare
+    await bump.put(table, key(99), Buffer.from('x'))
+    await bump.commit()
+    const r = db.begin({ isolation: 'repeatable read' })
+    const seen: string[] = []
+    const done = r.scanEach(table, { to: key(20), limit: 8 }, (row) => seen.push(row.key().toString()))
+    await new Promise((res) => setTimeout(res, 20))
+    expect(seen).toEqual(['0000', '0001', '0002', '0003', '0004'])
+    await db.commitPrepared('g')
+    expect((await done)?.toString()).toBe('0007')
+    expect(seen).toEqual(['0000', '0001', '0002', '0003', '0004', '0005', '0006', '0007'])
+    await r.commit()
+  })
+})

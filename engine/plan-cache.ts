@@ -1,0 +1,55 @@
+/**
+ * The plan cache: planned statements by SQL text and declared parameter types,
+ * shared by the sessions of a database and cleared when the shared catalog changes
+ * (a hit is also checked against the catalog it was planned for).
+ *
+ * It is looked up at every execution, so the lookup allocates nothing: the SQL text
+ * is the first key (a program passes the same string object each time, and V8 keeps
+ * a string's hash in it), and the declared types' key string is remembered per types
+ * array (a prepared statement passes the same array each time).
+ */
+import type { PlannedStatement } from './statement-plan.js'
+import type { SqlType } from './values/index.js'
+
+/** SQL texts kept; the oldest is dropped first. */
+export const PLAN_CACHE_SIZE = 1000
+
+export class PlanCache {
+  private readonly bySql = new Map<string, Map<string, PlannedStatement>>()
+
+  get(sql: string, declared: readonly (SqlType | undefined)[]): PlannedStatement | undefined {
+    return this.bySql.get(sql)?.get(typesKey(declared))
+  }
+
+  set(sql: string, declared: readonly (SqlType | undefined)[], p: PlannedStatement): void {
+    let plans = this.bySql.get(sql)
+    if (plans === undefined) {
+      if (this.bySql.size >= PLAN_CACHE_SIZE) this.bySql.delete(this.bySql.keys().next().value!)
+      this.bySql.set(sql, (plans = new Map()))
+    }
+    plans.set(typesKey(declared), p)
+  }
+
+  clear(): void {
+    this.bySql.clear()
+  }
+
+  /** Plans held (tests and tools). */
+  get size(): number {
+    let n = 0
+    for (const plans of this.bySql.values()) n += plans.size
+    return n
+  }
+}
+
+const keys = new WeakMap<readonly (SqlType | undefined)[], string>()
+
+function typesKey(declared: readonly (SqlType | undefined)[]): string {
+  if (declared.length === 0) return ''
+  let k = keys.get(declared)
+  if (k === undefined) {
+    k = declared.map((t) => t?.kind ?? '').join(',')
+    keys.set(declared, k)
+  }
+  return k
+}

@@ -1,0 +1,71 @@
+/**
+ * Column pruning for queries: a table scan reads only the columns its statement
+ * uses. The binder gives every scan all of its table's columns; decoding a column
+ * nobody reads (a long text beside the integer a sum() adds up) is most of the
+ * cost of a scan, so after planning each scan keeps just the columns some part of
+ * the statement refers to.
+ *
+ * A column is used when any expression of any plan node (or of a subquery's plan)
+ * names it, when it is an output of a plan's root (the result, a subquery's value),
+ * or when it reaches a node that compares whole rows (DISTINCT, set operations).
+ * Column ids are unique within a statement, so one set serves every plan of it.
+ * A row key (UPDATE, DELETE, FOR UPDATE) is never pruned.
+ *
+ * Only queries are pruned: DML reads its target rows by column ids held outside
+ * the plan (old values, SET targets), and its scans read one table anyway.
+ */
+import { columnsOf, type ColumnId } from './bound.js'
+import { physicalOutputs, type PhysicalPlan, type PlannedQuery } from './physical.js'
+import { nodeExprs, planChildren } from './walk.js'
+
+export function pruneColumns(q: PlannedQuery): PlannedQuery {
+  const used = new Set<ColumnId>()
+  const plans = [q.root, ...q.subplans.values()]
+  for (const p of plans) {
+    for (const c of physicalOutputs(p)) used.add(c.id)
+    collectUsed(p, used)
+  }
+  const subplans = new Map<number, PhysicalPlan>()
+  for (const [id, p] of q.subplans) subplans.set(id, prune(p, used))
+  return { root: prune(q.root, used), subplans }
+}
+
+function collectUsed(p: PhysicalPlan, used: Set<ColumnId>): void {
+  for (const e of nodeExprs(p)) columnsOf(e, used)
+  // These compare their input rows whole: every column of them counts.
+  if (p.kind === 'distinct' || p.kind === 'set-op') for (const c of planChildren(p)) for (const o of physicalOutputs(c)) used.add(o.id)
+  for (const c of planChildren(p)) collectUsed(c, used)
+}
+
+/** The plan with its scans' unused columns dropped (nodes that do not change are kept as they are). */
+function prune(p: PhysicalPlan, used: ReadonlySet<ColumnId>): PhysicalPlan {
+  switch (p.kind) {
+    case 'seq-scan':
+    case 'index-scan': {
+      const columns = p.columns.filter((c) => used.has(c.id))
+      return columns.length === p.columns.length ? p : { ...p, columns }
+    }
+    case 'filter':
+    case 'project':
+    case 'aggregate':
+    case 'distinct':
+    case 'sort':
+    case 'limit':
+    case 'lock-rows': {
+      const input = prune(p.input, used)
+      return input === p.input ? p : { ...p, input }
+    }
+    case 'nested-loop':
+    case 'hash-join':
+    case 'set-op': {
+      const left = prune(p.left, used)
+      const right = prune(p.right, used)
+      return left === p.left && right === p.right ? p : { ...p, left, right }
+    }
+    case 'virtual-scan':
+    case 'values':
+    case 'function-scan':
+    case 'one-row':
+      return p
+  }
+}
