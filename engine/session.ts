@@ -972,6 +972,8 @@ export class Session {
       return result('SHOW', undefined, ['name', 'setting', 'description'].map((n) => ({ name: n, type: T.text, tableOid: 0, attnum: 0 })), rows, this.notices)
     }
     const name = canonicalName(raw)
+    // Outside a block, SHOW runs in a transaction of its own: it shows the defaults a new one takes.
+    if (this.block !== 'explicit' && (TXN_SETTINGS as readonly string[]).includes(name)) this.showModes()
     const value = this.settings.get(name)
     if (value === undefined) throw dbError('undefined_object', `unrecognized configuration parameter "${raw}"`)
     return result('SHOW', undefined, [{ name, type: T.text, tableOid: 0, attnum: 0 }], [[value]], this.notices)

@@ -102,3 +102,52 @@ SHOW client_encoding
 ---
 client_encoding
 UTF8
+
+SET default_transaction_isolation = serializable
+---
+SET
+
+SHOW transaction_isolation
+---
+transaction_isolation
+serializable
+
+SET default_transaction_read_only = on
+---
+SET
+
+SHOW transaction_read_only
+---
+transaction_read_only
+on
+
+BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE
+---
+BEGIN
+
+SHOW transaction_isolation
+---
+transaction_isolation
+repeatable read
+
+SHOW transaction_read_only
+---
+transaction_read_only
+off
+
+COMMIT
+---
+COMMIT
+
+RESET default_transaction_isolation
+---
+RESET
+
+RESET default_transaction_read_only
+---
+RESET
+
+SHOW transaction_isolation
+---
+transaction_isolation
+read committed
