@@ -33,6 +33,7 @@ import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
 import { fromJs, toJs } from './js-values.js'
 import { analyze, vacuum, type MaintenanceControl } from './maintenance.js'
+import { ALL_METHODS, type PlanMethods } from './plan/access-path.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
@@ -481,13 +482,23 @@ export class Session {
 
   private plan(stmt: Statement & { kind: 'query' | 'insert' | 'update' | 'delete' }, declared: readonly (SqlType | undefined)[], sqlKey: string | undefined): PlannedStatement {
     const catalog = this.catalogView()
-    if (sqlKey !== undefined) {
+    const methods = this.planMethods()
+    // Cached plans are made with every method on; a session that switches one off plans afresh.
+    const cacheable = sqlKey !== undefined && methods === ALL_METHODS
+    if (cacheable) {
       const hit = this.db.planCache.get(sqlKey, declared)
       if (hit !== undefined && hit.catalog === catalog) return hit
     }
-    const p = planStatement(stmt, this.bindEnv(), declared, { estimates: (t) => this.db.estimates(t) })
-    if (sqlKey !== undefined && this.tc === undefined) this.db.planCache.set(sqlKey, declared, p)
+    const p = planStatement(stmt, this.bindEnv(), declared, { estimates: (t) => this.db.estimates(t), methods })
+    if (cacheable && this.tc === undefined) this.db.planCache.set(sqlKey, declared, p)
     return p
+  }
+
+  /** enable_seqscan, enable_indexscan, enable_hashjoin, enable_nestloop (ALL_METHODS itself when all are on). */
+  private planMethods(): PlanMethods {
+    const on = (name: string) => this.settings.get(name) !== 'off'
+    const m = { seqscan: on('enable_seqscan'), indexscan: on('enable_indexscan'), hashjoin: on('enable_hashjoin'), nestloop: on('enable_nestloop') }
+    return m.seqscan && m.indexscan && m.hashjoin && m.nestloop ? ALL_METHODS : m
   }
 
   /**

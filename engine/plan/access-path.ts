@@ -21,6 +21,16 @@ import { andAll, children as childrenOf, columnsOf, conjuncts, sameExpr, type BE
 import type { ScanColumns } from './logical.js'
 import type { IndexAccess, PhysicalPlan } from './physical.js'
 
+/** The planner's method switches (enable_seqscan, enable_indexscan, enable_hashjoin, enable_nestloop). */
+export interface PlanMethods {
+  readonly seqscan: boolean
+  readonly indexscan: boolean
+  readonly hashjoin: boolean
+  readonly nestloop: boolean
+}
+
+export const ALL_METHODS: PlanMethods = { seqscan: true, indexscan: true, hashjoin: true, nestloop: true }
+
 /** Default selectivities when ANALYZE has not run (PostgreSQL's DEFAULT_EQ_SEL and DEFAULT_INEQ_SEL). */
 export const DEFAULT_EQ_SEL = 0.005
 export const DEFAULT_RANGE_SEL = 1 / 3
@@ -176,12 +186,12 @@ export interface TableEstimates {
 }
 
 /** Chooses the access path for a scan with its own predicates. */
-export function chooseAccess(scan: ScanInput, preds: readonly BExpr[], est: TableEstimates): PhysicalPlan & { kind: 'seq-scan' | 'index-scan' } {
+export function chooseAccess(scan: ScanInput, preds: readonly BExpr[], est: TableEstimates, methods: PlanMethods = ALL_METHODS): PhysicalPlan & { kind: 'seq-scan' | 'index-scan' } {
   const own = new Set<ColumnId>(scan.columns.map((c) => c.id))
   const types = new Map<ColumnId, SqlType>(scan.columns.map((c) => [c.id, c.type]))
   const { conds, lists } = columnConditions(preds, own, types)
   let best: Candidate | undefined
-  for (const index of scan.table.indexes) {
+  for (const index of methods.indexscan ? scan.table.indexes : []) {
     if (index.predicate !== undefined && !implied(scan.partial?.get(index.name), preds)) continue
     const c = matchIndex(scan, index, conds, lists)
     if (c !== undefined && (best === undefined || better(c, best))) best = c
@@ -190,7 +200,12 @@ export function chooseAccess(scan: ScanInput, preds: readonly BExpr[], est: Tabl
   const base = { table: scan.table, alias: scan.alias, columns: scan.columns, rowKey: scan.rowKey, filter }
   const selectivity = preds.reduce((s, p) => s * predicateSelectivity(p, scan, est), 1)
   const estimate = Math.max(1, Math.round(est.rows * selectivity))
-  if (best === undefined) return { kind: 'seq-scan', reverse: false, ...base, estimate }
+  if (best === undefined) {
+    // enable_seqscan = off: a whole-table scan of the primary key stands in, as PostgreSQL's full index scan.
+    const pk = methods.seqscan ? undefined : scan.table.indexes.find((i) => i.primary)
+    if (pk !== undefined) return { kind: 'index-scan', index: pk, access: { prefixes: [[]], lower: undefined, upper: undefined, conditions: [] }, reverse: false, ...base, estimate }
+    return { kind: 'seq-scan', reverse: false, ...base, estimate }
+  }
   const rows = best.unique ? best.alternatives : estimate
   return { kind: 'index-scan', index: best.index, access: best.access, reverse: false, ...base, estimate: Math.max(1, Math.min(rows, estimate)) }
 }

@@ -21,7 +21,7 @@
  */
 import type { TableInfo } from '../catalog/schema.js'
 import { andAll, columnsOf, conjuncts, rewrite, some, type BExpr, type ColumnId } from './bound.js'
-import { chooseAccess, type TableEstimates } from './access-path.js'
+import { ALL_METHODS, chooseAccess, type PlanMethods, type TableEstimates } from './access-path.js'
 import { outputs, type LogicalPlan } from './logical.js'
 import { foldPlan } from './fold.js'
 import { provideOrder } from './ordering.js'
@@ -30,7 +30,10 @@ import { walkExprs } from './walk.js'
 
 export interface PlannerEnv {
   estimates(t: TableInfo): TableEstimates
+  /** enable_seqscan and friends: a method switched off is used only where nothing else can do. */
+  readonly methods?: PlanMethods
 }
+
 
 /** Plans a query; `extra` are expressions evaluated outside the plan (RETURNING, ON CONFLICT) whose subqueries need plans too. */
 export function planQuery(root: LogicalPlan, env: PlannerEnv, extra: readonly BExpr[] = []): PlannedQuery {
@@ -60,7 +63,11 @@ class Planner {
   /** Distinct values of scanned columns (from ANALYZE), for join selectivity. */
   private readonly distinct = new Map<ColumnId, number>()
 
-  constructor(private readonly env: PlannerEnv) {}
+  private readonly methods: PlanMethods
+
+  constructor(private readonly env: PlannerEnv) {
+    this.methods = env.methods ?? ALL_METHODS
+  }
 
   private noteScan(scan: LogicalPlan & { kind: 'scan' }): void {
     const est = this.env.estimates(scan.table)
@@ -118,7 +125,7 @@ class Planner {
       }
       case 'sort': {
         const input = this.plan(l.input, limited)
-        return provideOrder(input, l.keys, limited) ?? { kind: 'sort', input, keys: l.keys, estimate: input.estimate }
+        return provideOrder(input, l.keys, limited && this.methods.indexscan) ?? { kind: 'sort', input, keys: l.keys, estimate: input.estimate }
       }
       case 'limit': {
         const input = this.plan(l.input, true)
@@ -191,7 +198,7 @@ class Planner {
   private planRel(r: LogicalPlan, preds: readonly BExpr[]): PhysicalPlan {
     if (r.kind === 'scan') {
       this.noteScan(r)
-      return chooseAccess(r, preds, this.env.estimates(r.table))
+      return chooseAccess(r, preds, this.env.estimates(r.table), this.methods)
     }
     if (preds.length === 0) return this.plan(r, false)
     if (r.kind === 'project') {
@@ -246,14 +253,15 @@ class Planner {
       else residual.push(c)
     }
     // Index nested loop: a small outer side probing an index of a large table.
-    if (right.scan !== undefined && equi.length > 0 && type !== 'full' && left.plan.estimate * 4 < right.plan.estimate) {
-      const inner = chooseAccess(right.scan.logical, [...right.scan.preds, ...equi.map((e) => e.cond)], this.env.estimates(right.scan.logical.table))
+    const nestloop = this.methods.nestloop || !this.methods.hashjoin
+    if (nestloop && this.methods.indexscan && right.scan !== undefined && equi.length > 0 && type !== 'full' && left.plan.estimate * 4 < right.plan.estimate) {
+      const inner = chooseAccess(right.scan.logical, [...right.scan.preds, ...equi.map((e) => e.cond)], this.env.estimates(right.scan.logical.table), this.methods)
       if (inner.kind === 'index-scan' && inner.access.conditions.some((c) => equi.some((e) => e.cond === c))) {
         const rest = andAll(residual)
         return { kind: 'nested-loop', type, left: left.plan, right: inner, condition: rest, estimate }
       }
     }
-    if (equi.length > 0) {
+    if (equi.length > 0 && (this.methods.hashjoin || !this.methods.nestloop)) {
       // Build the hash table on the smaller input; for outer joins the preserved side must probe.
       const swap = type === 'inner' && right.plan.estimate > left.plan.estimate
       const [probe, build] = swap ? [right, left] : [left, right]

@@ -234,3 +234,113 @@ SELECT count(*) FROM orders WHERE amount + 0 > 40 AND placed = DATE '2024-01-05'
 ---
 count
 13
+
+# enable_seqscan, enable_indexscan, enable_hashjoin, enable_nestloop switch planner methods off.
+
+CREATE TABLE ea (id int PRIMARY KEY, k int, v text)
+---
+CREATE TABLE
+
+CREATE INDEX ea_k ON ea (k)
+---
+CREATE INDEX
+
+CREATE TABLE eb (id int PRIMARY KEY, a_id int)
+---
+CREATE TABLE
+
+INSERT INTO ea SELECT g, g % 10, 'x' FROM generate_series(1, 200) g
+---
+INSERT 0 200
+
+INSERT INTO eb SELECT g, g FROM generate_series(1, 5) g
+---
+INSERT 0 5
+
+ANALYZE ea
+---
+ANALYZE
+
+ANALYZE eb
+---
+ANALYZE
+
+EXPLAIN SELECT * FROM ea WHERE id = 5
+---
+QUERY PLAN
+Index Scan using ea_pkey on ea  (rows=1)
+  Index Cond: (id = 5)
+
+SET enable_indexscan = off
+---
+SET
+
+EXPLAIN SELECT * FROM ea WHERE id = 5
+---
+QUERY PLAN
+Seq Scan on ea  (rows=1)
+  Filter: (id = 5)
+
+SELECT v FROM ea WHERE id = 5
+---
+v
+x
+
+RESET enable_indexscan
+---
+RESET
+
+SET enable_seqscan = off
+---
+SET
+
+EXPLAIN SELECT * FROM ea
+---
+QUERY PLAN
+Index Scan using ea_pkey on ea  (rows=200)
+
+RESET enable_seqscan
+---
+RESET
+
+EXPLAIN SELECT * FROM eb JOIN ea ON ea.id = eb.a_id
+---
+QUERY PLAN
+Nested Loop  (rows=5)
+  ->  Seq Scan on eb  (rows=5)
+  ->  Index Scan using ea_pkey on ea  (rows=1)
+        Index Cond: (ea.id = eb.a_id)
+
+SET enable_nestloop = off
+---
+SET
+
+EXPLAIN SELECT * FROM eb JOIN ea ON ea.id = eb.a_id
+---
+QUERY PLAN
+Hash Join  (rows=5)
+  Hash Cond: (ea.id = eb.a_id)
+  ->  Seq Scan on ea  (rows=200)
+  ->  Hash  (rows=5)
+        ->  Seq Scan on eb  (rows=5)
+
+SET enable_hashjoin = off
+---
+SET
+
+SET enable_nestloop = on
+---
+SET
+
+EXPLAIN SELECT * FROM eb JOIN ea ON ea.k = eb.a_id
+---
+QUERY PLAN
+Nested Loop  (rows=100)
+  ->  Seq Scan on eb  (rows=5)
+  ->  Index Scan using ea_k on ea  (rows=20)
+        Index Cond: (ea.k = eb.a_id)
+
+SELECT count(*) FROM eb JOIN ea ON ea.k = eb.a_id
+---
+count
+100
