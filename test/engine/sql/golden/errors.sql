@@ -169,3 +169,30 @@ DELETE 1
 DELETE FROM nosuch.t
 ---
 ERROR 42P01: relation "nosuch.t" does not exist (at 13)
+
+SELECT x FROM (SELECT x, 1 / (x - x) AS c FROM generate_series(1, 3) x) s ORDER BY x
+---
+x
+1
+2
+3
+
+SELECT c FROM (SELECT x, 1 / (x - x) AS c FROM generate_series(1, 3) x) s
+---
+ERROR 22012: division by zero
+
+SELECT count(*) FROM (SELECT x, 1 / (x - x) AS c FROM generate_series(1, 3) x) s
+---
+count
+3
+
+SELECT count(*) FROM (SELECT DISTINCT x, 1 / (x - x) FROM generate_series(1, 3) x) s
+---
+ERROR 22012: division by zero
+
+WITH w AS (SELECT x, 1 / (x - x) AS c FROM generate_series(1, 3) x) SELECT x FROM w ORDER BY x DESC
+---
+x
+3
+2
+1
