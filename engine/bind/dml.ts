@@ -220,6 +220,13 @@ export function bindInsert(b: Binder, s: Statement & { kind: 'insert' }): BoundI
     const extra = body.kind === 'select' ? body.columns[cols.length] : undefined
     arity(q.columns.length, extra === undefined ? s.source.position : extra.kind === 'star' ? extra.position : startOf(extra.expr))
     for (const c of cols) if (c.identity === 'always') throw identityError(c)
+    // An untyped literal in the select list takes its column's type now, as in PostgreSQL: a
+    // bad one is an error at its position even if no row is selected.
+    const written = body.kind === 'select' && body.columns.every((c) => c.kind === 'expr') ? body.columns : []
+    cols.forEach((c, i) => {
+      const item = written[i]
+      if (item?.kind === 'expr' && item.expr.kind === 'string') coerce(b, { kind: 'const', type: T.unknown, value: item.expr.value }, c.type, 'assignment', item.expr.position)
+    })
     const items: Assign[] = cols.map((c, i) => {
       const qc = q.columns[i]!
       return { id: b.newColumn(c.name), expr: assign(b, c, { kind: 'column', id: qc.id, type: qc.type }, s.position) }

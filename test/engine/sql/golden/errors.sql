@@ -196,3 +196,15 @@ x
 3
 2
 1
+
+INSERT INTO t (id, d) SELECT 1, 'garbage'
+---
+ERROR 22007: invalid input syntax for type date: "garbage" (at 33)
+
+INSERT INTO t (id, d) SELECT 1, 'garbage' WHERE false
+---
+ERROR 22007: invalid input syntax for type date: "garbage" (at 33)
+
+INSERT INTO t (id, d) SELECT 1, '2024-02-30' FROM t
+---
+ERROR 22008: date/time field value out of range: "2024-02-30" (at 33)
