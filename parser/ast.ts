@@ -77,6 +77,8 @@ export type OrderItem = { readonly expr: Expr; readonly direction: 'asc' | 'desc
 export type SelectCore = {
   readonly kind: 'select'
   readonly distinct: boolean
+  /** DISTINCT ON (…): the first row of each group of equal values, in ORDER BY's order. */
+  readonly distinctOn?: readonly Expr[]
   readonly columns: readonly SelectItem[]
   readonly from: readonly FromItem[]
   readonly where: Expr | undefined

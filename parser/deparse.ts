@@ -110,7 +110,8 @@ function deparseOrder(o: OrderItem): string {
 function deparseBody(b: QueryBody): string {
   switch (b.kind) {
     case 'select': {
-      let s = `SELECT ${b.distinct ? 'DISTINCT ' : ''}${b.columns.map(deparseItem).join(', ')}`
+      const on = b.distinctOn === undefined ? '' : `ON (${b.distinctOn.map(deparseExpr).join(', ')}) `
+      let s = `SELECT ${b.distinct ? `DISTINCT ${on}` : ''}${b.columns.map(deparseItem).join(', ')}`
       if (b.from.length > 0) s += ` FROM ${b.from.map(deparseFrom).join(', ')}`
       if (b.where !== undefined) s += ` WHERE ${deparseExpr(b.where)}`
       if (b.groupBy.length > 0) s += ` GROUP BY ${b.groupBy.map(deparseExpr).join(', ')}`

@@ -135,8 +135,19 @@ export class QueryParser extends ExprParser {
 
   protected readonly selectCore = this.RULE('selectCore', (): SelectCore => {
     const t = this.CONSUME(K.select)
+    let distinctOn: Expr[] | undefined
     const distinct = (this.OPTION6(() => this.OR([
-      { ALT: () => { this.CONSUME(K.distinct); return true } },
+      { ALT: () => {
+        this.CONSUME(K.distinct)
+        this.OPTION8(() => {
+          this.CONSUME(K.on)
+          this.CONSUME(T.LParen)
+          distinctOn = []
+          this.AT_LEAST_ONE_SEP1({ SEP: T.Comma, DEF: () => { distinctOn!.push(this.SUBRULE3(this.expr)) } })
+          this.CONSUME(T.RParen)
+        })
+        return true
+      } },
       { ALT: () => { this.CONSUME(K.all); return false } },
     ])) ?? false)
     // An empty target list is allowed, as in PostgreSQL: SELECT FROM t counts rows.
@@ -150,7 +161,7 @@ export class QueryParser extends ExprParser {
       this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => { groupBy.push(this.SUBRULE1(this.expr)) } })
     })
     const having = this.OPTION3(() => { this.CONSUME(K.having); return this.SUBRULE2(this.expr) })
-    return { kind: 'select', distinct, columns, from, where, groupBy, having, position: this.at(t) }
+    return { kind: 'select', distinct, ...(distinctOn === undefined ? {} : { distinctOn }), columns, from, where, groupBy, having, position: this.at(t) }
   })
 
   readonly selectList = this.RULE('selectList', (): SelectItem[] => {

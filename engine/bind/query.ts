@@ -202,7 +202,7 @@ function applyTail(b: Binder, q: BoundQuery, tail: QueryTail, outer: Scope | und
  * other constant is an error rather than a sort or grouping key of no effect.
  * Returns the 1-based position, or undefined when `e` is not a constant.
  */
-export function positionalItem(e: Expr, clause: 'GROUP BY' | 'ORDER BY'): number | undefined {
+export function positionalItem(e: Expr, clause: 'GROUP BY' | 'ORDER BY' | 'DISTINCT ON'): number | undefined {
   // The grammar folds any chain of minus signs into the constant (doNegate): - (-0.5) is one.
   let num = e
   let negated = false

@@ -79,6 +79,7 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
     const target = orderTarget(b, o.expr, items, scope)
     return { ...target, direction: o.direction, nulls: o.nulls }
   })
+  const distinctOn = core.distinctOn?.map((e) => orderTarget(b, e, items, scope, 'DISTINCT ON'))
 
   if (opts.keepUnknown) {
     // Sorting or grouping by an untyped literal types it as text (addTargetToSortList), in a set operation's branch too.
@@ -96,40 +97,68 @@ export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined
     const g = new Grouping(b, inputTypes, groupExprs, leafItems(from.items))
     for (const i of items) i.expr = g.rewrite(i.expr)
     if (having !== undefined) having = g.rewrite(having)
-    for (const o of order) if (o.expr !== undefined) o.expr = g.rewrite(o.expr)
+    for (const o of [...order, ...(distinctOn ?? [])]) if (o.expr !== undefined) o.expr = g.rewrite(o.expr)
     plan = { kind: 'aggregate', input: plan, groups: g.groups, aggs: g.aggs }
     if (having !== undefined) plan = { kind: 'filter', input: plan, predicate: having }
   }
 
   const columns: BoundColumn[] = items.map((i) => ({ id: b.newColumn(i.name), name: i.name, type: i.expr.type, source: i.source }))
   const hidden: Assign[] = []
-  const keys: SortKey[] = order.map((o) => {
-    if (o.output !== undefined) {
-      const c = columns[o.output]!
-      return sortKey({ kind: 'column', id: c.id, type: c.type }, o.direction, o.nulls)
+  // An ORDER BY or DISTINCT ON item as a column of the projection: an output one, or a hidden one (once per expression).
+  const columnOf = (t: Target): BExpr => {
+    if (t.output !== undefined) return { kind: 'column', id: columns[t.output]!.id, type: columns[t.output]!.type }
+    if (core.distinct && distinctOn === undefined) {
+      throw dbError('invalid_column_reference', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list', { position: t.position })
     }
-    if (core.distinct) {
-      throw dbError('invalid_column_reference', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list', { position: o.position })
-    }
-    const id = b.newColumn('?column?')
-    hidden.push({ id, expr: o.expr! })
-    return sortKey({ kind: 'column', id, type: o.expr!.type }, o.direction, o.nulls)
-  })
+    let h = hidden.find((x) => sameExpr(x.expr, t.expr!))
+    if (h === undefined) hidden.push((h = { id: b.newColumn('?column?'), expr: t.expr! }))
+    return { kind: 'column', id: h.id, type: t.expr!.type }
+  }
+  const sorted = distinctOn === undefined ? order : distinctOnOrder(distinctOn, order)
+  const keys: SortKey[] = sorted.map((o) => sortKey(columnOf(o), o.direction, o.nulls))
+  const uniqueKeys = distinctOn?.map(columnOf)
   const targets = locking === undefined ? [] : leafItems(from.items).filter((i) => i.table !== undefined && i.rowKey !== undefined)
   for (const t of targets) hidden.push({ id: t.rowKey!, expr: { kind: 'column', id: t.rowKey!, type: { kind: 'bytea' } } })
 
   plan = { kind: 'project', input: plan, items: [...items.map((i, k) => ({ id: columns[k]!.id, expr: i.expr })), ...hidden] }
-  if (core.distinct) {
-    if (locking !== undefined) throw dbError('feature_not_supported', `FOR ${locking.strength.toUpperCase()} is not allowed with DISTINCT clause`)
-    plan = { kind: 'distinct', input: plan }
-  }
+  if (core.distinct && locking !== undefined) throw dbError('feature_not_supported', `FOR ${locking.strength.toUpperCase()} is not allowed with DISTINCT clause`)
+  if (core.distinct && uniqueKeys === undefined) plan = { kind: 'distinct', input: plan }
   if (keys.length > 0) plan = { kind: 'sort', input: plan, keys }
+  if (uniqueKeys !== undefined) plan = { kind: 'unique', input: plan, keys: uniqueKeys }
   if (locking !== undefined) {
     plan = { kind: 'lock-rows', input: plan, targets: targets.map((t) => ({ table: t.table!, rowKey: t.rowKey! })), strength: locking.strength, wait: locking.wait }
   }
   plan = applyLimit(b, plan, tail, outer)
   if (hidden.length > 0) plan = { kind: 'project', input: plan, items: columns.map((c) => ({ id: c.id, expr: { kind: 'column', id: c.id, type: c.type } })) }
   return { plan, columns }
+}
+
+/** What an ORDER BY or DISTINCT ON item names: an output column (by index) or an expression of its own. */
+interface Target {
+  readonly output: number | undefined
+  expr: BExpr | undefined
+  readonly position: number | undefined
+}
+
+const sameTarget = (a: Target, b: Target): boolean =>
+  a.output !== undefined ? a.output === b.output : b.output === undefined && sameExpr(a.expr!, b.expr!)
+
+/**
+ * DISTINCT ON's sort: ORDER BY's, whose leading items must be the DISTINCT ON items
+ * (in any order), then any DISTINCT ON item ORDER BY lacks, ascending — PostgreSQL's
+ * transformDistinctOnClause, with its error at the DISTINCT ON item out of place.
+ */
+function distinctOnOrder(on: readonly Target[], order: readonly (Target & { direction: 'asc' | 'desc' | undefined; nulls: 'first' | 'last' | undefined })[]) {
+  const mismatch = (t: Target) => dbError('invalid_column_reference', 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions', { position: t.position })
+  let skipped = false
+  for (const o of order) {
+    const match = on.find((d) => sameTarget(d, o))
+    if (match === undefined) skipped = true
+    else if (skipped) throw mismatch(match)
+  }
+  const rest = on.filter((d) => !order.some((o) => sameTarget(o, d)))
+  if (rest.length > 0 && skipped) throw mismatch(rest[0]!)
+  return [...order, ...rest.map((t) => ({ ...t, direction: undefined, nulls: undefined }))]
 }
 
 /** GROUP BY item: an ordinal, an output column's name (if no input column has it), or an expression. */
@@ -148,21 +177,21 @@ function bindGroupItem(b: Binder, g: Expr, items: readonly Item[], scope: Scope)
   return bindExpr(b, g, { scope, clause: 'GROUP BY', aggregates: false })
 }
 
-function orderTarget(b: Binder, e: Expr, items: readonly Item[], scope: Scope): { output: number | undefined; expr: BExpr | undefined; position: number | undefined } {
+function orderTarget(b: Binder, e: Expr, items: readonly Item[], scope: Scope, clause: 'ORDER BY' | 'DISTINCT ON' = 'ORDER BY'): Target {
   const position = 'position' in e ? e.position : undefined
-  const n = positionalItem(e, 'ORDER BY')
+  const n = positionalItem(e, clause)
   if (n !== undefined) {
-    if (n < 1 || n > items.length) throw dbError('invalid_column_reference', `ORDER BY position ${n} is not in select list`, { position })
+    if (n < 1 || n > items.length) throw dbError('invalid_column_reference', `${clause} position ${n} is not in select list`, { position })
     return { output: n - 1, expr: undefined, position }
   }
   if (e.kind === 'column' && e.table === undefined) {
     const hits = items.map((it, i) => ({ it, i })).filter((h) => h.it.name === e.name)
     if (hits.length > 1 && !hits.every((h) => sameExpr(h.it.expr, hits[0]!.it.expr))) {
-      throw dbError('ambiguous_column', `ORDER BY "${e.name}" is ambiguous`, { position })
+      throw dbError('ambiguous_column', `${clause} "${e.name}" is ambiguous`, { position })
     }
     if (hits.length > 0) return { output: hits[0]!.i, expr: undefined, position }
   }
-  const expr = bindExpr(b, e, { scope, clause: 'ORDER BY', aggregates: true })
+  const expr = bindExpr(b, e, { scope, clause, aggregates: true })
   const same = items.findIndex((it) => sameExpr(it.expr, expr))
   return same >= 0 ? { output: same, expr: undefined, position } : { output: undefined, expr, position }
 }

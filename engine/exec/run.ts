@@ -257,6 +257,25 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
       if (out.length > 0) yield out
     }
   },
+  /** DISTINCT ON: its input is sorted by the keys, so equal keys come in runs; the first row of each passes. */
+  unique: async function* (p, ctx) {
+    const layout = layoutOf(p.input)
+    const keys = p.keys.map((k, i) => compiledOf(p, `key${i}`, () => compile(k, layout)))
+    const trim = p.keys.map((k) => k.type.kind === 'bpchar')
+    let last: string | undefined
+    for await (const batch of run(p.input, ctx)) {
+      const out: Row[] = []
+      for (const r of batch) {
+        const values: SqlValue[] = []
+        for (const k of keys) values.push(await value(k, r, ctx))
+        const key = rowKey(values, trim)
+        if (key === last) continue
+        last = key
+        out.push(r)
+      }
+      if (out.length > 0) yield out
+    }
+  },
   sort: async function* (p, ctx) {
     const layout = layoutOf(p.input)
     const keys = p.keys.map((k, i) => ({ c: compiledOf(p, `key${i}`, () => compile(k.expr, layout)), type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst }))

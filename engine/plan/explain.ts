@@ -15,9 +15,9 @@
 import { quoteLiteral } from '../../parser/index.js'
 import type { NodeStats } from '../exec/context.js'
 import { formatValue, type SqlType } from '../values/index.js'
-import { conjuncts, type BExpr, type ColumnId } from './bound.js'
+import { children, conjuncts, type BExpr, type ColumnId } from './bound.js'
 import type { PhysicalPlan, PlannedQuery } from './physical.js'
-import { nodeExprs } from './walk.js'
+import { nodeExprs, planChildren } from './walk.js'
 
 export interface ExplainOptions {
   readonly names: ReadonlyMap<ColumnId, string>
@@ -31,7 +31,7 @@ export function explainPlan(q: PlannedQuery, opts: ExplainOptions): string[] {
   const aliases = new Set<string>()
   const collect = (p: PhysicalPlan) => {
     if (p.kind === 'seq-scan' || p.kind === 'index-scan' || p.kind === 'virtual-scan' || p.kind === 'function-scan') aliases.add(p.alias)
-    for (const c of children(p)) collect(c)
+    for (const c of planChildren(p)) collect(c)
   }
   collect(q.root)
   for (const sp of q.subplans.values()) collect(sp)
@@ -69,7 +69,7 @@ export function explainPlan(q: PlannedQuery, opts: ExplainOptions): string[] {
       node(p.right, depth + 2, false)
       return
     }
-    for (const c of children(p)) node(c, depth + 1, false)
+    for (const c of planChildren(p)) node(c, depth + 1, false)
   }
 
   function subqueriesOf(p: PhysicalPlan): number[] {
@@ -82,7 +82,7 @@ export function explainPlan(q: PlannedQuery, opts: ExplainOptions): string[] {
         if (e.sub.mode.kind === 'quantified') visit(e.sub.mode.left)
         return
       }
-      forEachChild(e, visit)
+      children(e).forEach(visit)
     }
   }
 
@@ -100,6 +100,7 @@ export function explainPlan(q: PlannedQuery, opts: ExplainOptions): string[] {
       case 'hash-join': return `Hash${JOIN_NAMES[p.type]} Join`
       case 'aggregate': return p.groups.length === 0 ? 'Aggregate' : 'HashAggregate'
       case 'distinct': return 'HashAggregate'
+      case 'unique': return 'Unique'
       case 'sort': return 'Sort'
       case 'limit': return 'Limit'
       case 'set-op':
@@ -149,31 +150,6 @@ export function explainPlan(q: PlannedQuery, opts: ExplainOptions): string[] {
 }
 
 const rel = (table: string, alias: string) => (alias === table ? table : `${table} ${alias}`)
-
-function children(p: PhysicalPlan): PhysicalPlan[] {
-  switch (p.kind) {
-    case 'filter': case 'project': case 'aggregate': case 'distinct': case 'sort': case 'limit': case 'lock-rows':
-      return [p.input]
-    case 'nested-loop': case 'hash-join': case 'set-op':
-      return [p.left, p.right]
-    default:
-      return []
-  }
-}
-
-function forEachChild(e: BExpr, f: (e: BExpr) => void): void {
-  switch (e.kind) {
-    case 'const': case 'param': case 'column': return
-    case 'op': case 'is-distinct': case 'nullif': f(e.left); f(e.right); return
-    case 'negate': case 'cast': case 'not': case 'is-null': case 'is-bool': f(e.operand); return
-    case 'and': case 'or': case 'coalesce': case 'minmax': case 'call': e.args.forEach(f); return
-    case 'aggregate': e.args.forEach(f); e.order.forEach((k) => f(k.expr)); if (e.filter) f(e.filter); return
-    case 'like': f(e.operand); f(e.pattern); if (e.escape) f(e.escape); return
-    case 'in-list': f(e.operand); e.list.forEach(f); return
-    case 'case': if (e.operand) f(e.operand); e.whens.forEach((w) => { f(w.when); f(w.then) }); f(e.else); return
-    case 'subquery': if (e.sub.mode.kind === 'quantified') f(e.sub.mode.left); return
-  }
-}
 
 function literal(type: SqlType, v: unknown): string {
   if (v === null) return 'NULL'

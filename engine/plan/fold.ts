@@ -119,6 +119,8 @@ export function foldPlan(p: LogicalPlan): LogicalPlan {
       return { ...p, input: foldPlan(p.input) }
     case 'sort':
       return { ...p, input: foldPlan(p.input), keys: p.keys.map((k) => ({ ...k, expr: foldExpr(k.expr) })) }
+    case 'unique':
+      return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr) }
     case 'limit':
       return { ...p, input: foldPlan(p.input), limit: fold(p.limit), offset: fold(p.offset) }
     case 'set-op':

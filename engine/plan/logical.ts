@@ -62,6 +62,8 @@ export type LogicalPlan =
   | { readonly kind: 'join'; readonly type: JoinType; readonly left: LogicalPlan; readonly right: LogicalPlan; readonly condition: BExpr | undefined }
   | { readonly kind: 'aggregate'; readonly input: LogicalPlan; readonly groups: readonly Assign[]; readonly aggs: readonly Assign[] }
   | { readonly kind: 'distinct'; readonly input: LogicalPlan }
+  /** DISTINCT ON: of each run of rows with equal `keys` (its input is sorted by them), the first. */
+  | { readonly kind: 'unique'; readonly input: LogicalPlan; readonly keys: readonly BExpr[] }
   | { readonly kind: 'sort'; readonly input: LogicalPlan; readonly keys: readonly SortKey[] }
   | { readonly kind: 'limit'; readonly input: LogicalPlan; readonly limit: BExpr | undefined; readonly offset: BExpr | undefined }
   /** UNION / INTERSECT / EXCEPT: the inputs' columns map position by position onto `columns`. */
@@ -87,6 +89,7 @@ export function outputs(p: LogicalPlan): readonly OutputColumn[] {
       return []
     case 'filter':
     case 'distinct':
+    case 'unique':
     case 'sort':
     case 'limit':
     case 'lock-rows':

@@ -44,6 +44,7 @@ export type PhysicalPlan =
   | { readonly kind: 'hash-join'; readonly type: JoinType; readonly left: PhysicalPlan; readonly right: PhysicalPlan; readonly leftKeys: readonly BExpr[]; readonly rightKeys: readonly BExpr[]; readonly residual: BExpr | undefined; readonly estimate: number }
   | { readonly kind: 'aggregate'; readonly input: PhysicalPlan; readonly groups: readonly Assign[]; readonly aggs: readonly Assign[]; readonly estimate: number }
   | { readonly kind: 'distinct'; readonly input: PhysicalPlan; readonly estimate: number }
+  | { readonly kind: 'unique'; readonly input: PhysicalPlan; readonly keys: readonly BExpr[]; readonly estimate: number }
   | { readonly kind: 'sort'; readonly input: PhysicalPlan; readonly keys: readonly SortKey[]; readonly estimate: number }
   | { readonly kind: 'limit'; readonly input: PhysicalPlan; readonly limit: BExpr | undefined; readonly offset: BExpr | undefined; readonly estimate: number }
   | { readonly kind: 'set-op'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: PhysicalPlan; readonly right: PhysicalPlan; readonly columns: readonly OutputColumn[]; readonly estimate: number }
@@ -69,6 +70,7 @@ export function physicalOutputs(p: PhysicalPlan): readonly OutputColumn[] {
       return []
     case 'filter':
     case 'distinct':
+    case 'unique':
     case 'sort':
     case 'limit':
     case 'lock-rows':

@@ -123,6 +123,10 @@ class Planner {
         const input = this.plan(l.input, false)
         return { kind: 'distinct', input, estimate: input.estimate }
       }
+      case 'unique': {
+        const input = this.plan(l.input, false)
+        return { kind: 'unique', input, keys: l.keys, estimate: Math.max(1, Math.round(input.estimate / 10)) }
+      }
       case 'sort': {
         const input = this.plan(l.input, limited)
         return provideOrder(input, l.keys, limited && this.methods.indexscan) ?? { kind: 'sort', input, keys: l.keys, estimate: input.estimate }

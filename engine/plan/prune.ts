@@ -77,6 +77,7 @@ function prune(p: PhysicalPlan, used: ReadonlySet<ColumnId>): PhysicalPlan {
     case 'filter':
     case 'aggregate':
     case 'distinct':
+    case 'unique':
     case 'sort':
     case 'limit':
     case 'lock-rows': {

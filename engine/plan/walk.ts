@@ -11,6 +11,7 @@ export function planChildren(p: PhysicalPlan): PhysicalPlan[] {
     case 'project':
     case 'aggregate':
     case 'distinct':
+    case 'unique':
     case 'sort':
     case 'limit':
     case 'lock-rows':
@@ -54,6 +55,8 @@ export function nodeExprs(p: PhysicalPlan): BExpr[] {
       return [...p.groups, ...p.aggs].map((a) => a.expr)
     case 'sort':
       return p.keys.map((k) => k.expr)
+    case 'unique':
+      return [...p.keys]
     case 'limit':
       return [...opt(p.limit), ...opt(p.offset)]
   }

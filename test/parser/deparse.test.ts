@@ -14,6 +14,7 @@ const ROUND_TRIPS = [
   "SELECT g, count(*) FILTER (WHERE x > 1), string_agg(s, ',' ORDER BY s DESC) FILTER (WHERE s <> 'a') FROM t GROUP BY g",
   'SELECT * FROM a NATURAL LEFT JOIN b NATURAL JOIN (c NATURAL FULL JOIN d)',
   'SELECT FROM t',
+  'SELECT DISTINCT ON (a, b + 1) a, c FROM t ORDER BY a, b + 1, c DESC',
 ]
 
 test.each(ROUND_TRIPS)('deparse → parse is the same query: %s', (sql) => {

@@ -393,3 +393,95 @@ SELECT filter FROM (SELECT 1 AS filter) f
 ---
 filter
 1
+
+CREATE TABLE dn (g int, x int, s text)
+---
+CREATE TABLE
+
+INSERT INTO dn VALUES (1, 3, 'c'), (1, 1, 'a'), (2, 5, 'e'), (2, 4, 'd'), (NULL, 9, 'n'), (NULL, 8, 'm'), (3, NULL, 'z')
+---
+INSERT 0 7
+
+SELECT DISTINCT ON (g) g, x, s FROM dn ORDER BY g, x
+---
+g | x | s
+1 | 1 | a
+2 | 4 | d
+3 | NULL | z
+NULL | 8 | m
+
+SELECT DISTINCT ON (g) g, x FROM dn ORDER BY g, x DESC
+---
+g | x
+1 | 3
+2 | 5
+3 | NULL
+NULL | 9
+
+SELECT DISTINCT ON (g) s FROM dn ORDER BY g DESC NULLS LAST, s
+---
+s
+z
+d
+a
+m
+
+SELECT DISTINCT ON (1) g, x FROM dn ORDER BY 1, 2
+---
+g | x
+1 | 1
+2 | 4
+3 | NULL
+NULL | 8
+
+SELECT DISTINCT ON (g % 2) g, x FROM dn ORDER BY g % 2, x
+---
+g | x
+2 | 4
+1 | 1
+NULL | 8
+
+SELECT DISTINCT ON (g) g, x FROM dn ORDER BY x
+---
+ERROR 42P10: SELECT DISTINCT ON expressions must match initial ORDER BY expressions (at 21)
+
+SELECT DISTINCT ON (g, x) g, x FROM dn ORDER BY x, g
+---
+g | x
+1 | 1
+1 | 3
+2 | 4
+2 | 5
+NULL | 8
+NULL | 9
+3 | NULL
+
+SELECT DISTINCT ON (g) count(*) FROM dn GROUP BY g ORDER BY g
+---
+count
+2
+2
+1
+2
+
+SELECT DISTINCT ON (g) g, x FROM dn ORDER BY g, x LIMIT 2
+---
+g | x
+1 | 1
+2 | 4
+
+SELECT DISTINCT ON (5) g FROM dn
+---
+ERROR 42P10: DISTINCT ON position 5 is not in select list (at 21)
+
+SELECT count(*) FROM (SELECT DISTINCT ON (g) g FROM dn) s
+---
+count
+4
+
+SELECT DISTINCT ON (x > 3) x > 3 AS big, s FROM dn ORDER BY x > 3, s DESC
+---
+big | s
+f | c
+t | n
+NULL | z
