@@ -76,6 +76,7 @@ export const SQLSTATE = {
   invalid_table_definition: '42P16',
   invalid_object_definition: '42P17',
   indeterminate_datatype: '42P18',
+  invalid_recursion: '42P19',
   ambiguous_parameter: '42P08',
   undefined_parameter: '42P02',
   duplicate_prepared_statement: '42P05',

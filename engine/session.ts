@@ -615,6 +615,7 @@ export class Session {
       fn: this.functionContext(),
       subplans,
       subqueryCache: new Map(),
+      worktables: new Map(),
       virtual: this.virtual,
       checkInterrupt: this.checkInterrupt,
       pause: this.pause,

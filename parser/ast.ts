@@ -94,7 +94,8 @@ export type QueryBody =
   /** A parenthesised query with its own ORDER BY / LIMIT. */
   | { readonly kind: 'nested'; readonly query: Query }
 
-export type Cte = { readonly name: string; readonly columns: readonly string[]; readonly query: Query }
+/** `recursive`: written under WITH RECURSIVE, so the query may read its own name (its rows so far). */
+export type Cte = { readonly name: string; readonly columns: readonly string[]; readonly query: Query; readonly recursive: boolean; readonly position: number }
 
 export type Locking = { readonly strength: 'update' | 'share'; readonly wait: 'wait' | 'nowait' | 'skip-locked' }
 

@@ -130,7 +130,7 @@ function deparseBody(b: QueryBody): string {
 export function deparseQuery(q: Query): string {
   let s = ''
   if (q.with.length > 0) {
-    s += `WITH ${q.with.map((c) => `${quoteIdent(c.name)}${c.columns.length > 0 ? `(${c.columns.map(quoteIdent).join(', ')})` : ''} AS (${deparseQuery(c.query)})`).join(', ')} `
+    s += `WITH ${q.with.some((c) => c.recursive) ? 'RECURSIVE ' : ''}${q.with.map((c) => `${quoteIdent(c.name)}${c.columns.length > 0 ? `(${c.columns.map(quoteIdent).join(', ')})` : ''} AS (${deparseQuery(c.query)})`).join(', ')} `
   }
   s += deparseBody(q.body)
   if (q.orderBy.length > 0) s += ` ORDER BY ${q.orderBy.map(deparseOrder).join(', ')}`

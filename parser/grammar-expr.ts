@@ -29,7 +29,7 @@ export const K = {
   last: kw('last'), left: kw('left'), natural: kw('natural'), like: kw('like'), limit: kw('limit'), locked: kw('locked'), next: kw('next'),
   not: kw('not'), nowait: kw('nowait'), null: kw('null'), nulls: kw('nulls'), offset: kw('offset'), on: kw('on'),
   only: kw('only'), or: kw('or'), order: kw('order'), outer: kw('outer'), precision: kw('precision'), right: kw('right'),
-  row: kw('row'), rows: kw('rows'), select: kw('select'), share: kw('share'), skip: kw('skip'), some: kw('some'),
+  recursive: kw('recursive'), row: kw('row'), rows: kw('rows'), select: kw('select'), share: kw('share'), skip: kw('skip'), some: kw('some'),
   symmetric: kw('symmetric'), then: kw('then'), time: kw('time'), timestamp: kw('timestamp'), true: kw('true'),
   union: kw('union'), unknown: kw('unknown'), update: kw('update'), using: kw('using'), values: kw('values'),
   varying: kw('varying'), when: kw('when'), where: kw('where'), with: kw('with'), without: kw('without'), zone: kw('zone'),

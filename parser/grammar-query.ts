@@ -26,11 +26,14 @@ export class QueryParser extends ExprParser {
     const ctes: Cte[] = []
     this.OPTION(() => {
       this.CONSUME(K.with)
+      // RECURSIVE is also a name: it is the keyword unless `AS` or `(` follows (a CTE named recursive).
+      const recursive = this.OPTION6({ GATE: () => !this.laIs(2, K.as, T.LParen), DEF: () => this.CONSUME(K.recursive) }) !== undefined
       this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => {
+        const at = this.at(this.LA(1))
         const name = this.SUBRULE(this.ident)
         const columns = this.OPTION1(() => this.SUBRULE(this.identList)) ?? []
         this.CONSUME(K.as)
-        ctes.push({ name, columns, query: this.SUBRULE(this.parenQuery) })
+        ctes.push({ name, columns, query: this.SUBRULE(this.parenQuery), recursive, position: at })
       } })
     })
     const body = this.SUBRULE(this.unionExpr)

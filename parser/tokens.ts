@@ -60,7 +60,7 @@ const UNRESERVED = [
   'commit', 'committed', 'conflict', 'copy', 'csv', 'current', 'date', 'delete', 'double', 'drop',
   'escape', 'explain', 'filter', 'first', 'format', 'generated', 'header', 'identity', 'if', 'increment', 'index', 'insert',
   'isolation', 'key', 'last', 'level', 'local', 'locked', 'next', 'no', 'nothing', 'nowait', 'nulls', 'precision',
-  'prepare', 'prepared', 'read', 'release', 'rename', 'repeatable', 'replace', 'reset', 'restrict', 'rollback', 'row',
+  'prepare', 'prepared', 'read', 'recursive', 'release', 'rename', 'repeatable', 'replace', 'reset', 'restrict', 'rollback', 'row',
   'rows', 'savepoint', 'sequence', 'serializable', 'session', 'set', 'share', 'show', 'skip', 'start', 'stdin',
   'stdout', 'time', 'timestamp', 'transaction', 'truncate', 'uncommitted', 'unknown', 'update', 'vacuum',
   'varying', 'view', 'without', 'work', 'write', 'zone', 'asymmetric',

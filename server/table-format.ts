@@ -54,19 +54,60 @@ export function formatResult(r: StatementResult): string {
   return `${notices}${header}\n${rule}\n${lines.map((l) => `${l}\n`).join('')}${count}\n`
 }
 
-/** An error as psql shows it: the message, DETAIL and HINT, and the line of the statement it points at. */
+/** An error as psql shows it: the message, the line of the statement it points at, DETAIL and HINT. */
 export function formatError(e: { message: string; detail?: string | undefined; hint?: string | undefined; position?: number | undefined }, sql: string): string {
   let out = `ERROR:  ${e.message}\n`
-  if (e.position !== undefined) {
-    const chars = [...sql]
-    const before = chars.slice(0, e.position - 1).join('')
-    const lineNo = before.split('\n').length
-    const lineStart = before.lastIndexOf('\n') + 1
-    const line = sql.slice(lineStart).split('\n')[0]!
-    const prefix = `LINE ${lineNo}: `
-    out += `${prefix}${line}\n${' '.repeat(width(prefix) + width(before.slice(lineStart)))}^\n`
-  }
+  if (e.position !== undefined) out += errorLine(sql, e.position - 1)
   if (e.detail) out += `DETAIL:  ${e.detail}\n`
   if (e.hint) out += `HINT:  ${e.hint}\n`
   return out
+}
+
+/** libpq's display is at most this many columns of the statement … */
+const DISPLAY_SIZE = 60
+/** … cut at least this far right of the error where it must cut. */
+const MIN_RIGHT_CUT = 10
+
+/**
+ * The `LINE n:` display and caret under character `loc` (0-based), as libpq's
+ * reportErrorPosition builds them: the statement's line holding it, tabs as spaces,
+ * cut to 60 columns with `...` where a long line is shortened. (Every character
+ * counts as one column here; libpq gives East Asian wide characters two.)
+ */
+function errorLine(sql: string, loc: number): string {
+  const chars = [...sql].map((c) => (c === '\t' ? ' ' : c))
+  let line = 1
+  let begin = 0
+  let end = chars.length
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!
+    if (c !== '\r' && c !== '\n') continue
+    if (i < loc) {
+      if (c === '\r' || i === 0 || chars[i - 1] !== '\r') line++
+      begin = i + 1
+    } else {
+      end = i
+      break
+    }
+  }
+  if (loc > chars.length) return ''
+  let cutLeft = false
+  let cutRight = false
+  if (end - begin > DISPLAY_SIZE) {
+    if (begin + DISPLAY_SIZE >= loc + MIN_RIGHT_CUT) {
+      end = begin + DISPLAY_SIZE
+      cutRight = true
+    } else {
+      if (loc + MIN_RIGHT_CUT < end) {
+        end = loc + MIN_RIGHT_CUT
+        cutRight = true
+      }
+      if (end - begin > DISPLAY_SIZE) {
+        begin = end - DISPLAY_SIZE
+        cutLeft = true
+      }
+    }
+  }
+  const prefix = `LINE ${line}: ${cutLeft ? '...' : ''}`
+  return `${prefix}${chars.slice(begin, end).join('')}${cutRight ? '...' : ''}\n${' '.repeat(prefix.length + loc - begin)}^\n`
 }

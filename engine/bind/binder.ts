@@ -30,12 +30,12 @@ export interface BindEnvironment {
   virtualTable(schema: string | undefined, name: string): VirtualTable | undefined
 }
 
-/** A CTE visible to the query being bound, with the scope it was defined in. */
-export interface CteBinding {
-  readonly cte: Cte
-  /** CTEs visible to the CTE's own query (those defined before it). */
-  readonly outer: ReadonlyMap<string, CteBinding>
-}
+/** A CTE visible to the query being bound. */
+export type CteBinding =
+  /** A WITH query, with the CTEs visible to its own query (those defined before it). */
+  | { readonly kind: 'query'; readonly cte: Cte; readonly outer: ReadonlyMap<string, CteBinding> }
+  /** Inside a recursive CTE's recursive term, its own name: the rows of the previous round (worktable-scan.ts). */
+  | { readonly kind: 'worktable'; readonly id: number; readonly name: string; readonly columns: readonly { readonly name: string; readonly type: SqlType }[] }
 
 export class Binder implements CoerceHost {
   private nextColumn = 1
@@ -57,6 +57,7 @@ export class Binder implements CoerceHost {
     return this.positions.get(e)
   }
   ctes: ReadonlyMap<string, CteBinding> = new Map()
+  private nextWorktable = 1
 
   constructor(
     readonly env: BindEnvironment,
@@ -77,6 +78,10 @@ export class Binder implements CoerceHost {
 
   newSubquery(): number {
     return this.nextSubquery++
+  }
+
+  newWorktable(): number {
+    return this.nextWorktable++
   }
 
   /** The type of $n so far (undefined: not yet known). */

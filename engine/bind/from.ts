@@ -20,6 +20,7 @@ import { coerce, commonType } from './coerce.js'
 import { parseExpression } from './dml.js'
 import { bindBinary, bindExpr, toBool } from './expr.js'
 import { bindQuery, bindSubquery, type BoundQuery } from './query.js'
+import { bindRecursiveCte, bindWorktable, tableReferences } from './recursive.js'
 import { leafItems, Scope, type NsItem, type ScopeColumn } from './scope.js'
 
 export interface BoundFrom {
@@ -87,11 +88,16 @@ function aliased(q: BoundQuery, alias: Alias | undefined, name: string, position
 
 function bindRelation(b: Binder, f: FromItem & { kind: 'table' }, outer: Scope | undefined, opts: FromOptions): { plan: LogicalPlan; item: NsItem } {
   const cte = f.schema === undefined ? b.ctes.get(f.name) : undefined
+  if (cte?.kind === 'worktable') {
+    const q = bindWorktable(b, cte, f.alias?.name ?? f.name)
+    return { plan: q.plan, item: aliased(q, f.alias, f.name, f.position) }
+  }
   if (cte !== undefined) {
     const saved = b.ctes
     b.ctes = cte.outer
     try {
-      const q = bindQuery(b, cte.cte.query, outer)
+      const recursive = cte.cte.recursive && tableReferences(cte.cte.query, cte.cte.name).length > 0
+      const q = recursive ? bindRecursiveCte(b, cte.cte, cte.outer, outer) : bindQuery(b, cte.cte.query, outer)
       const names = cte.cte.columns
       if (names.length > q.columns.length) {
         throw dbError('invalid_column_reference', `WITH query "${f.name}" has ${q.columns.length} columns available but ${names.length} columns specified`, { position: f.position })

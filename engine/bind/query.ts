@@ -17,6 +17,7 @@ import type { Binder, CteBinding } from './binder.js'
 import { coerce, commonType } from './coerce.js'
 import { at, bindExpr, startOf } from './expr.js'
 import { Scope } from './scope.js'
+import { bindRecursiveCte, tableReferences } from './recursive.js'
 import { bindSelect, type SelectOptions } from './select.js'
 
 export interface BoundColumn {
@@ -55,12 +56,13 @@ export function bindQuery(b: Binder, q: Query, outer: Scope | undefined, opts: S
         if (q.with.filter((c) => c.name === cte.name).length > 1) {
           throw dbError('duplicate_alias', `WITH query name "${cte.name}" specified more than once`, { position: q.position })
         }
-        const binding: CteBinding = { cte, outer: new Map(ctes) }
+        const binding: CteBinding = { kind: 'query', cte, outer: new Map(ctes) }
         ctes.set(cte.name, binding)
         // Each reference binds the CTE anew (it is inlined); this binding, thrown away, is
         // for PostgreSQL's analysis of every CTE, so one never referenced fails as it does there.
         b.ctes = binding.outer
-        bindQuery(b, cte.query, outer)
+        if (cte.recursive && tableReferences(cte.query, cte.name).length > 0) bindRecursiveCte(b, cte, binding.outer, outer)
+        else bindQuery(b, cte.query, outer)
       }
       b.ctes = ctes
     }
@@ -86,7 +88,7 @@ export function bindSubquery(b: Binder, q: Query, scope: Scope): BoundSubquery {
   return { ...r, outer }
 }
 
-function bindBody(b: Binder, body: QueryBody, outer: Scope | undefined): BoundQuery {
+export function bindBody(b: Binder, body: QueryBody, outer: Scope | undefined): BoundQuery {
   switch (body.kind) {
     case 'select':
       // A set operation's branch: its untyped literals are typed by the set operation.
@@ -117,7 +119,7 @@ export function bindValues(b: Binder, rows: readonly (readonly Expr[])[], outer:
  * Where a set operation's branch has its i-th output column (the select list's start
  * for i = 0): PostgreSQL reports column-count and type mismatches there.
  */
-function itemPosition(body: QueryBody, i: number): number | undefined {
+export function itemPosition(body: QueryBody, i: number): number | undefined {
   switch (body.kind) {
     case 'select': {
       const item = body.columns[i]

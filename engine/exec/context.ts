@@ -29,6 +29,8 @@ export interface ExecContext {
   readonly subplans: ReadonlyMap<number, PhysicalPlan>
   /** Results of uncorrelated subqueries, computed once per execution. */
   readonly subqueryCache: Map<number, unknown>
+  /** A recursive union's rows of the previous round, by worktable id, for its worktable scans. */
+  readonly worktables: Map<number, readonly Row[]>
   readonly virtual: VirtualContext
   /** Throws 57014 when the statement was cancelled or ran past statement_timeout. */
   checkInterrupt(): void

@@ -339,6 +339,51 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
       yield b
     }
   },
+  /**
+   * WITH RECURSIVE: the left side's rows, then round after round of the right side
+   * over the previous round's rows (its worktable scans read ctx.worktables) until a
+   * round adds nothing. UNION without ALL drops rows seen in any earlier round, which
+   * is what ends a recursion that revisits its rows; one that never ends runs until
+   * cancelled or statement_timeout, as in PostgreSQL.
+   */
+  'recursive-union': async function* (p, ctx) {
+    const trim = p.columns.map((c) => c.type.kind === 'bpchar')
+    const seen = p.all ? undefined : new Set<string>()
+    const fresh = (batch: readonly Row[]): Row[] => {
+      if (seen === undefined) return [...batch]
+      return batch.filter((r) => {
+        const k = rowKey(r, trim)
+        if (seen.has(k)) return false
+        seen.add(k)
+        return true
+      })
+    }
+    let round: Row[] = []
+    for await (const batch of run(p.left, ctx)) {
+      const out = fresh(batch)
+      round.push(...out)
+      if (out.length > 0) yield out
+    }
+    try {
+      while (round.length > 0) {
+        ctx.worktables.set(p.worktable, round)
+        const next: Row[] = []
+        for await (const batch of run(p.right, ctx)) {
+          await interruptPoint(ctx)
+          const out = fresh(batch)
+          next.push(...out)
+          if (out.length > 0) yield out
+        }
+        round = next
+      }
+    } finally {
+      ctx.worktables.delete(p.worktable)
+    }
+  },
+  'worktable-scan': async function* (p, ctx) {
+    const rows = ctx.worktables.get(p.worktable) ?? []
+    for (let i = 0; i < rows.length; i += BATCH) yield rows.slice(i, i + BATCH)
+  },
   'set-op': async function* (p, ctx) {
     const trim = p.columns.map((c) => c.type.kind === 'bpchar')
     if (p.op === 'union') {

@@ -107,6 +107,8 @@ export function explainPlan(q: PlannedQuery, opts: ExplainOptions): string[] {
         if (p.op === 'union') return p.all ? 'Append' : 'HashSetOp Union'
         return `HashSetOp ${p.op === 'intersect' ? 'Intersect' : 'Except'}${p.all ? ' All' : ''}`
       case 'lock-rows': return 'LockRows'
+      case 'recursive-union': return 'Recursive Union'
+      case 'worktable-scan': return `WorkTable Scan on ${p.alias}`
     }
   }
 

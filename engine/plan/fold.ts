@@ -124,6 +124,9 @@ export function foldPlan(p: LogicalPlan): LogicalPlan {
     case 'limit':
       return { ...p, input: foldPlan(p.input), limit: fold(p.limit), offset: fold(p.offset) }
     case 'set-op':
+    case 'recursive-union':
       return { ...p, left: foldPlan(p.left), right: foldPlan(p.right) }
+    case 'worktable-scan':
+      return p
   }
 }

@@ -68,6 +68,14 @@ export type LogicalPlan =
   | { readonly kind: 'limit'; readonly input: LogicalPlan; readonly limit: BExpr | undefined; readonly offset: BExpr | undefined }
   /** UNION / INTERSECT / EXCEPT: the inputs' columns map position by position onto `columns`. */
   | { readonly kind: 'set-op'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: LogicalPlan; readonly right: LogicalPlan; readonly columns: readonly OutputColumn[] }
+  /**
+   * WITH RECURSIVE: `left` once, then `right` again and again over the rows the
+   * previous round produced (read by its `worktable-scan` of `worktable`) until a
+   * round produces none; with `all` false, rows seen before are dropped. Columns map
+   * by position, as in a set operation.
+   */
+  | { readonly kind: 'recursive-union'; readonly all: boolean; readonly left: LogicalPlan; readonly right: LogicalPlan; readonly worktable: number; readonly columns: readonly OutputColumn[] }
+  | { readonly kind: 'worktable-scan'; readonly worktable: number; readonly alias: string; readonly columns: readonly OutputColumn[] }
   /** FOR UPDATE / FOR SHARE: lock each output row's source rows. */
   | { readonly kind: 'lock-rows'; readonly input: LogicalPlan; readonly targets: readonly { readonly table: TableInfo; readonly rowKey: ColumnId }[]; readonly strength: 'update' | 'share'; readonly wait: 'wait' | 'nowait' | 'skip-locked' }
 
@@ -84,6 +92,8 @@ export function outputs(p: LogicalPlan): readonly OutputColumn[] {
     case 'values':
     case 'function-scan':
     case 'set-op':
+    case 'recursive-union':
+    case 'worktable-scan':
       return p.columns
     case 'one-row':
       return []

@@ -48,6 +48,8 @@ export type PhysicalPlan =
   | { readonly kind: 'sort'; readonly input: PhysicalPlan; readonly keys: readonly SortKey[]; readonly estimate: number }
   | { readonly kind: 'limit'; readonly input: PhysicalPlan; readonly limit: BExpr | undefined; readonly offset: BExpr | undefined; readonly estimate: number }
   | { readonly kind: 'set-op'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: PhysicalPlan; readonly right: PhysicalPlan; readonly columns: readonly OutputColumn[]; readonly estimate: number }
+  | { readonly kind: 'recursive-union'; readonly all: boolean; readonly left: PhysicalPlan; readonly right: PhysicalPlan; readonly worktable: number; readonly columns: readonly OutputColumn[]; readonly estimate: number }
+  | { readonly kind: 'worktable-scan'; readonly worktable: number; readonly alias: string; readonly columns: readonly OutputColumn[]; readonly estimate: number }
   | { readonly kind: 'lock-rows'; readonly input: PhysicalPlan; readonly targets: readonly { readonly table: TableInfo; readonly rowKey: ColumnId }[]; readonly strength: 'update' | 'share'; readonly wait: 'wait' | 'nowait' | 'skip-locked'; readonly estimate: number }
 
 export type PhysicalKind = PhysicalPlan['kind']
@@ -65,6 +67,8 @@ export function physicalOutputs(p: PhysicalPlan): readonly OutputColumn[] {
     case 'values':
     case 'function-scan':
     case 'set-op':
+    case 'recursive-union':
+    case 'worktable-scan':
       return p.columns
     case 'one-row':
       return []

@@ -123,6 +123,13 @@ class Planner {
         const input = this.plan(l.input, false)
         return { kind: 'distinct', input, estimate: input.estimate }
       }
+      case 'recursive-union': {
+        const left = this.plan(l.left, false)
+        const right = this.plan(l.right, false)
+        return { kind: 'recursive-union', all: l.all, left, right, worktable: l.worktable, columns: l.columns, estimate: left.estimate * 10 }
+      }
+      case 'worktable-scan':
+        return { kind: 'worktable-scan', worktable: l.worktable, alias: l.alias, columns: l.columns, estimate: 10 }
       case 'unique': {
         const input = this.plan(l.input, false)
         return { kind: 'unique', input, keys: l.keys, estimate: Math.max(1, Math.round(input.estimate / 10)) }

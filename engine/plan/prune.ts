@@ -57,7 +57,7 @@ function collectUsed(p: PhysicalPlan, used: Set<ColumnId>, projected: Assign[]):
   // FOR UPDATE locks rows by their keys, which no expression names.
   if (p.kind === 'lock-rows') for (const t of p.targets) used.add(t.rowKey)
   // These compare their input rows whole: every column of them counts.
-  if (p.kind === 'distinct' || p.kind === 'set-op') for (const c of planChildren(p)) for (const o of physicalOutputs(c)) used.add(o.id)
+  if (p.kind === 'distinct' || p.kind === 'set-op' || p.kind === 'recursive-union') for (const c of planChildren(p)) for (const o of physicalOutputs(c)) used.add(o.id)
   for (const c of planChildren(p)) collectUsed(c, used, projected)
 }
 
@@ -86,7 +86,8 @@ function prune(p: PhysicalPlan, used: ReadonlySet<ColumnId>): PhysicalPlan {
     }
     case 'nested-loop':
     case 'hash-join':
-    case 'set-op': {
+    case 'set-op':
+    case 'recursive-union': {
       const left = prune(p.left, used)
       const right = prune(p.right, used)
       return left === p.left && right === p.right ? p : { ...p, left, right }
@@ -94,6 +95,7 @@ function prune(p: PhysicalPlan, used: ReadonlySet<ColumnId>): PhysicalPlan {
     case 'virtual-scan':
     case 'values':
     case 'function-scan':
+    case 'worktable-scan':
     case 'one-row':
       return p
   }

@@ -19,6 +19,7 @@ export function planChildren(p: PhysicalPlan): PhysicalPlan[] {
     case 'nested-loop':
     case 'hash-join':
     case 'set-op':
+    case 'recursive-union':
       return [p.left, p.right]
     default:
       return []
@@ -41,6 +42,8 @@ export function nodeExprs(p: PhysicalPlan): BExpr[] {
     case 'one-row':
     case 'distinct':
     case 'set-op':
+    case 'recursive-union':
+    case 'worktable-scan':
     case 'lock-rows':
       return []
     case 'filter':

@@ -32,6 +32,8 @@ DROP TABLE IF EXISTS nothing_here;
 SELECT name || '!' AS shout, length(name) FROM t ORDER BY 2 DESC LIMIT 2;
 SELECT 'a' AS x UNION ALL SELECT 'bb' UNION ALL SELECT NULL;
 SELECT FROM t WHERE id < 100;
+SELECT id FROM t WHERE id = 1 AND name = 'a rather long literal here' AND nosuchcolumn = 2 AND amount > 0;
+SELECT id, name, amount, ok, d FROM t WHERE name = 'short' OR amount > 100 OR ok OR d > '2000-01-01' OR nosuch;
 `
 
 describe.skipIf(psql === undefined || postgresBinaries() === undefined)('isola sql prints as psql does', () => {

@@ -187,6 +187,14 @@ describe('timeouts and cancellation', () => {
     expect(await rows(b, 'SELECT 1')).toEqual(['1'])
   })
 
+  it('statement_timeout stops a recursive query that never ends', async () => {
+    const { b } = await accounts()
+    await b.query("SET statement_timeout = '100ms'")
+    expect(await codeOf(b.query('WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r'))).toBe('57014')
+    await b.query('RESET statement_timeout')
+    expect(await rows(b, 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000) SELECT count(*), sum(n) FROM r')).toEqual(['1000 | 500500'])
+  })
+
   it('closing a session mid-transaction rolls it back and releases its locks', async () => {
     const { db, a } = await accounts()
     const s = db.session()

@@ -485,3 +485,106 @@ big | s
 f | c
 t | n
 NULL | z
+
+# WITH RECURSIVE
+
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT * FROM r
+---
+n
+1
+2
+3
+4
+5
+
+WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n % 3 + 1 FROM r) SELECT * FROM r ORDER BY n
+---
+n
+1
+2
+3
+
+CREATE TABLE org (id int PRIMARY KEY, boss int, name text)
+---
+CREATE TABLE
+
+INSERT INTO org VALUES (1, NULL, 'ceo'), (2, 1, 'vp'), (3, 2, 'dev'), (4, 2, 'ops'), (5, 3, 'intern')
+---
+INSERT 0 5
+
+WITH RECURSIVE chain AS (SELECT id, name, 0 AS depth, name AS path FROM org WHERE boss IS NULL UNION ALL SELECT e.id, e.name, c.depth + 1, c.path || ' > ' || e.name FROM org e JOIN chain c ON e.boss = c.id) SELECT * FROM chain ORDER BY depth, id
+---
+id | name | depth | path
+1 | ceo | 0 | ceo
+2 | vp | 1 | ceo > vp
+3 | dev | 2 | ceo > vp > dev
+4 | ops | 2 | ceo > vp > ops
+5 | intern | 3 | ceo > vp > dev > intern
+
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1.5 FROM r WHERE n < 5) SELECT * FROM r
+---
+ERROR 42804: recursive query "r" column 1 has type integer in non-recursive term but type numeric overall (at 32)
+
+WITH RECURSIVE r(n) AS (SELECT 1::numeric UNION ALL SELECT n + 1.5 FROM r WHERE n < 5) SELECT * FROM r
+---
+n
+1
+2.5
+4.0
+5.5
+
+WITH RECURSIVE r(n) AS (SELECT n FROM r UNION SELECT 1) SELECT * FROM r
+---
+ERROR 42P19: recursive reference to query "r" must not appear within its non-recursive term (at 39)
+
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r, r r2 WHERE r.n < 3) SELECT * FROM r
+---
+ERROR 42P19: recursive reference to query "r" must not appear more than once (at 67)
+
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM org WHERE id < (SELECT max(n) FROM r)) SELECT * FROM r
+---
+ERROR 42P19: recursive reference to query "r" must not appear within a subquery (at 97)
+
+WITH RECURSIVE r(n) AS (SELECT 1 INTERSECT SELECT n FROM r) SELECT * FROM r
+---
+ERROR 42P19: recursive query "r" does not have the form non-recursive-term UNION [ALL] recursive-term (at 16)
+
+WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n+1 FROM t WHERE n < 3) SELECT sum(n) FROM t
+---
+sum
+6
+
+WITH RECURSIVE a(x) AS (SELECT 'a' UNION ALL SELECT x || 'b' FROM a WHERE length(x) < 3) SELECT * FROM a
+---
+x
+a
+ab
+abb
+
+WITH RECURSIVE fib(a, b) AS (SELECT 0::bigint, 1::bigint UNION ALL SELECT b, a + b FROM fib WHERE b < 100) SELECT a FROM fib
+---
+a
+0
+1
+1
+2
+3
+5
+8
+13
+21
+34
+55
+89
+
+WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM (SELECT * FROM r) s WHERE n < 3) SELECT * FROM r
+---
+n
+1
+2
+3
+
+WITH RECURSIVE x AS (SELECT 1 AS y) SELECT * FROM x
+---
+y
+1
