@@ -6,6 +6,7 @@ import { isIsolaError } from '../../../common/errors.js'
 import { asLsn, type Lsn } from '../../../common/ids.js'
 import { FRAME_BYTES, HEADER_BYTES } from '../../../storage/wal/chunk.js'
 import { parseSegmentFileName, segmentFileName } from '../../../storage/wal/segments.js'
+import { PREALLOCATE_MIN_BYTES, SPARE_SEGMENTS } from '../../../storage/wal/wal.js'
 import { FaultyFs, openWal, readAll, recordBytes, removeTempDirs, segmentFiles, tempDir } from './helpers.js'
 
 afterEach(removeTempDirs)
@@ -231,6 +232,51 @@ describe('Wal', () => {
     expect(all.map((r) => r.lsn)).toEqual(lsns)
     // Buffer.equals: vitest's deep equality walks big buffers byte by byte, slowly.
     expect(all.map((r) => r.bytes.equals(r.bytes.length === big.length ? big : small))).toEqual([true, true, true, true])
+    await wal.close()
+  })
+
+  it('preallocates segment files, so a lone committer\'s fdatasyncs rarely journal a new file size', async () => {
+    const dir = tempDir()
+    const faulty = new FaultyFs()
+    const wal = openWal(dir, faulty)
+    for (let i = 0; i < 3000; i++) await wal.flush(wal.append(recordBytes(i, 100)))
+    const end = wal.endLsn
+    expect(faulty.datasyncs).toBe(3000)
+    // 3000 × (32 + 104) bytes ≈ 400 KiB: preallocation steps of 64, 64, 128 and 256 KiB.
+    expect(faulty.sizeChanges).toBeLessThanOrEqual(4)
+    const size = fs.statSync(segmentFiles(dir)[0] ?? '').size
+    expect(size).toBeGreaterThan(end)
+    expect(size).toBeLessThanOrEqual(2 * end + PREALLOCATE_MIN_BYTES)
+    await wal.close()
+  })
+
+  it('recycles the segments a checkpoint frees as spares, which new segments are renamed from', async () => {
+    const dir = tempDir()
+    const opts = { segmentBytes: 4096, chunkBytes: 0 }
+    let wal = openWal(dir, undefined, opts)
+    const lsns: Lsn[] = []
+    for (let i = 0; i < 200; i++) lsns.push(wal.append(recordBytes(i, 100)))
+    await wal.flush()
+    const segments = segmentFiles(dir).length
+    expect(segments).toBeGreaterThan(4)
+    wal.truncateBefore(wal.endLsn)
+    const spares = () => fs.readdirSync(dir).filter((f) => f.endsWith('.spare')).sort()
+    expect(spares().length).toBe(SPARE_SEGMENTS)
+    expect(segmentFiles(dir).length).toBe(1)
+    // The next new segments come from the spares: whole files, their old chunks still in them.
+    const before = spares()
+    const sizes = before.map((f) => fs.statSync(path.join(dir, f)).size)
+    let written = 0
+    while (spares().length > 0 && written < 1000) {
+      lsns.push(wal.append(recordBytes(1000 + written++, 100)))
+      await wal.flush()
+    }
+    const reused = segmentFiles(dir).slice(1)
+    expect(reused.length).toBe(SPARE_SEGMENTS)
+    expect(reused.map((f) => fs.statSync(f).size)).toEqual(sizes)
+    wal.abandon()
+    wal = openWal(dir, undefined, opts)
+    expect(readAll(wal).map((r) => r.lsn)).toEqual(lsns.filter((l) => l >= wal.firstLsn))
     await wal.close()
   })
 
