@@ -35,7 +35,9 @@ export interface FileSystem {
   /** File names (not paths) in a directory, unsorted. */
   list(dir: string): string[]
   remove(file: string): void
-  /** Makes the directory's entries (created or removed files) durable. */
+  /** Renames a file, replacing `to` if it exists (atomic, as rename(2)); syncDir makes it durable. */
+  rename(from: string, to: string): void
+  /** Makes the directory's entries (created, renamed or removed files) durable. */
   syncDir(dir: string): void
 }
 
@@ -132,6 +134,13 @@ export const nodeFileSystem: FileSystem = {
       fs.rmSync(file, { force: true })
     } catch (e) {
       throw ioError(`remove file "${file}"`, e)
+    }
+  },
+  rename(from, to) {
+    try {
+      fs.renameSync(from, to)
+    } catch (e) {
+      throw ioError(`rename file "${from}" to "${to}"`, e)
     }
   },
   syncDir(dir) {

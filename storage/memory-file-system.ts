@@ -106,5 +106,12 @@ export class MemoryFileSystem implements FileSystem {
     this.files.delete(path.resolve(file))
   }
 
+  rename(from: string, to: string): void {
+    const f = this.files.get(path.resolve(from))
+    if (f === undefined) throw dbError('io_error', `could not rename file "${from}": No such file or directory`)
+    this.files.delete(path.resolve(from))
+    this.files.set(path.resolve(to), f)
+  }
+
   syncDir(): void {}
 }

@@ -145,9 +145,10 @@ class Scanner {
     if (from >= this.log.openChunkStart) return this.log.openChunkStart
     const seg = this.segmentAt(from)
     const reader = this.readerFor(seg)
+    const limit = this.limitOf(seg)
     let pos = seg.base as number
     for (;;) {
-      const h = reader.ensure(pos - seg.base, HEADER_BYTES)
+      const h = reader.ensure(pos - seg.base, HEADER_BYTES, limit)
       const frame = h >= 0 ? readFrame(reader.block, h) : null
       if (frame === null || frame.lsn !== pos) throw chunkCorrupted(seg.path, pos - seg.base, 'bad chunk header')
       const end = pos + FRAME_BYTES + frame.payloadLength
@@ -160,18 +161,27 @@ class Scanner {
   private readChunk(start: number): { seg: Segment; block: Buffer; at: number; payloadLength: number } {
     const seg = this.segmentAt(start)
     const reader = this.readerFor(seg)
+    const limit = this.limitOf(seg)
     const pos = start - seg.base
-    const h = reader.ensure(pos, HEADER_BYTES)
+    const h = reader.ensure(pos, HEADER_BYTES, limit)
     const frame = h >= 0 ? readFrame(reader.block, h) : null
     if (frame === null || frame.lsn !== start) throw chunkCorrupted(seg.path, pos, 'bad chunk header')
     const total = FRAME_BYTES + frame.payloadLength
-    const next = this.log.segments[this.log.segments.indexOf(seg) + 1]
-    const limit = next === undefined ? this.log.openChunkStart : next.base
-    if (start + total > limit) throw chunkCorrupted(seg.path, pos, 'chunk runs past the end of its segment')
-    const at = reader.ensure(pos, total)
+    if (pos + total > limit) throw chunkCorrupted(seg.path, pos, 'chunk runs past the end of its segment')
+    const at = reader.ensure(pos, total, limit)
     if (at < 0) throw chunkCorrupted(seg.path, pos, 'chunk is cut short by the end of the file')
     if (!payloadIntact(reader.block, at, frame)) throw chunkCorrupted(seg.path, pos, 'payload checksum mismatch')
     return { seg, block: reader.block, at, payloadLength: frame.payloadLength }
+  }
+
+  /**
+   * File offset where a segment's chunks end: the next segment's base, or for the
+   * last one the end of what has been written. Past it lie preallocated space and
+   * the sync mark, which a scan must neither read as chunks nor cache.
+   */
+  private limitOf(seg: Segment): number {
+    const next = this.log.segments[this.log.segments.indexOf(seg) + 1]
+    return (next === undefined ? this.log.openChunkStart : next.base) - seg.base
   }
 
   private segmentAt(lsn: number): Segment {

@@ -5,16 +5,19 @@
  *  LSN   0                     B1                         B2             end
  *        ├─────────────────────┼──────────────────────────┼───────────────┤
  *        0000000000000000.wal   00000000000000b1.wal        00000000000000b2.wal
+ *        [chunks ……………………][0s]  [chunks ……………………………][stale]   [chunks …][0s]
  * ```
  *
  * The byte at LSN L lives in the segment with the greatest base ≤ L, at file offset
- * L − base. A segment ends where the next one begins, so the name of every file
- * says exactly which bytes it must hold; a gap or an overlap between two files is
- * damage (XX001). Segments start at chunk boundaries (a chunk never spans two files),
- * which lets checkpoints drop whole files once the log below an LSN is not needed.
+ * L − base. A segment's chunks end exactly where the next segment begins; what the
+ * file holds past that point is preallocated space (zeros, or the chunks of the
+ * file's earlier life when it was recycled), never part of the log. Segments start
+ * at chunk boundaries (a chunk never spans two files), which lets checkpoints drop
+ * whole files once the log below an LSN is not needed.
  *
  * Why files at all rather than one growing file: dropping the head of a log is a
- * `remove`, and no file system can cheaply cut the front off a file.
+ * `remove` (or a rename to a spare, `<16 hex>.spare`, for reuse: wal.ts), and no
+ * file system can cheaply cut the front off a file.
  */
 import path from 'node:path'
 import { dbError } from '../../common/errors.js'
@@ -23,12 +26,16 @@ import type { FileHandle, FileSystem } from '../file-system.js'
 
 export const SEGMENT_SUFFIX = '.wal'
 const NAME_PATTERN = /^([0-9a-fA-F]{16})\.wal$/
+/** A removed segment kept for reuse; the name keeps its old base only to be unique. */
+const SPARE_PATTERN = /^[0-9a-fA-F]{16}\.spare$/
 
 /** One segment file. `handle` is open while the log may still write or sync it. */
 export interface Segment {
   readonly base: Lsn
   readonly path: string
   handle: FileHandle | null
+  /** The file's size as the log knows it (its open handle's): bytes it can write without growing the file. */
+  allocated: number
   /** Set while a datasync of `handle` is in flight, so nobody closes it under it. */
   syncing: boolean
 }
@@ -47,7 +54,21 @@ export function parseSegmentFileName(name: string): Lsn | null {
 }
 
 export function newSegment(dir: string, base: Lsn): Segment {
-  return { base, path: path.join(dir, segmentFileName(base)), handle: null, syncing: false }
+  return { base, path: path.join(dir, segmentFileName(base)), handle: null, allocated: 0, syncing: false }
+}
+
+/** The name a segment starting at `base` gets when it is kept as a spare. */
+export function spareFileName(base: Lsn): string {
+  return base.toString(16).padStart(16, '0') + '.spare'
+}
+
+/** The paths of the spare segment files in `dir`. */
+export function listSpares(fs: FileSystem, dir: string): string[] {
+  return fs
+    .list(dir)
+    .filter((name) => SPARE_PATTERN.test(name))
+    .sort()
+    .map((name) => path.join(dir, name))
 }
 
 /** The segments in `dir`, by ascending base. Other files in the directory are ignored. */
@@ -55,7 +76,7 @@ export function listSegments(fs: FileSystem, dir: string): Segment[] {
   const segments: Segment[] = []
   for (const name of fs.list(dir)) {
     const base = parseSegmentFileName(name)
-    if (base !== null) segments.push({ base, path: path.join(dir, name), handle: null, syncing: false })
+    if (base !== null) segments.push({ base, path: path.join(dir, name), handle: null, allocated: 0, syncing: false })
   }
   segments.sort((a, b) => a.base - b.base)
   for (let i = 1; i < segments.length; i++) {
@@ -92,9 +113,9 @@ const READ_AHEAD_BYTES = 256 * 1024
  * Sequential reads of one segment through a reusable block, so walking thousands of
  * tiny chunks (one per commit) costs a few large reads, not one per header.
  *
- * Only bytes that were on disk when they were read are cached; the log never
- * rewrites a byte it has written (below the written end), so the cache never goes
- * stale.
+ * Reads stop at a limit the caller gives: the end of what the log has written. The
+ * log never rewrites a byte below that end, so the cache never goes stale; past it
+ * (preallocated space, the sync mark) bytes do change, and are never cached.
  */
 export class SegmentReader {
   /** The block; offsets returned by `ensure` point into it. Replaced when it must grow. */
@@ -106,21 +127,16 @@ export class SegmentReader {
 
   /**
    * Makes file bytes [pos, pos+n) available in `block` and returns the offset of
-   * `pos` in it, or -1 when the file ends before pos+n.
+   * `pos` in it, or -1 when the file (or `limit`) ends before pos+n.
    */
-  ensure(pos: number, n: number): number {
+  ensure(pos: number, n: number, limit: number): number {
     if (pos >= this.blockPos && pos + n <= this.blockPos + this.blockLen) return pos - this.blockPos
+    if (pos + n > limit) return -1
     const want = Math.max(n, READ_AHEAD_BYTES)
     if (this.block.length < want) this.block = Buffer.alloc(Math.max(want, this.block.length * 2))
     this.blockPos = pos
-    this.blockLen = this.handle.read(this.block, 0, this.block.length, pos)
+    this.blockLen = this.handle.read(this.block, 0, Math.min(this.block.length, limit - pos), pos)
     return n <= this.blockLen ? 0 : -1
   }
 
-  /** Reads file bytes [pos, end) into a fresh buffer (for the rare search past a bad chunk). */
-  readRange(pos: number, end: number): Buffer {
-    const out = Buffer.alloc(Math.max(0, end - pos))
-    const got = this.handle.read(out, 0, out.length, pos)
-    return out.subarray(0, got)
-  }
 }

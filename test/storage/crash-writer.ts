@@ -8,7 +8,7 @@
  * the earlier batch it deleted (or -1), so that after a crash the test can tell
  * from the store alone which batches committed. Up to CONCURRENCY batches are in
  * flight at once (group commit); some roll back, some roll back to a savepoint.
- * ISOLA_FAULT may inject a torn write (storage/fault-file-system.ts).
+ * ISOLA_FAULT may inject a torn write or a power cut (storage/fault-file-system.ts).
  */
 import { nodeFileSystem } from '../../storage/file-system.js'
 import { faultFromEnv, withFault } from '../../storage/fault-file-system.js'

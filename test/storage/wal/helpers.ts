@@ -1,12 +1,13 @@
 /**
  * Test helpers for the write-ahead log: temp directories and a FileSystem wrapper
- * that counts calls, injects errors, delays fsyncs, and remembers how much of each
- * file was synced so a test can simulate a power cut.
+ * that counts calls, injects errors, delays fsyncs, and tracks what was synced so a
+ * test can simulate a power cut (storage/power-cut-model.ts).
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { type FileHandle, type FileSystem, nodeFileSystem } from '../../../storage/file-system.js'
+import { PowerCutModel } from '../../../storage/power-cut-model.js'
 import { Wal, type WalOptions } from '../../../storage/wal/wal.js'
 
 const dirs: string[] = []
@@ -62,8 +63,7 @@ export function recordBytes(seed: number, length: number): Buffer {
 
 /**
  * A FileSystem over the real one that can fail writes or fsyncs with an errno code,
- * delay fsyncs, and counts them. `synced` maps each file to the size it had when its
- * last completed datasync was called: what a power cut would keep.
+ * delay fsyncs, and counts them. `model` tracks what a power cut could take.
  */
 export class FaultyFs implements FileSystem {
   datasyncs = 0
@@ -76,15 +76,21 @@ export class FaultyFs implements FileSystem {
   syncDelayMs = 0
   /** After a power cut: every write and fsync fails, and changes nothing. */
   dead = false
-  readonly synced = new Map<string, number>()
+  /** Datasyncs whose size grew the file since the previous one: each journals a new size. */
+  sizeChanges = 0
+  readonly model: PowerCutModel
+  readonly lastSyncedSize = new Map<string, number>()
 
-  constructor(readonly inner: FileSystem = nodeFileSystem) {}
+  /** `sectorBytes`: the unit in which a power cut keeps or loses unsynced writes. */
+  constructor(
+    readonly inner: FileSystem = nodeFileSystem,
+    sectorBytes = 512,
+  ) {
+    this.model = new PowerCutModel(sectorBytes)
+  }
 
   open(file: string, create: boolean): FileHandle {
-    const existed = this.inner.exists(file)
-    const h = this.inner.open(file, create)
-    if (!this.synced.has(file)) this.synced.set(file, existed ? h.size() : 0)
-    return new FaultyHandle(this, h)
+    return new FaultyHandle(this, this.inner.open(file, create))
   }
   exists(file: string): boolean {
     return this.inner.exists(file)
@@ -96,32 +102,33 @@ export class FaultyFs implements FileSystem {
     return this.inner.list(dir)
   }
   remove(file: string): void {
-    this.synced.delete(file)
+    if (this.dead) throw errnoError('EIO')
+    this.model.remove(file)
     this.inner.remove(file)
+  }
+  rename(from: string, to: string): void {
+    if (this.dead) throw errnoError('EIO')
+    this.model.rename(from, to)
+    this.inner.rename(from, to)
   }
   syncDir(dir: string): void {
     this.inner.syncDir(dir)
   }
 
   /**
-   * Simulates a power cut: every file loses what was not synced, except that the
-   * first file with unsynced bytes keeps a prefix of them of `keep(unsynced)` bytes
-   * (pages persist in order up to the cut). Later files keep only their synced part.
+   * Simulates a power cut: each sector written since its file's last completed
+   * datasync keeps its new content or returns to its old, as `random` decides, and
+   * a grown file may return to its synced size (power-cut-model.ts).
    */
-  powerCut(keep: (unsynced: number) => number): void {
+  powerCut(random: () => number): void {
     this.dead = true
-    let tornOne = false
-    for (const file of [...this.synced.keys()].sort()) {
-      if (!fs.existsSync(file)) continue
-      const synced = this.synced.get(file) ?? 0
-      const size = fs.statSync(file).size
-      let length = Math.min(synced, size)
-      if (size > synced && !tornOne) {
-        tornOne = true
-        length += Math.max(0, Math.min(size - synced, keep(size - synced)))
-      }
-      fs.truncateSync(file, length)
-    }
+    this.model.cut(this.inner, random)
+  }
+
+  /** Counts a datasync that covers a file size different from the previous one's. */
+  noteSync(file: string, size: number): void {
+    if (this.lastSyncedSize.has(file) && this.lastSyncedSize.get(file) !== size) this.sizeChanges++
+    this.lastSyncedSize.set(file, size)
   }
 }
 
@@ -139,6 +146,7 @@ class FaultyHandle implements FileHandle {
   write(buf: Uint8Array, offset: number, length: number, position: number): void {
     this.owner.writes++
     if (this.owner.dead) throw errnoError('EIO')
+    this.owner.model.beforeWrite(this.inner, position, length)
     if (this.owner.failWrites !== null) {
       const part = Math.min(this.owner.partialWriteBytes, length)
       if (part > 0) this.inner.write(buf, offset, part, position)
@@ -148,27 +156,31 @@ class FaultyHandle implements FileHandle {
   }
   async datasync(): Promise<void> {
     this.owner.datasyncs++
+    if (this.owner.dead) throw errnoError('EIO')
+    const done = this.owner.model.datasyncStarted(this.inner)
     const size = this.inner.size()
     if (this.owner.syncDelayMs > 0) await new Promise((r) => setTimeout(r, this.owner.syncDelayMs))
     if (this.owner.dead) throw errnoError('EIO')
     if (this.owner.failSyncs !== null) throw errnoError(this.owner.failSyncs)
     await this.inner.datasync()
-    this.owner.synced.set(this.inner.path, Math.max(size, this.owner.synced.get(this.inner.path) ?? 0))
+    if (this.owner.dead) throw errnoError('EIO')
+    done()
+    this.owner.noteSync(this.inner.path, size)
   }
   datasyncSync(): void {
     this.owner.datasyncs++
-    const size = this.inner.size()
     if (this.owner.dead) throw errnoError('EIO')
     if (this.owner.failSyncs !== null) throw errnoError(this.owner.failSyncs)
+    const done = this.owner.model.datasyncStarted(this.inner)
     this.inner.datasyncSync()
-    this.owner.synced.set(this.inner.path, Math.max(size, this.owner.synced.get(this.inner.path) ?? 0))
+    done()
+    this.owner.noteSync(this.inner.path, this.inner.size())
   }
   size(): number {
     return this.inner.size()
   }
   truncate(length: number): void {
     this.inner.truncate(length)
-    this.owner.synced.set(this.inner.path, Math.min(length, this.owner.synced.get(this.inner.path) ?? 0))
   }
   close(): void {
     this.inner.close()
