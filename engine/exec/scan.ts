@@ -26,8 +26,8 @@ import { BATCH, compiledOf, filterBatch, layoutOf } from './run.js'
 
 type Scan = PhysicalPlan & { kind: 'seq-scan' | 'index-scan' }
 
-/** Makes an output row from a stored row, `bytes[start…]`, whose key is `key` (or the scan row that knows it). */
-type RowMaker = (bytes: Uint8Array, start: number, key: Buffer | VisibleRow) => Row
+/** Makes an output row from a stored row, `bytes[start…end)`, whose key is `key` (or the scan row that knows it). */
+type RowMaker = (bytes: Uint8Array, start: number, end: number, key: Buffer | VisibleRow) => Row
 
 const makers = new WeakMap<Scan, RowMaker>()
 
@@ -48,16 +48,16 @@ function rowMaker(p: Scan): RowMaker {
   const picker = columnPicker(layout, slots, n + (withKey ? 1 : 0))
   if (picker !== undefined) {
     make = withKey
-      ? (bytes, start, key) => {
-          const row = decodeColumns(picker, bytes, start)
+      ? (bytes, start, end, key) => {
+          const row = decodeColumns(picker, bytes, start, end)
           row[n] = keyOf(key)
           return row
         }
-      : (bytes, start) => decodeColumns(picker, bytes, start)
+      : (bytes, start, end) => decodeColumns(picker, bytes, start, end)
   } else {
     // A column scanned twice: decode the whole row and pick.
-    make = (bytes, start, key) => {
-      const stored = decodeRow(layout, bytes, start)
+    make = (bytes, start, end, key) => {
+      const stored = decodeRow(layout, bytes, start, end)
       const row: Row = new Array(n + (withKey ? 1 : 0))
       for (let i = 0; i < n; i++) row[i] = stored[slots[i]!]!
       if (withKey) row[n] = keyOf(key)
@@ -91,7 +91,7 @@ async function* scanRange(
     if (turn !== undefined) await turn
     const rows: Row[] = []
     const last = await ctx.txn.scanEach(tree, { from, to, reverse, limit: BATCH }, (v) => {
-      rows.push(make(v.bytes, v.start, v))
+      rows.push(make(v.bytes, v.start, v.end, v))
     })
     if (rows.length > 0) {
       const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
@@ -251,7 +251,7 @@ async function* primaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
       const read = ctx.txn.getNow(p.table.tree, r.point)
       const bytes = read instanceof Promise ? await read : read
       if (bytes === undefined) continue
-      const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point))
+      const row = make(bytes, 0, bytes.length, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point))
       if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) yield [row]
       continue
     }
@@ -285,7 +285,7 @@ function rowsOfRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges
     // A read that must wait: the rest goes on asynchronously, from this point (and this very read).
     if (read instanceof Promise) return pointRowsAfter(p, ctx, ranges, i, rows, read)
     if (read === undefined) continue
-    const row = make(read, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
+    const row = make(read, 0, read.length, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
     if (filter === undefined || filter.fn(row, ctx) === true) rows.push(row)
   }
   return rows
@@ -303,7 +303,7 @@ async function pointRowsAfter(p: Scan & { kind: 'index-scan' }, ctx: ExecContext
     const point = ranges[i]!.point!
     const bytes = await (i === from && pending !== undefined ? pending : ctx.txn.getNow(p.table.tree, point))
     if (bytes === undefined) continue
-    const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
+    const row = make(bytes, 0, bytes.length, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
     if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) rows.push(row)
   }
   return rows
@@ -351,13 +351,13 @@ async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext
   const turn = interruptPoint(ctx)
   if (turn !== undefined) await turn
   const rowKeys: Buffer[] = []
-  const last = await ctx.txn.scanEach(p.index.tree, { from: range.from, to: range.to, reverse: p.reverse, limit: BATCH }, (e) => rowKeys.push(copyOf(e.bytes, e.start)))
+  const last = await ctx.txn.scanEach(p.index.tree, { from: range.from, to: range.to, reverse: p.reverse, limit: BATCH }, (e) => rowKeys.push(copyOf(e.bytes, e.start, e.end)))
   const make = rowMaker(p)
   const rows: Row[] = []
   for (const rowKey of rowKeys) {
     const read = ctx.txn.getNow(p.table.tree, rowKey)
     const bytes = read instanceof Promise ? await read : read
-    if (bytes !== undefined) rows.push(make(bytes, 0, rowKey))
+    if (bytes !== undefined) rows.push(make(bytes, 0, bytes.length, rowKey))
   }
   const filter = scanFilter(p)
   const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
@@ -365,9 +365,9 @@ async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext
   return { rows: out, next }
 }
 
-/** A copy of `bytes[start…]` (Buffer's pool, no view made first). */
-function copyOf(bytes: Uint8Array, start: number): Buffer {
-  const out = Buffer.allocUnsafe(bytes.length - start)
-  for (let i = start; i < bytes.length; i++) out[i - start] = bytes[i]!
+/** A copy of `bytes[start…end)` (Buffer's pool, no view made first). */
+function copyOf(bytes: Uint8Array, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start)
+  for (let i = start; i < end; i++) out[i - start] = bytes[i]!
   return out
 }
