@@ -9,8 +9,10 @@
  * read. An index access becomes key ranges: the encoded equality prefix, narrowed
  * by a range on the next key column; IN-list alternatives are scanned in key order.
  * Values that cannot be keys of the column (an int8 beyond an int4 column's range)
- * pin nothing; a bound that cannot be encoded is dropped, which only widens the
- * range: the scan's filter still checks every predicate.
+ * pin nothing, and such a bound is clamped to the column's range; a range open on
+ * one side stops short of the column's NULLs. So integer comparisons are answered
+ * exactly by the key range, and the planner leaves them out of the scan's filter
+ * (access-path.ts); the filter checks every other predicate.
  */
 import { compareBytes } from '../../common/key-encoding.js'
 import { successorKey, type VisibleRow } from '../../txn/index.js'
@@ -140,6 +142,41 @@ function asKeyValue(v: SqlValue, col: SqlType): SqlValue | undefined {
   return v
 }
 
+/** A range bound as a key value of its column; null: no row can satisfy it. */
+interface KeyBound {
+  readonly value: SqlValue
+  readonly inclusive: boolean
+}
+
+/**
+ * `col > v` (`greater`; `>=` when `inclusive`) or `col < v` as a bound on the key
+ * values of column type `col`. An integer beyond the column's range is clamped, so
+ * the key range answers the comparison exactly (access-path.ts leaves integer
+ * comparisons out of the scan's filter): `int4col <= 2^40` is `int4col <= 2^31-1`,
+ * `int4col >= 2^40` matches nothing.
+ */
+function keyBound(v: SqlValue, inclusive: boolean, col: SqlType, greater: boolean): KeyBound | null {
+  const k = asKeyValue(v, col)
+  if (k !== undefined) return { value: k, inclusive }
+  const [lo, hi] = INT_RANGE[col.kind as 'int2' | 'int4']
+  const above = BigInt(v as number | bigint) > BigInt(hi)
+  if (greater) return above ? null : { value: lo, inclusive: true }
+  return above ? { value: hi, inclusive: true } : null
+}
+
+/** The NULL tag of the key encoding, and its inverse in a descending column (common/key-encoding.ts). */
+const NULL_TAG = 0xf0
+const NULL_TAG_DESC = 0x0f
+
+/** `prefix ‖ byte` (an empty prefix: the byte alone). */
+function withByte(prefix: Uint8Array | undefined, byte: number): Buffer {
+  const n = prefix?.length ?? 0
+  const out = Buffer.allocUnsafe(n + 1)
+  if (prefix !== undefined) out.set(prefix, 0)
+  out[n] = byte
+  return out
+}
+
 /** An index scan's bound expressions, compiled once per plan node. */
 interface AccessExprs {
   readonly lower: Compiled | undefined
@@ -212,15 +249,21 @@ function rangesOf(p: Scan & { kind: 'index-scan' }, exprs: AccessExprs, shape: K
     }
     let from = prefix
     let to: Uint8Array | undefined = prefix === undefined ? undefined : prefixEnd(prefix)
-    const bound = (v: SqlValue | undefined) => {
-      if (v === undefined) return undefined
-      const k = asKeyValue(v, shape.types[n]!)
-      return k === undefined ? undefined : shape.encodePrefix([...vals, k], n + 1)
+    if (lower !== undefined || upper !== undefined) {
+      const col = shape.types[n]!
+      const desc = shape.columns[n]!.descending === true
+      // A bound below the index order is a SQL `>`/`>=` on an ascending column, a `<`/`<=` on a descending one.
+      const lo = lower === undefined ? undefined : keyBound(lower, a.lower!.inclusive, col, !desc)
+      const hi = upper === undefined ? undefined : keyBound(upper, a.upper!.inclusive, col, desc)
+      if (lo === null || hi === null) continue
+      const at = (b: KeyBound) => shape.encodePrefix([...vals, b.value], n + 1)
+      // A range open on one side still stops short of the column's NULLs (NULLS LAST
+      // ascending, first descending), which no comparison matches.
+      if (lo !== undefined) from = lo.inclusive ? at(lo) : prefixEnd(at(lo))
+      else if (desc) from = withByte(prefix, NULL_TAG_DESC + 1)
+      if (hi !== undefined) to = hi.inclusive ? prefixEnd(at(hi)) : at(hi)
+      else if (!desc) to = withByte(prefix, NULL_TAG)
     }
-    const lo = bound(lower)
-    if (lo !== undefined) from = a.lower!.inclusive ? lo : prefixEnd(lo)
-    const hi = bound(upper)
-    if (hi !== undefined) to = a.upper!.inclusive ? prefixEnd(hi) : hi
     if (from !== undefined && to !== undefined && compareBytes(from, to) >= 0) continue
     ranges.push({ from, to, point: undefined })
   }
