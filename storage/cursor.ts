@@ -12,12 +12,20 @@
  * when writes and reads interleave.
  *
  * `key` and `value` are views into the page, valid until the next call into the
- * store; copy them to keep them.
+ * store; copy them to keep them. Scans that read every entry use `readInPlace`
+ * instead, which says where the entry lies in its leaf page and makes no view.
+ *
+ * A step to the next entry of the same leaf starts no new buffer-pool operation
+ * when no other operation began since the leaf was fetched: the leaf's frame is
+ * still stamped, so nothing can have evicted it, and the step is a few reads. A
+ * step onto another leaf begins one, so a long scan still keeps only its current
+ * pages resident.
  */
 import type { PageId } from '../common/ids.js'
 import { compareBytes } from '../common/key-encoding.js'
 import type { BTree, TreeObserver } from './btree.js'
-import { cellCount, childAt, isLeaf, keyAt, OVERFLOW_FLAG, searchInternal, searchLeaf, valueField, valueStart } from './node.js'
+import type { BufferPool } from './buffer-pool.js'
+import { cellCount, cellOffset, childAt, isLeaf, keyAt, LEAF_CELL_HEADER, OVERFLOW_FLAG, searchInternal, searchLeaf, valueField, valueStart } from './node.js'
 import { readOverflow } from './overflow.js'
 
 type Side = 'first' | 'last'
@@ -34,10 +42,13 @@ export class Cursor implements TreeObserver {
    * `beginOperation` runs at the start of every move: each move is one buffer-pool
    * operation, so a long scan does not keep every page it passed resident.
    */
+  private readonly pool: BufferPool
+
   constructor(
     private readonly tree: BTree,
     private readonly beginOperation: () => void = () => tree.space.pool.beginOperation(),
   ) {
+    this.pool = tree.space.pool
     tree.observe(this)
   }
 
@@ -77,6 +88,15 @@ export class Cursor implements TreeObserver {
   }
 
   next(): boolean {
+    // In the leaf whose frame this operation holds: no new operation, no pool lookup (see the module doc).
+    if (this.saved === null && this.valid && this.leafOp === this.pool.currentOperation) {
+      const L = this.depth - 1
+      const i = this.idx[L]! + 1
+      if (i < cellCount(this.leafFrame!)) {
+        this.idx[L] = i
+        return true
+      }
+    }
     return this.move(1)
   }
 
@@ -93,7 +113,7 @@ export class Cursor implements TreeObserver {
   get key(): Buffer {
     this.checkReadable()
     const L = this.depth - 1
-    const op = this.tree.space.pool.currentOperation
+    const op = this.pool.currentOperation
     const page = this.pages[L]!
     const i = this.idx[L]!
     if (this.keyView !== null && this.keyViewOp === op && this.keyViewPage === page && this.keyViewIdx === i) return this.keyView
@@ -107,6 +127,64 @@ export class Cursor implements TreeObserver {
   private keyViewOp = 0
   private keyViewPage = 0 as PageId
   private keyViewIdx = -1
+
+  /**
+   * The leaf page holding the current entry, for reading it in place: sets `keyAt`,
+   * `keyLength`, `valueAt` and `valueLength` to where its key and value lie in the
+   * page (`valueLength` -1: the value is in overflow pages; read `value`). Valid as
+   * long as `inPlace` holds. The frame is fetched from the pool once per operation.
+   */
+  readInPlace(): Buffer {
+    this.checkReadable()
+    const op = this.pool.currentOperation
+    if (this.leafOp !== op) {
+      this.leafFrame = this.page(this.depth - 1)
+      this.leafOp = op
+    }
+    this.locate(this.leafFrame!, this.idx[this.depth - 1]!)
+    return this.leafFrame!
+  }
+
+  /**
+   * Steps to the next entry if it is in the same leaf and readInPlace's page is still
+   * valid, and sets the in-place fields for it (the page is the same); otherwise stays
+   * where it is and returns false: then `next` moves on. A scan's step between two
+   * entries of one leaf is this: a few reads, no store operation.
+   */
+  nextInLeaf(): boolean {
+    if (this.saved !== null || !this.valid || this.leafOp !== this.pool.currentOperation) return false
+    const L = this.depth - 1
+    const i = this.idx[L]! + 1
+    const page = this.leafFrame!
+    if (i >= cellCount(page)) return false
+    this.idx[L] = i
+    this.locate(page, i)
+    return true
+  }
+
+  /** Whether the page readInPlace returned is still valid: no store operation (which may evict frames) began since. */
+  get inPlace(): boolean {
+    return this.leafOp === this.pool.currentOperation
+  }
+
+  /** Where entry i of `leaf` lies (see readInPlace). */
+  private locate(leaf: Buffer, i: number): void {
+    const off = cellOffset(leaf, i)
+    const keyLength = leaf[off]! | (leaf[off + 1]! << 8)
+    const field = (leaf[off + 2]! | (leaf[off + 3]! << 8) | (leaf[off + 4]! << 16) | (leaf[off + 5]! << 24)) >>> 0
+    this.keyAt = off + LEAF_CELL_HEADER
+    this.keyLength = keyLength
+    this.valueAt = this.keyAt + keyLength
+    this.valueLength = field & OVERFLOW_FLAG ? -1 : field
+  }
+  /** Set by readInPlace and nextInLeaf. */
+  keyAt = 0
+  keyLength = 0
+  valueAt = 0
+  valueLength = 0
+  /** The current leaf's frame and the operation that fetched (and stamped) it: -1 when none. */
+  private leafFrame: Buffer | null = null
+  private leafOp = -1
 
   get value(): Buffer {
     this.checkReadable()
@@ -168,6 +246,7 @@ export class Cursor implements TreeObserver {
   }
 
   private descendEdge(level: number, id: PageId, side: Side): void {
+    this.leafOp = -1
     for (;;) {
       const p = this.tree.space.pool.get(id)
       this.pages[level] = id
@@ -185,6 +264,7 @@ export class Cursor implements TreeObserver {
 
   private descendTo(key: Uint8Array): void {
     this.saved = null
+    this.leafOp = -1
     let id = this.tree.root
     for (let level = 0; ; level++) {
       const p = this.tree.space.pool.get(id)

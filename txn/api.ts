@@ -11,12 +11,14 @@ import type { Timestamp, TxnId } from '../common/ids.js'
 import type { IsolationLevel, KeyRange, LockWait, PreparedInfo, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
 
 /**
- * A row as `scanEach` hands it over: the row's value is `bytes[start…]`, a view
- * valid during the visit only (one object, reused for every row of a scan).
+ * A row as `scanEach` hands it over: the row's value is `bytes[start…end)`, bytes
+ * of a storage page valid during the visit only (one object, reused for every row
+ * of a scan).
  */
 export interface VisibleRow {
   readonly bytes: Uint8Array
   readonly start: number
+  readonly end: number
   /** A copy of the row's key. */
   key(): Buffer
 }

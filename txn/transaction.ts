@@ -21,7 +21,7 @@ import type { MvccDatabase } from './database.js'
 import { encodePrepared } from './prepared-payload.js'
 import { statusKey, statusValue } from './registry.js'
 import { successorKey, type IsolationLevel, type KeyRange, type LockWait, type RowLockMode, type TableId, type TxnOptions, type TxnState } from './types.js'
-import { comparePrefix, VERSION_HEADER, encodeVersion, hasPrefix, isTombstone, keyPrefix, prefixLength, prefixOf, sharesPrefix, userKeyOf, versionKey, versionRow, versionWriter } from './version-key.js'
+import { comparePrefix, VERSION_HEADER, SEQ_BYTES, encodeVersion, hasPrefix, isTombstone, keyPrefix, malformedVersionKey, prefixLength, prefixOf, samePrefixInPlace, sharesPrefix, userKeyOf, versionKey, versionRow, versionWriter } from './version-key.js'
 
 type Wait = { readonly kind: 'wait'; readonly until: Promise<void> }
 type ScanResult = [Buffer, Buffer][] | Wait
@@ -41,10 +41,11 @@ type Visibility = typeof VISIBLE | typeof DELETED | typeof INVISIBLE | Wait
 
 const EMPTY = Buffer.alloc(0)
 
-/** The VisibleRow of a scanEach: the version under the cursor (its row starts after the version header). */
+/** The VisibleRow of a scanEach: the row of the version under the cursor, in its page (or in a copy of an overflowing value). */
 class CursorRow implements VisibleRow {
   bytes: Uint8Array = EMPTY
-  readonly start = VERSION_HEADER
+  start = 0
+  end = 0
   keyCopy: Buffer | undefined
 
   constructor(private readonly cursor: Cursor) {}
@@ -130,9 +131,10 @@ export class MvccTransaction implements Transaction {
     if (range.reverse) {
       // Backwards scans are rare (ORDER BY … DESC): the copying scan serves them.
       const rows = await this.scan(table, range)
-      const view: { bytes: Uint8Array; start: number; key: () => Buffer } = { bytes: EMPTY, start: 0, key: () => EMPTY }
+      const view: { bytes: Uint8Array; start: number; end: number; key: () => Buffer } = { bytes: EMPTY, start: 0, end: 0, key: () => EMPTY }
       for (const [k, v] of rows) {
         view.bytes = v
+        view.end = v.length
         view.key = () => k
         visit(view)
       }
@@ -207,11 +209,12 @@ export class MvccTransaction implements Transaction {
   }
 
   /**
-   * scanForward for scanEach: the same walk, but a visible row goes to `visit` as a
-   * view of its version, uncopied. It starts at `pass.from` and counts into
-   * `pass.visited`; when it must wait, `pass.from` is left at the key it waits for,
-   * so that the next pass resumes there (the SIREAD lock, taken when the scan ends,
-   * still covers the whole range from `range.from`).
+   * scanForward for scanEach: the same walk, reading each version in place in its
+   * leaf page (no view per entry), and a visible row goes to `visit` uncopied. It
+   * starts at `pass.from` and counts into `pass.visited`; when it must wait,
+   * `pass.from` is left at the key it waits for, so that the next pass resumes there
+   * (the SIREAD lock, taken when the scan ends, still covers the whole range from
+   * `range.from`).
    */
   private scanForwardEach(table: TableId, range: KeyRange, pass: { from: Uint8Array | undefined; visited: number }, visit: (row: VisibleRow) => void): Buffer | undefined | Wait {
     const limit = range.limit ?? Infinity
@@ -221,27 +224,33 @@ export class MvccTransaction implements Transaction {
     let last: Buffer | undefined
     try {
       let ok = pass.from ? c.seek(keyPrefix(pass.from)) : c.first()
+      let page = ok ? c.readInPlace() : EMPTY
+      // At the top of the loop the cursor is at the newest version of a user key.
       while (ok && pass.visited < limit) {
-        const first = c.key
-        const n = prefixLength(first)
-        if (to && comparePrefix(first, n, to) >= 0) break
-        if (prefixScratch.length < n) prefixScratch = Buffer.allocUnsafe(n * 2)
-        const prefix = prefixScratch
-        for (let i = 0; i < n; i++) prefix[i] = first[i]! // a short key: a loop beats Buffer.copy's native call
+        const n = c.keyLength - SEQ_BYTES
+        if (n < 2) throw malformedVersionKey()
+        if (to && comparePrefix(page, n, to, c.keyAt) >= 0) break
         // judge reads the key only for SSI's bookkeeping: an untracked reader skips making it.
-        const userKey = this.tracked ? userKeyOf(first) : EMPTY
+        const userKey = this.tracked ? userKeyOf(c.key) : EMPTY
         let decided = false
-        do {
+        for (;;) {
           if (!decided) {
-            const value = c.value
-            const v = this.visibility(value, table, userKey)
+            const inline = c.valueLength >= 0
+            const bytes = inline ? page : c.value
+            const at = inline ? c.valueAt : 0
+            const v = this.visibility(bytes, at, table, userKey)
+            // The writer's status may have been read from the status tree (a store
+            // operation of its own, which may evict frames): then fetch the page again.
+            if (!c.inPlace) page = c.readInPlace()
             if (v !== INVISIBLE) {
               if (v !== VISIBLE && v !== DELETED) {
                 pass.from = userKeyOf(c.key)
                 return v
               }
               if (v === VISIBLE) {
-                row.bytes = value
+                row.bytes = inline ? page : bytes
+                row.start = at + VERSION_HEADER
+                row.end = inline ? at + c.valueLength : bytes.length
                 row.keyCopy = undefined
                 visit(row)
                 if (++pass.visited === limit) last = row.key()
@@ -249,8 +258,21 @@ export class MvccTransaction implements Transaction {
               decided = true
             }
           }
+          // On to the next version: an older one of this key (skipped once decided), or the next key.
+          const keyAt = c.keyAt
+          if (c.nextInLeaf()) {
+            if (!samePrefixInPlace(page, keyAt, n, c.keyAt, c.keyLength)) break
+            continue
+          }
+          // Leaving the leaf: keep this key's prefix to compare with (the leaf may be evicted).
+          if (!c.inPlace) page = c.readInPlace()
+          if (prefixScratch.length < n) prefixScratch = Buffer.allocUnsafe(n * 2)
+          for (let i = 0; i < n; i++) prefixScratch[i] = page[keyAt + i]! // a short key: a loop beats Buffer.copy's native call
           ok = c.next()
-        } while (ok && sharesPrefix(c.key, prefix, n))
+          if (!ok) break
+          page = c.readInPlace()
+          if (!sharesPrefix(page, prefixScratch, n, c.keyAt, c.keyLength)) break
+        }
       }
     } finally {
       c.close()
@@ -296,20 +318,34 @@ export class MvccTransaction implements Transaction {
 
   /** Decides about one version (see Verdict). */
   private judge(value: Buffer, table: TableId, key: Uint8Array): Verdict {
-    const v = this.visibility(value, table, key)
+    const v = this.visibility(value, 0, table, key)
     return v === VISIBLE ? versionRow(value) : v === DELETED ? null : v === INVISIBLE ? undefined : v
   }
 
-  /** Whether this transaction sees one version: its row, its tombstone, neither (look further back), or it must wait. */
-  private visibility(value: Buffer, table: TableId, key: Uint8Array): Visibility {
-    const writer = versionWriter(value)
-    if (writer === this.id) return isTombstone(value) ? DELETED : VISIBLE
+  /**
+   * Whether this transaction sees the version whose value starts at `value[at]`: its
+   * row, its tombstone, neither (look further back), or it must wait.
+   */
+  private visibility(value: Uint8Array, at: number, table: TableId, key: Uint8Array): Visibility {
+    const writer = versionWriter(value, at)
+    if (writer === this.id || (writer === this.seenWriter && this.snapshot === this.seenAt)) return isTombstone(value, at) ? DELETED : VISIBLE
     const st = this.db.registry.status(writer)
-    if (st.kind === 'committed' && st.commitTs <= this.snapshot!) return isTombstone(value) ? DELETED : VISIBLE
+    if (st.kind === 'committed' && st.commitTs <= this.snapshot!) {
+      this.seenWriter = writer
+      this.seenAt = this.snapshot
+      return isTombstone(value, at) ? DELETED : VISIBLE
+    }
     if (st.kind === 'prepared' && st.prepareTs < this.snapshot! && !this.skipPrepared) return { kind: 'wait', until: st.decided }
     if (this.tracked) this.ssi(() => this.db.ssi!.onInvisibleVersion(this.id, writer, table, key))
     return INVISIBLE
   }
+  /**
+   * The last writer found committed within the snapshot `seenAt`: rows written by one
+   * transaction lie together, so a scan asks the registry once per run of them rather
+   * than once per row. (A commit within a snapshot stays so: the cache never lies.)
+   */
+  private seenWriter = 0 as TxnId
+  private seenAt: Timestamp | undefined
 
   // ---- writes ---------------------------------------------------------------------
 

@@ -45,37 +45,51 @@ export function versionKey(prefix: Uint8Array, seq: number): Buffer {
 
 /** The user-key prefix part of a version key (escaped, with its 00 01 end). */
 export function prefixOf(versionKey: Uint8Array): Uint8Array {
-  if (versionKey.length < SEQ_BYTES + 2) throw malformed()
+  if (versionKey.length < SEQ_BYTES + 2) throw malformedVersionKey()
   return versionKey.subarray(0, versionKey.length - SEQ_BYTES)
 }
 
 /** The length of the user-key prefix part of a version key. */
 export function prefixLength(versionKey: Uint8Array): number {
-  if (versionKey.length < SEQ_BYTES + 2) throw malformed()
+  if (versionKey.length < SEQ_BYTES + 2) throw malformedVersionKey()
   return versionKey.length - SEQ_BYTES
 }
 
-/** memcmp of the first `n` bytes of `key` against all of `bound` (a shorter string first), without a view. */
-export function comparePrefix(key: Uint8Array, n: number, bound: Uint8Array): number {
+/** memcmp of the `n` bytes of `key` from `at` against all of `bound` (a shorter string first), without a view. */
+export function comparePrefix(key: Uint8Array, n: number, bound: Uint8Array, at = 0): number {
   const m = n < bound.length ? n : bound.length
   for (let i = 0; i < m; i++) {
-    const d = key[i]! - bound[i]!
+    const d = key[at + i]! - bound[i]!
     if (d !== 0) return d
   }
   return n - bound.length
 }
 
-/** hasPrefix for a prefix held in the first `n` bytes of `prefix` (a reused buffer). */
-export function sharesPrefix(key: Uint8Array, prefix: Uint8Array, n: number): boolean {
-  if (key.length !== n + SEQ_BYTES) return false
-  for (let i = n - 1; i >= 0; i--) if (key[i] !== prefix[i]) return false
+/**
+ * hasPrefix for a prefix held in the first `n` bytes of `prefix` (a reused buffer),
+ * of the version key of `length` bytes at `key[at…]` (a page read in place).
+ */
+export function sharesPrefix(key: Uint8Array, prefix: Uint8Array, n: number, at = 0, length = key.length): boolean {
+  if (length !== n + SEQ_BYTES) return false
+  for (let i = n - 1; i >= 0; i--) if (key[at + i] !== prefix[i]) return false
+  return true
+}
+
+/**
+ * Whether the version key of `length` bytes at `page[at…]` belongs to the user key
+ * whose prefix is the `n` bytes at `page[prefixAt…]` (two keys of one leaf page).
+ * From the end: neighbouring keys differ last, if at all.
+ */
+export function samePrefixInPlace(page: Uint8Array, prefixAt: number, n: number, at: number, length: number): boolean {
+  if (length !== n + SEQ_BYTES) return false
+  for (let i = n - 1; i >= 0; i--) if (page[at + i] !== page[prefixAt + i]) return false
   return true
 }
 
 /** The user key a version key belongs to. */
 export function userKeyOf(versionKey: Uint8Array): Buffer {
   const end = versionKey.length - SEQ_BYTES - 2
-  if (end < 0) throw malformed()
+  if (end < 0) throw malformedVersionKey()
   const out = Buffer.allocUnsafe(end)
   let n = 0
   for (let i = 0; i < end; i++) {
@@ -93,8 +107,10 @@ export function encodeVersion(writer: TxnId, row: Uint8Array | null): Buffer {
   return out
 }
 
-export const versionWriter = (value: Uint8Array): TxnId => (value[0]! + value[1]! * 2 ** 8 + value[2]! * 2 ** 16 + value[3]! * 2 ** 24 + value[4]! * 2 ** 32 + value[5]! * 2 ** 40) as TxnId
-export const isTombstone = (value: Uint8Array): boolean => (value[6]! & TOMBSTONE) !== 0
+/** The writer of the version whose value starts at `value[at]`. */
+export const versionWriter = (value: Uint8Array, at = 0): TxnId =>
+  (value[at]! + value[at + 1]! * 2 ** 8 + value[at + 2]! * 2 ** 16 + value[at + 3]! * 2 ** 24 + value[at + 4]! * 2 ** 32 + value[at + 5]! * 2 ** 40) as TxnId
+export const isTombstone = (value: Uint8Array, at = 0): boolean => (value[at + 6]! & TOMBSTONE) !== 0
 /** A copy of the row bytes of a version (from Buffer's pool, and no view made first). */
 export function versionRow(value: Buffer): Buffer {
   const out = Buffer.allocUnsafe(value.length - HEADER)
@@ -109,6 +125,6 @@ export function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
   return true
 }
 
-function malformed() {
+export function malformedVersionKey() {
   return dbError('data_corrupted', 'malformed version key in a table')
 }

@@ -11,7 +11,8 @@
 import type { AggregateOrder, BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlType, type SqlValue } from '../values/index.js'
-import { compile } from './compile.js'
+import type { AggregateFunction } from '../functions/types.js'
+import { compile, type Compiled, type Sync } from './compile.js'
 import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
@@ -62,6 +63,40 @@ function byArguments(types: readonly SqlType[]): (a: readonly SqlValue[], b: rea
   }
 }
 
+/** What feedSync needs of an aggregate (the `aggs` entries of `aggregate`). */
+interface SyncAggregate {
+  readonly fn: AggregateFunction
+  readonly types: readonly SqlType[]
+  readonly args: readonly Compiled[]
+  readonly values: SqlValue[]
+  readonly filter: Compiled | undefined
+}
+
+/**
+ * Steps every aggregate with the rows of one batch, when all its expressions are
+ * synchronous and no aggregate buffers its inputs: a plain function, which V8
+ * optimises better than the generator's loop with its (untaken) awaits.
+ */
+function feedSync(batch: readonly Row[], groupOf: (row: Row) => Group, aggs: readonly SyncAggregate[], ctx: ExecContext): void {
+  for (let r = 0; r < batch.length; r++) {
+    const row = batch[r]!
+    const group = groupOf(row)
+    for (let i = 0; i < aggs.length; i++) {
+      const a = aggs[i]!
+      if (a.filter !== undefined && (a.filter.fn as Sync)(row, ctx) !== true) continue
+      const args = a.values
+      let hasNull = false
+      for (let j = 0; j < a.args.length; j++) {
+        const v = (a.args[j]!.fn as Sync)(row, ctx)
+        args[j] = v
+        if (v === null) hasNull = true
+      }
+      if (hasNull && !a.fn.acceptsNull) continue
+      group.states[i] = a.fn.step(group.states[i], args, a.types)
+    }
+  }
+}
+
 export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: ExecContext): AsyncGenerator<Row[]> {
   const layout = layoutOf(p.input)
   const groups = p.groups.map((g, i) => compiledOf(p, `g${i}`, () => compile(g.expr, layout)))
@@ -93,8 +128,25 @@ export async function* aggregate(p: PhysicalPlan & { kind: 'aggregate' }, ctx: E
   // empty input still gives its row).
   const single = p.groups.length === 0 ? newGroup([]) : undefined
   if (single !== undefined) table.set('', single)
+  // Nothing async and nothing buffered (the usual case): batches go through a plain synchronous loop.
+  const sync = groups.every((g) => !g.async) && aggs.every((a) => !a.anyAsync && a.filter?.async !== true && !a.distinct && a.order.length === 0)
+  const groupOf =
+    single !== undefined
+      ? () => single
+      : (row: Row): Group => {
+          const gv: SqlValue[] = []
+          for (const g of groups) gv.push((g.fn as Sync)(row, ctx))
+          const key = rowKey(gv, trim)
+          let group = table.get(key)
+          if (group === undefined) table.set(key, (group = newGroup(gv)))
+          return group
+        }
   for await (const batch of run(p.input, ctx)) {
     await interruptPoint(ctx)
+    if (sync) {
+      feedSync(batch, groupOf, aggs, ctx)
+      continue
+    }
     for (const row of batch) {
       let group = single
       if (group === undefined) {

@@ -9,8 +9,10 @@
  * read. An index access becomes key ranges: the encoded equality prefix, narrowed
  * by a range on the next key column; IN-list alternatives are scanned in key order.
  * Values that cannot be keys of the column (an int8 beyond an int4 column's range)
- * pin nothing; a bound that cannot be encoded is dropped, which only widens the
- * range: the scan's filter still checks every predicate.
+ * pin nothing, and such a bound is clamped to the column's range; a range open on
+ * one side stops short of the column's NULLs. So integer comparisons are answered
+ * exactly by the key range, and the planner leaves them out of the scan's filter
+ * (access-path.ts); the filter checks every other predicate.
  */
 import { compareBytes } from '../../common/key-encoding.js'
 import { successorKey, type VisibleRow } from '../../txn/index.js'
@@ -26,8 +28,8 @@ import { BATCH, compiledOf, filterBatch, layoutOf } from './run.js'
 
 type Scan = PhysicalPlan & { kind: 'seq-scan' | 'index-scan' }
 
-/** Makes an output row from a stored row, `bytes[start…]`, whose key is `key` (or the scan row that knows it). */
-type RowMaker = (bytes: Uint8Array, start: number, key: Buffer | VisibleRow) => Row
+/** Makes an output row from a stored row, `bytes[start…end)`, whose key is `key` (or the scan row that knows it). */
+type RowMaker = (bytes: Uint8Array, start: number, end: number, key: Buffer | VisibleRow) => Row
 
 const makers = new WeakMap<Scan, RowMaker>()
 
@@ -48,16 +50,16 @@ function rowMaker(p: Scan): RowMaker {
   const picker = columnPicker(layout, slots, n + (withKey ? 1 : 0))
   if (picker !== undefined) {
     make = withKey
-      ? (bytes, start, key) => {
-          const row = decodeColumns(picker, bytes, start)
+      ? (bytes, start, end, key) => {
+          const row = decodeColumns(picker, bytes, start, end)
           row[n] = keyOf(key)
           return row
         }
-      : (bytes, start) => decodeColumns(picker, bytes, start)
+      : (bytes, start, end) => decodeColumns(picker, bytes, start, end)
   } else {
     // A column scanned twice: decode the whole row and pick.
-    make = (bytes, start, key) => {
-      const stored = decodeRow(layout, bytes, start)
+    make = (bytes, start, end, key) => {
+      const stored = decodeRow(layout, bytes, start, end)
       const row: Row = new Array(n + (withKey ? 1 : 0))
       for (let i = 0; i < n; i++) row[i] = stored[slots[i]!]!
       if (withKey) row[n] = keyOf(key)
@@ -91,7 +93,7 @@ async function* scanRange(
     if (turn !== undefined) await turn
     const rows: Row[] = []
     const last = await ctx.txn.scanEach(tree, { from, to, reverse, limit: BATCH }, (v) => {
-      rows.push(make(v.bytes, v.start, v))
+      rows.push(make(v.bytes, v.start, v.end, v))
     })
     if (rows.length > 0) {
       const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
@@ -138,6 +140,41 @@ function asKeyValue(v: SqlValue, col: SqlType): SqlValue | undefined {
     return n < lo || n > hi ? undefined : n
   }
   return v
+}
+
+/** A range bound as a key value of its column; null: no row can satisfy it. */
+interface KeyBound {
+  readonly value: SqlValue
+  readonly inclusive: boolean
+}
+
+/**
+ * `col > v` (`greater`; `>=` when `inclusive`) or `col < v` as a bound on the key
+ * values of column type `col`. An integer beyond the column's range is clamped, so
+ * the key range answers the comparison exactly (access-path.ts leaves integer
+ * comparisons out of the scan's filter): `int4col <= 2^40` is `int4col <= 2^31-1`,
+ * `int4col >= 2^40` matches nothing.
+ */
+function keyBound(v: SqlValue, inclusive: boolean, col: SqlType, greater: boolean): KeyBound | null {
+  const k = asKeyValue(v, col)
+  if (k !== undefined) return { value: k, inclusive }
+  const [lo, hi] = INT_RANGE[col.kind as 'int2' | 'int4']
+  const above = BigInt(v as number | bigint) > BigInt(hi)
+  if (greater) return above ? null : { value: lo, inclusive: true }
+  return above ? { value: hi, inclusive: true } : null
+}
+
+/** The NULL tag of the key encoding, and its inverse in a descending column (common/key-encoding.ts). */
+const NULL_TAG = 0xf0
+const NULL_TAG_DESC = 0x0f
+
+/** `prefix ‖ byte` (an empty prefix: the byte alone). */
+function withByte(prefix: Uint8Array | undefined, byte: number): Buffer {
+  const n = prefix?.length ?? 0
+  const out = Buffer.allocUnsafe(n + 1)
+  if (prefix !== undefined) out.set(prefix, 0)
+  out[n] = byte
+  return out
 }
 
 /** An index scan's bound expressions, compiled once per plan node. */
@@ -212,15 +249,21 @@ function rangesOf(p: Scan & { kind: 'index-scan' }, exprs: AccessExprs, shape: K
     }
     let from = prefix
     let to: Uint8Array | undefined = prefix === undefined ? undefined : prefixEnd(prefix)
-    const bound = (v: SqlValue | undefined) => {
-      if (v === undefined) return undefined
-      const k = asKeyValue(v, shape.types[n]!)
-      return k === undefined ? undefined : shape.encodePrefix([...vals, k], n + 1)
+    if (lower !== undefined || upper !== undefined) {
+      const col = shape.types[n]!
+      const desc = shape.columns[n]!.descending === true
+      // A bound below the index order is a SQL `>`/`>=` on an ascending column, a `<`/`<=` on a descending one.
+      const lo = lower === undefined ? undefined : keyBound(lower, a.lower!.inclusive, col, !desc)
+      const hi = upper === undefined ? undefined : keyBound(upper, a.upper!.inclusive, col, desc)
+      if (lo === null || hi === null) continue
+      const at = (b: KeyBound) => shape.encodePrefix([...vals, b.value], n + 1)
+      // A range open on one side still stops short of the column's NULLs (NULLS LAST
+      // ascending, first descending), which no comparison matches.
+      if (lo !== undefined) from = lo.inclusive ? at(lo) : prefixEnd(at(lo))
+      else if (desc) from = withByte(prefix, NULL_TAG_DESC + 1)
+      if (hi !== undefined) to = hi.inclusive ? prefixEnd(at(hi)) : at(hi)
+      else if (!desc) to = withByte(prefix, NULL_TAG)
     }
-    const lo = bound(lower)
-    if (lo !== undefined) from = a.lower!.inclusive ? lo : prefixEnd(lo)
-    const hi = bound(upper)
-    if (hi !== undefined) to = a.upper!.inclusive ? prefixEnd(hi) : hi
     if (from !== undefined && to !== undefined && compareBytes(from, to) >= 0) continue
     ranges.push({ from, to, point: undefined })
   }
@@ -251,7 +294,7 @@ async function* primaryIndexScan(p: Scan & { kind: 'index-scan' }, ctx: ExecCont
       const read = ctx.txn.getNow(p.table.tree, r.point)
       const bytes = read instanceof Promise ? await read : read
       if (bytes === undefined) continue
-      const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point))
+      const row = make(bytes, 0, bytes.length, p.rowKey === undefined ? NO_KEY : Buffer.from(r.point))
       if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) yield [row]
       continue
     }
@@ -285,7 +328,7 @@ function rowsOfRanges(p: Scan & { kind: 'index-scan' }, ctx: ExecContext, ranges
     // A read that must wait: the rest goes on asynchronously, from this point (and this very read).
     if (read instanceof Promise) return pointRowsAfter(p, ctx, ranges, i, rows, read)
     if (read === undefined) continue
-    const row = make(read, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
+    const row = make(read, 0, read.length, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
     if (filter === undefined || filter.fn(row, ctx) === true) rows.push(row)
   }
   return rows
@@ -303,7 +346,7 @@ async function pointRowsAfter(p: Scan & { kind: 'index-scan' }, ctx: ExecContext
     const point = ranges[i]!.point!
     const bytes = await (i === from && pending !== undefined ? pending : ctx.txn.getNow(p.table.tree, point))
     if (bytes === undefined) continue
-    const row = make(bytes, 0, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
+    const row = make(bytes, 0, bytes.length, p.rowKey === undefined ? NO_KEY : Buffer.from(point))
     if (filter === undefined || (filter.async ? await filter.fn(row, ctx) : filter.fn(row, ctx)) === true) rows.push(row)
   }
   return rows
@@ -351,13 +394,13 @@ async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext
   const turn = interruptPoint(ctx)
   if (turn !== undefined) await turn
   const rowKeys: Buffer[] = []
-  const last = await ctx.txn.scanEach(p.index.tree, { from: range.from, to: range.to, reverse: p.reverse, limit: BATCH }, (e) => rowKeys.push(copyOf(e.bytes, e.start)))
+  const last = await ctx.txn.scanEach(p.index.tree, { from: range.from, to: range.to, reverse: p.reverse, limit: BATCH }, (e) => rowKeys.push(copyOf(e.bytes, e.start, e.end)))
   const make = rowMaker(p)
   const rows: Row[] = []
   for (const rowKey of rowKeys) {
     const read = ctx.txn.getNow(p.table.tree, rowKey)
     const bytes = read instanceof Promise ? await read : read
-    if (bytes !== undefined) rows.push(make(bytes, 0, rowKey))
+    if (bytes !== undefined) rows.push(make(bytes, 0, bytes.length, rowKey))
   }
   const filter = scanFilter(p)
   const out = filter === undefined ? rows : await filterBatch(filter, rows, ctx)
@@ -365,9 +408,9 @@ async function secondaryBatch(p: Scan & { kind: 'index-scan' }, ctx: ExecContext
   return { rows: out, next }
 }
 
-/** A copy of `bytes[start…]` (Buffer's pool, no view made first). */
-function copyOf(bytes: Uint8Array, start: number): Buffer {
-  const out = Buffer.allocUnsafe(bytes.length - start)
-  for (let i = start; i < bytes.length; i++) out[i - start] = bytes[i]!
+/** A copy of `bytes[start…end)` (Buffer's pool, no view made first). */
+function copyOf(bytes: Uint8Array, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start)
+  for (let i = start; i < end; i++) out[i - start] = bytes[i]!
   return out
 }

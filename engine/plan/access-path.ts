@@ -7,8 +7,11 @@
  * match wins: a unique index fully pinned by equality returns at most one row per
  * alternative; otherwise more pinned columns, then a range, then the primary key
  * (no second lookup) break ties. With nothing usable the table is scanned in key
- * order. Predicates the access answers stay as a filter too: cheap, and it keeps
- * NULL and cross-type comparisons exactly right.
+ * order. Predicates the access answers stay as a filter too, which keeps NULL and
+ * cross-type comparisons exactly right, except comparisons of integer key columns:
+ * their key ranges answer them exactly (exec/scan.ts clamps out-of-range bounds and
+ * keeps NULLs out), and re-checking them cost a range scan a decoded column and a
+ * comparison per row.
  *
  * Only comparisons between a bare column and a value of the same key family use an
  * index (integers with integers, text with text …); `col::text = '1'` or a float
@@ -43,6 +46,9 @@ const FAMILY: Record<SqlType['kind'], string> = {
 
 /** Can a value of type `v` be turned into a key of column type `c` without changing comparisons? */
 export const keyCompatible = (c: SqlType, v: SqlType): boolean => FAMILY[c.kind] === FAMILY[v.kind] && FAMILY[c.kind] !== 'unknown'
+
+/** Key column types whose comparisons a key range answers exactly (see the module doc). */
+const INTEGER_KEYS: ReadonlySet<SqlType['kind']> = new Set(['int2', 'int4', 'int8'])
 
 type Cmp = '=' | '<' | '<=' | '>' | '>='
 const FLIP: Record<Cmp, Cmp> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' }
@@ -94,6 +100,8 @@ function hasVolatile(e: BExpr): boolean {
 interface Candidate {
   readonly index: IndexInfo
   readonly access: IndexAccess
+  /** The conditions the key ranges answer exactly (see the module doc): not filtered again. */
+  readonly exact: readonly BExpr[]
   readonly eqColumns: number
   readonly hasRange: boolean
   readonly unique: boolean
@@ -117,12 +125,15 @@ function matchIndex(scan: ScanInput, index: IndexInfo, conds: ColumnCondition[],
   if (cols === undefined) return undefined
   let prefixes: BExpr[][] = [[]]
   const used: BExpr[] = []
+  const exact: BExpr[] = []
+  const integer = (i: number) => INTEGER_KEYS.has(index.keys[i]!.type.kind)
   let eq = 0
   for (const col of cols) {
     const c = conds.find((x) => x.column === col && x.op === '=')
     if (c !== undefined) {
       prefixes = prefixes.map((p) => [...p, c.value])
       used.push(c.source)
+      if (integer(eq)) exact.push(c.source)
       eq++
       continue
     }
@@ -130,6 +141,7 @@ function matchIndex(scan: ScanInput, index: IndexInfo, conds: ColumnCondition[],
     if (list !== undefined && prefixes.length * list.values.length <= 1000) {
       prefixes = prefixes.flatMap((p) => list.values.map((v) => [...p, v]))
       used.push(list.source)
+      if (integer(eq)) exact.push(list.source)
       eq++
       continue
     }
@@ -148,12 +160,14 @@ function matchIndex(scan: ScanInput, index: IndexInfo, conds: ColumnCondition[],
       else if (!isLower && upper === undefined) upper = bound
       else continue
       used.push(c.source)
+      if (integer(eq)) exact.push(c.source)
     }
   }
   if (eq === 0 && lower === undefined && upper === undefined) return undefined
   return {
     index,
     access: { prefixes, lower, upper, conditions: used },
+    exact,
     eqColumns: eq,
     hasRange: lower !== undefined || upper !== undefined,
     unique: index.unique && eq === cols.length && cols.length === index.keys.length,
@@ -196,18 +210,20 @@ export function chooseAccess(scan: ScanInput, preds: readonly BExpr[], est: Tabl
     const c = matchIndex(scan, index, conds, lists)
     if (c !== undefined && (best === undefined || better(c, best))) best = c
   }
-  const filter = andAll(preds)
-  const base = { table: scan.table, alias: scan.alias, columns: scan.columns, rowKey: scan.rowKey, filter }
+  const base = { table: scan.table, alias: scan.alias, columns: scan.columns, rowKey: scan.rowKey }
   const selectivity = preds.reduce((s, p) => s * predicateSelectivity(p, scan, est), 1)
   const estimate = Math.max(1, Math.round(est.rows * selectivity))
   if (best === undefined) {
+    const filter = andAll(preds)
     // enable_seqscan = off: a whole-table scan of the primary key stands in, as PostgreSQL's full index scan.
     const pk = methods.seqscan ? undefined : scan.table.indexes.find((i) => i.primary)
-    if (pk !== undefined) return { kind: 'index-scan', index: pk, access: { prefixes: [[]], lower: undefined, upper: undefined, conditions: [] }, reverse: false, ...base, estimate }
-    return { kind: 'seq-scan', reverse: false, ...base, estimate }
+    if (pk !== undefined) return { kind: 'index-scan', index: pk, access: { prefixes: [[]], lower: undefined, upper: undefined, conditions: [] }, reverse: false, ...base, filter, estimate }
+    return { kind: 'seq-scan', reverse: false, ...base, filter, estimate }
   }
   const rows = best.unique ? best.alternatives : estimate
-  return { kind: 'index-scan', index: best.index, access: best.access, reverse: false, ...base, estimate: Math.max(1, Math.min(rows, estimate)) }
+  const exact = best.exact
+  const filter = andAll(preds.filter((p) => !exact.includes(p)))
+  return { kind: 'index-scan', index: best.index, access: best.access, reverse: false, ...base, filter, estimate: Math.max(1, Math.min(rows, estimate)) }
 }
 
 /** A predicate's selectivity on a scan, from ANALYZE's distinct counts where it has them. */

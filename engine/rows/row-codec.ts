@@ -151,9 +151,9 @@ export function encodeRow(layout: RowLayout, row: Row): Buffer {
 
 const corrupt = () => dbError('data_corrupted', 'invalid stored row')
 
-/** Decode a stored row (`bytes[start…]`) into values by slot, filling slots it lacks with their missing values. */
-export function decodeRow(layout: RowLayout, bytes: Uint8Array, start = 0): Row {
-  return decodeColumns(allSlots(layout), bytes, start)
+/** Decode a stored row (`bytes[start…end)`) into values by slot, filling slots it lacks with their missing values. */
+export function decodeRow(layout: RowLayout, bytes: Uint8Array, start = 0, end = bytes.length): Row {
+  return decodeColumns(allSlots(layout), bytes, start, end)
 }
 
 /**
@@ -198,76 +198,45 @@ function allSlots(layout: RowLayout): ColumnPicker {
 }
 
 /**
- * Decodes the picked slots of a stored row, `bytes[start…]`, into a row of
- * `picker.width` values. (A start offset rather than a view: scans decode straight
- * from storage pages.) Slots after the last wanted one are not read at all (as
+ * Decodes the picked slots of a stored row, `bytes[start…end)`, into a row of
+ * `picker.width` values. (Offsets rather than a view: scans decode straight from
+ * storage pages.) Slots after the last wanted one are not read at all (as
  * PostgreSQL deforms a tuple only up to the last attribute a query needs): a
  * damaged tail goes unnoticed by a query that does not read it.
  */
-export function decodeColumns(picker: ColumnPicker, bytes: Uint8Array, start = 0): Row {
+export function decodeColumns(picker: ColumnPicker, bytes: Uint8Array, start = 0, end = bytes.length): Row {
   const { layout, target } = picker
-  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (b.length < start + 2) throw corrupt()
+  const b = bytes
+  if (end < start + 2) throw corrupt()
   const stored = b[start]! | (b[start + 1]! << 8)
   const n = layout.slots
   const row: Row = new Array(picker.width)
-  const end = Math.min(stored, picker.last + 1)
+  const slots = Math.min(stored, picker.last + 1)
   const nulls = start + 2
   let pos = nulls + ((stored + 7) >> 3)
-  for (let i = 0; i < end; i++) {
+  if (pos > end) throw corrupt()
+  for (let i = 0; i < slots; i++) {
     const at = i < n ? target[i]! : -1
     if ((b[nulls + (i >> 3)]! >> (i & 7)) & 1) {
       if (at >= 0) row[at] = null
       continue
     }
-    let len = 0
-    let shift = 1
-    for (;;) {
-      const byte = b[pos++]
-      if (byte === undefined) throw corrupt()
-      len += (byte & 0x7f) * shift
-      if (byte < 0x80) break
-      shift *= 128
+    if (pos >= end) throw corrupt()
+    let len = b[pos++]!
+    if (len >= 0x80) {
+      // A longer varint (a value of 128 bytes or more).
+      len &= 0x7f
+      let shift = 128
+      for (;;) {
+        if (pos >= end) throw corrupt()
+        const byte = b[pos++]!
+        len += (byte & 0x7f) * shift
+        if (byte < 0x80) break
+        shift *= 128
+      }
     }
-    if (pos + len > b.length) throw corrupt()
-    if (at < 0) {
-      pos += len
-      continue
-    }
-    const t = layout.types[i]
-    if (t === undefined) {
-      row[at] = null
-      pos += len
-      continue
-    }
-    switch (t.kind) {
-      case 'int2':
-      case 'int4':
-      case 'date':
-        // By hand: Buffer#readInt32LE's argument checks cost more than the read (scans do this per row).
-        row[at] = b[pos]! | (b[pos + 1]! << 8) | (b[pos + 2]! << 16) | (b[pos + 3]! << 24)
-        break
-      case 'int8':
-      case 'timestamp':
-      case 'timestamptz':
-        row[at] = b.readBigInt64LE(pos)
-        break
-      case 'float4':
-      case 'float8':
-        row[at] = b.readDoubleLE(pos)
-        break
-      case 'bool':
-        row[at] = b[pos] === 1
-        break
-      case 'bytea':
-        row[at] = Buffer.from(b.subarray(pos, pos + len))
-        break
-      case 'numeric':
-        row[at] = Decimal.parse(b.toString('utf8', pos, pos + len))
-        break
-      default:
-        row[at] = b.toString('utf8', pos, pos + len)
-    }
+    if (pos + len > end) throw corrupt()
+    if (at >= 0) row[at] = decodeValue(b, pos, len, layout.types[i])
     pos += len
   }
   for (let i = stored; i < n; i++) {
@@ -276,3 +245,35 @@ export function decodeColumns(picker: ColumnPicker, bytes: Uint8Array, start = 0
   }
   return row
 }
+
+/**
+ * One slot's payload, `b[pos…pos+len)`, as a value of type `t` (undefined: a dropped
+ * column, null). Integers are read by hand: Buffer's checked readers, and even the
+ * check that `b` is a Buffer, cost more than the read (scans do this per row).
+ */
+function decodeValue(b: Uint8Array, pos: number, len: number, t: SqlType | undefined): SqlValue {
+  if (t === undefined) return null
+  switch (t.kind) {
+    case 'int2':
+    case 'int4':
+    case 'date':
+      return b[pos]! | (b[pos + 1]! << 8) | (b[pos + 2]! << 16) | (b[pos + 3]! << 24)
+    case 'int8':
+    case 'timestamp':
+    case 'timestamptz':
+      return asBuffer(b).readBigInt64LE(pos)
+    case 'float4':
+    case 'float8':
+      return asBuffer(b).readDoubleLE(pos)
+    case 'bool':
+      return b[pos] === 1
+    case 'bytea':
+      return Buffer.from(b.subarray(pos, pos + len))
+    case 'numeric':
+      return Decimal.parse(asBuffer(b).toString('utf8', pos, pos + len))
+    default:
+      return asBuffer(b).toString('utf8', pos, pos + len)
+  }
+}
+
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))

@@ -57,8 +57,21 @@ describe('B+tree against a Map model', () => {
             if (op.reverse) expected.reverse()
             const c = new Cursor(tree)
             const got: string[] = []
-            for (let ok = op.reverse ? c.seekAtOrBefore(op.from) : c.seek(op.from); ok; ok = op.reverse ? c.prev() : c.next())
-              got.push(`${hex(c.key)}=${hex(c.value)}`)
+            if (!op.reverse && n % 2 === 0) {
+              // Every other forward scan reads in place, stepping within leaves by nextInLeaf.
+              let ok = c.seek(op.from)
+              let page = ok ? c.readInPlace() : Buffer.alloc(0)
+              while (ok) {
+                const value = c.valueLength >= 0 ? page.subarray(c.valueAt, c.valueAt + c.valueLength) : c.value
+                got.push(`${hex(page.subarray(c.keyAt, c.keyAt + c.keyLength))}=${hex(value)}`)
+                if (c.nextInLeaf()) continue
+                ok = c.next()
+                if (ok) page = c.readInPlace()
+              }
+            } else {
+              for (let ok = op.reverse ? c.seekAtOrBefore(op.from) : c.seek(op.from); ok; ok = op.reverse ? c.prev() : c.next())
+                got.push(`${hex(c.key)}=${hex(c.value)}`)
+            }
             c.close()
             expect(got).toEqual(expected)
           }
@@ -119,6 +132,35 @@ describe('B+tree against a Map model', () => {
     const leaves = 20000 / Math.floor(8168 / (6 + 8 + 100 + 2))
     // Within 10% of perfectly full pages (a half/half split would need twice as many).
     expect(space.pages.size).toBeLessThan(leaves * 1.1 + 10)
+  })
+
+  it('a cursor reading in place gives its page up when another store operation begins', () => {
+    const space = memorySpace(512, 16)
+    const tree = new BTree(space, BTree.create(space))
+    const key = (i: number) => Buffer.from(i.toString().padStart(6, '0'))
+    for (let i = 0; i < 2000; i++) {
+      space.pool.beginOperation()
+      tree.put(key(i), Buffer.alloc(30, i % 251))
+    }
+    const c = new Cursor(tree)
+    expect(c.seek(key(100))).toBe(true)
+    let page = c.readInPlace()
+    expect(c.nextInLeaf()).toBe(true)
+    expect(page.subarray(c.keyAt, c.keyAt + c.keyLength).toString()).toBe('000101')
+    // Another cursor walks the whole tree: far more pages than the 16 frames, so the
+    // first cursor's leaf frame is reused for other pages.
+    const other = new Cursor(tree)
+    for (let ok = other.first(); ok; ok = other.next());
+    other.close()
+    expect(c.inPlace).toBe(false)
+    expect(c.nextInLeaf()).toBe(false)
+    page = c.readInPlace()
+    expect(c.inPlace).toBe(true)
+    expect(page.subarray(c.keyAt, c.keyAt + c.keyLength).toString()).toBe('000101')
+    expect(page[c.valueAt]).toBe(101)
+    expect(c.next()).toBe(true)
+    expect(c.key.toString()).toBe('000102')
+    c.close()
   })
 
   it('a cursor survives writes to its tree between steps', () => {
