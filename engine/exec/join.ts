@@ -13,7 +13,8 @@
  * appears NULL-extended in an outer join.
  */
 import { columnsOf, type ColumnId } from '../plan/bound.js'
-import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
+import { outputs } from '../plan/logical.js'
+import type { PhysicalPlan } from '../plan/physical.js'
 import { walkExprs } from '../plan/walk.js'
 import type { SqlValue } from '../values/index.js'
 import { compile, type Compiled } from './compile.js'
@@ -46,8 +47,8 @@ function passes(c: Compiled | undefined, row: Row, ctx: ExecContext): boolean | 
 export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx: ExecContext): AsyncGenerator<Row[]> {
   const cond = p.condition === undefined ? undefined : compiledOf(p, 'cond', () => compile(p.condition!, joinedLayout(p)))
   const deps = leftColumnsReadByRight(p)
-  const rightWidth = physicalOutputs(p.right).length
-  const leftWidth = physicalOutputs(p.left).length
+  const rightWidth = outputs(p.right).length
+  const leftWidth = outputs(p.left).length
   const nullsRight: SqlValue[] = new Array(rightWidth).fill(null)
   let shared: Row[] | undefined = deps.length === 0 ? await collect(p.right, ctx) : undefined
   const matchedRight = p.type === 'full' && shared !== undefined ? new Array<boolean>(shared.length).fill(false) : undefined
@@ -97,7 +98,7 @@ const joined = new WeakMap<PhysicalPlan, Map<ColumnId, number>>()
 function joinedLayout(p: PhysicalPlan & { kind: 'nested-loop' | 'hash-join' }): Map<ColumnId, number> {
   let l = joined.get(p)
   if (l === undefined) {
-    l = new Map([...physicalOutputs(p.left), ...physicalOutputs(p.right)].map((c, i) => [c.id, i]))
+    l = new Map([...outputs(p.left), ...outputs(p.right)].map((c, i) => [c.id, i]))
     joined.set(p, l)
   }
   return l
@@ -108,8 +109,8 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
   const rightKeys = p.rightKeys.map((k, i) => compiledOf(p, `rk${i}`, () => compile(k, layoutOf(p.right))))
   const trim = p.leftKeys.map((k, i) => k.type.kind === 'bpchar' || p.rightKeys[i]!.type.kind === 'bpchar')
   const residual = p.residual === undefined ? undefined : compiledOf(p, 'residual', () => compile(p.residual!, joinedLayout(p)))
-  const rightWidth = physicalOutputs(p.right).length
-  const leftWidth = physicalOutputs(p.left).length
+  const rightWidth = outputs(p.right).length
+  const leftWidth = outputs(p.left).length
   const table = new Map<string, { row: Row; matched: boolean }[]>()
   const unkeyed: Row[] = [] // right rows with a NULL key: only an outer join shows them
   // The hash key of a row (undefined: a NULL key); synchronous unless a key expression holds a subquery.

@@ -6,12 +6,13 @@
  *     limit ◄── project ◄── hash-join ◄── seq-scan (probe)
  *                                  └──── index-scan (build)
  *
- * Rows are arrays laid out as `physicalOutputs(plan)` lists; expressions are
+ * Rows are arrays laid out as `outputs(plan)` lists; expressions are
  * compiled once per plan node (plans are cached and reused, so compiled closures
  * are kept in a WeakMap keyed by the node).
  */
 import { dbError } from '../../common/errors.js'
-import { physicalOutputs, type PhysicalPlan } from '../plan/physical.js'
+import { outputs } from '../plan/logical.js'
+import type { PhysicalPlan } from '../plan/physical.js'
 import { compareValues, type SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
 import { interruptPoint, type ExecContext, type NodeStats, type Row } from './context.js'
@@ -29,7 +30,7 @@ const layouts = new WeakMap<PhysicalPlan, Layout>()
 export function layoutOf(p: PhysicalPlan): Layout {
   let l = layouts.get(p)
   if (l === undefined) {
-    l = new Map(physicalOutputs(p).map((c, i) => [c.id, i]))
+    l = new Map(outputs(p).map((c, i) => [c.id, i]))
     layouts.set(p, l)
   }
   return l
@@ -245,7 +246,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
   aggregate,
   distinct: async function* (p, ctx) {
     const seen = new Set<string>()
-    const trim = physicalOutputs(p).map((c) => c.type.kind === 'bpchar')
+    const trim = outputs(p).map((c) => c.type.kind === 'bpchar')
     for await (const batch of run(p.input, ctx)) {
       const out: Row[] = []
       for (const r of batch) {

@@ -22,6 +22,7 @@ import type { VirtualTable } from '../catalog/virtual-table.js'
 import type { TableFunction } from '../functions/types.js'
 import type { SqlType } from '../values/index.js'
 import type { BExpr, ColumnId } from './bound.js'
+import type { PhysicalPlan } from './physical.js'
 
 export interface OutputColumn {
   readonly id: ColumnId
@@ -81,9 +82,12 @@ export type LogicalPlan =
 
 export type LogicalKind = LogicalPlan['kind']
 
-export function outputs(p: LogicalPlan): readonly OutputColumn[] {
+/** Output columns of a plan node, logical or physical, in row order (a physical node keeps its logical node's columns). */
+export function outputs(p: LogicalPlan | PhysicalPlan): readonly OutputColumn[] {
   switch (p.kind) {
-    case 'scan': {
+    case 'scan':
+    case 'seq-scan':
+    case 'index-scan': {
       const cols: OutputColumn[] = p.columns.map((c) => ({ id: c.id, type: c.type }))
       if (p.rowKey !== undefined) cols.push({ id: p.rowKey, type: { kind: 'bytea' } })
       return cols
@@ -107,6 +111,8 @@ export function outputs(p: LogicalPlan): readonly OutputColumn[] {
     case 'project':
       return p.items.map((i) => ({ id: i.id, type: i.expr.type }))
     case 'join':
+    case 'nested-loop':
+    case 'hash-join':
       return p.type === 'semi' || p.type === 'anti' ? outputs(p.left) : [...outputs(p.left), ...outputs(p.right)]
     case 'aggregate':
       return [...p.groups, ...p.aggs].map((a) => ({ id: a.id, type: a.expr.type }))

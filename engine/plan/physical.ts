@@ -54,41 +54,6 @@ export type PhysicalPlan =
 
 export type PhysicalKind = PhysicalPlan['kind']
 
-/** Output columns of a physical node, in row order. */
-export function physicalOutputs(p: PhysicalPlan): readonly OutputColumn[] {
-  switch (p.kind) {
-    case 'seq-scan':
-    case 'index-scan': {
-      const cols: OutputColumn[] = p.columns.map((c) => ({ id: c.id, type: c.type }))
-      if (p.rowKey !== undefined) cols.push({ id: p.rowKey, type: { kind: 'bytea' } })
-      return cols
-    }
-    case 'virtual-scan':
-    case 'values':
-    case 'function-scan':
-    case 'set-op':
-    case 'recursive-union':
-    case 'worktable-scan':
-      return p.columns
-    case 'one-row':
-      return []
-    case 'filter':
-    case 'distinct':
-    case 'unique':
-    case 'sort':
-    case 'limit':
-    case 'lock-rows':
-      return physicalOutputs(p.input)
-    case 'project':
-      return p.items.map((i) => ({ id: i.id, type: i.expr.type }))
-    case 'nested-loop':
-    case 'hash-join':
-      return p.type === 'semi' || p.type === 'anti' ? physicalOutputs(p.left) : [...physicalOutputs(p.left), ...physicalOutputs(p.right)]
-    case 'aggregate':
-      return [...p.groups, ...p.aggs].map((a) => ({ id: a.id, type: a.expr.type }))
-  }
-}
-
 /** A planned statement's query part: the root plan and the plans of its subqueries, by subquery id. */
 export interface PlannedQuery {
   readonly root: PhysicalPlan

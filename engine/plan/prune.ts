@@ -20,8 +20,8 @@
  * the plan (old values, SET targets), and its scans read one table anyway.
  */
 import { columnsOf, some, type BExpr, type ColumnId } from './bound.js'
-import type { Assign } from './logical.js'
-import { physicalOutputs, type PhysicalPlan, type PlannedQuery } from './physical.js'
+import { outputs, type Assign } from './logical.js'
+import type { PhysicalPlan, PlannedQuery } from './physical.js'
 import { nodeExprs, planChildren } from './walk.js'
 
 export function pruneColumns(q: PlannedQuery): PlannedQuery {
@@ -29,7 +29,7 @@ export function pruneColumns(q: PlannedQuery): PlannedQuery {
   const projected: Assign[] = []
   const plans = [q.root, ...q.subplans.values()]
   for (const p of plans) {
-    for (const c of physicalOutputs(p)) used.add(c.id)
+    for (const c of outputs(p)) used.add(c.id)
     collectUsed(p, used, projected)
   }
   // A projected column's inputs count once it is read (or must run anyway); that may make others read.
@@ -57,7 +57,7 @@ function collectUsed(p: PhysicalPlan, used: Set<ColumnId>, projected: Assign[]):
   // FOR UPDATE locks rows by their keys, which no expression names.
   if (p.kind === 'lock-rows') for (const t of p.targets) used.add(t.rowKey)
   // These compare their input rows whole: every column of them counts.
-  if (p.kind === 'distinct' || p.kind === 'set-op' || p.kind === 'recursive-union') for (const c of planChildren(p)) for (const o of physicalOutputs(c)) used.add(o.id)
+  if (p.kind === 'distinct' || p.kind === 'set-op' || p.kind === 'recursive-union') for (const c of planChildren(p)) for (const o of outputs(c)) used.add(o.id)
   for (const c of planChildren(p)) collectUsed(c, used, projected)
 }
 
