@@ -7,7 +7,8 @@
  *   node dist/bench/sql-profile.js --phase bulk --profile /tmp/bulk.cpuprofile
  *
  * Phases: bulk (the load itself: prepared single-row INSERTs in one transaction),
- * range (`sum(k)` over 1,000 ids), point, index, join, as in bench/sql.ts; count:
+ * range (`sum(k)` over 1,000 ids), point, index, join, update (durable autocommit
+ * UPDATEs by one session), as in bench/sql.ts; count:
  * `count(*)` over the same ranges (the scan without decoding).
  */
 import fs from 'node:fs'
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   if (PHASE === 'count') await run('range count', 'SELECT count(*) FROM t WHERE id BETWEEN $1 AND $2', (i) => [(key(i) % (ROWS - RANGE)) + 1, (key(i) % (ROWS - RANGE)) + RANGE])
   if (PHASE === 'point') await run('point', 'SELECT k, v FROM t WHERE id = $1', (i) => [key(i)])
   if (PHASE === 'index') await run('index', 'SELECT id, v FROM t WHERE k = $1', (i) => [key(i)])
+  if (PHASE === 'update') await run('durable update', 'UPDATE t SET v = $2 WHERE id = $1', (i) => [key(i), text(i)])
   if (PHASE === 'join') await run('join', 'SELECT u.id, t.k, u.w FROM u JOIN t ON t.id = u.t_id WHERE u.id BETWEEN $1 AND $2 ORDER BY u.id', (i) => [(key(i) % (uRows - 10)) + 1, (key(i) % (uRows - 10)) + 10])
   return finish()
 
