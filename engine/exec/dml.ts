@@ -186,6 +186,21 @@ interface UpdateRecheck {
 
 const rechecks = new WeakMap<BoundUpdate, UpdateRecheck>()
 
+/**
+ * The rows an UPDATE … FROM or DELETE … USING read, each target row once: a join may
+ * match a target row several times, and PostgreSQL changes it once.
+ */
+function* eachTargetOnce(rows: readonly Row[], keyAt: number): Generator<Row> {
+  if (rows.length < 2) return yield* rows
+  const seen = new Set<string>()
+  for (const r of rows) {
+    const k = (r[keyAt] as Buffer).toString('latin1')
+    if (seen.has(k)) continue
+    seen.add(k)
+    yield r
+  }
+}
+
 /** An UPDATE's re-check: WHERE and SET over the current row's slots, compiled once per (cached) statement. */
 function updateRecheck(upd: BoundUpdate): UpdateRecheck {
   let r = rechecks.get(upd)
@@ -218,15 +233,11 @@ export async function runUpdate(upd: BoundUpdate, read: PhysicalPlan, ctx: ExecC
     return next
   }
   const returning = upd.returning === undefined ? undefined : new ReturningEval(upd.returning, new Map([...idLayout(upd.newIds), ...[...layout].map(([id, i]) => [id, upd.newIds.length + i] as [ColumnId, number])]))
-  const seen = new Set<string>()
   const out: Row[] = []
   let count = 0
-  for (const r of rows) {
+  for (const r of eachTargetOnce(rows, keyAt)) {
     await interruptPoint(ctx)
     const key = r[keyAt] as Buffer
-    const k = key.toString('latin1')
-    if (seen.has(k)) continue // UPDATE … FROM joined the row twice: PostgreSQL updates it once
-    seen.add(k)
     const old = toSlots(t, oldAt.map((i) => r[i]!))
     const next = [...old]
     for (const s of setAt) next[s.slot] = r[s.at]!
@@ -252,15 +263,11 @@ export async function runDelete(del: BoundDelete, read: PhysicalPlan, ctx: ExecC
     return where === undefined || where.fn(current, ctx) === true
   }
   const returning = del.returning === undefined ? undefined : new ReturningEval(del.returning, layout)
-  const seen = new Set<string>()
   const out: Row[] = []
   let count = 0
-  for (const r of rows) {
+  for (const r of eachTargetOnce(rows, keyAt)) {
     await interruptPoint(ctx)
     const key = r[keyAt] as Buffer
-    const k = key.toString('latin1')
-    if (seen.has(k)) continue
-    seen.add(k)
     const old = toSlots(t, oldAt.map((i) => r[i]!))
     const gone = await writer.delete(key, old, recheck)
     if (gone === undefined) continue

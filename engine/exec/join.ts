@@ -13,7 +13,7 @@
  * appears NULL-extended in an outer join.
  */
 import { columnsOf, type ColumnId } from '../plan/bound.js'
-import { outputs } from '../plan/logical.js'
+import { outputs, type JoinType } from '../plan/logical.js'
 import type { PhysicalPlan } from '../plan/physical.js'
 import { walkExprs } from '../plan/walk.js'
 import type { SqlValue } from '../values/index.js'
@@ -44,6 +44,17 @@ function passes(c: Compiled | undefined, row: Row, ctx: ExecContext): boolean | 
   return c.fn(row, ctx).then((v) => v === true)
 }
 
+/**
+ * What a left row adds once its matches (if any) are emitted: itself for a semi join
+ * that matched or an anti join that did not, itself padded with NULLs for an outer
+ * join that did not.
+ */
+function emitLeft(type: JoinType, matched: boolean, l: Row, nullsRight: readonly SqlValue[], out: Row[]): void {
+  if (type === 'semi' || type === 'anti') {
+    if (matched === (type === 'semi')) out.push(l)
+  } else if (!matched && (type === 'left' || type === 'full')) out.push(l.concat(nullsRight))
+}
+
 export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx: ExecContext): AsyncGenerator<Row[]> {
   const cond = p.condition === undefined ? undefined : compiledOf(p, 'cond', () => compile(p.condition!, joinedLayout(p)))
   const deps = leftColumnsReadByRight(p)
@@ -72,9 +83,7 @@ export async function* nestedLoop(p: PhysicalPlan & { kind: 'nested-loop' }, ctx
         if (p.type === 'semi' || p.type === 'anti') break
         out.push(row)
       }
-      if (p.type === 'semi' && matched) out.push(l)
-      if (p.type === 'anti' && !matched) out.push(l)
-      if (!matched && (p.type === 'left' || p.type === 'full')) out.push(l.concat(nullsRight))
+      emitLeft(p.type, matched, l, nullsRight, out)
       if (out.length >= BATCH) {
         yield out
         out = []
@@ -167,9 +176,7 @@ export async function* hashJoin(p: PhysicalPlan & { kind: 'hash-join' }, ctx: Ex
           out.push(row)
         }
       }
-      if (p.type === 'semi' && matched) out.push(l)
-      if (p.type === 'anti' && !matched) out.push(l)
-      if (!matched && (p.type === 'left' || p.type === 'full')) out.push(l.concat(nullsRight))
+      emitLeft(p.type, matched, l, nullsRight, out)
       if (out.length >= BATCH) {
         yield out
         out = []
