@@ -12,7 +12,8 @@
 import { Database, type OpenOptions } from './database.js'
 
 export { Database, type OpenOptions, type TransactionOptions } from './database.js'
-export type { Notice, PreparedStatement, QueryOptions, QueryResult, ResultColumn, Session, SessionOptions, StatementResult } from './session.js'
+export type { Notice, PreparedStatement, QueryOptions, QueryResult, ResultColumn, StatementResult } from './results.js'
+export type { Session, SessionOptions } from './session.js'
 export type { CopyIn } from './copy.js'
 export type { SqlType, SqlValue } from './values/index.js'
 

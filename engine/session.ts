@@ -17,7 +17,6 @@ import { dbError, IsolaError } from '../common/errors.js'
 import { parse, type Statement, type TransactionModes } from '../parser/index.js'
 import type { Transaction } from '../txn/index.js'
 import type { BindEnvironment } from './bind/binder.js'
-import type { BoundColumn } from './bind/query.js'
 import type { Catalog } from './catalog/catalog.js'
 import type { SequenceInfo } from './catalog/schema.js'
 import { systemView } from './catalog/system-views.js'
@@ -26,7 +25,7 @@ import { copyIn, copyOut, type CopyIn } from './copy.js'
 import type { Database } from './database.js'
 import { TxnCatalog, type DdlContext } from './ddl/context.js'
 import { DDL_TAGS, runDdl, isDdl, type Ddl } from './ddl/index.js'
-import type { ExecContext, NodeStats, Row } from './exec/context.js'
+import type { ExecContext, NodeStats } from './exec/context.js'
 import { runDelete, runInsert, runUpdate } from './exec/dml.js'
 import { collectNow } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
@@ -37,6 +36,7 @@ import { ALL_METHODS, type PlanMethods } from './plan/access-path.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
+import { result, resultColumns, type Notice, type PreparedStatement, type QueryOptions, type QueryResult, type StatementResult } from './results.js'
 import { isPlannable, planStatement, type PlannedStatement } from './statement-plan.js'
 import { T, typeName, type SqlType, type SqlValue } from './values/index.js'
 
@@ -44,58 +44,6 @@ export interface SessionOptions {
   readonly user?: string
   readonly database?: string
   readonly applicationName?: string
-}
-
-export interface Notice {
-  readonly severity: 'NOTICE' | 'WARNING'
-  readonly code: string
-  readonly message: string
-  readonly detail?: string | undefined
-}
-
-/** A result column: its name, SQL type, and the table column it comes from (0, 0 when none). */
-export interface ResultColumn {
-  readonly name: string
-  readonly type: SqlType
-  readonly tableOid: number
-  readonly attnum: number
-}
-
-/** One statement's outcome, in SQL values (the wire layer formats these). */
-export interface StatementResult {
-  /** The command word: SELECT, INSERT, CREATE TABLE, BEGIN … */
-  readonly command: string
-  /** The full command tag as PostgreSQL sends it: "INSERT 0 3", "SELECT 2", "COMMIT" … */
-  readonly tag: string
-  /** Rows affected or returned; undefined for commands without a count. */
-  readonly rowCount: number | undefined
-  /** Columns, for statements that return rows. */
-  readonly columns: readonly ResultColumn[] | undefined
-  readonly rows: readonly Row[]
-  readonly notices: readonly Notice[]
-}
-
-/** The embedded API's result (rows as objects of JavaScript values: js-values.ts). */
-export interface QueryResult<R = Record<string, unknown>> {
-  readonly rows: R[]
-  readonly rowCount: number
-  readonly command: string
-  readonly fields: readonly { readonly name: string; readonly dataType: string; readonly tableOid: number; readonly columnAttnum: number }[]
-  readonly notices: readonly Notice[]
-}
-
-export interface QueryOptions {
-  /** 'array': rows as arrays instead of objects. */
-  readonly rowMode?: 'array'
-}
-
-/** A statement parsed and planned once, run many times (the extended protocol's Parse/Bind). */
-export interface PreparedStatement {
-  readonly sql: string
-  readonly statement: Statement | undefined
-  readonly paramTypes: readonly SqlType[]
-  /** Result columns when the statement returns rows. */
-  readonly columns: readonly ResultColumn[] | undefined
 }
 
 /** Settings that show the current transaction's modes (reset when it ends). */
@@ -1013,20 +961,3 @@ function limitError(e: unknown): unknown {
   if (e.message.includes('Invalid string length')) return dbError('program_limit_exceeded', 'string too long: the value exceeds the maximum length of a string', { cause: e })
   return e
 }
-
-const resultColumnsOf = new WeakMap<PlannedStatement, readonly ResultColumn[] | undefined>()
-
-/** A statement's result columns; made once per plan (results of every execution share them). */
-function resultColumns(p: PlannedStatement): readonly ResultColumn[] | undefined {
-  if (resultColumnsOf.has(p)) return resultColumnsOf.get(p)
-  const cols: readonly BoundColumn[] | undefined = p.planned.columns
-  const out = cols?.map((c) => ({ name: c.name, type: c.type.kind === 'unknown' ? T.text : c.type, tableOid: c.source?.table ?? 0, attnum: c.source?.attnum ?? 0 }))
-  resultColumnsOf.set(p, out)
-  return out
-}
-
-function result(command: string, rowCount: number | undefined, columns: readonly ResultColumn[] | undefined, rows: readonly Row[], notices: readonly Notice[]): StatementResult {
-  const tag = rowCount === undefined ? command : command === 'INSERT' ? `INSERT 0 ${rowCount}` : `${command} ${rowCount}`
-  return { command, tag, rowCount, columns, rows, notices }
-}
-
