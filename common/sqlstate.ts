@@ -37,6 +37,7 @@ export const SQLSTATE = {
   character_not_in_repertoire: '22021',
   invalid_parameter_value: '22023',
   invalid_text_representation: '22P02',
+  invalid_binary_representation: '22P03',
   // Class 23: integrity constraint violation
   not_null_violation: '23502',
   foreign_key_violation: '23503',
@@ -51,9 +52,12 @@ export const SQLSTATE = {
   idle_in_transaction_session_timeout: '25P03',
   // Class 26: invalid SQL statement name
   invalid_sql_statement_name: '26000',
+  // Class 34: invalid cursor name
+  invalid_cursor_name: '34000',
   // Class 2B: dependent privilege descriptors still exist
   dependent_objects_still_exist: '2BP01',
   // Class 28: invalid authorization specification
+  invalid_authorization_specification: '28000',
   invalid_password: '28P01',
   // Class 3D: invalid catalog name
   invalid_catalog_name: '3D000',
@@ -88,11 +92,13 @@ export const SQLSTATE = {
   undefined_object: '42704',
   duplicate_object: '42710',
   duplicate_table: '42P07',
+  duplicate_cursor: '42P03',
   ambiguous_column: '42702',
   datatype_mismatch: '42804',
   cannot_coerce: '42846',
   ambiguous_function: '42725',
   // Class 53: insufficient resources
+  too_many_connections: '53300',
   disk_full: '53100',
   out_of_memory: '53200',
   // Class 54: program limit exceeded
@@ -106,6 +112,7 @@ export const SQLSTATE = {
   // Class 57: operator intervention
   query_canceled: '57014',
   admin_shutdown: '57P01',
+  cannot_connect_now: '57P03',
   // Class 58: system error (errors external to PostgreSQL itself)
   io_error: '58030',
   // Class XX: internal error

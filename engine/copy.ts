@@ -26,6 +26,8 @@ import { formatValue, parseValue, type SqlValue } from './values/index.js'
 type CopyStatement = Statement & { kind: 'copy' }
 
 export interface CopyIn {
+  /** How many columns each row has (the wire protocol's CopyInResponse says). */
+  readonly columns: number
   write(chunk: string | Uint8Array): Promise<void>
   /** Ends the data; resolves with the number of rows copied. */
   end(): Promise<number>
@@ -191,6 +193,7 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
   }
 
   return {
+    columns: columns.length,
     write: (chunk) =>
       guard(async () => {
         if (ended) return

@@ -120,8 +120,10 @@ export class Session {
   /**
    * Runs SQL text as one simple-query message: every statement's result, in order.
    * Parameters (JavaScript values) are allowed only with a single statement.
+   * `onResult` hears each result as its statement finishes, so a caller that fails
+   * later still has the earlier ones (the wire protocol sends them before the error).
    */
-  execute(sql: string, params: readonly unknown[] = []): Promise<StatementResult[]> {
+  execute(sql: string, params: readonly unknown[] = [], onResult?: (r: StatementResult) => void): Promise<StatementResult[]> {
     return this.serialized(async () => {
       const statements = parse(sql)
       if (statements.length > 1 && params.length > 0) throw dbError('syntax_error', 'cannot insert multiple commands into a prepared statement')
@@ -130,7 +132,9 @@ export class Session {
       if (implicit) this.block = 'implicit'
       try {
         for (const stmt of statements) {
-          results.push(await this.run(stmt, params, statements.length === 1 ? sql : undefined))
+          const r = await this.run(stmt, params, statements.length === 1 ? sql : undefined)
+          results.push(r)
+          onResult?.(r)
         }
         if (this.block === 'implicit') await this.commitTxn()
       } catch (e) {

@@ -28,7 +28,7 @@ const isUtc = (v: string) => ['utc', 'gmt', 'etc/utc', 'etc/gmt', 'z', 'zulu', '
 
 const SETTINGS: readonly Setting[] = [
   { name: 'application_name', kind: 'string', default: '', description: 'Sets the application name to be reported in statistics and logs.' },
-  { name: 'client_encoding', kind: 'string', default: 'UTF8', description: "Sets the client's character set encoding.", supported: (v) => ['utf8', 'utf-8', 'unicode'].includes(v.toLowerCase()) },
+  { name: 'client_encoding', kind: 'string', default: 'UTF8', description: "Sets the client's character set encoding.", supported: (v) => ['utf8', 'utf-8', 'unicode', 'sql_ascii'].includes(v.toLowerCase()) },
   { name: 'DateStyle', kind: 'string', default: 'ISO, MDY', description: 'Sets the display format for date and time values.', supported: (v) => /^\s*iso\s*(,\s*(mdy|dmy|ymd)\s*)?$/i.test(v) || /^\s*(mdy|dmy|ymd)\s*,\s*iso\s*$/i.test(v) },
   { name: 'IntervalStyle', kind: 'enum', default: 'postgres', values: ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601'], description: 'Sets the display format for interval values.' },
   { name: 'TimeZone', kind: 'string', default: 'UTC', description: 'Sets the time zone for displaying and interpreting time stamps.', supported: isUtc },

@@ -2,17 +2,21 @@
 /**
  * The `isola` command.
  *
- *   isola start [--data DIR]   open (and recover) a database and hold it until SIGINT/SIGTERM
+ *   isola start [--data DIR] [--port 5433] [--host 127.0.0.1] [--log-level info]
+ *               [--max-connections 100]
+ *                              open (and recover) the database and serve the PostgreSQL
+ *                              wire protocol until SIGINT/SIGTERM; prints one line
+ *                              `ready on postgresql://…` once it accepts connections
  *   isola sql [--data DIR]     an interactive SQL prompt on a database (sql-shell.ts)
  *   isola check [--data DIR]   recover a data directory and check every B+tree invariant
- *
- * The PostgreSQL wire-protocol server joins `start` with the server layer; until
- * then `start` shows the database recovering and closing cleanly.
  */
 import path from 'node:path'
-import { isIsolaError } from '../common/errors.js'
+import pino from 'pino'
+import { dbError, isIsolaError } from '../common/errors.js'
 import { open } from '../index.js'
 import { Store } from '../storage/store.js'
+import { DEFAULT_PORT } from './server-options.js'
+import { WireServer } from './server.js'
 import { sqlShell } from './sql-shell.js'
 
 function option(args: readonly string[], name: string, dflt: string): string {
@@ -25,21 +29,28 @@ async function main(argv: readonly string[]): Promise<number> {
   const dir = path.resolve(option(args, 'data', './data'))
   switch (command) {
     case 'start': {
-      const started = Date.now()
-      const db = await open({ dir })
-      console.log(
-        `isola: database ${dir} open (${db.catalog.tables().length} tables, recovered in ${Date.now() - started} ms); ` +
-          'the wire-protocol server is not built yet. Ctrl-C to stop.',
-      )
-      // Signal handlers alone do not keep Node's event loop alive: a timer does.
-      const alive = setInterval(() => undefined, 60_000)
+      const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
+      const db = await open({ dir, user: 'postgres', database: 'postgres' })
+      const server = await WireServer.listen({
+        host: option(args, 'host', '127.0.0.1'),
+        port: Number(option(args, 'port', String(DEFAULT_PORT))),
+        maxConnections: Number(option(args, 'max-connections', '100')),
+        logger: log,
+        database: async (name) => {
+          if (name !== 'postgres') throw dbError('invalid_catalog_name', `database "${name}" does not exist`)
+          return db
+        },
+      })
+      console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
+      // Signal handlers alone do not keep Node's event loop alive: the listener does.
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
       })
-      clearInterval(alive)
+      log.info('shutting down')
+      await server.close()
       await db.close()
-      console.log('isola: closed cleanly')
+      log.info('closed cleanly')
       return 0
     }
     case 'sql':
@@ -54,7 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0
     }
     default:
-      console.log('usage: isola start [--data DIR] | isola sql [--data DIR] | isola check [--data DIR]')
+      console.log('usage: isola start [--data DIR] [--port P] | isola sql [--data DIR] | isola check [--data DIR]')
       return command === 'help' ? 0 : 2
   }
 }

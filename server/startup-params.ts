@@ -1,0 +1,77 @@
+/**
+ * The start-up packet's parameters as settings, and the settings a server reports
+ * to the client (ParameterStatus) at start-up and whenever they change.
+ *
+ * Every start-up parameter but user, database, replication and options is a
+ * setting, as if SET at the start of the session; `options` holds command-line
+ * style switches (`-c name=value`, `--name=value`, backslash-escaped spaces), as
+ * libpq's PGOPTIONS. An unknown setting is FATAL 42704, as in PostgreSQL.
+ */
+import type { Session } from '../engine/index.js'
+
+const NOT_SETTINGS = new Set(['user', 'database', 'replication', 'options'])
+
+/** The SET statements a start-up packet asks for, in order. */
+export function startupSettings(params: ReadonlyMap<string, string>): string[] {
+  const out: string[] = []
+  for (const [name, value] of params) if (!NOT_SETTINGS.has(name)) out.push(setSql(name, value))
+  for (const [name, value] of parseOptions(params.get('options') ?? '')) out.push(setSql(name, value))
+  return out
+}
+
+function setSql(name: string, value: string): string {
+  return `SET "${name.replaceAll('"', '""')}" TO '${value.replaceAll("'", "''")}'`
+}
+
+/** `-c a=b --c=d`: the pairs, with `\ ` as a space inside a word. */
+export function parseOptions(options: string): [string, string][] {
+  const words: string[] = []
+  let word = ''
+  let inWord = false
+  for (let i = 0; i < options.length; i++) {
+    const ch = options[i]!
+    if (ch === '\\' && i + 1 < options.length) {
+      word += options[++i]
+      inWord = true
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word)
+      word = ''
+      inWord = false
+    } else {
+      word += ch
+      inWord = true
+    }
+  }
+  if (inWord) words.push(word)
+  const pairs: [string, string][] = []
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i]!
+    if (w === '-c' && i + 1 < words.length) w = words[++i]!
+    else if (w.startsWith('-c')) w = w.slice(2)
+    else if (w.startsWith('--')) w = w.slice(2)
+    else continue
+    const eq = w.indexOf('=')
+    if (eq > 0) pairs.push([w.slice(0, eq).replaceAll('-', '_'), w.slice(eq + 1)])
+  }
+  return pairs
+}
+
+/** The settings PostgreSQL 15 marks GUC_REPORT, with this session's values. */
+export function reportedParameters(session: Session, user: string): [string, string][] {
+  const get = (name: string, dflt: string) => session.settings.get(name) ?? dflt
+  return [
+    ['application_name', get('application_name', '')],
+    ['client_encoding', get('client_encoding', 'UTF8')],
+    ['DateStyle', get('DateStyle', 'ISO, MDY')],
+    ['default_transaction_read_only', get('default_transaction_read_only', 'off')],
+    ['in_hot_standby', 'off'],
+    ['integer_datetimes', 'on'],
+    ['IntervalStyle', get('IntervalStyle', 'postgres')],
+    ['is_superuser', 'on'],
+    ['server_encoding', 'UTF8'],
+    ['server_version', get('server_version', '15.0')],
+    ['session_authorization', user],
+    ['standard_conforming_strings', get('standard_conforming_strings', 'on')],
+    ['TimeZone', get('TimeZone', 'UTC')],
+  ]
+}
