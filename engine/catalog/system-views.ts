@@ -66,8 +66,8 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
     ctx.catalog.tables().flatMap((t) => t.columns.filter((c) => c.default !== undefined).map((c) => [t.oid * 1000 + c.attnum, t.oid, c.attnum, c.default!])),
   ),
   table('pg_catalog', 'pg_type', [
-    ['oid', T.int4], ['typname', T.text], ['typnamespace', T.int4], ['typlen', T.int2], ['typtype', T.text], ['typcategory', T.text], ['typrelid', T.int4], ['typelem', T.int4],
-  ], () => TYPES.map((k) => [TYPE_OIDS[k], TYPE_NAMES_INTERNAL[k], NAMESPACES.pg_catalog, TYPE_LENGTHS[k], k === 'unknown' ? 'p' : 'b', CATEGORY[k], 0, 0])),
+    ['oid', T.int4], ['typname', T.text], ['typnamespace', T.int4], ['typlen', T.int2], ['typtype', T.text], ['typcategory', T.text], ['typrelid', T.int4], ['typelem', T.int4], ['typarray', T.int4],
+  ], () => TYPES.map((k) => [TYPE_OIDS[k], TYPE_NAMES_INTERNAL[k], NAMESPACES.pg_catalog, TYPE_LENGTHS[k], k === 'unknown' ? 'p' : 'b', CATEGORY[k], 0, 0, 0])),
   table('pg_catalog', 'pg_index', [
     ['indexrelid', T.int4], ['indrelid', T.int4], ['indnatts', T.int2], ['indnkeyatts', T.int2], ['indisunique', T.bool], ['indisprimary', T.bool],
     ['indisexclusion', T.bool], ['indimmediate', T.bool], ['indisclustered', T.bool], ['indisvalid', T.bool], ['indisready', T.bool], ['indislive', T.bool],
