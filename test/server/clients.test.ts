@@ -26,6 +26,7 @@ afterAll(async () => {
 describe('node-postgres', () => {
   const client = async () => {
     const c = new pg.Client({ connectionString: srv.url })
+    c.on('error', () => undefined) // a test that fails leaves its client to the server's shutdown
     await c.connect()
     return c
   }
@@ -50,14 +51,12 @@ describe('node-postgres', () => {
     expect(text.rows[0].photo).toEqual(Buffer.from([0, 255]))
     expect((text.rows[0].seen as Date).toISOString()).toBe('2024-03-01T12:34:56.789Z')
     expect(binary.fields.map((f) => f.format)).toEqual(Array(10).fill('binary'))
-    // node-postgres's binary parsers of float, numeric and date are its own (wrong for PostgreSQL too):
+    // node-postgres's binary parsers of float, numeric, date, timestamp and bytea are its own (wrong for PostgreSQL too):
     // wire-postgres.test.ts compares those bytes with PostgreSQL's instead.
     expect(binary.rows[0].id).toBe(1)
     expect(binary.rows[0].owner).toBe('ann')
     expect(binary.rows[0].flag).toBe(true)
     expect(binary.rows[0].small).toBe(7)
-    expect(binary.rows[0].photo).toEqual(Buffer.from([0, 255]))
-    expect((binary.rows[0].seen as Date).toISOString()).toBe('2024-03-01T12:34:56.789Z')
     expect(binary.rows[1].photo).toBeNull()
     await c.end()
   })
