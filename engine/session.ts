@@ -27,7 +27,7 @@ import { TxnCatalog, type DdlContext } from './ddl/context.js'
 import { DDL_TAGS, runDdl, isDdl, type Ddl } from './ddl/index.js'
 import type { ExecContext, NodeStats } from './exec/context.js'
 import { runDelete, runInsert, runUpdate } from './exec/dml.js'
-import { collectNow } from './exec/run.js'
+import { collectNow, StaleLockedRow } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
 import { fromJs, toJs } from './js-values.js'
@@ -48,6 +48,11 @@ export interface SessionOptions {
 
 /** Settings that show the current transaction's modes (reset when it ends). */
 const TXN_SETTINGS = ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable'] as const
+
+/** Times a lock-taking query runs again with a new snapshot before it fails (see StaleLockedRow). */
+const MAX_RESTARTS = 100
+
+const concurrentUpdateError = () => dbError('serialization_failure', 'could not serialize access due to concurrent update', { hint: 'The transaction might succeed if retried.' })
 
 /** How long a statement may keep the event loop before it lets timers and cancel requests in. */
 const TURN_EVERY_MS = 20
@@ -537,14 +542,29 @@ export class Session {
   private async executePlanned(txn: Transaction, p: PlannedStatement, values: SqlValue[], stats: Map<PhysicalPlan, NodeStats> | undefined): Promise<StatementResult> {
     const pl = p.planned
     if (pl.kind === 'query') {
-      const ctx = this.execContext(txn, values, pl.query.subplans, stats)
-      const found = collectNow(pl.query.root, ctx)
-      const rows = Array.isArray(found) ? found : await found
-      return result('SELECT', rows.length, resultColumns(p), rows, this.notices)
+      for (let restarts = 0; ; restarts++) {
+        const ctx = this.execContext(txn, values, pl.query.subplans, stats)
+        try {
+          const found = collectNow(pl.query.root, ctx)
+          const rows = Array.isArray(found) ? found : await found
+          return result('SELECT', rows.length, resultColumns(p), rows, this.notices)
+        } catch (e) {
+          if (!(e instanceof StaleLockedRow)) throw e
+          // Rows keep changing under a lock-taking query: give up as PostgreSQL never has to (it re-checks row by row).
+          if (restarts >= MAX_RESTARTS) throw concurrentUpdateError()
+          txn.nextStatement()
+        }
+      }
     }
     const ctx = this.execContext(txn, values, pl.read.subplans, stats)
     const env = this.writeEnvFor(ctx)
-    const r = pl.kind === 'insert' ? await runInsert(pl.dml, pl.read.root, ctx, env) : pl.kind === 'update' ? await runUpdate(pl.dml, pl.read.root, ctx, env) : await runDelete(pl.dml, pl.read.root, ctx, env)
+    let r
+    try {
+      r = pl.kind === 'insert' ? await runInsert(pl.dml, pl.read.root, ctx, env) : pl.kind === 'update' ? await runUpdate(pl.dml, pl.read.root, ctx, env) : await runDelete(pl.dml, pl.read.root, ctx, env)
+    } catch (e) {
+      // A statement that writes is not run again (it may have written): a stale locked row ends it, retryably.
+      throw e instanceof StaleLockedRow ? concurrentUpdateError() : e
+    }
     const command = pl.kind.toUpperCase()
     return result(command, r.rowCount, r.rows === undefined ? undefined : resultColumns(p), r.rows ?? [], this.notices)
   }

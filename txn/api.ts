@@ -72,8 +72,11 @@ export interface Transaction {
   /**
    * SELECT … FOR UPDATE / FOR SHARE of one row. Returns false when the row does not
    * exist, or is locked and `wait` is 'skip-locked'; 'nowait' fails with 55P03.
+   * 'changed' (READ COMMITTED only): locked, but a version committed after the
+   * statement's snapshot is newer than the one the statement read, so what it read
+   * of the row is stale (REPEATABLE READ and SERIALIZABLE fail with 40001 instead).
    */
-  lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait?: LockWait): Promise<boolean>
+  lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait?: LockWait): Promise<boolean | 'changed'>
 
   /**
    * A lock on a database object (the engine passes a table's oid), from the same lock

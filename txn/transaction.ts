@@ -383,15 +383,16 @@ export class MvccTransaction implements Transaction {
     return (await this.modify(table, key, () => null)) === 'deleted'
   }
 
-  async lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait: LockWait = 'wait'): Promise<boolean> {
+  async lockRow(table: TableId, key: Uint8Array, mode: RowLockMode, wait: LockWait = 'wait'): Promise<boolean | 'changed'> {
     await this.beginStatement()
     if (!(await this.lock(table, key, mode, wait))) return false
     const newest = this.newestVersion(table, keyPrefix(key))
     if (!newest) return false
     const writer = versionWriter(newest.value)
-    if (writer !== this.id) this.checkConcurrentUpdate(writer, table, key)
+    const changed = writer !== this.id && this.checkConcurrentUpdate(writer, table, key)
     if (this.tracked) this.ssi(() => this.db.ssi!.onRead(this.id, table, key))
-    return !isTombstone(newest.value)
+    if (isTombstone(newest.value)) return false
+    return changed ? 'changed' : true
   }
 
   lockObject(oid: number, mode: RowLockMode, wait: LockWait = 'wait'): boolean | Promise<boolean> {
@@ -427,12 +428,16 @@ export class MvccTransaction implements Transaction {
     }
   }
 
-  /** First-updater-wins: a version committed after our snapshot fails REPEATABLE READ and SERIALIZABLE. */
-  private checkConcurrentUpdate(writer: TxnId, table: TableId, key: Uint8Array): void {
+  /**
+   * First-updater-wins: a version committed after our snapshot fails REPEATABLE READ
+   * and SERIALIZABLE. Under READ COMMITTED it is allowed; returns whether there is one.
+   */
+  private checkConcurrentUpdate(writer: TxnId, table: TableId, key: Uint8Array): boolean {
     const st = this.db.registry.status(writer)
     if (st.kind !== 'committed') throw internalError(`row of table ${table} is locked by us but has a ${st.kind} version`)
-    if (this.isolation !== 'read committed' && st.commitTs > this.snapshot!)
-      throw dbError('serialization_failure', 'could not serialize access due to concurrent update', { hint: 'The transaction might succeed if retried.' })
+    if (st.commitTs <= this.snapshot!) return false
+    if (this.isolation !== 'read committed') throw dbError('serialization_failure', 'could not serialize access due to concurrent update', { hint: 'The transaction might succeed if retried.' })
+    return true
   }
 
   private newestVersion(table: TableId, prefix: Buffer): { key: Buffer; value: Buffer } | undefined {

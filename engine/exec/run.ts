@@ -449,11 +449,26 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
         for (const t of targets) {
           const key = r[t.at] as Buffer | null
           if (key === null) continue
-          if (!(await ctx.txn.lockRow(t.table.tree, key, p.strength, p.wait))) continue next
+          const locked = await ctx.txn.lockRow(t.table.tree, key, p.strength, p.wait)
+          if (locked === 'changed') throw new StaleLockedRow()
+          if (!locked) continue next
         }
         out.push(r)
       }
       if (out.length > 0) yield out
     }
   },
+}
+
+/**
+ * Thrown by FOR UPDATE / FOR SHARE under READ COMMITTED when a row it locked was
+ * changed by a transaction that committed after the statement's snapshot: what the
+ * statement read of it is stale. The session runs the statement again with a new
+ * snapshot (the locks it took stay), so it returns the rows' newest versions and
+ * re-checks its conditions on them, as PostgreSQL's EvalPlanQual does row by row.
+ */
+export class StaleLockedRow extends Error {
+  constructor() {
+    super('a locked row changed after the statement snapshot')
+  }
 }

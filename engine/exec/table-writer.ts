@@ -331,14 +331,15 @@ async function lockReferenced(txn: Transaction, parent: TableInfo, cols: readonl
   if (pkMatch) {
     const slots: Row = new Array(parent.slots).fill(null)
     cols.forEach((a, i) => (slots[a - 1] = converted[i]!))
-    return txn.lockRow(parent.tree, primaryKeyOf(parent, slots), 'share')
+    // A row changed since the snapshot still exists ('changed'): its key is what matters here.
+    return (await txn.lockRow(parent.tree, primaryKeyOf(parent, slots), 'share')) !== false
   }
   const index = parent.indexes.find((i) => i.unique && i.predicate === undefined && i.keys.length === cols.length && i.keys.every((k, j) => k.attnum === cols[j]))
   if (index === undefined) return false
   const key = indexShape(index).encode(converted)
-  if (!(await txn.lockRow(index.tree, key, 'share'))) return false
+  if ((await txn.lockRow(index.tree, key, 'share')) === false) return false
   const rowKey = (await txn.scan(index.tree, { from: key, to: prefixEnd(key), limit: 1 }))[0]?.[1]
-  return rowKey !== undefined && (await txn.lockRow(parent.tree, rowKey, 'share'))
+  return rowKey !== undefined && (await txn.lockRow(parent.tree, rowKey, 'share')) !== false
 }
 
 /** Child rows whose foreign key equals `vals`: in the transaction's view and in a fresh snapshot. */

@@ -114,6 +114,9 @@ describe('write conflicts', () => {
     await expect(t3.lockRow(table, k('a'), 'update', 'nowait')).rejects.toMatchObject({ code: '55P03' })
     expect(await t3.lockRow(table, k('a'), 'update', 'skip-locked')).toBe(false)
     await t1.commit()
+    // t1 committed a after t3's statement snapshot: locked, and what t3 read of it is stale.
+    expect(await t3.lockRow(table, k('a'), 'share')).toBe('changed')
+    t3.nextStatement()
     expect(await t3.lockRow(table, k('a'), 'share')).toBe(true)
     // A shared lock lets other sharers in and keeps writers out.
     const t4 = db.begin({ lockTimeoutMs: 30 })

@@ -39,6 +39,24 @@ describe('READ COMMITTED re-check (EvalPlanQual)', () => {
     expect(await rows(b, 'SELECT v FROM acct WHERE id = 2')).toEqual(['30'])
   })
 
+  it('SELECT … FOR UPDATE that waited returns the newest version and re-checks WHERE (found by the 200-connection transfer test)', async () => {
+    const { a, b } = await accounts()
+    await a.query('BEGIN')
+    await a.query('UPDATE acct SET v = 50 WHERE id = 1')
+    await a.query('UPDATE acct SET v = 60 WHERE id = 2')
+    await b.query('BEGIN')
+    const waiting = b.query('SELECT id, v FROM acct WHERE v < 55 ORDER BY id FOR UPDATE')
+    expect((await peek(waiting)).state).toBe('pending')
+    await a.query('COMMIT')
+    // Row 1 is locked and read as committed (50); row 2 no longer matches v < 55.
+    expect((await waiting).rows).toEqual([{ id: 1, v: 50 }, { id: 3, v: 3 }])
+    // The lock is held: a writer in another session waits.
+    const writer = a.query('UPDATE acct SET v = 0 WHERE id = 1')
+    expect((await peek(writer)).state).toBe('pending')
+    await b.query('COMMIT')
+    await writer
+  })
+
   it('a DELETE that waited skips a row that no longer matches, and a deleted row is not updated', async () => {
     const { a, b } = await accounts()
     await a.query('BEGIN')
