@@ -26,13 +26,22 @@ function pgbench(args: string[]): Promise<{ out: string; code: number | null }> 
   })
 }
 
-async function balances(): Promise<Record<string, number>> {
+interface Balances {
+  readonly a: number
+  readonly t: number
+  readonly b: number
+  readonly h: number
+  readonly n: number
+}
+
+async function balances(): Promise<Balances> {
   const c = new pg.Client({ connectionString: srv.url })
   await c.connect()
   const r = await c.query(`SELECT (SELECT sum(abalance) FROM pgbench_accounts)::int8 AS a, (SELECT sum(tbalance) FROM pgbench_tellers)::int8 AS t,
     (SELECT sum(bbalance) FROM pgbench_branches)::int8 AS b, (SELECT coalesce(sum(delta), 0) FROM pgbench_history)::int8 AS h, (SELECT count(*) FROM pgbench_accounts)::int AS n`)
   await c.end()
-  return Object.fromEntries(Object.entries(r.rows[0]).map(([k, v]) => [k, Number(v)]))
+  const row = r.rows[0] as Record<keyof Balances, string | number>
+  return { a: Number(row.a), t: Number(row.t), b: Number(row.b), h: Number(row.h), n: Number(row.n) }
 }
 
 describe.skipIf(PGBENCH === undefined)('pgbench', () => {
