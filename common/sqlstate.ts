@@ -54,6 +54,7 @@ export const SQLSTATE = {
   // Class 2B: dependent privilege descriptors still exist
   dependent_objects_still_exist: '2BP01',
   // Class 28: invalid authorization specification
+  invalid_authorization_specification: '28000',
   invalid_password: '28P01',
   // Class 3D: invalid catalog name
   invalid_catalog_name: '3D000',
@@ -87,6 +88,8 @@ export const SQLSTATE = {
   undefined_table: '42P01',
   undefined_object: '42704',
   duplicate_object: '42710',
+  duplicate_database: '42P04',
+  reserved_name: '42939',
   duplicate_table: '42P07',
   ambiguous_column: '42702',
   datatype_mismatch: '42804',

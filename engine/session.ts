@@ -21,6 +21,7 @@ import type { Catalog } from './catalog/catalog.js'
 import type { SequenceInfo } from './catalog/schema.js'
 import { systemView } from './catalog/system-views.js'
 import type { VirtualContext } from './catalog/virtual-table.js'
+import { runClusterStatement } from './cluster-admin.js'
 import { copyIn, copyOut, type CopyIn } from './copy.js'
 import type { Database } from './database.js'
 import { TxnCatalog, type DdlContext } from './ddl/context.js'
@@ -338,6 +339,19 @@ export class Session {
         throw dbError('feature_not_supported', `COPY ${stmt.direction === 'from-stdin' ? 'FROM STDIN' : 'TO STDOUT'} needs the copy protocol: use copyFrom() / copyTo()`)
       case 'explain':
         return this.inTxn((txn) => this.explain(txn, stmt.statement, stmt.analyze, params))
+      case 'create-database':
+      case 'drop-database':
+      case 'create-role':
+      case 'alter-role':
+      case 'drop-role':
+        return this.done(await runClusterStatement(stmt, {
+          cluster: this.db.cluster,
+          user: this.options.user,
+          database: this.options.database,
+          inTransactionBlock: this.block !== 'none',
+          passwordEncryption: this.settings.get('password_encryption') ?? 'scram-sha-256',
+          notice: (message) => this.notices.push({ severity: 'NOTICE', code: '00000', message }),
+        }))
       default:
         if (isPlannable(stmt)) return this.runPlanned(stmt, params, sqlKey, paramTypes)
         if (isDdl(stmt)) return this.inTxn((txn) => this.runDdlStatement(txn, stmt))
@@ -592,6 +606,7 @@ export class Session {
       get prepared() {
         return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
       },
+      cluster: this.db.cluster,
     }
   })()
 
