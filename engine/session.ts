@@ -606,7 +606,9 @@ export class Session {
       get prepared() {
         return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
       },
-      cluster: this.db.cluster,
+      get cluster() {
+        return session.db.cluster
+      },
     }
   })()
 

@@ -62,6 +62,7 @@ export class Cluster implements ClusterAdmin {
     let state = await readGlobal(dir)
     if (state === undefined) {
       state = initialState(options.superuser)
+      for (const d of state.databases) await fs.mkdir(path.join(dir, 'base', String(d.oid)), { recursive: true })
       await writeGlobal(dir, state)
     }
     const cluster = new Cluster(dir, state, options)
