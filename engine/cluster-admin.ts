@@ -56,8 +56,8 @@ export interface ClusterAdmin {
   createRole(name: string, attributes: RoleAttributes): Promise<void>
   /** 42704 if missing. */
   alterRole(name: string, attributes: RoleAttributes): Promise<void>
-  /** 42704 if missing; 2BP01 for the bootstrap superuser or a database's owner. */
-  dropRole(name: string): Promise<void>
+  /** All or none: 42704 if one is missing; 2BP01 for the bootstrap superuser or a database's owner. */
+  dropRoles(names: readonly string[]): Promise<void>
 }
 
 export type ClusterStatement = Statement & { kind: 'create-database' | 'drop-database' | 'create-role' | 'alter-role' | 'drop-role' }
@@ -153,6 +153,8 @@ export async function runClusterStatement(stmt: ClusterStatement, ctx: ClusterSt
     }
     case 'drop-role': {
       if (!superuser && me?.createrole !== true) throw dbError('insufficient_privilege', 'permission denied to drop role')
+      // Every name is checked before any is dropped: PostgreSQL's DROP ROLE is one transaction.
+      const drop: string[] = []
       for (const name of stmt.names) {
         const target = cluster.roles().find((r) => r.name === name)
         if (target === undefined) {
@@ -162,8 +164,9 @@ export async function runClusterStatement(stmt: ClusterStatement, ctx: ClusterSt
         }
         if (target.oid === me?.oid) throw dbError('object_in_use', 'current user cannot be dropped')
         if (target.superuser && !superuser) throw dbError('insufficient_privilege', 'must be superuser to drop superusers')
-        await cluster.dropRole(name)
+        drop.push(name)
       }
+      if (drop.length > 0) await cluster.dropRoles(drop)
       return tag
     }
   }

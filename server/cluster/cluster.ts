@@ -213,18 +213,22 @@ export class Cluster implements ClusterAdmin {
     })
   }
 
-  dropRole(name: string): Promise<void> {
+  dropRoles(names: readonly string[]): Promise<void> {
     return this.exclusive(async () => {
-      const role = this.role(name)
-      if (role === undefined) throw dbError('undefined_object', `role "${name}" does not exist`)
-      if (role.oid === BOOTSTRAP_SUPERUSER) throw dbError('dependent_objects_still_exist', `cannot drop role ${name} because it is required by the database system`)
-      const owned = this.state.databases.filter((d) => d.owner === role.oid)
-      if (owned.length > 0) {
-        throw dbError('dependent_objects_still_exist', `role "${name}" cannot be dropped because some objects depend on it`, {
-          detail: owned.map((d) => `owner of database ${d.name}`).join('\n'),
-        })
+      const oids = new Set<number>()
+      for (const name of names) {
+        const role = this.role(name)
+        if (role === undefined) throw dbError('undefined_object', `role "${name}" does not exist`)
+        if (role.oid === BOOTSTRAP_SUPERUSER) throw dbError('dependent_objects_still_exist', `cannot drop role ${name} because it is required by the database system`)
+        const owned = this.state.databases.filter((d) => d.owner === role.oid)
+        if (owned.length > 0) {
+          throw dbError('dependent_objects_still_exist', `role "${name}" cannot be dropped because some objects depend on it`, {
+            detail: owned.map((d) => `owner of database ${d.name}`).join('\n'),
+          })
+        }
+        oids.add(role.oid)
       }
-      await this.commit({ ...this.state, roles: this.state.roles.filter((r) => r.oid !== role.oid) })
+      await this.commit({ ...this.state, roles: this.state.roles.filter((r) => !oids.has(r.oid)) })
     })
   }
 
