@@ -143,10 +143,11 @@ export async function runClusterStatement(stmt: ClusterStatement, ctx: ClusterSt
       if (target.superuser || attributes.superuser !== undefined) {
         if (!superuser) throw dbError('insufficient_privilege', 'must be superuser to alter superuser roles or change superuser attribute')
       } else if (me?.createrole !== true && !superuser) {
-        // Without CREATEROLE a role may change only its own password.
-        const onlyPassword = Object.keys(attributes).every((k) => k === 'password' || k === 'encryption')
+        // Without CREATEROLE a role may change only its own password (and must change it).
+        const onlyPassword = attributes.password !== undefined && Object.keys(attributes).every((k) => k === 'password' || k === 'encryption')
         if (target.oid !== me?.oid || !onlyPassword) throw dbError('insufficient_privilege', 'permission denied')
       }
+      // PostgreSQL 16's rule (15 allows it, and only single-user mode can undo it; Isola has no such mode).
       if (attributes.superuser === false && target.oid === BOOTSTRAP_SUPERUSER) throw dbError('insufficient_privilege', 'permission denied: bootstrap user must be superuser')
       await cluster.alterRole(stmt.name, attributes)
       return tag

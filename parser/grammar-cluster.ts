@@ -126,7 +126,8 @@ export class ClusterParser extends DdlParser {
           this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => {
             const tok = this.CONSUME(T.Identifier)
             this.ACTION(() => {
-              if (this.word(tok) !== 'force') throw dbError('syntax_error', `unrecognized DROP DATABASE option "${this.word(tok)}"`, { position: this.at(tok) })
+              // gram.y knows only FORCE here: anything else is a plain syntax error.
+              if (this.word(tok) !== 'force') throw dbError('syntax_error', `syntax error at or near "${tok.image}"`, { position: this.at(tok) })
               force = true
             })
           } })

@@ -33,7 +33,7 @@ describe('CREATE / DROP DATABASE', () => {
   })
 
   test('errors: unknown DROP DATABASE option, missing name', () => {
-    expect(syntaxError('DROP DATABASE foo WITH (bar)')).toEqual({ code: '42601', message: 'unrecognized DROP DATABASE option "bar"', position: 25 })
+    expect(syntaxError('DROP DATABASE foo WITH (bar)')).toEqual({ code: '42601', message: 'syntax error at or near "bar"', position: 25 })
     expect(syntaxError('CREATE DATABASE')).toMatchObject({ code: '42601', message: 'syntax error at end of input' })
     expect(syntaxError('DROP DATABASE a, b')).toMatchObject({ code: '42601', message: 'syntax error at or near ","' })
   })

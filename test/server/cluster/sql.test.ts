@@ -116,6 +116,7 @@ describe('privileges (superuser, CREATEDB, CREATEROLE; no GRANT)', () => {
     expect(await failure(p.query('DROP ROLE other'))).toEqual({ code: '42501', message: 'permission denied to drop role' })
     expect(await failure(p.query("ALTER ROLE other PASSWORD 'x'"))).toEqual({ code: '42501', message: 'permission denied' })
     expect(await failure(p.query('ALTER ROLE plain CREATEDB'))).toEqual({ code: '42501', message: 'permission denied' })
+    expect(await failure(p.query('ALTER ROLE plain'))).toEqual({ code: '42501', message: 'permission denied' })
     expect(await failure(p.query('ALTER ROLE postgres PASSWORD $$x$$'))).toEqual({ code: '42501', message: 'must be superuser to alter superuser roles or change superuser attribute' })
     const before = c.role('plain')!.password
     await p.query("ALTER ROLE plain PASSWORD 'b'")
