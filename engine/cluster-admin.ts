@@ -62,12 +62,6 @@ export interface ClusterAdmin {
 
 export type ClusterStatement = Statement & { kind: 'create-database' | 'drop-database' | 'create-role' | 'alter-role' | 'drop-role' }
 
-const CLUSTER_KINDS: ReadonlySet<string> = new Set(['create-database', 'drop-database', 'create-role', 'alter-role', 'drop-role'])
-
-export function isClusterStatement(s: Statement): s is ClusterStatement {
-  return CLUSTER_KINDS.has(s.kind)
-}
-
 /** What a cluster statement needs from the session that runs it. */
 export interface ClusterStatementContext {
   readonly cluster: ClusterAdmin | undefined

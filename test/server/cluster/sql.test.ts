@@ -40,6 +40,8 @@ describe('databases through SQL', () => {
     expect(await failure(s.query('DROP DATABASE postgres'))).toEqual({ code: '55006', message: 'cannot drop the currently open database' })
     await s.query('BEGIN')
     expect(await failure(s.query('CREATE DATABASE b'))).toEqual({ code: '25001', message: 'CREATE DATABASE cannot run inside a transaction block' })
+    // The error fails the block, as any error in one does.
+    expect(await failure(s.query('SELECT 1'))).toMatchObject({ code: '25P02' })
     await s.query('ROLLBACK')
     expect(await failure(s.execute('SELECT 1; DROP DATABASE app'))).toEqual({ code: '25001', message: 'DROP DATABASE cannot run inside a transaction block' })
     expect(await failure(s.query('CREATE DATABASE b WITH colour = red'))).toEqual({ code: '42601', message: 'option "colour" not recognized' })
