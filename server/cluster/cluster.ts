@@ -22,6 +22,8 @@ import { dbError, ioError } from '../../common/errors.js'
 import type { ClusterAdmin, DatabaseInfo, RoleAttributes, RoleInfo } from '../../engine/cluster-admin.js'
 import { BOOTSTRAP_SUPERUSER } from '../../engine/cluster-admin.js'
 import { open, type Database, type OpenOptions, type Session } from '../../index.js'
+import { lockDirectory, type DirLock } from '../../storage/dir-lock.js'
+import { nodeFileSystem } from '../../storage/file-system.js'
 import { encryptPassword, type PasswordEncryption } from '../auth/passwords.js'
 import { readGlobal, syncDir, writeGlobal } from './global-file.js'
 import { initialState, type DatabaseRecord, type GlobalState, type RoleRecord } from './records.js'
@@ -53,21 +55,38 @@ export class Cluster implements ClusterAdmin {
     readonly dir: string,
     private state: GlobalState,
     private readonly options: ClusterOptions,
+    private readonly lock: DirLock,
   ) {}
 
-  /** Opens a data directory, creating it (initdb) if it has no global.json. */
+  /**
+   * Opens a data directory, creating it (initdb) if it has no global.json. One
+   * process per directory (DIR/LOCK, as each database's own directory has): 55000
+   * while another holds it.
+   */
   static async open(options: ClusterOptions): Promise<Cluster> {
     const dir = path.resolve(options.dir)
-    await fs.mkdir(path.join(dir, 'base'), { recursive: true }).catch((e: unknown) => { throw ioError(`create directory "${dir}"`, e) })
-    let state = await readGlobal(dir)
-    if (state === undefined) {
-      state = initialState(options.superuser)
-      for (const d of state.databases) await fs.mkdir(path.join(dir, 'base', String(d.oid)), { recursive: true })
-      await writeGlobal(dir, state)
+    await fs.mkdir(dir, { recursive: true }).catch((e: unknown) => { throw ioError(`create directory "${dir}"`, e) })
+    const lock = lockDirectory(nodeFileSystem, dir)
+    try {
+      let state = await readGlobal(dir)
+      if (state === undefined) {
+        if (await exists(path.join(dir, 'data.isola'))) {
+          throw dbError('object_not_in_prerequisite_state', `directory "${dir}" holds a single database, not a server's data directory`, {
+            hint: 'Open it with open({ dir }) (isola sql), or give the server a new directory.',
+          })
+        }
+        state = initialState(options.superuser)
+        for (const d of state.databases) await fs.mkdir(path.join(dir, 'base', String(d.oid)), { recursive: true })
+        await writeGlobal(dir, state)
+      }
+      await fs.mkdir(path.join(dir, 'base'), { recursive: true })
+      const cluster = new Cluster(dir, state, options, lock)
+      await cluster.removeOrphans()
+      return cluster
+    } catch (e) {
+      lock.release()
+      throw e
     }
-    const cluster = new Cluster(dir, state, options)
-    await cluster.removeOrphans()
-    return cluster
   }
 
   private baseDir(oid: number): string {
@@ -255,8 +274,16 @@ export class Cluster implements ClusterAdmin {
     await this.queue
     const dbs = [...this.opened.values()]
     this.opened.clear()
-    for (const p of dbs) await (await p.catch(() => undefined))?.close()
+    try {
+      for (const p of dbs) await (await p.catch(() => undefined))?.close()
+    } finally {
+      this.lock.release()
+    }
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false)
 }
 
 /** `name:password` (the password may contain colons; `name` alone has none) → a bootstrap user, as `--user` takes it. */

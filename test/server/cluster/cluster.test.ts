@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { open } from '../../../index.js'
 import { parseUserSpec } from '../../../server/cluster/index.js'
 import { authExchange } from '../../../server/auth/index.js'
 import { cluster, failure, tempDir } from './helpers.js'
@@ -17,6 +18,19 @@ describe('a new data directory', () => {
     const s = await c.session({ user: 'postgres', database: 'postgres' })
     expect((await s.query('SELECT current_database() AS d, current_user AS u')).rows).toEqual([{ d: 'postgres', u: 'postgres' }])
     expect(fs.existsSync(path.join(dir, 'base', '5'))).toBe(true)
+  })
+
+  test('one process per directory; a single-database directory is not taken for a cluster', async () => {
+    const dir = tempDir()
+    const c = await cluster(dir)
+    expect(await failure(cluster(dir))).toMatchObject({ code: '55000', message: expect.stringContaining('is in use by process') })
+    await c.close()
+    await (await cluster(dir)).close()
+    const single = tempDir()
+    const db = await open({ dir: single })
+    await db.close()
+    expect(await failure(cluster(single))).toMatchObject({ code: '55000', message: `directory "${single}" holds a single database, not a server's data directory` })
+    expect(fs.readdirSync(single).sort()).toEqual(['data.isola', 'wal'])
   })
 
   test('connecting: unknown database 3D000, unknown role and NOLOGIN 28000', async () => {
