@@ -56,11 +56,17 @@ export interface ClusterAdmin {
   createRole(name: string, attributes: RoleAttributes): Promise<void>
   /** 42704 if missing. */
   alterRole(name: string, attributes: RoleAttributes): Promise<void>
+  /** 42704 if missing, 42710 if `to` exists. An md5 password is salted with the name, so it is cleared: returns whether it was. */
+  renameRole(name: string, to: string): Promise<{ readonly passwordCleared: boolean }>
+  /** 3D000 if missing, 42P04 if `to` exists, 55006 while sessions use it. */
+  renameDatabase(name: string, to: string): Promise<void>
+  /** 3D000 / 42704 if either is missing. */
+  setDatabaseOwner(name: string, owner: string): Promise<void>
   /** All or none: 42704 if one is missing; 2BP01 for the bootstrap superuser or a database's owner. */
   dropRoles(names: readonly string[]): Promise<void>
 }
 
-export type ClusterStatement = Statement & { kind: 'create-database' | 'drop-database' | 'create-role' | 'alter-role' | 'drop-role' }
+export type ClusterStatement = Statement & { kind: 'create-database' | 'alter-database' | 'drop-database' | 'create-role' | 'alter-role' | 'rename-role' | 'drop-role' }
 
 /** What a cluster statement needs from the session that runs it. */
 export interface ClusterStatementContext {
@@ -72,7 +78,10 @@ export interface ClusterStatementContext {
   notice(message: string): void
 }
 
-const TAGS = { 'create-database': 'CREATE DATABASE', 'drop-database': 'DROP DATABASE', 'create-role': 'CREATE ROLE', 'alter-role': 'ALTER ROLE', 'drop-role': 'DROP ROLE' } as const
+const TAGS = {
+  'create-database': 'CREATE DATABASE', 'alter-database': 'ALTER DATABASE', 'drop-database': 'DROP DATABASE',
+  'create-role': 'CREATE ROLE', 'alter-role': 'ALTER ROLE', 'rename-role': 'ALTER ROLE', 'drop-role': 'DROP ROLE',
+} as const
 
 /** CREATE DATABASE options PostgreSQL 15 knows; all but OWNER and TEMPLATE are accepted and ignored (one encoding, one locale, no tablespaces). */
 const CREATEDB_OPTIONS = new Set([
@@ -120,6 +129,32 @@ export async function runClusterStatement(stmt: ClusterStatement, ctx: ClusterSt
       if (db !== undefined && !superuser && db.owner !== me?.oid) throw dbError('insufficient_privilege', `must be owner of database ${stmt.name}`)
       if (stmt.name === ctx.database) throw dbError('object_in_use', 'cannot drop the currently open database')
       await cluster.dropDatabase(stmt.name, stmt.force)
+      return tag
+    }
+    case 'alter-database': {
+      const db = cluster.databases().find((d) => d.name === stmt.name)
+      if (db === undefined) throw dbError('invalid_catalog_name', `database "${stmt.name}" does not exist`)
+      if (!superuser && db.owner !== me?.oid) throw dbError('insufficient_privilege', `must be owner of database ${stmt.name}`)
+      if (stmt.action.kind === 'rename') {
+        if (!superuser && me?.createdb !== true) throw dbError('insufficient_privilege', 'permission denied to rename database')
+        if (stmt.name === ctx.database) throw dbError('feature_not_supported', 'current database cannot be renamed')
+        await cluster.renameDatabase(stmt.name, stmt.action.to)
+      } else {
+        if (stmt.action.owner !== ctx.user && !superuser) throw dbError('insufficient_privilege', `must be member of role "${stmt.action.owner}"`)
+        if (!superuser && me?.createdb !== true) throw dbError('insufficient_privilege', 'permission denied to change owner of database')
+        await cluster.setDatabaseOwner(stmt.name, stmt.action.owner)
+      }
+      return tag
+    }
+    case 'rename-role': {
+      const target = cluster.roles().find((r) => r.name === stmt.name)
+      if (target === undefined) throw dbError('undefined_object', `role "${stmt.name}" does not exist`)
+      checkRoleName(stmt.to)
+      if (target.oid === me?.oid) throw dbError('feature_not_supported', 'session user cannot be renamed')
+      if (target.superuser && !superuser) throw dbError('insufficient_privilege', 'must be superuser to rename superusers')
+      if (!superuser && me?.createrole !== true) throw dbError('insufficient_privilege', 'permission denied to rename role')
+      const { passwordCleared } = await cluster.renameRole(stmt.name, stmt.to)
+      if (passwordCleared) ctx.notice('MD5 password cleared because of role rename')
       return tag
     }
     case 'create-role': {

@@ -340,9 +340,11 @@ export class Session {
       case 'explain':
         return this.inTxn((txn) => this.explain(txn, stmt.statement, stmt.analyze, params))
       case 'create-database':
+      case 'alter-database':
       case 'drop-database':
       case 'create-role':
       case 'alter-role':
+      case 'rename-role':
       case 'drop-role':
         return this.clusterStatement(stmt)
       default:

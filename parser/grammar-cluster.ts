@@ -1,7 +1,8 @@
 /**
- * Grammar of the cluster's shared objects: CREATE / DROP DATABASE and
- * CREATE / ALTER / DROP ROLE (USER), as gram.y's CreatedbStmt, DropdbStmt,
- * CreateRoleStmt, AlterRoleStmt and DropRoleStmt.
+ * Grammar of the cluster's shared objects: CREATE / ALTER (RENAME, OWNER) / DROP
+ * DATABASE and CREATE / ALTER (attributes, RENAME) / DROP ROLE (USER), as gram.y's
+ * CreatedbStmt, RenameStmt, AlterOwnerStmt, DropdbStmt, CreateRoleStmt,
+ * AlterRoleStmt and DropRoleStmt.
  *
  * Role attributes are plain words in gram.y (`IDENT`), recognised after parsing:
  * an unknown one is PostgreSQL's `unrecognized role option "x"` (42601) at the
@@ -28,7 +29,7 @@ const ROLE_FLAGS: ReadonlyMap<string, RoleOption> = new Map<string, RoleOption>(
 ])
 
 /** Words that start a role option of more than one token (never a flag). */
-const ROLE_OPTION_WORDS = [kw('password'), kw('encrypted'), kw('connection'), kw('valid')]
+const ROLE_OPTION_WORDS = [kw('password'), kw('encrypted'), kw('connection'), kw('valid'), kw('rename')]
 
 export class ClusterParser extends DdlParser {
   protected readonly roleOption = this.RULE('roleOption', (): RoleOption => this.OR({
@@ -109,7 +110,32 @@ export class ClusterParser extends DdlParser {
     const position = this.at(this.k('alter'))
     this.OR([{ ALT: () => this.k('role') }, { ALT: () => this.k('user') }])
     const name = this.SUBRULE(this.ident)
-    return { kind: 'alter-role', name, options: this.SUBRULE(this.roleOptions), position }
+    return this.OR1([
+      { ALT: () => {
+        this.k('rename')
+        this.k('to')
+        return { kind: 'rename-role', name, to: this.SUBRULE1(this.ident), position } satisfies Statement
+      } },
+      { ALT: () => ({ kind: 'alter-role', name, options: this.SUBRULE(this.roleOptions), position }) satisfies Statement },
+    ])
+  })
+
+  protected readonly alterDatabaseStmt = this.RULE('alterDatabaseStmt', (): Statement => {
+    const position = this.at(this.k('alter'))
+    this.k('database')
+    const name = this.SUBRULE(this.ident)
+    return this.OR([
+      { ALT: () => {
+        this.k('rename')
+        this.k('to')
+        return { kind: 'alter-database', name, action: { kind: 'rename', to: this.SUBRULE1(this.ident) }, position } satisfies Statement
+      } },
+      { ALT: () => {
+        this.k('owner')
+        this.CONSUME1(kw('to'))
+        return { kind: 'alter-database', name, action: { kind: 'owner', owner: this.SUBRULE2(this.ident) }, position } satisfies Statement
+      } },
+    ])
   })
 
   protected readonly dropClusterStmt = this.RULE('dropClusterStmt', (): Statement => {

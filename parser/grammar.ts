@@ -42,6 +42,7 @@ export class SqlParser extends ClusterParser {
     { ALT: () => this.SUBRULE(this.dropClusterStmt) },
     { ALT: () => this.SUBRULE(this.alterTable) },
     { ALT: () => this.SUBRULE(this.alterRoleStmt) },
+    { ALT: () => this.SUBRULE(this.alterDatabaseStmt) },
     { ALT: () => this.SUBRULE(this.maintenanceStmt) },
     { ALT: () => this.SUBRULE(this.copyStmt) },
   ]))

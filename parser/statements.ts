@@ -112,6 +112,8 @@ export type Statement =
   | { readonly kind: 'drop-database'; readonly name: string; readonly ifExists: boolean; readonly force: boolean; readonly position: number }
   | { readonly kind: 'create-role'; readonly name: string; /** CREATE USER: LOGIN unless NOLOGIN. */ readonly user: boolean; readonly options: readonly RoleOption[]; readonly position: number }
   | { readonly kind: 'alter-role'; readonly name: string; readonly options: readonly RoleOption[]; readonly position: number }
+  | { readonly kind: 'rename-role'; readonly name: string; readonly to: string; readonly position: number }
+  | { readonly kind: 'alter-database'; readonly name: string; readonly action: { readonly kind: 'rename'; readonly to: string } | { readonly kind: 'owner'; readonly owner: string }; readonly position: number }
   | { readonly kind: 'drop-role'; readonly names: readonly string[]; readonly ifExists: boolean; readonly position: number }
   | { readonly kind: 'copy'; readonly table: string; readonly columns: readonly string[]; readonly direction: 'from-stdin' | 'to-stdout'; readonly format: 'text' | 'csv'; readonly header: boolean; readonly position: number }
 

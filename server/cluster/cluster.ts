@@ -24,7 +24,7 @@ import { BOOTSTRAP_SUPERUSER } from '../../engine/cluster-admin.js'
 import { open, type Database, type OpenOptions, type Session } from '../../index.js'
 import { lockDirectory, type DirLock } from '../../storage/dir-lock.js'
 import { nodeFileSystem } from '../../storage/file-system.js'
-import { encryptPassword, type PasswordEncryption } from '../auth/passwords.js'
+import { encryptPassword, storedPasswordKind, type PasswordEncryption } from '../auth/passwords.js'
 import { readGlobal, syncDir, writeGlobal } from './global-file.js'
 import { initialState, type DatabaseRecord, type GlobalState, type RoleRecord } from './records.js'
 
@@ -182,23 +182,48 @@ export class Cluster implements ClusterAdmin {
     })
   }
 
+  renameDatabase(name: string, to: string): Promise<void> {
+    return this.exclusive(async () => {
+      const record = this.database(name)
+      if (record === undefined) throw dbError('invalid_catalog_name', `database "${name}" does not exist`)
+      if (this.database(to) !== undefined) throw dbError('duplicate_database', `database "${to}" already exists`)
+      // An open engine database carries its name (current_database()): close it, to reopen under the new one.
+      await this.closeUnused(record)
+      await this.commit({ ...this.state, databases: this.state.databases.map((d) => (d.oid === record.oid ? { ...d, name: to } : d)) })
+    })
+  }
+
+  setDatabaseOwner(name: string, owner: string): Promise<void> {
+    return this.exclusive(async () => {
+      const record = this.database(name)
+      if (record === undefined) throw dbError('invalid_catalog_name', `database "${name}" does not exist`)
+      const role = this.role(owner)
+      if (role === undefined) throw dbError('undefined_object', `role "${owner}" does not exist`)
+      await this.commit({ ...this.state, databases: this.state.databases.map((d) => (d.oid === record.oid ? { ...d, owner: role.oid } : d)) })
+    })
+  }
+
+  /** Closes a database's engine unless sessions use it (55006, PostgreSQL's message); with `force`, ends them. */
+  private async closeUnused(record: DatabaseRecord, force = false): Promise<void> {
+    const opening = this.opened.get(record.oid)
+    const db = opening === undefined ? undefined : await opening.catch(() => undefined)
+    if (db === undefined) return
+    const n = db.sessionCount
+    if (n > 0 && !force) {
+      throw dbError('object_in_use', `database "${record.name}" is being accessed by other users`, {
+        detail: n === 1 ? 'There is 1 other session using the database.' : `There are ${n} other sessions using the database.`,
+      })
+    }
+    // close() marks the database closed at once: no session can start on it from here.
+    this.opened.delete(record.oid)
+    await db.close()
+  }
+
   dropDatabase(name: string, force: boolean): Promise<void> {
     return this.exclusive(async () => {
       const record = this.database(name)
       if (record === undefined) throw dbError('invalid_catalog_name', `database "${name}" does not exist`)
-      const opening = this.opened.get(record.oid)
-      const db = opening === undefined ? undefined : await opening.catch(() => undefined)
-      if (db !== undefined) {
-        const n = db.sessionCount
-        if (n > 0 && !force) {
-          throw dbError('object_in_use', `database "${name}" is being accessed by other users`, {
-            detail: n === 1 ? 'There is 1 other session using the database.' : `There are ${n} other sessions using the database.`,
-          })
-        }
-        // close() marks the database closed at once: no session can start on it from here.
-        this.opened.delete(record.oid)
-        await db.close()
-      }
+      await this.closeUnused(record, force)
       await this.commit({ ...this.state, databases: this.state.databases.filter((d) => d.oid !== record.oid) })
       await fs.rm(this.baseDir(record.oid), { recursive: true, force: true }).catch(() => undefined) // an orphan now: removed at the next open
     })
@@ -229,6 +254,18 @@ export class Cluster implements ClusterAdmin {
         password: attributes.password === undefined ? old.password : this.stored(name, attributes),
       }
       await this.commit({ ...this.state, roles: this.state.roles.map((r) => (r.oid === old.oid ? role : r)) })
+    })
+  }
+
+  renameRole(name: string, to: string): Promise<{ readonly passwordCleared: boolean }> {
+    return this.exclusive(async () => {
+      const old = this.role(name)
+      if (old === undefined) throw dbError('undefined_object', `role "${name}" does not exist`)
+      if (this.role(to) !== undefined) throw dbError('duplicate_object', `role "${to}" already exists`)
+      const passwordCleared = old.password !== null && storedPasswordKind(old.password) === 'md5'
+      const role: RoleRecord = { ...old, name: to, password: passwordCleared ? null : old.password }
+      await this.commit({ ...this.state, roles: this.state.roles.map((r) => (r.oid === old.oid ? role : r)) })
+      return { passwordCleared }
     })
   }
 

@@ -61,6 +61,15 @@ describe('CREATE / ALTER / DROP ROLE and USER', () => {
     expect(st('alter role bob with nosuperuser login')).toEqual({ kind: 'alter-role', name: 'bob', options: [{ kind: 'superuser', value: false }, { kind: 'login', value: true }] })
   })
 
+  test('ALTER ROLE … RENAME TO, ALTER DATABASE … RENAME TO / OWNER TO', () => {
+    expect(st('ALTER ROLE a RENAME TO b')).toEqual({ kind: 'rename-role', name: 'a', to: 'b' })
+    expect(st('alter user a rename to "B"')).toEqual({ kind: 'rename-role', name: 'a', to: 'B' })
+    expect(st('ALTER DATABASE d RENAME TO e')).toEqual({ kind: 'alter-database', name: 'd', action: { kind: 'rename', to: 'e' } })
+    expect(st('ALTER DATABASE d OWNER TO bob')).toEqual({ kind: 'alter-database', name: 'd', action: { kind: 'owner', owner: 'bob' } })
+    expect(st('CREATE DATABASE owner OWNER owner')).toEqual({ kind: 'create-database', name: 'owner', options: [{ name: 'owner', value: 'owner' }] })
+    expect(syntaxError('ALTER DATABASE d')).toMatchObject({ code: '42601' })
+  })
+
   test('DROP ROLE / DROP USER [IF EXISTS] a, b', () => {
     expect(st('DROP ROLE IF EXISTS a, b')).toEqual({ kind: 'drop-role', names: ['a', 'b'], ifExists: true })
     expect(st('drop user c')).toEqual({ kind: 'drop-role', names: ['c'], ifExists: false })

@@ -52,6 +52,39 @@ describe('databases through SQL', () => {
   })
 })
 
+describe('ALTER DATABASE … RENAME TO / OWNER TO', () => {
+  test('renamed: reopened under the new name; refused while in use, for the current database, onto an existing name', async () => {
+    const { c, s } = await superuserSession()
+    await s.query('CREATE DATABASE app')
+    let a = await c.session({ user: 'postgres', database: 'app' })
+    await a.query('CREATE TABLE t (x int)')
+    expect(await failure(s.query('ALTER DATABASE app RENAME TO app2'))).toMatchObject({ code: '55006', message: 'database "app" is being accessed by other users' })
+    await a.close()
+    expect((await s.query('ALTER DATABASE app RENAME TO app2')).command).toBe('ALTER DATABASE')
+    expect(await failure(c.session({ user: 'postgres', database: 'app' }))).toMatchObject({ code: '3D000' })
+    a = await c.session({ user: 'postgres', database: 'app2' })
+    expect((await a.query('SELECT current_database() AS d, count(*)::int AS n FROM t')).rows).toEqual([{ d: 'app2', n: 0 }])
+    expect(await failure(s.query('ALTER DATABASE postgres RENAME TO p'))).toEqual({ code: '0A000', message: 'current database cannot be renamed' })
+    await s.query('CREATE DATABASE other')
+    expect(await failure(s.query('ALTER DATABASE other RENAME TO app2'))).toEqual({ code: '42P04', message: 'database "app2" already exists' })
+    expect(await failure(s.query('ALTER DATABASE nope RENAME TO x'))).toEqual({ code: '3D000', message: 'database "nope" does not exist' })
+  })
+
+  test('OWNER TO: the owner may then drop it; unknown role 42704; only owners (who are members of the new owner) may change it', async () => {
+    const { c, s } = await superuserSession()
+    await s.query('CREATE USER dba CREATEDB')
+    await s.query('CREATE DATABASE app')
+    expect(await failure(s.query('ALTER DATABASE app OWNER TO nobody'))).toEqual({ code: '42704', message: 'role "nobody" does not exist' })
+    const d = await c.session({ user: 'dba', database: 'postgres' })
+    expect(await failure(d.query('ALTER DATABASE app OWNER TO dba'))).toEqual({ code: '42501', message: 'must be owner of database app' })
+    await s.query('ALTER DATABASE app OWNER TO dba')
+    expect(c.database('app')!.owner).toBe(c.role('dba')!.oid)
+    expect(await failure(d.query('ALTER DATABASE app OWNER TO postgres'))).toEqual({ code: '42501', message: 'must be member of role "postgres"' })
+    await d.query('ALTER DATABASE app RENAME TO mine')
+    await d.query('DROP DATABASE mine')
+  })
+})
+
 describe('roles through SQL', () => {
   test('CREATE USER … PASSWORD stores a SCRAM verifier that authenticates; pg_roles shows no hash', async () => {
     const { c, s } = await superuserSession()
@@ -80,6 +113,25 @@ describe('roles through SQL', () => {
     expect(r.notices.map((n) => n.message)).toEqual(['empty string is not a valid password, clearing password'])
     await s.query('ALTER ROLE bob NOLOGIN SUPERUSER')
     expect(c.role('bob')).toMatchObject({ login: false, superuser: true })
+  })
+
+  test('ALTER ROLE … RENAME TO: an md5 password is cleared (it is salted with the name), a SCRAM one kept', async () => {
+    const { c, s } = await superuserSession()
+    await s.query("SET password_encryption = 'md5'")
+    await s.query("CREATE USER m PASSWORD 'x'")
+    await s.query("SET password_encryption = 'scram-sha-256'")
+    await s.query("CREATE USER sc PASSWORD 'x'")
+    const r = await s.query('ALTER ROLE m RENAME TO m2')
+    expect([r.command, r.notices.map((n) => n.message)]).toEqual(['ALTER ROLE', ['MD5 password cleared because of role rename']])
+    expect(c.role('m2')).toMatchObject({ password: null, login: true })
+    const before = c.role('sc')!.password
+    expect((await s.query('ALTER USER sc RENAME TO sc2')).notices).toEqual([])
+    expect(c.role('sc2')!.password).toBe(before)
+    expect(await failure(s.query('ALTER ROLE sc2 RENAME TO m2'))).toEqual({ code: '42710', message: 'role "m2" already exists' })
+    expect(await failure(s.query('ALTER ROLE postgres RENAME TO boss'))).toEqual({ code: '0A000', message: 'session user cannot be renamed' })
+    expect(await failure(s.query('ALTER ROLE nope RENAME TO x'))).toEqual({ code: '42704', message: 'role "nope" does not exist' })
+    const p = await c.session({ user: 'sc2', database: 'postgres' })
+    expect(await failure(p.query('ALTER ROLE m2 RENAME TO m3'))).toEqual({ code: '42501', message: 'permission denied to rename role' })
   })
 
   test('DROP ROLE [IF EXISTS] a, b; errors', async () => {
