@@ -91,6 +91,8 @@ export const SQLSTATE = {
   undefined_table: '42P01',
   undefined_object: '42704',
   duplicate_object: '42710',
+  duplicate_database: '42P04',
+  reserved_name: '42939',
   duplicate_table: '42P07',
   duplicate_cursor: '42P03',
   ambiguous_column: '42702',

@@ -21,6 +21,7 @@ import { decodeInt64Key } from '../common/key-encoding.js'
 import { MemoryFileSystem } from '../storage/memory-file-system.js'
 import { openTxnDatabase, type KeyRange, type TableId, type TxnDatabase, type TxnDatabaseOptions } from '../txn/index.js'
 import { Catalog } from './catalog/catalog.js'
+import type { ClusterAdmin } from './cluster-admin.js'
 import { CatalogStore, statsKey, toJson } from './catalog/catalog-store.js'
 import { FIRST_USER_OID, type Oid, type Relation, type TableInfo, type TableStats } from './catalog/schema.js'
 import type { TxnCatalog } from './ddl/context.js'
@@ -40,6 +41,12 @@ export interface OpenOptions extends Partial<Omit<TxnDatabaseOptions, 'dir'>> {
   /** The user and database sessions report (current_user, current_database()). */
   readonly user?: string
   readonly database?: string
+  /**
+   * The cluster this database belongs to (server/cluster): CREATE/DROP DATABASE and
+   * CREATE/ALTER/DROP ROLE go to it, pg_database and pg_roles list its objects.
+   * Absent for a database opened alone: those statements are 0A000.
+   */
+  readonly cluster?: ClusterAdmin
 }
 
 export interface TransactionOptions {
@@ -77,6 +84,7 @@ export class Database {
     loaded: Awaited<ReturnType<CatalogStore['load']>>,
     readonly user: string,
     readonly name: string,
+    readonly cluster: ClusterAdmin | undefined,
   ) {
     this.catalog = Catalog.of(loaded.relations.map((r) => withStats(r, loaded.stats)))
     this.oids = new OidAllocator(store, loaded.oidHigh, FIRST_USER_OID)
@@ -95,7 +103,7 @@ export class Database {
         if (t !== CATALOG_TABLE) throw dbError('data_corrupted', 'the store holds tables but no SQL catalog')
       }
       const store = new CatalogStore(txn, CATALOG_TABLE)
-      const db = new Database(txn, store, await store.load(), options.user ?? 'postgres', options.database ?? 'postgres')
+      const db = new Database(txn, store, await store.load(), options.user ?? 'postgres', options.database ?? 'postgres', options.cluster)
       await db.dropOrphanTrees()
       return db
     } catch (e) {
@@ -120,6 +128,11 @@ export class Database {
     const s = new Session(this, { user: this.user, database: this.name, ...options }, this.nextPid++)
     this.sessions.add(s)
     return s
+  }
+
+  /** Sessions open now (DROP DATABASE refuses a database in use). */
+  get sessionCount(): number {
+    return this.sessions.size
   }
 
   /** @internal */

@@ -21,6 +21,7 @@ import type { Catalog } from './catalog/catalog.js'
 import type { SequenceInfo } from './catalog/schema.js'
 import { systemView } from './catalog/system-views.js'
 import type { VirtualContext } from './catalog/virtual-table.js'
+import { runClusterStatement, type ClusterStatement } from './cluster-admin.js'
 import { copyIn, copyOut, type CopyIn } from './copy.js'
 import type { Database } from './database.js'
 import { TxnCatalog, type DdlContext } from './ddl/context.js'
@@ -347,10 +348,35 @@ export class Session {
         throw dbError('feature_not_supported', `COPY ${stmt.direction === 'from-stdin' ? 'FROM STDIN' : 'TO STDOUT'} needs the copy protocol: use copyFrom() / copyTo()`)
       case 'explain':
         return this.inTxn((txn) => this.explain(txn, stmt.statement, stmt.analyze, params))
+      case 'create-database':
+      case 'alter-database':
+      case 'drop-database':
+      case 'create-role':
+      case 'alter-role':
+      case 'rename-role':
+      case 'drop-role':
+        return this.clusterStatement(stmt)
       default:
         if (isPlannable(stmt)) return this.runPlanned(stmt, params, sqlKey, paramTypes)
         if (isDdl(stmt)) return this.inTxn((txn) => this.runDdlStatement(txn, stmt))
         throw dbError('feature_not_supported', `statement ${stmt.kind} is not supported`)
+    }
+  }
+
+  /** CREATE/DROP DATABASE, CREATE/ALTER/DROP ROLE: outside the transaction layer, but an error still fails the block. */
+  private async clusterStatement(stmt: ClusterStatement): Promise<StatementResult> {
+    try {
+      return this.done(await runClusterStatement(stmt, {
+        cluster: this.db.cluster,
+        user: this.options.user,
+        database: this.options.database,
+        inTransactionBlock: this.block !== 'none',
+        passwordEncryption: this.settings.get('password_encryption') ?? 'scram-sha-256',
+        notice: (message) => this.notices.push({ severity: 'NOTICE', code: '00000', message }),
+      }))
+    } catch (e) {
+      if (this.block === 'explicit') this.failed = true
+      throw e
     }
   }
 
@@ -615,6 +641,9 @@ export class Session {
       settings: this.settings,
       get prepared() {
         return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
+      },
+      get cluster() {
+        return session.db.cluster
       },
     }
   })()

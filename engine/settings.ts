@@ -56,6 +56,7 @@ const SETTINGS: readonly Setting[] = [
   { name: 'lc_monetary', kind: 'string', default: 'C', description: 'Sets the locale for formatting monetary amounts.' },
   { name: 'lc_numeric', kind: 'string', default: 'C', description: 'Sets the locale for formatting numbers.' },
   { name: 'lc_time', kind: 'string', default: 'C', description: 'Sets the locale for formatting date and time values.' },
+  { name: 'password_encryption', kind: 'enum', default: 'scram-sha-256', values: ['scram-sha-256', 'md5'], description: 'Chooses the algorithm for encrypting passwords.' },
   { name: 'jit', kind: 'bool', default: 'off', description: 'Allow JIT compilation.' },
   { name: 'enable_seqscan', kind: 'bool', default: 'on', description: "Enables the planner's use of sequential-scan plans." },
   { name: 'enable_indexscan', kind: 'bool', default: 'on', description: "Enables the planner's use of index-scan plans." },

@@ -9,11 +9,11 @@
  * process (grammar analysis is the expensive part) and re-used for every parse.
  */
 import type { Assignment, OnConflict, Returning, SettingValue, Statement, TransactionModes } from './statements.js'
-import { DdlParser } from './grammar-ddl.js'
+import { ClusterParser } from './grammar-cluster.js'
 import * as T from './tokens.js'
 import { kw } from './tokens.js'
 
-export class SqlParser extends DdlParser {
+export class SqlParser extends ClusterParser {
   constructor() {
     super()
     this.performSelfAnalysis()
@@ -37,8 +37,12 @@ export class SqlParser extends DdlParser {
     { ALT: () => this.SUBRULE(this.transactionStmt) },
     { ALT: () => this.SUBRULE(this.settingStmt) },
     { ALT: () => this.SUBRULE(this.createStmt) },
+    { ALT: () => this.SUBRULE(this.createClusterStmt) },
     { ALT: () => this.SUBRULE(this.dropStmt) },
+    { ALT: () => this.SUBRULE(this.dropClusterStmt) },
     { ALT: () => this.SUBRULE(this.alterTable) },
+    { ALT: () => this.SUBRULE(this.alterRoleStmt) },
+    { ALT: () => this.SUBRULE(this.alterDatabaseStmt) },
     { ALT: () => this.SUBRULE(this.maintenanceStmt) },
     { ALT: () => this.SUBRULE(this.copyStmt) },
   ]))

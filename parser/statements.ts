@@ -65,6 +65,17 @@ export type AlterAction =
 
 export type IndexColumn = { readonly expr: Expr; readonly direction: 'asc' | 'desc' | undefined; readonly nulls: 'first' | 'last' | undefined }
 
+/**
+ * A role attribute of CREATE/ALTER ROLE (gram.y's AlterOptRoleElem): flags such as
+ * SUPERUSER / NOSUPERUSER, a password (null: PASSWORD NULL), or an attribute
+ * accepted and ignored (CONNECTION LIMIT, VALID UNTIL, INHERIT, REPLICATION, BYPASSRLS).
+ */
+export type RoleOption =
+  | { readonly kind: 'superuser' | 'login' | 'createdb' | 'createrole' | 'inherit' | 'replication' | 'bypassrls'; readonly value: boolean }
+  | { readonly kind: 'password'; readonly value: string | null }
+  | { readonly kind: 'connection-limit'; readonly value: number }
+  | { readonly kind: 'valid-until'; readonly value: string }
+
 export type SettingValue = { readonly kind: 'default' } | { readonly kind: 'values'; readonly values: readonly string[] }
 
 export type Statement =
@@ -97,6 +108,13 @@ export type Statement =
   | { readonly kind: 'vacuum'; readonly analyze: boolean; readonly tables: readonly string[]; readonly position: number }
   | { readonly kind: 'analyze'; readonly tables: readonly string[]; readonly position: number }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly statement: Statement; readonly position: number }
+  | { readonly kind: 'create-database'; readonly name: string; readonly options: readonly { readonly name: string; readonly value: string | undefined }[]; readonly position: number }
+  | { readonly kind: 'drop-database'; readonly name: string; readonly ifExists: boolean; readonly force: boolean; readonly position: number }
+  | { readonly kind: 'create-role'; readonly name: string; /** CREATE USER: LOGIN unless NOLOGIN. */ readonly user: boolean; readonly options: readonly RoleOption[]; readonly position: number }
+  | { readonly kind: 'alter-role'; readonly name: string; readonly options: readonly RoleOption[]; readonly position: number }
+  | { readonly kind: 'rename-role'; readonly name: string; readonly to: string; readonly position: number }
+  | { readonly kind: 'alter-database'; readonly name: string; readonly action: { readonly kind: 'rename'; readonly to: string } | { readonly kind: 'owner'; readonly owner: string }; readonly position: number }
+  | { readonly kind: 'drop-role'; readonly names: readonly string[]; readonly ifExists: boolean; readonly position: number }
   | { readonly kind: 'copy'; readonly table: string; readonly columns: readonly string[]; readonly direction: 'from-stdin' | 'to-stdout'; readonly format: 'text' | 'csv'; readonly header: boolean; readonly position: number }
 
 export type StatementKind = Statement['kind']

@@ -64,6 +64,7 @@ const UNRESERVED = [
   'rows', 'savepoint', 'sequence', 'serializable', 'session', 'set', 'share', 'show', 'skip', 'start', 'stdin',
   'stdout', 'time', 'timestamp', 'transaction', 'truncate', 'uncommitted', 'unknown', 'update', 'vacuum',
   'varying', 'view', 'without', 'work', 'write', 'zone', 'asymmetric',
+  'database', 'role', 'user', 'password', 'encrypted', 'connection', 'valid', 'until', 'owner',
 ] as const
 
 export type Keyword = (typeof RESERVED)[number] | (typeof UNRESERVED)[number]

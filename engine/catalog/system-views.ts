@@ -101,10 +101,12 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
     [...ctx.catalog.relations.values()].flatMap((r) => (r.kind === 'sequence' ? [['public', r.name, ctx.user, r.start, r.min, r.max, r.increment]] : [])),
   ),
   table('pg_catalog', 'pg_database', [['oid', T.int4], ['datname', T.text], ['datdba', T.int4], ['encoding', T.int4], ['datcollate', T.text], ['datctype', T.text], ['datistemplate', T.bool], ['datallowconn', T.bool]], (ctx) =>
-    [[5, ctx.database, 10, 6, 'C', 'C', false, true]],
+    (ctx.cluster?.databases() ?? [{ oid: 5, name: ctx.database, owner: 10 }]).map((d) => [d.oid, d.name, d.owner, 6, 'C', 'C', false, true]),
   ),
-  table('pg_catalog', 'pg_roles', [['oid', T.int4], ['rolname', T.text], ['rolsuper', T.bool], ['rolinherit', T.bool], ['rolcreaterole', T.bool], ['rolcreatedb', T.bool], ['rolcanlogin', T.bool]], (ctx) =>
-    [[10, ctx.user, true, true, true, true, true]],
+  table('pg_catalog', 'pg_roles', [['oid', T.int4], ['rolname', T.text], ['rolsuper', T.bool], ['rolinherit', T.bool], ['rolcreaterole', T.bool], ['rolcreatedb', T.bool], ['rolcanlogin', T.bool], ['rolreplication', T.bool], ['rolconnlimit', T.int4], ['rolpassword', T.text], ['rolbypassrls', T.bool]], (ctx) =>
+    // Never a password hash: PostgreSQL's view shows '********' (we show it for every role, as the engine is not told which have one).
+    (ctx.cluster?.roles() ?? [{ oid: 10, name: ctx.user, superuser: true, login: true, createdb: true, createrole: true }]).map((r) =>
+      [r.oid, r.name, r.superuser, true, r.createrole, r.createdb, r.login, false, -1, '********', false]),
   ),
   table('pg_catalog', 'pg_settings', [['name', T.text], ['setting', T.text], ['unit', T.text], ['short_desc', T.text], ['context', T.text], ['vartype', T.text]], (ctx) =>
     [...ctx.settings].map(([name, v]) => [name, v, null, describeSetting(name) ?? null, 'user', 'string']),

@@ -4,6 +4,7 @@
  */
 import type { SqlType, SqlValue } from '../values/index.js'
 import type { Catalog } from './catalog.js'
+import type { DatabaseInfo, RoleInfo } from '../cluster-admin.js'
 
 /** What a virtual table may read when it is scanned. */
 export interface VirtualContext {
@@ -14,6 +15,8 @@ export interface VirtualContext {
   readonly settings: ReadonlyMap<string, string>
   /** Prepared transactions of this node (pg_prepared_xacts). */
   readonly prepared: readonly { readonly gid: string; readonly txn: number; readonly preparedAt: bigint; readonly owner: string }[]
+  /** The cluster's databases and roles (pg_database, pg_roles); absent for a database opened alone. */
+  readonly cluster: { roles(): readonly RoleInfo[]; databases(): readonly DatabaseInfo[] } | undefined
 }
 
 export interface VirtualTable {
