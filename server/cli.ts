@@ -2,21 +2,29 @@
 /**
  * The `isola` command.
  *
- *   isola start [--data DIR] [--port 5433] [--host 127.0.0.1] [--log-level info]
- *               [--max-connections 100]
- *                              open (and recover) the database and serve the PostgreSQL
- *                              wire protocol until SIGINT/SIGTERM; prints one line
- *                              `ready on postgresql://…` once it accepts connections
- *   isola sql [--data DIR]     an interactive SQL prompt on a database (sql-shell.ts)
- *   isola check [--data DIR]   recover a data directory and check every B+tree invariant
+ *   isola start [--data ./data] [--port 5433] [--host 127.0.0.1] [--auth METHOD]
+ *               [--user NAME:PASSWORD]… [--max-connections 100] [--log-level info]
+ *       Opens (and recovers) the data directory and serves the PostgreSQL wire
+ *       protocol until SIGINT/SIGTERM; prints one line `ready on postgresql://…` once
+ *       it accepts connections. Authentication: trust for loopback clients and
+ *       scram-sha-256 for others, unless --auth (trust, password, md5,
+ *       scram-sha-256) sets one method for all; --user creates a login superuser
+ *       or sets its password.
+ *   isola sql [--data DIR | postgresql://…]
+ *       An interactive SQL prompt on the embedded database or on a server.
+ *   isola check [--data DIR]
+ *       Recovers every database of a data directory and checks every B+tree invariant.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
-import { dbError, isIsolaError } from '../common/errors.js'
-import { open } from '../index.js'
+import { isIsolaError } from '../common/errors.js'
 import { Store } from '../storage/store.js'
+import { authExchange, AUTH_METHODS, type AuthMethod } from './auth/index.js'
+import { Cluster, parseUserSpec } from './cluster/index.js'
 import { DEFAULT_PORT } from './server-options.js'
 import { WireServer } from './server.js'
+import { embeddedTarget, remoteTarget } from './shell-targets.js'
 import { sqlShell } from './sql-shell.js'
 
 function option(args: readonly string[], name: string, dflt: string): string {
@@ -24,48 +32,71 @@ function option(args: readonly string[], name: string, dflt: string): string {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt
 }
 
+function options(args: readonly string[], name: string): string[] {
+  return args.flatMap((a, i) => (a === `--${name}` && args[i + 1] !== undefined ? [args[i + 1]!] : []))
+}
+
+const isLoopback = (address: string | undefined): boolean => address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address?.startsWith('127.') === true
+
+async function start(args: readonly string[], dir: string): Promise<number> {
+  const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
+  const auth = option(args, 'auth', '')
+  if (auth !== '' && !(AUTH_METHODS as readonly string[]).includes(auth)) throw new Error(`--auth must be one of ${AUTH_METHODS.join(', ')}`)
+  const cluster = await Cluster.open({ dir })
+  for (const spec of options(args, 'user')) {
+    const { name, password } = parseUserSpec(spec)
+    await cluster.ensureUser(name, password)
+  }
+  const server = await WireServer.listen({
+    host: option(args, 'host', '127.0.0.1'),
+    port: Number(option(args, 'port', String(DEFAULT_PORT))),
+    maxConnections: Number(option(args, 'max-connections', '100')),
+    logger: log,
+    session: (o) => cluster.session(o),
+    authenticate: (user, _database, remote) => {
+      const method: AuthMethod = auth !== '' ? (auth as AuthMethod) : isLoopback(remote) ? 'trust' : 'scram-sha-256'
+      return authExchange(method, user, cluster.role(user))
+    },
+  })
+  console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
+  log.info({ dir, port: server.port }, 'listening')
+  // Signal handlers alone do not keep Node's event loop alive: the listener does.
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  log.info('shutting down')
+  await server.close()
+  await cluster.close()
+  log.info('closed cleanly')
+  return 0
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command = 'help', ...args] = argv
   const dir = path.resolve(option(args, 'data', './data'))
   switch (command) {
-    case 'start': {
-      const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
-      const db = await open({ dir, user: 'postgres', database: 'postgres' })
-      const server = await WireServer.listen({
-        host: option(args, 'host', '127.0.0.1'),
-        port: Number(option(args, 'port', String(DEFAULT_PORT))),
-        maxConnections: Number(option(args, 'max-connections', '100')),
-        logger: log,
-        database: async (name) => {
-          if (name !== 'postgres') throw dbError('invalid_catalog_name', `database "${name}" does not exist`)
-          return db
-        },
-      })
-      console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
-      // Signal handlers alone do not keep Node's event loop alive: the listener does.
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve)
-        process.once('SIGTERM', resolve)
-      })
-      log.info('shutting down')
-      await server.close()
-      await db.close()
-      log.info('closed cleanly')
+    case 'start':
+      return start(args, dir)
+    case 'sql': {
+      const url = args.find((a) => /^postgres(ql)?:\/\//.test(a))
+      await sqlShell(url !== undefined ? await remoteTarget(url) : await embeddedTarget(dir), process.stdin, process.stdout, process.stderr)
       return 0
     }
-    case 'sql':
-      await sqlShell(dir, process.stdin, process.stdout, process.stderr)
-      return 0
     case 'check': {
-      const store = await Store.open({ dir })
-      store.check()
-      const s = store.stats()
-      console.log(`isola: ${dir}: ${store.trees().length} trees, ${s.pages} pages: all invariants hold`)
-      await store.close()
+      // Each database of the cluster is a store of its own under base/.
+      const base = path.join(dir, 'base')
+      for (const name of fs.existsSync(base) ? fs.readdirSync(base) : []) {
+        const store = await Store.open({ dir: path.join(base, name) })
+        store.check()
+        const s = store.stats()
+        console.log(`isola: ${path.join(base, name)}: ${store.trees().length} trees, ${s.pages} pages: all invariants hold`)
+        await store.close()
+      }
       return 0
     }
     default:
-      console.log('usage: isola start [--data DIR] [--port P] | isola sql [--data DIR] | isola check [--data DIR]')
+      console.log('usage: isola start [--data DIR] [--port P] [--auth METHOD] [--user NAME:PASSWORD] | isola sql [--data DIR | postgresql://…] | isola check [--data DIR]')
       return command === 'help' ? 0 : 2
   }
 }

@@ -25,7 +25,7 @@
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { dbError, isIsolaError } from '../common/errors.js'
-import { durationMs, type CopyIn, type Database, type Session } from '../engine/index.js'
+import { durationMs, type CopyIn, type Session } from '../engine/index.js'
 import { parse } from '../parser/index.js'
 import { ExtendedQuery } from './extended-query.js'
 import { BackendWriter } from './protocol/backend.js'
@@ -34,7 +34,8 @@ import { FrameReader } from './protocol/frame-reader.js'
 import { decodeMessage, decodeStartup, type FrontendMessage } from './protocol/frontend.js'
 import { sendNotices, sendRowDescription, sendRows } from './results-out.js'
 import { reportedParameters, startupSettings } from './startup-params.js'
-import type { AuthExchange, AuthStep, ServerOptions } from './server-options.js'
+import type { AuthExchange, AuthStep } from './auth/index.js'
+import type { ServerOptions } from './server-options.js'
 
 /** Bytes of output after which a long result is sent before it is complete. */
 const SEND_AT_BYTES = 256 * 1024
@@ -200,11 +201,9 @@ export class Connection {
 
   /** Authentication passed: open the session and tell the client the server's parameters. */
   private async begin(): Promise<void> {
-    let db: Database
     let session: Session
     try {
-      db = await this.host.options.database(this.database)
-      session = db.session({ user: this.user, database: this.database, applicationName: this.startupParams.get('application_name') ?? '' })
+      session = await this.host.options.session({ user: this.user, database: this.database, applicationName: this.startupParams.get('application_name') ?? '' })
     } catch (e) {
       return this.fatal(e)
     }

@@ -1,16 +1,18 @@
 /**
- * `isola sql --data DIR`: an interactive SQL prompt on an embedded database, in the
- * manner of psql: statements end with a semicolon and may span lines, results print
+ * `isola sql --data DIR` or `isola sql postgresql://…`: an interactive SQL prompt on
+ * an embedded database or a server (shell-targets.ts), in the manner of psql:
+ * statements end with a semicolon and may span lines, results print
  * in psql's aligned format, errors (on stderr) as psql shows them. Input that is not a
  * terminal (a pipe, a file) runs the same way without prompts, so scripts work:
  *
  *     echo "SELECT 1 + 1;" | npx isola sql --data ./data
+ *     npx isola sql postgresql://postgres@127.0.0.1:5433/postgres
  *
  * Commands: \q quits; \? lists the commands.
  */
 import readline from 'node:readline'
-import { open } from '../index.js'
 import { isIsolaError } from '../common/errors.js'
+import type { ShellTarget } from './shell-targets.js'
 import { formatError, formatResult } from './table-format.js'
 
 /** True when `text` ends a statement: a semicolon outside quotes and comments. */
@@ -33,9 +35,7 @@ export function complete(text: string): boolean {
   return quote === undefined && last === ';'
 }
 
-export async function sqlShell(dir: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream, errors: NodeJS.WritableStream = output): Promise<void> {
-  const db = await open({ dir })
-  const session = db.session()
+export async function sqlShell(target: ShellTarget, input: NodeJS.ReadableStream, output: NodeJS.WritableStream, errors: NodeJS.WritableStream = output): Promise<void> {
   const interactive = (input as NodeJS.ReadStream).isTTY === true
   const rl = readline.createInterface({ input, output: interactive ? output : undefined, terminal: interactive })
   const prompt = (continued: boolean) => {
@@ -43,7 +43,7 @@ export async function sqlShell(dir: string, input: NodeJS.ReadableStream, output
     rl.setPrompt(continued ? `isola-# ` : `isola=> `)
     rl.prompt()
   }
-  if (interactive) output.write(`isola: ${dir} (type \\q to quit)\n`)
+  if (interactive) output.write(`isola: ${target.label} (type \\q to quit)\n`)
   let buffer = ''
   prompt(false)
   try {
@@ -64,7 +64,7 @@ export async function sqlShell(dir: string, input: NodeJS.ReadableStream, output
       const sql = buffer
       buffer = ''
       try {
-        for (const r of await session.execute(sql)) output.write(formatResult(r) + (r.columns === undefined ? '' : '\n'))
+        for (const r of await target.execute(sql)) output.write(formatResult(r) + (r.columns === undefined ? '' : '\n'))
       } catch (e) {
         if (!isIsolaError(e)) throw e
         errors.write(formatError(e, sql))
@@ -73,6 +73,6 @@ export async function sqlShell(dir: string, input: NodeJS.ReadableStream, output
     }
   } finally {
     rl.close()
-    await db.close()
+    await target.close()
   }
 }

@@ -20,9 +20,9 @@ export async function startServer(options: Partial<ServerOptions> & { dir?: stri
   const db = await open(options.dir !== undefined ? { dir: options.dir, user: 'postgres', database: 'postgres' } : { memory: true, user: 'postgres', database: 'postgres' })
   const server = await WireServer.listen({
     port: 0,
-    database: async (name) => {
-      if (name !== 'postgres') throw dbError('invalid_catalog_name', `database "${name}" does not exist`)
-      return db
+    session: async ({ user, database, applicationName }) => {
+      if (database !== 'postgres') throw dbError('invalid_catalog_name', `database "${database}" does not exist`)
+      return db.session({ user, database, applicationName })
     },
     ...options,
   })

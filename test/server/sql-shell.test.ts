@@ -3,12 +3,13 @@
  * private PostgreSQL 15) must print the same thing — aligned tables, multi-line
  * values, empty results, notices, and errors with their LINE and caret.
  */
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresBinaries, startPostgres, type PostgresServer } from '../helpers/postgres-server.js'
+import { startServer } from './helpers.js'
 
 const CLI = path.resolve('dist/server/cli.js')
 /** psql: next to the server binaries, else on PATH (CI insists it is installed: .ci/run). */
@@ -36,6 +37,14 @@ SELECT id FROM t WHERE id = 1 AND name = 'a rather long literal here' AND nosuch
 SELECT id, name, amount, ok, d FROM t WHERE name = 'short' OR amount > 100 OR ok OR d > '2000-01-01' OR nosuch;
 `
 
+/** The script through a shell command, asynchronously (an Isola server may live in this process). */
+function runAsync(command: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = execFile('sh', ['-c', `${command} 2>&1`], { encoding: 'utf8', timeout: 30_000 }, (_err, stdout) => resolve(stdout))
+    child.stdin!.end(SCRIPT)
+  })
+}
+
 describe.skipIf(psql === undefined || postgresBinaries() === undefined)('isola sql prints as psql does', () => {
   let server: PostgresServer
   beforeAll(async () => {
@@ -56,6 +65,19 @@ describe.skipIf(psql === undefined || postgresBinaries() === undefined)('isola s
       expect(ours).toContain('(3 rows)')
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('psql talking to Isola, and isola sql talking to Isola over the wire, print what psql prints for PostgreSQL', async () => {
+    spawnSync(psql!, ['-X', '-q', '-c', 'DROP TABLE IF EXISTS t', server.url]) // left by the test before
+    const theirs = await runAsync(`'${psql!}' -X '${server.url}'`)
+    for (const client of [`'${psql!}' -X`, `'${process.execPath}' '${CLI}' sql`]) {
+      const isola = await startServer()
+      try {
+        expect(await runAsync(`${client} '${isola.url}'`)).toBe(theirs)
+      } finally {
+        await isola.close()
+      }
     }
   })
 })
