@@ -4,12 +4,13 @@
  *
  *   isola start [--data ./data] [--port 5433] [--host 127.0.0.1] [--auth METHOD]
  *               [--user NAME:PASSWORD]… [--max-connections 100] [--log-level info]
+ *               [--tls-cert FILE --tls-key FILE]
  *       Opens (and recovers) the data directory and serves the PostgreSQL wire
  *       protocol until SIGINT/SIGTERM; prints one line `ready on postgresql://…` once
  *       it accepts connections. Authentication: trust for loopback clients and
  *       scram-sha-256 for others, unless --auth (trust, password, md5,
  *       scram-sha-256) sets one method for all; --user creates a login superuser
- *       or sets its password.
+ *       or sets its password. With a certificate and key, clients may use TLS.
  *   isola sql [--data DIR | postgresql://…]
  *       An interactive SQL prompt on the embedded database or on a server.
  *   isola check [--data DIR]
@@ -52,6 +53,7 @@ async function start(args: readonly string[], dir: string): Promise<number> {
     port: Number(option(args, 'port', String(DEFAULT_PORT))),
     maxConnections: Number(option(args, 'max-connections', '100')),
     logger: log,
+    tls: option(args, 'tls-cert', '') === '' ? undefined : { cert: fs.readFileSync(option(args, 'tls-cert', '')), key: fs.readFileSync(option(args, 'tls-key', '')) },
     session: (o) => cluster.session(o),
     authenticate: (user, _database, remote) => {
       const method: AuthMethod = auth !== '' ? (auth as AuthMethod) : isLoopback(remote) ? 'trust' : 'scram-sha-256'

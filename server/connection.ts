@@ -23,6 +23,7 @@
  * here: the handlers' failures are caught and become messages.
  */
 import type { Socket } from 'node:net'
+import { TLSSocket, type SecureContext } from 'node:tls'
 import type { Logger } from 'pino'
 import { dbError, isIsolaError } from '../common/errors.js'
 import { durationMs, type CopyIn, type Session } from '../engine/index.js'
@@ -50,6 +51,8 @@ export interface ConnectionHost {
   readonly log: Logger
   readonly maxMessageBytes: number
   readonly startupTimeoutMs: number
+  /** Set when the server has a certificate and key: SSLRequest is answered with TLS. */
+  readonly secureContext: SecureContext | undefined
   /** Registers the connection for CancelRequests; returns its key. */
   register(c: Connection): { pid: number; secret: number }
   /** A CancelRequest arrived with this key. */
@@ -75,18 +78,38 @@ export class Connection {
   key = { pid: 0, secret: 0 }
 
   constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     private readonly host: ConnectionHost,
   ) {
     this.reader = new FrameReader(host.maxMessageBytes)
     socket.setNoDelay(true)
-    socket.on('data', (chunk) => this.onData(chunk))
+    this.attach(socket)
+    this.startupTimer = setTimeout(() => this.fatal(dbError('protocol_violation', 'canceling authentication due to timeout')), host.startupTimeoutMs)
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData)
     socket.on('error', () => undefined) // 'close' follows; a reset client is not our error
     socket.on('close', () => void this.shutdown())
     socket.on('drain', () => {
       if (this.state !== 'closed' && this.reader.buffered < PAUSE_AT_BYTES) socket.resume()
     })
-    this.startupTimer = setTimeout(() => this.fatal(dbError('protocol_violation', 'canceling authentication due to timeout')), host.startupTimeoutMs)
+  }
+
+  /**
+   * SSLRequest with a certificate configured: 'S', then the TLS handshake on the same
+   * socket, and start-up goes on inside it. The plain socket's own listeners are
+   * dropped; the TLS socket's 'close' ends the connection.
+   */
+  private startTls(secureContext: SecureContext): void {
+    const plain = this.socket
+    plain.removeAllListeners('data')
+    plain.removeAllListeners('close')
+    plain.removeAllListeners('drain')
+    plain.write('S')
+    const secure = new TLSSocket(plain, { isServer: true, secureContext })
+    this.socket = secure
+    this.attach(secure)
   }
 
   /** Cancels the running statement (a CancelRequest with this connection's key). */
@@ -101,7 +124,7 @@ export class Connection {
 
   // ── input ──────────────────────────────────────────────────────────────────
 
-  private onData(chunk: Buffer): void {
+  private readonly onData = (chunk: Buffer): void => {
     if (this.state === 'closed') return
     this.reader.push(chunk)
     if (this.reader.buffered > PAUSE_AT_BYTES) this.socket.pause()
@@ -157,9 +180,13 @@ export class Connection {
     }
     switch (m.kind) {
       case 'ssl-request':
-      case 'gssenc-request':
-        // No TLS or GSSAPI here: 'N', and the client goes on in the clear (or gives up).
+        if (this.host.secureContext !== undefined && !(this.socket instanceof TLSSocket)) return this.startTls(this.host.secureContext)
+        // No certificate configured: 'N', and the client goes on in the clear (or gives up).
         this.out.rawByte('N')
+        this.send()
+        return
+      case 'gssenc-request':
+        this.out.rawByte('N') // no GSSAPI
         this.send()
         return
       case 'cancel':

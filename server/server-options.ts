@@ -22,6 +22,8 @@ export interface ServerOptions {
   /** A connection that has not finished start-up and authentication by then is closed (authentication_timeout). */
   readonly startupTimeoutMs?: number
   readonly logger?: Logger
+  /** A certificate and key (PEM): SSLRequest is then answered with TLS, as PostgreSQL's ssl = on. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
 }
 
 export const DEFAULT_PORT = 5433

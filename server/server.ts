@@ -10,6 +10,7 @@
  */
 import { randomInt } from 'node:crypto'
 import net from 'node:net'
+import { createSecureContext, type SecureContext } from 'node:tls'
 import pino, { type Logger } from 'pino'
 import { dbError } from '../common/errors.js'
 import { Connection, type ConnectionHost } from './connection.js'
@@ -21,6 +22,7 @@ export class WireServer implements ConnectionHost {
   readonly log: Logger
   readonly maxMessageBytes: number
   readonly startupTimeoutMs: number
+  readonly secureContext: SecureContext | undefined
   private readonly server: net.Server
   private readonly connections = new Set<Connection>()
   private readonly byPid = new Map<number, Connection>()
@@ -31,6 +33,7 @@ export class WireServer implements ConnectionHost {
     this.log = options.logger ?? pino({ level: 'silent' })
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
     this.startupTimeoutMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS
+    this.secureContext = options.tls === undefined ? undefined : createSecureContext({ cert: options.tls.cert, key: options.tls.key })
     this.server = net.createServer((socket) => this.accept(socket))
   }
 
