@@ -134,7 +134,9 @@ export class ExtendedQuery {
     const to = maxRows > 0 ? Math.min(r.rows.length, from + maxRows) : r.rows.length
     sendRows(this.out, r, from, to, p.resultFormats)
     p.sent = to
-    if (to < r.rows.length) return this.out.portalSuspended()
+    // Suspended whenever the limit was reached, even by the last row: PostgreSQL's executor stops at the
+    // count without looking further, and the next Execute finds the end (SELECT 0).
+    if (maxRows > 0 && to - from === maxRows) return this.out.portalSuspended()
     // A portal fetched in pieces reports the rows of its last piece, as PostgreSQL does.
     this.out.commandComplete(from === 0 ? r.tag : `${r.command} ${to - from}`)
   }
