@@ -4,13 +4,14 @@
  *
  *   isola start [--data ./data] [--port 5433] [--host 127.0.0.1] [--auth METHOD]
  *               [--user NAME:PASSWORD]… [--max-connections 100] [--log-level info]
- *               [--tls-cert FILE --tls-key FILE]
+ *               [--tls-cert FILE --tls-key FILE] [--http-port 8080]
  *       Opens (and recovers) the data directory and serves the PostgreSQL wire
  *       protocol until SIGINT/SIGTERM; prints one line `ready on postgresql://…` once
  *       it accepts connections. Authentication: trust for loopback clients and
  *       scram-sha-256 for others, unless --auth (trust, password, md5,
  *       scram-sha-256) sets one method for all; --user creates a login superuser
  *       or sets its password. With a certificate and key, clients may use TLS.
+ *       --http-port serves the read-only JSON admin (http-admin.ts).
  *   isola sql [--data DIR | postgresql://…]
  *       An interactive SQL prompt on the embedded database or on a server.
  *   isola check [--data DIR]
@@ -23,6 +24,7 @@ import { isIsolaError } from '../common/errors.js'
 import { Store } from '../storage/store.js'
 import { authExchange, AUTH_METHODS, type AuthMethod } from './auth/index.js'
 import { Cluster, parseUserSpec } from './cluster/index.js'
+import { startHttpAdmin } from './http-admin.js'
 import { DEFAULT_PORT } from './server-options.js'
 import { WireServer } from './server.js'
 import { embeddedTarget, remoteTarget } from './shell-targets.js'
@@ -60,14 +62,17 @@ async function start(args: readonly string[], dir: string): Promise<number> {
       return authExchange(method, user, cluster.role(user))
     },
   })
+  const httpPort = option(args, 'http-port', '')
+  const http = httpPort === '' ? undefined : await startHttpAdmin({ host: option(args, 'host', '127.0.0.1'), port: Number(httpPort), server, cluster })
   console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
-  log.info({ dir, port: server.port }, 'listening')
+  log.info({ dir, port: server.port, httpPort: httpPort || undefined }, 'listening')
   // Signal handlers alone do not keep Node's event loop alive: the listener does.
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
   log.info('shutting down')
+  await http?.close()
   await server.close()
   await cluster.close()
   log.info('closed cleanly')

@@ -45,6 +45,16 @@ const PAUSE_AT_BYTES = 1024 * 1024
 
 type State = 'startup' | 'auth' | 'ready' | 'copy-in' | 'copy-failed' | 'closed'
 
+export interface ConnectionInfo {
+  readonly pid: number
+  readonly user: string
+  readonly database: string
+  readonly applicationName: string
+  readonly clientAddress: string
+  readonly backendStart: string
+  readonly state: string
+}
+
 /** What a connection needs of its server. */
 export interface ConnectionHost {
   readonly options: ServerOptions
@@ -110,6 +120,22 @@ export class Connection {
     const secure = new TLSSocket(plain, { isServer: true, secureContext })
     this.socket = secure
     this.attach(secure)
+  }
+
+  private readonly startedAt = new Date()
+
+  /** What pg_stat_activity would say of this connection (the HTTP admin lists it). */
+  info(): ConnectionInfo {
+    const status = this.session?.status
+    return {
+      pid: this.key.pid,
+      user: this.user,
+      database: this.database,
+      applicationName: this.session?.settings.get('application_name') ?? '',
+      clientAddress: this.socket.remoteAddress ?? '',
+      backendStart: this.startedAt.toISOString(),
+      state: this.state !== 'ready' && this.state !== 'copy-in' && this.state !== 'copy-failed' ? this.state : this.busy ? 'active' : status === 'T' ? 'idle in transaction' : status === 'E' ? 'idle in transaction (aborted)' : 'idle',
+    }
   }
 
   /** Cancels the running statement (a CancelRequest with this connection's key). */

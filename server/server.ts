@@ -13,7 +13,7 @@ import net from 'node:net'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import pino, { type Logger } from 'pino'
 import { dbError } from '../common/errors.js'
-import { Connection, type ConnectionHost } from './connection.js'
+import { Connection, type ConnectionHost, type ConnectionInfo } from './connection.js'
 import { BackendWriter } from './protocol/backend.js'
 import { errorFields } from './protocol/error-fields.js'
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PORT, DEFAULT_STARTUP_TIMEOUT_MS, type ServerOptions } from './server-options.js'
@@ -57,6 +57,11 @@ export class WireServer implements ConnectionHost {
 
   get host(): string {
     return (this.server.address() as net.AddressInfo).address
+  }
+
+  /** The open connections, as pg_stat_activity shows them. */
+  activity(): ConnectionInfo[] {
+    return [...this.connections].map((c) => c.info())
   }
 
   /** Connections open now. */
