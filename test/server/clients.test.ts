@@ -95,6 +95,9 @@ describe('node-postgres', () => {
     expect((await b.query('SELECT count(*)::int AS n FROM tx_t')).rows[0].n).toBe(0)
     await a.query('COMMIT')
     expect((await b.query('SELECT count(*)::int AS n FROM tx_t')).rows[0].n).toBe(1)
+    // Several statements in one simple query are one implicit transaction: an error undoes them all.
+    expect((await a.query('INSERT INTO tx_t VALUES (10); SELECT 1/0').catch((e) => e)).code).toBe('22012')
+    expect((await b.query('SELECT count(*)::int AS n FROM tx_t WHERE k = 10')).rows[0].n).toBe(0)
     await a.query('BEGIN ISOLATION LEVEL SERIALIZABLE')
     await a.query('INSERT INTO tx_t VALUES (2)')
     await a.query('ROLLBACK')
