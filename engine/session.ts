@@ -37,7 +37,7 @@ import { ALL_METHODS, type PlanMethods } from './plan/access-path.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
-import { result, resultColumns, type Notice, type PreparedStatement, type QueryOptions, type QueryResult, type StatementResult } from './results.js'
+import { result, resultColumns, type Notice, type PreparedStatement, type QueryOptions, type QueryResult, type ResultColumn, type StatementResult } from './results.js'
 import { isPlannable, planStatement, type PlannedStatement } from './statement-plan.js'
 import { T, typeName, type SqlType, type SqlValue } from './values/index.js'
 
@@ -159,7 +159,7 @@ export class Session {
       const statements = parse(sql)
       if (statements.length > 1) throw dbError('syntax_error', 'cannot insert multiple commands into a prepared statement')
       const statement = statements[0]
-      if (statement === undefined || !isPlannable(statement)) return { sql, statement, paramTypes: paramTypes.map((t) => t ?? T.text), columns: undefined }
+      if (statement === undefined || !isPlannable(statement)) return { sql, statement, paramTypes: paramTypes.map((t) => t ?? T.text), columns: this.unplannedColumns(statement) }
       let p: PlannedStatement
       try {
         p = this.plan(statement, paramTypes, sql)
@@ -977,6 +977,22 @@ export class Session {
     }
     this.settings.set(name, value)
     return this.done('SET')
+  }
+
+  /**
+   * The result columns of a statement that is not planned but returns rows (SHOW,
+   * EXPLAIN), known before it runs: the wire protocol's Describe must announce them.
+   */
+  private unplannedColumns(stmt: Statement | undefined): readonly ResultColumn[] | undefined {
+    const text = (name: string): ResultColumn => ({ name, type: T.text, tableOid: 0, attnum: 0 })
+    if (stmt?.kind === 'explain') return [text('QUERY PLAN')]
+    if (stmt?.kind !== 'show') return undefined
+    if (stmt.name === 'all') return ['name', 'setting', 'description'].map(text)
+    try {
+      return [text(canonicalName(stmt.name))]
+    } catch {
+      return undefined // an unknown setting: the error comes when it runs
+    }
   }
 
   private show(raw: string): StatementResult {

@@ -130,6 +130,9 @@ describe('postgres.js', () => {
     const sql = connect()
     expect(await sql`SELECT ${5}::int * 2 AS y, ${'a'} AS s`).toEqual([{ y: 10, s: 'a' }])
     expect(await sql`SELECT owner FROM accounts WHERE id = ${1}`).toEqual([{ owner: 'ann' }])
+    // Statements that are not planned but return rows are described before they run.
+    expect(await sql`SHOW transaction_isolation`).toEqual([{ transaction_isolation: 'read committed' }])
+    expect((await sql`EXPLAIN SELECT * FROM accounts WHERE id = 1`)[0]).toEqual({ 'QUERY PLAN': 'Index Scan using accounts_pkey on accounts  (rows=1)' })
     const e = await sql`INSERT INTO accounts (id, owner, balance) VALUES (1, 'x', 0)`.catch((err) => err)
     expect(e.code).toBe('23505')
     await sql`CREATE TABLE pj (k int PRIMARY KEY)`
