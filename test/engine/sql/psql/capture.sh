@@ -1,0 +1,35 @@
+#!/bin/sh
+# Captures the SQL that psql 15 sends for each backslash command (psql -E) into
+# one fixture file per command, with the oids of the schema's relations written
+# as <<name>>. The expected outputs are then recorded from a private PostgreSQL:
+#   ISOLA_PSQL_RECORD=1 npx vitest run test/engine/sql/psql-catalog.test.ts
+# Usage: capture.sh HOST PORT DB   (DB must hold schema.sql's schema, nothing else)
+set -eu
+HOST=$1 PORT=$2 DB=$3
+DIR=$(dirname "$0")
+PSQL=${PSQL:-/usr/lib/postgresql/15/bin/psql}
+q() { "$PSQL" -h "$HOST" -p "$PORT" -U postgres -d "$DB" "$@"; }
+OIDS=$(q -Atc "SELECT c.oid || ' ' || c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace")
+capture() { # file command
+  out="$DIR/$1.sql"
+  { echo "# psql 15: $2"; echo
+    q -E -c "$2" 2>/dev/null | awk '
+      /^\*+ QUERY \*+$/ { inq = 1; n = 0; next }
+      /^\*+$/ && inq { inq = 0; for (i = 1; i <= n; i++) print buf[i]; print "---"; print ""; next }
+      inq { buf[++n] = $0 }'
+  } > "$out.tmp"
+  echo "$OIDS" | while read -r oid name; do sed -i "s/'$oid'/'<<$name>>'/g" "$out.tmp"; done
+  mv "$out.tmp" "$out"
+}
+capture dt '\dt'
+capture d '\d'
+capture di '\di'
+capture dv '\dv'
+capture ds '\ds'
+capture dn '\dn'
+capture l '\l'
+capture d-table '\d t'
+capture d-parent '\d parent'
+capture d-view '\d cheap'
+capture d-sequence '\d ticket_seq'
+capture d-index '\d t_name_price_idx'
