@@ -13,19 +13,23 @@ import { dbError, IsolaError } from '../../common/errors.js'
 import type { TypeName } from '../../parser/index.js'
 import type { BExpr } from '../plan/bound.js'
 import {
-  T, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
+  T, arrayOf, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
 } from '../values/index.js'
 
 const PLAIN: Readonly<Record<string, SqlType>> = {
   int2: T.int2, int4: T.int4, int8: T.int8, float4: T.float4, float8: T.float8, text: T.text, bool: T.bool,
   date: T.date, timestamp: T.timestamp, timestamptz: T.timestamptz, bytea: T.bytea,
+  oid: T.oid, regclass: T.regclass, regtype: T.regtype, regnamespace: T.regnamespace, regproc: T.regproc,
+  // PostgreSQL's name (63-byte identifiers) is text here: the catalog's names are text columns.
+  name: T.text,
 }
 
 /** Types PostgreSQL has that Isola does not implement yet: 0A000 rather than "does not exist". */
-const NOT_YET: ReadonlySet<string> = new Set(['time', 'timetz', 'interval', 'json', 'jsonb', 'uuid', 'oid', 'money', 'xml', 'inet', 'cidr'])
+const NOT_YET: ReadonlySet<string> = new Set(['time', 'timetz', 'interval', 'json', 'jsonb', 'uuid', 'money', 'xml', 'inet', 'cidr'])
 
 /** The SqlType a type name denotes (serial types are the DDL's business: see ddl/columns.ts). */
 export function resolveType(t: TypeName, at?: number): SqlType {
+  if (t.array === true) return arrayOf(resolveType({ ...t, array: false }, at))
   const position = t.position ?? at
   const plain = PLAIN[t.name]
   if (plain !== undefined) {
@@ -72,6 +76,10 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
   // All of one type: keep its modifiers only if they agree too, and there is no untyped
   // literal (select_common_typmod: 'ab' in COALESCE('ab', x::varchar(1)) is a varchar of no length).
   if (known.every((x) => x.t.kind === p.kind)) {
+    if (p.kind === 'array') {
+      const element = commonType(known.map((x) => (x.t as typeof p).element), what, known.map((x) => x.at))
+      return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : arrayOf(element)
+    }
     return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
   }
   for (const { t: n, at } of known.slice(1)) {

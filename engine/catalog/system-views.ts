@@ -152,6 +152,7 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
 const CATEGORY: Record<keyof typeof TYPE_OIDS, string> = {
   bool: 'B', bytea: 'U', int8: 'N', int2: 'N', int4: 'N', text: 'S', float4: 'N', float8: 'N', unknown: 'X',
   bpchar: 'S', varchar: 'S', date: 'D', timestamp: 'D', timestamptz: 'D', numeric: 'N',
+  oid: 'N', regclass: 'N', regtype: 'N', regnamespace: 'N', regproc: 'N', array: 'P',
 }
 
 const byName = new Map<string, VirtualTable>(SYSTEM_VIEWS.map((v) => [`${v.schema}.${v.name}`, v]))

@@ -86,6 +86,8 @@ export async function columnFromDef(
 ): Promise<{ column: ColumnInfo; sequence: SequenceInfo | undefined }> {
   const serial = SERIAL[def.type.name]
   const type = serial ?? resolveType(def.type, def.position)
+  // Arrays and oids live in queries (the system catalog's columns, psql's queries), not yet in tables' rows and keys.
+  if (type.kind === 'array' || isOidLike(type)) throw dbError('feature_not_supported', `columns of type ${baseTypeName(type)} are not supported yet`, { position: def.type.position ?? def.position })
   let notNull = serial !== undefined
   let explicitNull = false
   let defaultText: string | undefined

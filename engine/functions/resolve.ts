@@ -12,7 +12,7 @@
  * `any` takes an argument as it is.
  */
 import { dbError } from '../../common/errors.js'
-import { T, baseTypeName, canCast, isPreferred, typeCategory, type SqlType } from '../values/index.js'
+import { T, plainType, baseTypeName, canCast, isPreferred, typeCategory, type SqlType } from '../values/index.js'
 import { commonType } from '../bind/coerce.js'
 import type { ParamType } from './types.js'
 
@@ -51,7 +51,7 @@ function bindTypes(c: Candidate, args: readonly SqlType[]): SqlType[] | undefine
     if (p === 'any') out.push(a.kind === 'unknown' ? T.text : a)
     else if (p === 'anyelement') out.push(anyType!)
     else {
-      const t = T[p] as SqlType
+      const t = plainType(p)
       if (!canCast(a, t, 'implicit')) return undefined
       out.push(a.kind === p ? a : t)
     }

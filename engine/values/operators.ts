@@ -13,7 +13,7 @@
  */
 import { dbError } from '../../common/errors.js'
 import { canCast } from './casts.js'
-import { baseTypeName, typeCategory, isPreferred, T, type SqlType, type TypeKind } from './types.js'
+import { baseTypeName, typeCategory, isPreferred, plainType, T, type SqlType, type TypeKind } from './types.js'
 
 export const BINARY_OPERATORS = ['+', '-', '*', '/', '%', '=', '<>', '<', '<=', '>', '>=', '||'] as const
 export type BinaryOperatorName = (typeof BINARY_OPERATORS)[number]
@@ -74,7 +74,7 @@ export interface ResolvedOperator {
   readonly resultType: SqlType
 }
 
-const plain = (k: TypeKind): SqlType => T[k]
+const plain = (k: TypeKind): SqlType => plainType(k)
 
 const accepts = (p: Param, t: SqlType): boolean => (p === 'any' ? true : canCast(t, plain(p), 'implicit'))
 
