@@ -425,7 +425,11 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       { GATE: () => this.collateAhead(), ALT: () => {
         const op = this.CONSUME(T.Identifier)
         const first = this.SUBRULE(this.ident)
-        const second = this.OPTION(() => { this.CONSUME(T.Dot); return this.SUBRULE1(this.ident) })
+        const second = this.OPTION(() => {
+          this.CONSUME(T.Dot)
+          // pg_catalog.default: DEFAULT is reserved, but names a collation here.
+          return this.OR1([{ ALT: () => this.SUBRULE1(this.ident) }, { ALT: () => { this.CONSUME(K.default); return 'default' } }])
+        })
         operand = { kind: 'collate', operand, collation: second === undefined ? first : `${first}.${second}`, position: this.at(op) }
       } },
     ]) })

@@ -12,6 +12,8 @@
 import { dbError } from '../../common/errors.js'
 import type { Cte } from '../../parser/index.js'
 import type { Catalog } from '../catalog/catalog.js'
+import type { ObjectNames } from '../catalog/object-names.js'
+import { SYSTEM_VIEWS } from '../catalog/system-views.js'
 import type { Oid } from '../catalog/schema.js'
 import type { VirtualTable } from '../catalog/virtual-table.js'
 import type { BExpr, ColumnId } from '../plan/bound.js'
@@ -68,6 +70,10 @@ export class Binder implements CoerceHost {
 
   get catalog(): Catalog {
     return this.env.catalog
+  }
+
+  get objects(): ObjectNames {
+    return { catalog: this.env.catalog, systemViews: SYSTEM_VIEWS }
   }
 
   newColumn(name: string): ColumnId {

@@ -11,9 +11,11 @@
  */
 import { dbError, IsolaError } from '../../common/errors.js'
 import type { TypeName } from '../../parser/index.js'
+import { NAMESPACES, relationOid, type ObjectNames } from '../catalog/object-names.js'
+import { regOutput } from '../functions/catalog-info.js'
 import type { BExpr } from '../plan/bound.js'
 import {
-  T, arrayOf, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
+  REG_TYPES, T, arrayOf, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
 } from '../values/index.js'
 
 const PLAIN: Readonly<Record<string, SqlType>> = {
@@ -77,7 +79,7 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
   // literal (select_common_typmod: 'ab' in COALESCE('ab', x::varchar(1)) is a varchar of no length).
   if (known.every((x) => x.t.kind === p.kind)) {
     if (p.kind === 'array') {
-      const element = commonType(known.map((x) => (x.t as typeof p).element), what, known.map((x) => x.at))
+      const element = commonType(known.map((x) => (x.t as SqlType & { kind: 'array' }).element), what, known.map((x) => x.at))
       return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : arrayOf(element)
     }
     return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
@@ -99,8 +101,43 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
 /** Hooks the binder passes in: where untyped parameters learn their type, and where literals were written. */
 export interface CoerceHost {
   setParamType(index: number, type: SqlType, position: number | undefined): SqlType
+  /** The catalog's objects, for reg* literals written as names ('t'::regclass). */
+  readonly objects?: ObjectNames
   /** The source position of a literal or parameter node, if the binder recorded one. */
   positionOf(e: BExpr): number | undefined
+}
+
+/**
+ * The reg* types' conversions that need the catalog: a literal name becomes the
+ * object's oid when the statement is bound (regclassin runs at parse time in
+ * PostgreSQL too, so a missing relation is an error even if no row needs it), and
+ * a reg* value becomes text through its output function, which reads the catalog.
+ */
+function regCoercion(host: CoerceHost, e: BExpr, to: SqlType, context: CastContext, position: number | undefined): BExpr | undefined {
+  if (REG_TYPES.has(to.kind) && e.kind === 'const' && typeof e.value === 'string' && (e.type.kind === 'unknown' || (context === 'explicit' && typeCategory(e.type) === 'S'))) {
+    const text = e.value
+    if (/^\s*\d+\s*$/.test(text) || host.objects === undefined) return undefined
+    const at = host.positionOf(e) ?? position
+    let oid: number | undefined
+    switch (to.kind) {
+      case 'regclass':
+        oid = relationOid(host.objects, text)
+        if (oid === undefined) throw dbError('undefined_table', `relation "${text}" does not exist`, { position: at })
+        break
+      case 'regnamespace':
+        oid = (NAMESPACES as Record<string, number>)[text]
+        if (oid === undefined) throw dbError('invalid_schema_name', `schema "${text}" does not exist`, { position: at })
+        break
+      default:
+        throw dbError('feature_not_supported', `${to.kind} input of a name is not supported yet`, { position: at })
+    }
+    return { kind: 'const', type: to, value: oid }
+  }
+  if (REG_TYPES.has(e.type.kind) && typeCategory(to) === 'S' && canCast(e.type, to, context)) {
+    const text: BExpr = { kind: 'call', fn: regOutput(e.type.kind as 'regclass'), args: [e], type: T.text }
+    return to.kind === 'text' ? text : coerce(host, text, to, context, position)
+  }
+  return undefined
 }
 
 /**
@@ -110,6 +147,8 @@ export interface CoerceHost {
  */
 export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastContext, position?: number, mismatch?: () => IsolaError): BExpr {
   if (sameType(e.type, to)) return e
+  const reg = regCoercion(host, e, to, context, position)
+  if (reg !== undefined) return reg
   if (e.kind === 'const' && e.type.kind === 'unknown') {
     // A bad literal is reported where it was written (PostgreSQL's parser_errposition of the constant).
     const at = host.positionOf(e) ?? position
@@ -117,7 +156,7 @@ export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastCon
     // modifier (varchar(n), numeric(p,s)): PostgreSQL applies that as a separate cast,
     // so its errors carry no position. The context matters there: an explicit cast
     // truncates to varchar(n), an assignment refuses.
-    const base = { kind: to.kind } as SqlType
+    const base = to.kind === 'array' ? to : ({ kind: to.kind } as SqlType)
     let value
     try {
       value = castValue(e.value, T.unknown, base, context)

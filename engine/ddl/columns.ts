@@ -15,7 +15,7 @@ import { bindExpr } from '../bind/expr.js'
 import { Scope } from '../bind/scope.js'
 import type { Catalog } from '../catalog/catalog.js'
 import type { ColumnInfo, Oid, SequenceInfo } from '../catalog/schema.js'
-import { baseTypeName, T, type SqlType } from '../values/index.js'
+import { baseTypeName, isOidLike, T, type SqlType } from '../values/index.js'
 import type { DdlContext } from './context.js'
 
 /** Constraints gathered from column and table definitions, by column name. */

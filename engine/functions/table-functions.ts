@@ -37,6 +37,19 @@ const series = (kind: 'int4' | 'int8' | 'numeric', withStep: boolean): TableFunc
   },
 })
 
+/**
+ * pg_partition_ancestors(rel): a partition's ancestors, itself first. Isola has no
+ * partitioned tables, and PostgreSQL returns no rows for a relation that is not a
+ * partition: none here, for any relation.
+ */
+const partitionAncestors: TableFunction = {
+  name: 'pg_partition_ancestors',
+  params: ['regclass'],
+  columns: () => [{ name: 'relid', type: T.regclass }],
+  rows: () => [],
+}
+
 export const TABLE_FUNCTIONS: readonly TableFunction[] = [
+  partitionAncestors,
   series('int4', false), series('int4', true), series('int8', false), series('int8', true), series('numeric', false), series('numeric', true),
 ]
