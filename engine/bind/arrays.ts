@@ -143,9 +143,14 @@ export function bindArrayOperator(b: Binder, op: string, l: BExpr, r: BExpr, pos
   const left = asArray(b, l, like, position)
   const right = asArray(b, r, like, position)
   if (left.type.kind !== 'array' || right.type.kind !== 'array') throw noOp()
-  const type = at(position, () => commonType([left.type, right.type], 'ARRAY', [position])) as SqlType & { kind: 'array' }
-  // The element comparison must exist (arrays of a type without < cannot be compared either).
-  at(position, () => resolveBinaryOperator('<', type.element, type.element))
+  let type: SqlType & { kind: 'array' }
+  try {
+    type = commonType([left.type, right.type], 'ARRAY') as SqlType & { kind: 'array' }
+    // The element comparison must exist (arrays of a type without < cannot be compared either).
+    resolveBinaryOperator('<', type.element, type.element)
+  } catch {
+    throw noOp()
+  }
   const args = [coerce(b, left, type, 'implicit', position), coerce(b, right, type, 'implicit', position)]
   return { kind: 'call', fn: fn(`array${op}`, true, (a) => test(compareArrays(type.element, a[0] as SqlArray, a[1] as SqlArray))), args, type: BOOL }
 }

@@ -51,6 +51,7 @@ export function parseArray(element: SqlType, text: string, parse: (t: SqlType, s
         if (text[i] !== '"') throw malformed(text, 'Unexpected end of input.')
         i++
         ws()
+        if (i < text.length && text[i] !== ',' && text[i] !== '}') throw malformed(text, 'Unexpected array element.')
       } else {
         while (i < text.length && !/[,}]/.test(text[i]!)) {
           const c = text[i]!

@@ -3,6 +3,7 @@
 # one fixture file per command, with the oids of the schema's relations written
 # as <<name>>. The expected outputs are then recorded from a private PostgreSQL:
 #   ISOLA_PSQL_RECORD=1 npx vitest run test/engine/sql/psql-catalog.test.ts
+# pgbench-startup.sql is written by hand (pgbench 15's query, from the server log).
 # Usage: capture.sh HOST PORT DB   (DB must hold schema.sql's schema, nothing else)
 set -eu
 HOST=$1 PORT=$2 DB=$3
