@@ -52,21 +52,45 @@ function columnType(p: Printer, e: Expr): SqlType | undefined {
   return undefined
 }
 
-/** A literal in the type `type` (undefined: its own type), as get_const_expr prints it. */
-function literal(e: Expr & { kind: 'number' | 'string' }, type: SqlType | undefined): string {
-  if (e.kind === 'string') return `${quoteLiteral(e.value)}::${baseTypeName(type ?? T.text)}`
-  const integer = /^\d+$/.test(e.text)
-  if (type === undefined || type.kind === 'int2' || type.kind === 'int4' || type.kind === 'int8') return integer ? e.text : e.text
-  if (type.kind === 'numeric') return integer || /e/i.test(e.text) ? `${e.text}::numeric` : e.text
-  if (type.kind === 'float4' || type.kind === 'float8') return `'${e.text}'::${baseTypeName(type)}`
-  return e.text
+/** A number literal's own type, as make_const gives it. */
+function numberType(text: string): SqlType {
+  const digits = text.replace(/^-/, '')
+  if (!/^\d+$/.test(digits)) return T.numeric
+  const n = BigInt(text)
+  return n >= -2147483648n && n <= 2147483647n ? T.int4 : n >= -(2n ** 63n) && n < 2n ** 63n ? T.int8 : T.numeric
 }
 
-function operand(p: Printer, e: Expr, other: Expr | undefined, top: boolean): string {
+/**
+ * A literal as get_const_expr prints a constant of type `type` (undefined: the
+ * literal's own type): int4 bare unless negative ('-1'::integer), numeric bare when
+ * it looks like a float (1.5) and labelled otherwise (0::numeric, '-2'::numeric),
+ * booleans bare, every other type quoted and labelled ('0.5'::double precision).
+ */
+function literal(e: Expr & { kind: 'number' | 'string' }, type: SqlType | undefined): string {
+  if (e.kind === 'string') return `${quoteLiteral(e.value)}::${baseTypeName(type ?? T.text)}`
+  const t = type ?? numberType(e.text)
+  const negative = e.text.startsWith('-')
+  if (t.kind === 'int4') return negative ? `'${e.text}'::integer` : e.text
+  if (t.kind === 'numeric') {
+    if (negative) return `'${e.text}'::numeric`
+    return /[eE.]/.test(e.text) ? e.text : `${e.text}::numeric`
+  }
+  return `'${e.text}'::${baseTypeName(t)}`
+}
+
+/** `- 5` as stored (deparse writes unary minus apart) is the negative constant -5 PostgreSQL's grammar makes of it. */
+function negativeNumber(e: Expr): (Expr & { kind: 'number' }) | undefined {
+  return e.kind === 'unary' && e.op === '-' && e.operand.kind === 'number' && !e.operand.text.startsWith('-') ? { ...e.operand, text: `-${e.operand.text}` } : undefined
+}
+
+function operand(p: Printer, written: Expr, other: Expr | undefined, top: boolean): string {
+  const e = negativeNumber(written) ?? written
   const otherType = other === undefined ? undefined : columnType(p, other)
   if (e.kind === 'string') return literal(e, otherType !== undefined && (otherType.kind === 'varchar' || otherType.kind === 'bpchar') ? T.text : otherType)
   if (e.kind === 'number') {
-    if (p.context === 'default' || otherType === undefined) return e.text
+    // An integer met by an integer column keeps its type (int4 > int8 is an operator of its own).
+    const own = numberType(e.text)
+    if (p.context === 'default' || otherType === undefined || (own.kind !== 'numeric' && ['int2', 'int4', 'int8'].includes(otherType.kind))) return literal(e, own)
     return literal(e, otherType)
   }
   if (e.kind === 'column' && other?.kind === 'string') {
@@ -89,10 +113,17 @@ function print(p: Printer, e: Expr, top: boolean): string {
       return COMPARISONS.has(e.op) || top ? paren(s) : `(${s})`
     }
     case 'and':
-    case 'or':
-      return paren(`${print(p, e.left, e.left.kind === e.kind)} ${e.kind.toUpperCase()} ${print(p, e.right, false)}`)
+    case 'or': {
+      // As isSimpleNode in pretty mode: comparisons and NOT need no parentheses under AND/OR, OR does under AND.
+      const child = (c: Expr) => print(p, c, !(c.kind === 'or' && e.kind === 'and'))
+      return paren(`${child(e.left)} ${e.kind.toUpperCase()} ${child(e.right)}`)
+    }
     case 'not':
       return `NOT ${print(p, e.operand, false)}`
+    case 'unary': {
+      const n = negativeNumber(e)
+      return n !== undefined ? literal(n, undefined) : deparseExpr(e)
+    }
     case 'is':
       return paren(`${print(p, e.operand, false)} IS ${e.not ? 'NOT ' : ''}${e.test.toUpperCase()}`)
     case 'function': {
@@ -116,4 +147,11 @@ export function defaultText(table: TableInfo, text: string, type: SqlType): stri
 /** A CHECK expression or an index predicate as PostgreSQL prints them (constants folded). */
 export function conditionText(table: TableInfo, text: string): string {
   return print({ table, context: 'folded' }, parseExpression(text), true)
+}
+
+/** An index key expression as pg_get_indexdef prints it: a function call bare, anything else in parentheses. */
+export function indexExpressionText(table: TableInfo, text: string, alone: boolean): string {
+  const e = parseExpression(text)
+  const s = print({ table, context: 'folded' }, e, true)
+  return e.kind === 'function' || alone ? s : `(${s})`
 }

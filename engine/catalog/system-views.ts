@@ -86,14 +86,15 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
         collatable(type) ? DEFAULT_COLLATION : 0, -1, true, 0])
     for (const r of ctx.catalog.relations.values()) {
       if (r.kind === 'table') {
-        for (const c of r.columns) row(r.oid, c.name, c.type, c.attnum, c.notNull, c.default !== undefined, c.missing !== null, c.identity === 'always' ? 'a' : c.identity === 'by-default' ? 'd' : '')
+        // An identity column's sequence is not a default in PostgreSQL (no pg_attrdef row).
+        for (const c of r.columns) row(r.oid, c.name, c.type, c.attnum, c.notNull, c.default !== undefined && c.identity === undefined, c.missing !== null, c.identity === 'always' ? 'a' : c.identity === 'by-default' ? 'd' : '')
         for (const i of r.indexes) i.keys.forEach((k, n) => row(i.oid, k.attnum !== undefined ? r.columns.find((c) => c.attnum === k.attnum)!.name : 'expr', k.type, n + 1, false, false, false, ''))
       } else if (r.kind === 'view') r.columns.forEach((c, n) => row(r.oid, c, r.columnTypes?.[n] ?? T.text, n + 1, false, false, false, ''))
     }
     return rows
   }),
   table('pg_catalog', 'pg_attrdef', [['oid', OID], ['adrelid', OID], ['adnum', T.int2], ['adbin', T.text]], (ctx) =>
-    ctx.catalog.tables().flatMap((t) => t.columns.filter((c) => c.default !== undefined).map((c) => [t.oid * 1000 + c.attnum, t.oid, c.attnum, nodeTree({ attnum: c.attnum }, c.default!)])),
+    ctx.catalog.tables().flatMap((t) => t.columns.filter((c) => c.default !== undefined && c.identity === undefined).map((c) => [t.oid * 1000 + c.attnum, t.oid, c.attnum, nodeTree({ attnum: c.attnum }, c.default!)])),
   ),
   table('pg_catalog', 'pg_type', [
     ['oid', OID], ['typname', T.text], ['typnamespace', OID], ['typlen', T.int2], ['typtype', T.text], ['typcategory', T.text], ['typrelid', OID], ['typelem', OID],

@@ -8,7 +8,7 @@
  * they are stable, never folded at plan time.
  */
 import { relationByOid, regName, typeByOid, NAMESPACES, ROLE_OIDS, type ObjectNames } from '../catalog/object-names.js'
-import { conditionText, defaultText } from '../catalog/pg-expr.js'
+import { conditionText, defaultText, indexExpressionText } from '../catalog/pg-expr.js'
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
 import { quoteIdent } from '../../parser/index.js'
 import { T, arrayOf, compareValues, formatValue, typeName, type SqlArray, type SqlType, type SqlValue } from '../values/index.js'
@@ -45,7 +45,7 @@ const ACTIONS: Readonly<Record<string, string>> = { restrict: 'RESTRICT', cascad
 const columnName = (t: TableInfo, attnum: number): string => quoteIdent(t.columns.find((c) => c.attnum === attnum)?.name ?? `........pg.dropped.${attnum}........`)
 
 function indexKey(t: TableInfo, k: IndexInfo['keys'][number]): string {
-  const col = k.attnum !== undefined ? columnName(t, k.attnum) : `(${k.expr})`
+  const col = k.attnum !== undefined ? columnName(t, k.attnum) : indexExpressionText(t, k.expr!, false)
   return `${col}${k.desc ? ' DESC' : ''}${k.nullsFirst !== k.desc ? (k.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST') : ''}`
 }
 
@@ -56,7 +56,7 @@ function indexKey(t: TableInfo, k: IndexInfo['keys'][number]): string {
 export function indexDefinition(t: TableInfo, i: IndexInfo, pretty: boolean, column = 0): string {
   if (column > 0) {
     const k = i.keys[column - 1]
-    return k === undefined ? '' : k.attnum !== undefined ? columnName(t, k.attnum) : k.expr!
+    return k === undefined ? '' : k.attnum !== undefined ? columnName(t, k.attnum) : indexExpressionText(t, k.expr!, true)
   }
   const where = i.predicate === undefined ? '' : ` WHERE ${pretty ? conditionText(t, i.predicate) : `(${conditionText(t, i.predicate)})`}`
   return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(i.name)} ON ${pretty ? '' : 'public.'}${quoteIdent(t.name)} USING btree (${i.keys.map((k) => indexKey(t, k)).join(', ')})${where}`

@@ -16,6 +16,8 @@ ORDER BY 1,2;
 ---
 Schema | Name | Type | Owner
 public | cheap | view | postgres
+public | misc | table | postgres
+public | misc_k_seq | sequence | postgres
 public | parent | table | postgres
 public | t | table | postgres
 public | t_id_seq | sequence | postgres

@@ -14,6 +14,7 @@ WHERE c.relkind IN ('S','')
 ORDER BY 1,2;
 ---
 Schema | Name | Type | Owner
+public | misc_k_seq | sequence | postgres
 public | t_id_seq | sequence | postgres
 public | ticket_seq | sequence | postgres
 

@@ -15,6 +15,7 @@ WHERE c.relkind IN ('r','p','')
 ORDER BY 1,2;
 ---
 Schema | Name | Type | Owner
+public | misc | table | postgres
 public | parent | table | postgres
 public | t | table | postgres
 

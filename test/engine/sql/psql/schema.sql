@@ -23,3 +23,11 @@ CREATE INDEX
 CREATE VIEW cheap AS SELECT id, name FROM t WHERE price < 10
 ---
 CREATE VIEW
+
+CREATE TABLE misc (k int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, born timestamptz DEFAULT now(), active bool DEFAULT true, score int DEFAULT -1, note text DEFAULT 'x', code char(3), ratio float8 DEFAULT 0.5, CONSTRAINT misc_range CHECK (score > -10 AND score < 100), CONSTRAINT misc_note CHECK (note <> ''), UNIQUE (code, score))
+---
+CREATE TABLE
+
+CREATE INDEX misc_lower_idx ON misc (lower(note))
+---
+CREATE INDEX
