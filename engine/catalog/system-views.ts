@@ -37,6 +37,8 @@ const AM = { heap: 2, btree: 403 } as const
 /** pg_collation's default collation: what a collatable type's typcollation and a text column's attcollation name. */
 const DEFAULT_COLLATION = 100
 const collatable = (t: SqlType) => t.kind === 'text' || t.kind === 'varchar' || t.kind === 'bpchar'
+/** pg_type.typstorage: 'p' (plain) for fixed-size types, 'x' (extended: compressible, out of line) for variable-length ones, 'm' for numeric. */
+const storage = (t: SqlType) => (t.kind === 'numeric' ? 'm' : t.kind === 'array' || TYPE_LENGTHS[t.kind] < 0 ? 'x' : 'p')
 
 /** Does a table take part in a foreign key (PostgreSQL's relhastriggers: the FK's internal triggers)? */
 const hasTriggers = (ctx: VirtualContext, t: TableInfo) => t.foreignKeys.length > 0 || ctx.catalog.referencing(t.oid).length > 0
@@ -78,12 +80,12 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
   table('pg_catalog', 'pg_attribute', [
     ['attrelid', OID], ['attname', T.text], ['atttypid', OID], ['attlen', T.int2], ['attnum', T.int2], ['atttypmod', T.int4],
     ['attnotnull', T.bool], ['atthasdef', T.bool], ['atthasmissing', T.bool], ['attidentity', T.text], ['attgenerated', T.text], ['attisdropped', T.bool],
-    ['attcollation', OID], ['attstattarget', T.int4], ['attislocal', T.bool], ['attinhcount', T.int4],
+    ['attcollation', OID], ['attstattarget', T.int4], ['attislocal', T.bool], ['attinhcount', T.int4], ['attstorage', T.text], ['attcompression', T.text],
   ], (ctx) => {
     const rows: SqlValue[][] = []
     const row = (rel: number, name: string, type: SqlType, attnum: number, notNull: boolean, hasDef: boolean, hasMissing: boolean, identity: string) =>
       rows.push([rel, name, typeOid(type), type.kind === 'array' ? -1 : TYPE_LENGTHS[type.kind], attnum, typmod(type), notNull, hasDef, hasMissing, identity, '', false,
-        collatable(type) ? DEFAULT_COLLATION : 0, -1, true, 0])
+        collatable(type) ? DEFAULT_COLLATION : 0, -1, true, 0, storage(type), ''])
     for (const r of ctx.catalog.relations.values()) {
       if (r.kind === 'table') {
         // An identity column's sequence is not a default in PostgreSQL (no pg_attrdef row).
@@ -171,9 +173,14 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
     ['oid', OID], ['datname', T.text], ['datdba', OID], ['encoding', T.int4], ['datlocprovider', T.text], ['datistemplate', T.bool], ['datallowconn', T.bool],
     ['datconnlimit', T.int4], ['dattablespace', OID], ['datcollate', T.text], ['datctype', T.text], ['daticulocale', T.text], ['datacl', TEXTS],
   ], (ctx) => [[5, ctx.database, ROLE_OIDS.superuser, 6, 'c', false, true, -1, 1663, 'C', 'C', null, null]]),
-  table('pg_catalog', 'pg_roles', [['oid', OID], ['rolname', T.text], ['rolsuper', T.bool], ['rolinherit', T.bool], ['rolcreaterole', T.bool], ['rolcreatedb', T.bool], ['rolcanlogin', T.bool]], (ctx) =>
-    [[10, ctx.user, true, true, true, true, true]],
-  ),
+  table('pg_catalog', 'pg_roles', [
+    ['oid', OID], ['rolname', T.text], ['rolsuper', T.bool], ['rolinherit', T.bool], ['rolcreaterole', T.bool], ['rolcreatedb', T.bool], ['rolcanlogin', T.bool],
+    ['rolreplication', T.bool], ['rolconnlimit', T.int4], ['rolvaliduntil', T.timestamptz], ['rolbypassrls', T.bool],
+  ], (ctx) => [
+    [ROLE_OIDS.superuser, ctx.user, true, true, true, true, true, true, -1, null, true],
+    [ROLE_OIDS.pg_database_owner, 'pg_database_owner', false, true, false, false, false, false, -1, null, false],
+  ]),
+  none('pg_auth_members', [['roleid', OID], ['member', OID], ['grantor', OID], ['admin_option', T.bool]]),
   table('pg_catalog', 'pg_settings', [['name', T.text], ['setting', T.text], ['unit', T.text], ['short_desc', T.text], ['context', T.text], ['vartype', T.text]], (ctx) =>
     [...ctx.settings].map(([name, v]) => [name, v, null, describeSetting(name) ?? null, 'user', 'string']),
   ),
