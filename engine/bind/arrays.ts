@@ -12,7 +12,7 @@ import type { Expr } from '../../parser/index.js'
 import type { ScalarFunction } from '../functions/index.js'
 import { BOOL, type BExpr } from '../plan/bound.js'
 import {
-  T, applyOperator, arrayOf, baseTypeName, castValue, compareValues, resolveBinaryOperator, sameType,
+  T, applyOperator, arrayOf, baseTypeName, castValue, compareArrays, resolveBinaryOperator, sameType,
   type BinaryOperatorName, type SqlArray, type SqlType, type SqlValue,
 } from '../values/index.js'
 import type { Binder } from './binder.js'
@@ -27,7 +27,8 @@ const fn = (name: string, strict: boolean, impl: (args: readonly SqlValue[]) => 
 const ARRAY_CONSTRUCTOR = fn('array', false, (args) => [...args])
 
 /** ARRAY[a, b, …]: the elements' common type (an empty ARRAY[] needs a cast to say its type, as PostgreSQL insists). */
-export function bindArrayConstructor(b: Binder, e: Expr & { kind: 'array' }, x: ExprContext): BExpr {
+export function bindArrayConstructor(b: Binder, e: Expr & { kind: 'array' }, x: ExprContext, castTo?: SqlType): BExpr {
+  if (e.elements.length === 0 && castTo?.kind === 'array') return { kind: 'const', type: castTo, value: [] }
   if (e.elements.length === 0) throw dbError('indeterminate_datatype', 'cannot determine type of empty array', { position: e.position, hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' })
   const elements = e.elements.map((el) => bindExpr(b, el, x))
   const type = commonType(elements.map((el) => el.type), 'ARRAY', e.elements.map(startOf))
@@ -94,21 +95,6 @@ export function bindQuantifiedArray(b: Binder, e: Expr & { kind: 'quantified-arr
     return sawNull ? null : all
   })
   return { kind: 'call', fn: f, args: [l, right], type: BOOL }
-}
-
-/** array_eq's order: element by element, then the shorter first (NULL elements sort last, equal to each other). */
-export function compareArrays(element: SqlType, a: SqlArray, c: SqlArray): number {
-  for (let i = 0; i < Math.min(a.length, c.length); i++) {
-    const x = a[i]!
-    const y = c[i]!
-    if (x === null || y === null) {
-      if (x !== y) return x === null ? 1 : -1
-      continue
-    }
-    const r = compareValues(element, x, y)
-    if (r !== 0) return r
-  }
-  return a.length - c.length
 }
 
 const COMPARE: Readonly<Record<string, (c: number) => boolean>> = {

@@ -17,7 +17,7 @@ import { SYSTEM_VIEWS } from '../catalog/system-views.js'
 import type { Oid } from '../catalog/schema.js'
 import type { VirtualTable } from '../catalog/virtual-table.js'
 import type { BExpr, ColumnId } from '../plan/bound.js'
-import { T, baseTypeName, sameType, type SqlType } from '../values/index.js'
+import { T, baseTypeName, sameType, withoutModifiers, type SqlType } from '../values/index.js'
 import type { CoerceHost } from './coerce.js'
 
 /**
@@ -104,9 +104,9 @@ export class Binder implements CoerceHost {
   setParamType(index: number, type: SqlType, position: number | undefined): SqlType {
     const known = this.params[index - 1]
     // A parameter takes the type without modifiers, as PostgreSQL's parameters do.
-    const plain = ({ kind: type.kind } as SqlType)
+    const plain = withoutModifiers(type)
     if (known !== undefined && known.kind !== 'unknown') {
-      if (!sameType({ kind: known.kind } as SqlType, plain)) {
+      if (!sameType(withoutModifiers(known), plain)) {
         throw dbError('ambiguous_parameter', `inconsistent types deduced for parameter $${index}`, {
           detail: `${baseTypeName(known)} versus ${baseTypeName(plain)}`,
           position,

@@ -15,7 +15,7 @@ import { NAMESPACES, relationOid, type ObjectNames } from '../catalog/object-nam
 import { regOutput } from '../functions/catalog-info.js'
 import type { BExpr } from '../plan/bound.js'
 import {
-  REG_TYPES, T, arrayOf, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
+  REG_TYPES, T, arrayOf, withoutModifiers, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
 } from '../values/index.js'
 
 const PLAIN: Readonly<Record<string, SqlType>> = {
@@ -82,7 +82,7 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
       const element = commonType(known.map((x) => (x.t as SqlType & { kind: 'array' }).element), what, known.map((x) => x.at))
       return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : arrayOf(element)
     }
-    return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
+    return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : withoutModifiers(p)
   }
   for (const { t: n, at } of known.slice(1)) {
     if (n.kind === p.kind) continue
@@ -91,7 +91,7 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
     }
     if (!isPreferred(p) && canCast(p, n, 'implicit') && !canCast(n, p, 'implicit')) p = n
   }
-  const result: SqlType = { kind: p.kind } as SqlType
+  const result: SqlType = withoutModifiers(p)
   for (const { t, at } of known) {
     if (!canCast(t, result, 'implicit')) throw dbError('datatype_mismatch', `${what} could not convert type ${baseTypeName(t)} to ${baseTypeName(result)}`, { position: at })
   }
@@ -156,7 +156,7 @@ export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastCon
     // modifier (varchar(n), numeric(p,s)): PostgreSQL applies that as a separate cast,
     // so its errors carry no position. The context matters there: an explicit cast
     // truncates to varchar(n), an assignment refuses.
-    const base = to.kind === 'array' ? to : ({ kind: to.kind } as SqlType)
+    const base = to.kind === 'array' ? to : withoutModifiers(to)
     let value
     try {
       value = castValue(e.value, T.unknown, base, context)

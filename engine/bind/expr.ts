@@ -193,6 +193,8 @@ function bindNode(b: Binder, e: Expr, x: ExprContext): BExpr {
     case 'case':
       return bindCase(b, e, x)
     case 'cast': {
+      // ARRAY[]::int4[]: an empty constructor takes its type from the cast.
+      if (e.operand.kind === 'array' && e.operand.elements.length === 0) return bindArrayConstructor(b, e.operand, x, resolveType(e.type, e.position))
       const operand = bindExpr(b, e.operand, x)
       return coerce(b, operand, resolveType(e.type, e.position), 'explicit', e.position)
     }

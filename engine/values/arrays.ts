@@ -10,6 +10,21 @@
 import { dbError } from '../../common/errors.js'
 import type { SqlArray, SqlType, SqlValue } from './types.js'
 
+/** array_cmp's order: element by element (NULL elements after all others, equal to each other), then the shorter first. */
+export function compareArrays(element: SqlType, a: SqlArray, c: SqlArray, compare: (t: SqlType, x: SqlValue, y: SqlValue) => number): number {
+  for (let i = 0; i < Math.min(a.length, c.length); i++) {
+    const x = a[i]!
+    const y = c[i]!
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? 1 : -1
+      continue
+    }
+    const r = compare(element, x, y)
+    if (r !== 0) return r
+  }
+  return a.length - c.length
+}
+
 /** array_out. `format` is the element type's output function. */
 export function formatArray(element: SqlType, v: SqlArray, format: (t: SqlType, x: SqlValue) => string | null): string {
   const parts = v.map((x) => {

@@ -124,6 +124,9 @@ const PREFERRED: ReadonlySet<TypeKind> = new Set(['float8', 'text', 'bool', 'tim
 export const typeCategory = (t: SqlType): TypeCategory => CATEGORY[t.kind]
 export const isPreferred = (t: SqlType): boolean => PREFERRED.has(t.kind)
 
+/** The type without its modifiers (varchar(3) → varchar; int4[] stays int4[], its element's modifiers dropped). */
+export const withoutModifiers = (t: SqlType): SqlType => (t.kind === 'array' ? { kind: 'array', element: withoutModifiers(t.element) } : ({ kind: t.kind } as SqlType))
+
 /** Same type including modifiers. */
 export function sameType(a: SqlType, b: SqlType): boolean {
   if (a.kind !== b.kind) return false

@@ -140,3 +140,30 @@ g
 1
 2
 3
+
+SELECT COALESCE(NULL, ARRAY[1, 2]) AS a, CASE WHEN true THEN '{3}' ELSE ARRAY[4] END AS b, COALESCE(ARRAY['x'::varchar(3)], ARRAY['y'::varchar(5)])::text AS c
+---
+a | b | c
+{1,2} | {3} | {x}
+
+SELECT ARRAY[1, 2]::text[] AS a, ARRAY['1', '2']::int8[] AS b, '{1,2}'::int4[] = ARRAY[1, 2] AS c, ARRAY[1] || NULL::int4 AS d, NULL::int4[] || ARRAY[1] AS e
+---
+a | b | c | d | e
+{1,2} | {1,2} | t | {1,NULL} | {1}
+
+SELECT x FROM (VALUES (ARRAY[10]), (ARRAY[9, 1]), (ARRAY[10, 0]), (ARRAY[NULL, 1]::int4[])) v(x) ORDER BY x
+---
+x
+{9,1}
+{10}
+{10,0}
+{NULL,1}
+
+SELECT ARRAY[]::int4[] AS a
+---
+a
+{}
+
+SELECT ARRAY[]
+---
+ERROR 42P18: cannot determine type of empty array (at 8)
