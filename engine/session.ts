@@ -555,8 +555,12 @@ export class Session {
     const regs = columns?.flatMap((c, i) => (REG_TYPES.has(c.type.kind) ? [[i, c.type.kind] as const] : [])) ?? []
     if (regs.length === 0) return rows
     const objects = { catalog: this.catalogView(), systemViews: SYSTEM_VIEWS }
-    for (const row of rows) for (const [i, kind] of regs) if (typeof row[i] === 'number') row[i] = regName(objects, kind, row[i] as number)
-    return rows
+    // Copies: a row may be shared with the plan (a VALUES row, a cached subquery's).
+    return rows.map((row) => {
+      const out = [...row]
+      for (const [i, kind] of regs) if (typeof out[i] === 'number') out[i] = regName(objects, kind, out[i] as number)
+      return out
+    })
   }
 
   private readonly writeEnvFor = (ctx: ExecContext): WriteEnv => ({
