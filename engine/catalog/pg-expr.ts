@@ -21,7 +21,7 @@
  * PostgreSQL's spelling in parentheses and casts.
  */
 import { deparseExpr, parse, quoteIdent, quoteLiteral, type Expr, type Query } from '../../parser/index.js'
-import { baseTypeName, T, type SqlType } from '../values/index.js'
+import { T, typeName, withoutModifiers, type SqlType } from '../values/index.js'
 import type { TableInfo } from './schema.js'
 
 type Context = 'default' | 'folded'
@@ -37,6 +37,8 @@ function parseExpression(text: string): Expr {
 interface Printer {
   readonly table: TableInfo | undefined
   readonly context: Context
+  /** Pretty mode (psql passes true): fewer parentheses; otherwise every operator and cast constant is parenthesised. */
+  readonly pretty: boolean
 }
 
 const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>='])
@@ -65,17 +67,19 @@ function numberType(text: string): SqlType {
  * literal's own type): int4 bare unless negative ('-1'::integer), numeric bare when
  * it looks like a float (1.5) and labelled otherwise (0::numeric, '-2'::numeric),
  * booleans bare, every other type quoted and labelled ('0.5'::double precision).
+ * Outside pretty mode a bare number that gets a label is parenthesised: (0)::numeric.
  */
-function literal(e: Expr & { kind: 'number' | 'string' }, type: SqlType | undefined): string {
-  if (e.kind === 'string') return `${quoteLiteral(e.value)}::${baseTypeName(type ?? T.text)}`
+function literal(e: Expr & { kind: 'number' | 'string' }, type: SqlType | undefined, pretty = true): string {
+  // The label is format_type without a typmod: char(3)'s literal is 'ab'::bpchar, as PostgreSQL prints it.
+  if (e.kind === 'string') return `${quoteLiteral(e.value)}::${typeName(withoutModifiers(type ?? T.text))}`
   const t = type ?? numberType(e.text)
   const negative = e.text.startsWith('-')
   if (t.kind === 'int4') return negative ? `'${e.text}'::integer` : e.text
   if (t.kind === 'numeric') {
     if (negative) return `'${e.text}'::numeric`
-    return /[eE.]/.test(e.text) ? e.text : `${e.text}::numeric`
+    return /[eE.]/.test(e.text) ? e.text : pretty ? `${e.text}::numeric` : `(${e.text})::numeric`
   }
-  return `'${e.text}'::${baseTypeName(t)}`
+  return `'${e.text}'::${typeName(withoutModifiers(t))}`
 }
 
 /** `- 5` as stored (deparse writes unary minus apart) is the negative constant -5 PostgreSQL's grammar makes of it. */
@@ -90,8 +94,8 @@ function operand(p: Printer, written: Expr, other: Expr | undefined, top: boolea
   if (e.kind === 'number') {
     // An integer met by an integer column keeps its type (int4 > int8 is an operator of its own).
     const own = numberType(e.text)
-    if (p.context === 'default' || otherType === undefined || (own.kind !== 'numeric' && ['int2', 'int4', 'int8'].includes(otherType.kind))) return literal(e, own)
-    return literal(e, otherType)
+    if (p.context === 'default' || otherType === undefined || (own.kind !== 'numeric' && ['int2', 'int4', 'int8'].includes(otherType.kind))) return literal(e, own, p.pretty)
+    return literal(e, otherType, p.pretty)
   }
   if (e.kind === 'column' && other?.kind === 'string') {
     const t = columnType(p, e)
@@ -101,7 +105,7 @@ function operand(p: Printer, written: Expr, other: Expr | undefined, top: boolea
 }
 
 function print(p: Printer, e: Expr, top: boolean): string {
-  const paren = (s: string) => (top ? s : `(${s})`)
+  const paren = (s: string) => (top && p.pretty ? s : `(${s})`)
   switch (e.kind) {
     case 'column':
       return quoteIdent(e.name)
@@ -115,14 +119,14 @@ function print(p: Printer, e: Expr, top: boolean): string {
     case 'and':
     case 'or': {
       // As isSimpleNode in pretty mode: comparisons and NOT need no parentheses under AND/OR, OR does under AND.
-      const child = (c: Expr) => print(p, c, !(c.kind === 'or' && e.kind === 'and'))
+      const child = (c: Expr) => print(p, c, p.pretty && !(c.kind === 'or' && e.kind === 'and'))
       return paren(`${child(e.left)} ${e.kind.toUpperCase()} ${child(e.right)}`)
     }
     case 'not':
       return `NOT ${print(p, e.operand, false)}`
     case 'unary': {
       const n = negativeNumber(e)
-      return n !== undefined ? literal(n, undefined) : deparseExpr(e)
+      return n !== undefined ? literal(n, undefined, p.pretty) : deparseExpr(e)
     }
     case 'is':
       return paren(`${print(p, e.operand, false)} IS ${e.not ? 'NOT ' : ''}${e.test.toUpperCase()}`)
@@ -141,17 +145,17 @@ function print(p: Printer, e: Expr, top: boolean): string {
 export function defaultText(table: TableInfo, text: string, type: SqlType): string {
   const e = parseExpression(text)
   if (e.kind === 'string') return literal(e, type)
-  return print({ table, context: 'default' }, e, true)
+  return print({ table, context: 'default', pretty: true }, e, true)
 }
 
 /** A CHECK expression or an index predicate as PostgreSQL prints them (constants folded). */
-export function conditionText(table: TableInfo, text: string): string {
-  return print({ table, context: 'folded' }, parseExpression(text), true)
+export function conditionText(table: TableInfo, text: string, pretty: boolean): string {
+  return print({ table, context: 'folded', pretty }, parseExpression(text), true)
 }
 
 /** An index key expression as pg_get_indexdef prints it: a function call bare, anything else in parentheses. */
 export function indexExpressionText(table: TableInfo, text: string, alone: boolean): string {
   const e = parseExpression(text)
-  const s = print({ table, context: 'folded' }, e, true)
+  const s = print({ table, context: 'folded', pretty: true }, e, true)
   return e.kind === 'function' || alone ? s : `(${s})`
 }

@@ -58,7 +58,7 @@ export function indexDefinition(t: TableInfo, i: IndexInfo, pretty: boolean, col
     const k = i.keys[column - 1]
     return k === undefined ? '' : k.attnum !== undefined ? columnName(t, k.attnum) : indexExpressionText(t, k.expr!, true)
   }
-  const where = i.predicate === undefined ? '' : ` WHERE ${pretty ? conditionText(t, i.predicate) : `(${conditionText(t, i.predicate)})`}`
+  const where = i.predicate === undefined ? '' : ` WHERE ${conditionText(t, i.predicate, pretty)}`
   return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(i.name)} ON ${pretty ? '' : 'public.'}${quoteIdent(t.name)} USING btree (${i.keys.map((k) => indexKey(t, k)).join(', ')})${where}`
 }
 
@@ -70,7 +70,7 @@ export function constraintDefinition(n: ObjectNames, oid: number, pretty: boolea
       if (i.constraint !== undefined && constraintOid(i) === oid) return `${i.primary ? 'PRIMARY KEY' : 'UNIQUE'} (${i.keys.map((k) => (k.attnum === undefined ? k.expr! : columnName(t, k.attnum))).join(', ')})`
     }
     const check = t.checks.find((c) => c.oid === oid)
-    if (check !== undefined) return `CHECK (${pretty ? conditionText(t, check.expr) : `(${conditionText(t, check.expr)})`})`
+    if (check !== undefined) return `CHECK (${conditionText(t, check.expr, pretty)})`
     const fk = t.foreignKeys.find((f) => f.oid === oid)
     if (fk !== undefined) {
       const ref = n.catalog.table(fk.refTable)
@@ -96,7 +96,7 @@ export const constraintOid = (i: IndexInfo): number => i.oid + 0x4000_0000
  */
 export const nodeTree = (what: { attnum: number } | 'expr', text: string): string => `${what === 'expr' ? '{EXPR}' : `{DEFAULT :attnum ${what.attnum}}`} ${text}`
 
-function expressionText(n: ObjectNames, tree: string, relid: number): string | null {
+function expressionText(n: ObjectNames, tree: string, relid: number, pretty: boolean): string | null {
   const m = /^\{(DEFAULT :attnum (\d+)|EXPR)\} ([\s\S]*)$/.exec(tree)
   const t = n.catalog.table(relid)
   if (m === null || t === undefined) return null
@@ -104,7 +104,7 @@ function expressionText(n: ObjectNames, tree: string, relid: number): string | n
     const col = t.columns.find((c) => c.attnum === Number(m[2]))
     return col === undefined ? null : defaultText(t, m[3]!, col.type)
   }
-  return conditionText(t, m[3]!)
+  return conditionText(t, m[3]!, pretty)
 }
 
 const arrayOrNull = (v: SqlValue): SqlArray => v as SqlArray
@@ -120,7 +120,7 @@ export const CATALOG_FUNCTIONS: readonly ScalarFunction[] = [
   scalar('pg_encoding_to_char', ['int4'], T.text, (a) => ({ 0: 'SQL_ASCII', 6: 'UTF8' } as Record<number, string>)[a[0] as number] ?? ''),
   scalar('format_type', ['oid', 'int4'], T.text, (a) => (a[0] === null ? null : formatType(a[0] as number, a[1] as number | null)), { ...stable, strict: false }),
   ...[['pg_get_expr', ['text', 'oid']], ['pg_get_expr', ['text', 'oid', 'bool']]].map(([name, params]) =>
-    scalar(name as string, params as ['text', 'oid'], T.text, (a, _t, ctx) => expressionText(ctx.objects, a[0] as string, a[1] as number), stable)),
+    scalar(name as string, params as ['text', 'oid'], T.text, (a, _t, ctx) => expressionText(ctx.objects, a[0] as string, a[1] as number, a[2] === true), stable)),
   ...[['oid'], ['oid', 'int4', 'bool']].map((params) =>
     scalar('pg_get_indexdef', params as ['oid'], T.text, (a, _t, ctx) => {
       const r = relationByOid(ctx.objects, a[0] as number)
