@@ -12,8 +12,8 @@
  *   - an integer literal met by a numeric or float column is folded into that type,
  *     as PostgreSQL folds constants in CHECKs and index predicates (0::numeric), but
  *     not in defaults (where the implicit cast is hidden: 0);
- *   - a varchar or char column compared with a string is shown cast to text,
- *     ((name)::text = 'x'::text), the implicit cast PostgreSQL's operator needs;
+ *   - a varchar column compared with a string is shown cast to text
+ *     (name::text = 'x'::text), the implicit cast text's operator needs;
  *   - nextval('s') takes a regclass: nextval('s'::regclass).
  *
  * Shortcut: expressions beyond these forms (function results' types, CASE, nested
@@ -90,16 +90,16 @@ function negativeNumber(e: Expr): (Expr & { kind: 'number' }) | undefined {
 function operand(p: Printer, written: Expr, other: Expr | undefined, top: boolean): string {
   const e = negativeNumber(written) ?? written
   const otherType = other === undefined ? undefined : columnType(p, other)
-  if (e.kind === 'string') return literal(e, otherType !== undefined && (otherType.kind === 'varchar' || otherType.kind === 'bpchar') ? T.text : otherType)
+  // varchar has no operators of its own (text's serve it); char has bpchar's.
+  if (e.kind === 'string') return literal(e, otherType?.kind === 'varchar' ? T.text : otherType)
   if (e.kind === 'number') {
     // An integer met by an integer column keeps its type (int4 > int8 is an operator of its own).
     const own = numberType(e.text)
     if (p.context === 'default' || otherType === undefined || (own.kind !== 'numeric' && ['int2', 'int4', 'int8'].includes(otherType.kind))) return literal(e, own, p.pretty)
     return literal(e, otherType, p.pretty)
   }
-  if (e.kind === 'column' && other?.kind === 'string') {
-    const t = columnType(p, e)
-    if (t !== undefined && (t.kind === 'varchar' || t.kind === 'bpchar')) return `(${quoteIdent(e.name)})::text`
+  if (e.kind === 'column' && other?.kind === 'string' && columnType(p, e)?.kind === 'varchar') {
+    return p.pretty ? `${print(p, e, true)}::text` : `(${print(p, e, true)})::text`
   }
   return print(p, e, top)
 }

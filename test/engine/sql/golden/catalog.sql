@@ -88,3 +88,13 @@ misc_pkey | i | f | f | 0 | 1
 parent | r | t | t | 0 | 3
 parent_label_key | i | f | f | 0 | 1
 parent_pkey | i | f | f | 0 | 2
+
+CREATE TABLE tv (v varchar(5) CHECK (v <> 'x'), c char(2) CHECK (c <> 'y'))
+---
+CREATE TABLE
+
+SELECT conname, pg_get_constraintdef(oid) AS plain, pg_get_constraintdef(oid, true) AS pretty FROM pg_constraint WHERE conrelid = 'tv'::regclass ORDER BY 1
+---
+conname | plain | pretty
+tv_c_check | CHECK ((c <> 'y'::bpchar)) | CHECK (c <> 'y'::bpchar)
+tv_v_check | CHECK (((v)::text <> 'x'::text)) | CHECK (v::text <> 'x'::text)
