@@ -39,6 +39,8 @@ interface Printer {
   readonly context: Context
   /** Pretty mode (psql passes true): fewer parentheses; otherwise every operator and cast constant is parenthesised. */
   readonly pretty: boolean
+  /** A view's columns are qualified with their relation's name or alias (t.id). */
+  readonly qualifier?: string
 }
 
 const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>='])
@@ -108,7 +110,7 @@ function print(p: Printer, e: Expr, top: boolean): string {
   const paren = (s: string) => (top && p.pretty ? s : `(${s})`)
   switch (e.kind) {
     case 'column':
-      return quoteIdent(e.name)
+      return p.qualifier === undefined ? quoteIdent(e.name) : `${quoteIdent(p.qualifier)}.${quoteIdent(e.name)}`
     case 'number':
     case 'string':
       return operand(p, e, undefined, top)
@@ -134,7 +136,7 @@ function print(p: Printer, e: Expr, top: boolean): string {
       if ((e.name === 'nextval' || e.name === 'currval') && e.args.length === 1 && e.args[0]!.kind === 'string') {
         return `${e.name}(${quoteLiteral(e.args[0].value)}::regclass)`
       }
-      return `${e.name}(${e.args.map((a) => print(p, a, true)).join(', ')})`
+      return `${e.name}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map((a) => print(p, a, true)).join(', ')}`})`
     }
     default:
       return deparseExpr(e)
@@ -158,4 +160,36 @@ export function indexExpressionText(table: TableInfo, text: string, alone: boole
   const e = parseExpression(text)
   const s = print({ table, context: 'folded', pretty: true }, e, true)
   return e.kind === 'function' || alone ? s : `(${s})`
+}
+
+/**
+ * pg_get_viewdef(view, true) for a view over one table: ruleutils' layout (a line per
+ * select item, keywords right-aligned), columns qualified with the table's name or
+ * alias, an item named unlike its expression given `AS name`. Views over joins,
+ * subqueries or set operations print as Isola's canonical text (undefined here).
+ */
+export function viewDefinition(query: string, columns: readonly string[], table: (name: string) => TableInfo | undefined): string | undefined {
+  const q = parse(query)[0] as Query
+  const body = q.body
+  if (body.kind !== 'select' || q.with.length > 0 || body.distinct || body.from.length !== 1 || body.from[0]!.kind !== 'table' || q.offset !== undefined || q.locking !== undefined) return undefined
+  const from = body.from[0]!
+  const t = table(from.name)
+  if (t === undefined || (from.alias?.columns.length ?? 0) > 0 || body.columns.some((c) => c.kind === 'star')) return undefined
+  const qualifier = from.alias?.name ?? t.name
+  const p: Printer = { table: t, context: 'folded', pretty: true, qualifier }
+  const items = body.columns.map((c, i) => {
+    if (c.kind !== 'expr') return ''
+    const text = print(p, c.expr, true)
+    const name = columns[i] ?? c.alias ?? '?column?'
+    return c.expr.kind === 'column' && c.expr.name === name ? text : `${text} AS ${quoteIdent(name)}`
+  })
+  const lines = [` SELECT ${items.join(',\n    ')}`, `   FROM ${quoteIdent(t.name)}${from.alias === undefined ? '' : ` ${quoteIdent(from.alias.name)}`}`]
+  if (body.where !== undefined) lines.push(`  WHERE ${print(p, body.where, true)}`)
+  if (body.groupBy.length > 0) lines.push(`  GROUP BY ${body.groupBy.map((g) => print(p, g, true)).join(', ')}`)
+  if (body.having !== undefined) lines.push(` HAVING ${print(p, body.having, true)}`)
+  if (q.orderBy.length > 0) {
+    lines.push(`  ORDER BY ${q.orderBy.map((o) => `${print(p, o.expr, true)}${o.direction === 'desc' ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls.toUpperCase()}`}`).join(', ')}`)
+  }
+  if (q.limit !== undefined) lines.push(` LIMIT ${print(p, q.limit, true)}`)
+  return `${lines.join('\n')};`
 }

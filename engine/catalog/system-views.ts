@@ -148,6 +148,10 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
     })
   }),
   table('pg_catalog', 'pg_tablespace', [['oid', OID], ['spcname', T.text], ['spcowner', OID]], () => [[1663, 'pg_default', ROLE_OIDS.superuser], [1664, 'pg_global', ROLE_OIDS.superuser]]),
+  // Each view's _RETURN rule (the rule that makes it a view); its oid is the view's plus 2^30, as for index-backed constraints.
+  table('pg_catalog', 'pg_rewrite', [['oid', OID], ['rulename', T.text], ['ev_class', OID], ['ev_type', T.text], ['ev_enabled', T.text], ['is_instead', T.bool]], (ctx) =>
+    [...ctx.catalog.relations.values()].flatMap((r) => (r.kind === 'view' ? [[r.oid + 0x4000_0000, '_RETURN', r.oid, '1', 'O', true]] : [])),
+  ),
   none('pg_description', [['objoid', OID], ['classoid', OID], ['objsubid', T.int4], ['description', T.text]]),
   none('pg_inherits', [['inhrelid', OID], ['inhparent', OID], ['inhseqno', T.int4], ['inhdetachpending', T.bool]]),
   none('pg_partitioned_table', [['partrelid', OID], ['partstrat', T.text], ['partnatts', T.int2]]),

@@ -8,7 +8,7 @@
  * they are stable, never folded at plan time.
  */
 import { relationByOid, regName, typeByOid, NAMESPACES, ROLE_OIDS, type ObjectNames } from '../catalog/object-names.js'
-import { conditionText, defaultText, indexExpressionText } from '../catalog/pg-expr.js'
+import { conditionText, defaultText, indexExpressionText, viewDefinition } from '../catalog/pg-expr.js'
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
 import { quoteIdent } from '../../parser/index.js'
 import { T, arrayOf, compareValues, formatValue, typeName, type SqlArray, type SqlType, type SqlValue } from '../values/index.js'
@@ -131,7 +131,9 @@ export const CATALOG_FUNCTIONS: readonly ScalarFunction[] = [
   ...[['oid'], ['oid', 'bool']].map((params) =>
     scalar('pg_get_viewdef', params as ['oid'], T.text, (a, _t, ctx) => {
       const r = relationByOid(ctx.objects, a[0] as number)
-      return r?.kind === 'relation' && r.rel.kind === 'view' ? `${r.rel.query};` : null
+      if (r?.kind !== 'relation' || r.rel.kind !== 'view') return null
+      const catalog = ctx.objects.catalog
+      return viewDefinition(r.rel.query, r.rel.columns, (name) => { const t = catalog.byName(name); return t?.kind === 'table' ? t : undefined }) ?? `${r.rel.query};`
     }, stable)),
   // No comments are stored (COMMENT ON is not built): every description is NULL, as for an object without one.
   scalar('obj_description', ['oid'], T.text, () => null, stable),
@@ -141,6 +143,8 @@ export const CATALOG_FUNCTIONS: readonly ScalarFunction[] = [
   // No triggers, extended statistics or publications exist: their definitions are NULL, as for an unknown oid.
   ...[['oid'], ['oid', 'bool']].map((params) => scalar('pg_get_triggerdef', params as ['oid'], T.text, () => null, stable)),
   scalar('pg_get_statisticsobjdef_columns', ['oid'], T.text, () => null, stable),
+  // A view's only rule is its _RETURN rule, which \d+ skips: no other rule has a definition.
+  ...[['oid'], ['oid', 'bool']].map((params) => scalar('pg_get_ruledef', params as ['oid'], T.text, () => null, stable)),
   scalar('pg_relation_is_publishable', ['regclass'], T.bool, (a, _t, ctx) => {
     const r = relationByOid(ctx.objects, a[0] as number)
     return r === undefined ? null : r.kind === 'relation' && r.rel.kind === 'table'

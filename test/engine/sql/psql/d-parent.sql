@@ -9,6 +9,8 @@ WHERE c.relname OPERATOR(pg_catalog.~) '^(parent)$' COLLATE pg_catalog.default
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 2, 3;
 ---
+oid | nspname | relname
+<<parent>> | public | parent
 
 SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, '', c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, c.relpersistence, c.relreplident, am.amname
 FROM pg_catalog.pg_class c
@@ -16,6 +18,8 @@ FROM pg_catalog.pg_class c
 LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
 WHERE c.oid = '<<parent>>';
 ---
+relchecks | relkind | relhasindex | relhasrules | relhastriggers | relrowsecurity | relforcerowsecurity | relhasoids | relispartition | ?column? | reltablespace | reloftype | relpersistence | relreplident | amname
+0 | r | t | f | t | f | f | f | f |  | 0 |  | p | d | heap
 
 SELECT a.attname,
   pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -31,6 +35,10 @@ FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = '<<parent>>' AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum;
 ---
+attname | format_type | pg_get_expr | attnotnull | attcollation | attidentity | attgenerated
+a | integer | NULL | t | NULL |  | 
+b | text | NULL | t | NULL |  | 
+label | character varying(20) | NULL | f | NULL |  | 
 
 SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid, pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
   pg_catalog.pg_get_constraintdef(con.oid, true), contype, condeferrable, condeferred, i.indisreplident, c2.reltablespace
@@ -39,6 +47,9 @@ FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i
 WHERE c.oid = '<<parent>>' AND c.oid = i.indrelid AND i.indexrelid = c2.oid
 ORDER BY i.indisprimary DESC, c2.relname;
 ---
+relname | indisprimary | indisunique | indisclustered | indisvalid | pg_get_indexdef | pg_get_constraintdef | contype | condeferrable | condeferred | indisreplident | reltablespace
+parent_pkey | t | t | f | t | CREATE UNIQUE INDEX parent_pkey ON parent USING btree (a, b) | PRIMARY KEY (a, b) | p | f | f | f | 0
+parent_label_key | f | t | f | t | CREATE UNIQUE INDEX parent_label_key ON parent USING btree (label) | UNIQUE (label) | u | f | f | f | 0
 
 SELECT true as sametable, conname,
   pg_catalog.pg_get_constraintdef(r.oid, true) as condef,
@@ -48,6 +59,8 @@ WHERE r.conrelid = '<<parent>>' AND r.contype = 'f'
      AND conparentid = 0
 ORDER BY conname
 ---
+sametable | conname | condef | ontable
+(no rows)
 
 SELECT conname, conrelid::pg_catalog.regclass AS ontable,
        pg_catalog.pg_get_constraintdef(oid, true) AS condef
@@ -57,6 +70,8 @@ SELECT conname, conrelid::pg_catalog.regclass AS ontable,
        AND contype = 'f' AND conparentid = 0
 ORDER BY conname;
 ---
+conname | ontable | condef
+t_parent_fk | t | FOREIGN KEY (pa, pb) REFERENCES parent(a, b) ON DELETE CASCADE
 
 SELECT pol.polname, pol.polpermissive,
   CASE WHEN pol.polroles = '{0}' THEN NULL ELSE pg_catalog.array_to_string(array(select rolname from pg_catalog.pg_roles where oid = any (pol.polroles) order by 1),',') END,
@@ -71,6 +86,8 @@ SELECT pol.polname, pol.polpermissive,
 FROM pg_catalog.pg_policy pol
 WHERE pol.polrelid = '<<parent>>' ORDER BY 1;
 ---
+polname | polpermissive | array_to_string | pg_get_expr | pg_get_expr | cmd
+(no rows)
 
 SELECT oid, stxrelid::pg_catalog.regclass, stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS nsp, stxname,
 pg_catalog.pg_get_statisticsobjdef_columns(oid) AS columns,
@@ -82,6 +99,8 @@ FROM pg_catalog.pg_statistic_ext
 WHERE stxrelid = '<<parent>>'
 ORDER BY nsp, stxname;
 ---
+oid | stxrelid | nsp | stxname | columns | ndist_enabled | deps_enabled | mcv_enabled | stxstattarget
+(no rows)
 
 SELECT pubname
      , NULL
@@ -110,6 +129,8 @@ FROM pg_catalog.pg_publication p
 WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('<<parent>>')
 ORDER BY 1;
 ---
+pubname | ?column? | ?column?
+(no rows)
 
 SELECT t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled, t.tgisinternal,
   CASE WHEN t.tgparentid != 0 THEN
@@ -124,6 +145,8 @@ FROM pg_catalog.pg_trigger t
 WHERE t.tgrelid = '<<parent>>' AND (NOT t.tgisinternal OR (t.tgisinternal AND t.tgenabled = 'D'))
 ORDER BY 1;
 ---
+tgname | pg_get_triggerdef | tgenabled | tgisinternal | parent
+(no rows)
 
 SELECT c.oid::pg_catalog.regclass
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
@@ -131,10 +154,14 @@ WHERE c.oid = i.inhparent AND i.inhrelid = '<<parent>>'
   AND c.relkind != 'p' AND c.relkind != 'I'
 ORDER BY inhseqno;
 ---
+oid
+(no rows)
 
 SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhrelid AND i.inhparent = '<<parent>>'
 ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', c.oid::pg_catalog.regclass::pg_catalog.text;
 ---
+oid | relkind | inhdetachpending | pg_get_expr
+(no rows)
 

@@ -9,6 +9,8 @@ WHERE c.relname OPERATOR(pg_catalog.~) '^(t)$' COLLATE pg_catalog.default
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 2, 3;
 ---
+oid | nspname | relname
+<<t>> | public | t
 
 SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x from pg_catalog.unnest(tc.reloptions) x), ', ')
 , c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, c.relpersistence, c.relreplident, am.amname
@@ -17,6 +19,8 @@ FROM pg_catalog.pg_class c
 LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
 WHERE c.oid = '<<t>>';
 ---
+relchecks | relkind | relhasindex | relhasrules | relhastriggers | relrowsecurity | relforcerowsecurity | relhasoids | relispartition | array_to_string | reltablespace | reloftype | relpersistence | relreplident | amname
+1 | r | t | f | t | f | f | f | f |  | 0 |  | p | d | heap
 
 SELECT a.attname,
   pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -36,6 +40,14 @@ FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = '<<t>>' AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum;
 ---
+attname | format_type | pg_get_expr | attnotnull | attcollation | attidentity | attgenerated | attstorage | attcompression | attstattarget | col_description
+id | integer | nextval('t_id_seq'::regclass) | t | NULL |  |  | p |  | NULL | NULL
+pa | integer | NULL | f | NULL |  |  | p |  | NULL | NULL
+pb | text | NULL | f | NULL |  |  | x |  | NULL | NULL
+price | numeric(10,2) | 0 | f | NULL |  |  | m |  | NULL | NULL
+name | character varying(40) | 'none'::character varying | t | NULL |  |  | x |  | NULL | NULL
+ticket | bigint | nextval('ticket_seq'::regclass) | f | NULL |  |  | p |  | NULL | NULL
+created | date | NULL | f | NULL |  |  | p |  | NULL | NULL
 
 SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid, pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
   pg_catalog.pg_get_constraintdef(con.oid, true), contype, condeferrable, condeferred, i.indisreplident, c2.reltablespace
@@ -44,12 +56,18 @@ FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i
 WHERE c.oid = '<<t>>' AND c.oid = i.indrelid AND i.indexrelid = c2.oid
 ORDER BY i.indisprimary DESC, c2.relname;
 ---
+relname | indisprimary | indisunique | indisclustered | indisvalid | pg_get_indexdef | pg_get_constraintdef | contype | condeferrable | condeferred | indisreplident | reltablespace
+t_pkey | t | t | f | t | CREATE UNIQUE INDEX t_pkey ON t USING btree (id) | PRIMARY KEY (id) | p | f | f | f | 0
+t_cheap_idx | f | f | f | t | CREATE INDEX t_cheap_idx ON t USING btree (price) WHERE price < 10::numeric | NULL | NULL | NULL | NULL | f | 0
+t_name_price_idx | f | f | f | t | CREATE INDEX t_name_price_idx ON t USING btree (name DESC, price) | NULL | NULL | NULL | NULL | f | 0
 
 SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true)
 FROM pg_catalog.pg_constraint r
 WHERE r.conrelid = '<<t>>' AND r.contype = 'c'
 ORDER BY 1;
 ---
+conname | pg_get_constraintdef
+t_price_check | CHECK (price >= 0::numeric)
 
 SELECT true as sametable, conname,
   pg_catalog.pg_get_constraintdef(r.oid, true) as condef,
@@ -59,6 +77,8 @@ WHERE r.conrelid = '<<t>>' AND r.contype = 'f'
      AND conparentid = 0
 ORDER BY conname
 ---
+sametable | conname | condef | ontable
+t | t_parent_fk | FOREIGN KEY (pa, pb) REFERENCES parent(a, b) ON DELETE CASCADE | t
 
 SELECT conname, conrelid::pg_catalog.regclass AS ontable,
        pg_catalog.pg_get_constraintdef(oid, true) AS condef
@@ -68,6 +88,8 @@ SELECT conname, conrelid::pg_catalog.regclass AS ontable,
        AND contype = 'f' AND conparentid = 0
 ORDER BY conname;
 ---
+conname | ontable | condef
+(no rows)
 
 SELECT pol.polname, pol.polpermissive,
   CASE WHEN pol.polroles = '{0}' THEN NULL ELSE pg_catalog.array_to_string(array(select rolname from pg_catalog.pg_roles where oid = any (pol.polroles) order by 1),',') END,
@@ -82,6 +104,8 @@ SELECT pol.polname, pol.polpermissive,
 FROM pg_catalog.pg_policy pol
 WHERE pol.polrelid = '<<t>>' ORDER BY 1;
 ---
+polname | polpermissive | array_to_string | pg_get_expr | pg_get_expr | cmd
+(no rows)
 
 SELECT oid, stxrelid::pg_catalog.regclass, stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS nsp, stxname,
 pg_catalog.pg_get_statisticsobjdef_columns(oid) AS columns,
@@ -93,6 +117,8 @@ FROM pg_catalog.pg_statistic_ext
 WHERE stxrelid = '<<t>>'
 ORDER BY nsp, stxname;
 ---
+oid | stxrelid | nsp | stxname | columns | ndist_enabled | deps_enabled | mcv_enabled | stxstattarget
+(no rows)
 
 SELECT pubname
      , NULL
@@ -121,6 +147,8 @@ FROM pg_catalog.pg_publication p
 WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('<<t>>')
 ORDER BY 1;
 ---
+pubname | ?column? | ?column?
+(no rows)
 
 SELECT t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled, t.tgisinternal,
   CASE WHEN t.tgparentid != 0 THEN
@@ -135,6 +163,8 @@ FROM pg_catalog.pg_trigger t
 WHERE t.tgrelid = '<<t>>' AND (NOT t.tgisinternal OR (t.tgisinternal AND t.tgenabled = 'D'))
 ORDER BY 1;
 ---
+tgname | pg_get_triggerdef | tgenabled | tgisinternal | parent
+(no rows)
 
 SELECT c.oid::pg_catalog.regclass
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
@@ -142,10 +172,14 @@ WHERE c.oid = i.inhparent AND i.inhrelid = '<<t>>'
   AND c.relkind != 'p' AND c.relkind != 'I'
 ORDER BY inhseqno;
 ---
+oid
+(no rows)
 
 SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhrelid AND i.inhparent = '<<t>>'
 ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', c.oid::pg_catalog.regclass::pg_catalog.text;
 ---
+oid | relkind | inhdetachpending | pg_get_expr
+(no rows)
 

@@ -14,4 +14,12 @@ WHERE c.relkind IN ('r','p','v','m','S','f','')
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner
+public | cheap | view | postgres
+public | misc | table | postgres
+public | misc_k_seq | sequence | postgres
+public | parent | table | postgres
+public | t | table | postgres
+public | t_id_seq | sequence | postgres
+public | ticket_seq | sequence | postgres
 

@@ -15,4 +15,8 @@ WHERE c.relkind IN ('i','I','s','')
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner | Table
+public | t_cheap_idx | index | postgres | t
+public | t_name_price_idx | index | postgres | t
+public | t_pkey | index | postgres | t
 

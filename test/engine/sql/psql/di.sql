@@ -17,4 +17,13 @@ WHERE c.relkind IN ('i','I','')
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner | Table
+public | misc_code_score_key | index | postgres | misc
+public | misc_lower_idx | index | postgres | misc
+public | misc_pkey | index | postgres | misc
+public | parent_label_key | index | postgres | parent
+public | parent_pkey | index | postgres | parent
+public | t_cheap_idx | index | postgres | t
+public | t_name_price_idx | index | postgres | t
+public | t_pkey | index | postgres | t
 

@@ -6,4 +6,6 @@ FROM pg_catalog.pg_namespace n
 WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
 ORDER BY 1;
 ---
+Name | Owner
+public | pg_database_owner
 

@@ -13,4 +13,8 @@ WHERE c.relkind IN ('S','')
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner
+public | misc_k_seq | sequence | postgres
+public | t_id_seq | sequence | postgres
+public | ticket_seq | sequence | postgres
 

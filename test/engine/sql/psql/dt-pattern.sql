@@ -12,4 +12,6 @@ WHERE c.relkind IN ('r','p','t','s','')
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner
+public | parent | table | postgres
 

@@ -11,4 +11,8 @@ WHERE c.relkind IN ('r','p','t','s','')
   AND n.nspname OPERATOR(pg_catalog.~) '^(public)$' COLLATE pg_catalog.default
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner
+public | misc | table | postgres
+public | parent | table | postgres
+public | t | table | postgres
 

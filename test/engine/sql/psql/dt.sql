@@ -14,4 +14,8 @@ WHERE c.relkind IN ('r','p','')
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner
+public | misc | table | postgres
+public | parent | table | postgres
+public | t | table | postgres
 

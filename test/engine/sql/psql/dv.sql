@@ -13,4 +13,6 @@ WHERE c.relkind IN ('v','')
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 1,2;
 ---
+Schema | Name | Type | Owner
+public | cheap | view | postgres
 

@@ -11,4 +11,10 @@ SELECT d.datname as "Name",
 FROM pg_catalog.pg_database d
 ORDER BY 1;
 ---
+Name | Owner | Encoding | Collate | Ctype | ICU Locale | Locale Provider | Access privileges
+postgres | postgres | UTF8 | C | C | NULL | libc | NULL
+template0 | postgres | UTF8 | C | C | NULL | libc | =c/postgres
+postgres=CTc/postgres
+template1 | postgres | UTF8 | C | C | NULL | libc | =c/postgres
+postgres=CTc/postgres
 
