@@ -98,3 +98,39 @@ SELECT conname, pg_get_constraintdef(oid) AS plain, pg_get_constraintdef(oid, tr
 conname | plain | pretty
 tv_c_check | CHECK ((c <> 'y'::bpchar)) | CHECK (c <> 'y'::bpchar)
 tv_v_check | CHECK (((v)::text <> 'x'::text)) | CHECK (v::text <> 'x'::text)
+
+CREATE TABLE t (id int PRIMARY KEY, name varchar(10), price numeric(6,2), pa int)
+---
+CREATE TABLE
+
+CREATE VIEW v1 AS SELECT id AS ident, name, price * 2 FROM t x WHERE price > 1 AND name <> 'a' ORDER BY id DESC LIMIT 5
+---
+CREATE VIEW
+
+CREATE VIEW v2 AS SELECT pa, count(*) AS n FROM t GROUP BY pa HAVING count(*) > 1
+---
+CREATE VIEW
+
+CREATE VIEW v3 AS SELECT id, name FROM t WHERE price < 10 OR price IS NULL
+---
+CREATE VIEW
+
+SELECT c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace ORDER BY 1
+---
+relname | pg_get_viewdef
+v1 |  SELECT x.id AS ident,
+    x.name,
+    x.price * 2::numeric AS "?column?"
+   FROM t x
+  WHERE x.price > 1::numeric AND x.name::text <> 'a'::text
+  ORDER BY x.id DESC
+ LIMIT 5;
+v2 |  SELECT t.pa,
+    count(*) AS n
+   FROM t
+  GROUP BY t.pa
+ HAVING count(*) > 1;
+v3 |  SELECT t.id,
+    t.name
+   FROM t
+  WHERE t.price < 10::numeric OR t.price IS NULL;
