@@ -10,12 +10,12 @@
  * records it for the client: ParameterDescription).
  */
 import { dbError, IsolaError } from '../../common/errors.js'
-import type { TypeName } from '../../parser/index.js'
+import { parse, type TypeName } from '../../parser/index.js'
 import { NAMESPACES, relationOid, type ObjectNames } from '../catalog/object-names.js'
 import { regOutput } from '../functions/catalog-info.js'
 import type { BExpr } from '../plan/bound.js'
 import {
-  REG_TYPES, T, arrayOf, withoutModifiers, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
+  REG_TYPES, T, arrayOf, typeOid, withoutModifiers, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
 } from '../values/index.js'
 
 const PLAIN: Readonly<Record<string, SqlType>> = {
@@ -107,6 +107,18 @@ export interface CoerceHost {
   positionOf(e: BExpr): number | undefined
 }
 
+/** regtypein: a type name as SQL writes it ('integer', 'character varying', 'pg_catalog.int4', 'text[]'). */
+function typeOidByName(text: string): number | undefined {
+  try {
+    const [q] = parse(`SELECT NULL::${text}`)
+    const item = q?.kind === 'query' && q.body.kind === 'select' ? q.body.columns[0] : undefined
+    if (item?.kind !== 'expr' || item.expr.kind !== 'cast' || item.expr.type.args.length > 0) return undefined
+    return typeOid(resolveType(item.expr.type))
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * The reg* types' conversions that need the catalog: a literal name becomes the
  * object's oid when the statement is bound (regclassin runs at parse time in
@@ -127,6 +139,10 @@ function regCoercion(host: CoerceHost, e: BExpr, to: SqlType, context: CastConte
       case 'regnamespace':
         oid = (NAMESPACES as Record<string, number>)[text]
         if (oid === undefined) throw dbError('invalid_schema_name', `schema "${text}" does not exist`, { position: at })
+        break
+      case 'regtype':
+        oid = typeOidByName(text)
+        if (oid === undefined) throw dbError('undefined_object', `type "${text}" does not exist`, { position: at })
         break
       default:
         throw dbError('feature_not_supported', `${to.kind} input of a name is not supported yet`, { position: at })

@@ -167,3 +167,12 @@ a
 SELECT ARRAY[]
 ---
 ERROR 42P18: cannot determine type of empty array (at 8)
+
+SELECT 'integer'::regtype::oid AS a, 'character varying'::regtype AS b, 'pg_catalog.int8'::regtype AS c, 'text[]'::regtype AS d, 'double precision'::regtype::oid AS e
+---
+a | b | c | d | e
+23 | character varying | bigint | text[] | 701
+
+SELECT 'no_such_type'::regtype
+---
+ERROR 42704: type "no_such_type" does not exist (at 8)
