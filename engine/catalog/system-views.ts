@@ -2,9 +2,10 @@
  * The system catalog as virtual tables: pg_catalog and information_schema
  * relations computed from the catalog when scanned.
  *
- * Types follow PostgreSQL where the value layer has them; `oid` and `regclass`
- * columns are integers, `name` columns text, `"char"` columns one-letter text,
- * and array or vector columns their text form ('{1,2}', '1 2').
+ * Types follow PostgreSQL where the value layer has them: oid columns are oids,
+ * arrays (reloptions, conkey, polroles …) arrays; `name` columns are text, `"char"`
+ * columns one-letter text, node trees text (see nodeTree), and the vector columns
+ * (indkey) their text form ('1 2').
  */
 import type { SqlType, SqlValue } from '../values/index.js'
 import { constraintOid, indexDefinition as pgIndexDefinition, nodeTree } from '../functions/index.js'
@@ -27,7 +28,6 @@ function table(schema: VirtualTable['schema'], name: string, columns: readonly C
 const none = (name: string, columns: readonly Col[]): VirtualTable => table('pg_catalog', name, columns, () => [])
 
 const relkind = (r: Relation): string => (r.kind === 'table' ? 'r' : r.kind === 'view' ? 'v' : 'S')
-const b = (x: boolean) => x
 const OID = T.oid
 const TEXTS = arrayOf(T.text)
 const INT2S = arrayOf(T.int2)
