@@ -3,13 +3,20 @@
 # one fixture file per command, with the oids of the schema's relations written
 # as <<name>>. The expected outputs are then recorded from a private PostgreSQL:
 #   ISOLA_PSQL_RECORD=1 npx vitest run test/engine/sql/psql-catalog.test.ts
+# Recapturing rewrites every fixture without outputs: record right after.
 # pgbench-startup.sql is written by hand (pgbench 15's query, from the server log).
-# Usage: capture.sh HOST PORT DB   (DB must hold schema.sql's schema, nothing else)
+# Usage: capture.sh HOST PORT DB   (DB, which must not exist, is created with
+# schema.sql's statements for the capture and dropped afterwards)
 set -eu
 HOST=$1 PORT=$2 DB=$3
 DIR=$(dirname "$0")
-PSQL=${PSQL:-/usr/lib/postgresql/15/bin/psql}
+BIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PSQL=$BIN/psql
 q() { "$PSQL" -h "$HOST" -p "$PORT" -U postgres -d "$DB" "$@"; }
+"$BIN/createdb" -h "$HOST" -p "$PORT" -U postgres "$DB"
+trap '"$BIN/dropdb" -h "$HOST" -p "$PORT" -U postgres "$DB"' EXIT
+# schema.sql's statements: the lines before each ---, comments and outputs left out.
+awk '/^#/ { next } /^---$/ { print ";"; skip = 1; next } /^$/ { skip = 0; next } !skip { print }' "$DIR/schema.sql" | q -q -v ON_ERROR_STOP=1 >/dev/null
 OIDS=$(q -Atc "SELECT c.oid || ' ' || c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace")
 capture() { # file command
   out="$DIR/$1.sql"
