@@ -59,11 +59,13 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
     ['relfilenode', OID], ['reltablespace', OID], ['reltuples', T.float4], ['reltoastrelid', OID], ['relhasindex', T.bool], ['relpersistence', T.text],
     ['relkind', T.text], ['relnatts', T.int2], ['relchecks', T.int2], ['relhasrules', T.bool], ['relhastriggers', T.bool], ['relrowsecurity', T.bool],
     ['relforcerowsecurity', T.bool], ['relispartition', T.bool], ['relreplident', T.text], ['reloptions', TEXTS], ['relpartbound', T.text],
+    // No privileges are granted or revoked (there is one user): every ACL is NULL, the owner's default, as in a new PostgreSQL database.
+    ['relacl', TEXTS],
   ], (ctx) => {
     const rows: SqlValue[][] = []
     // A view has rules (its _RETURN rule); nothing else does.
     const row = (oid: number, name: string, ns: number, am: number, tuples: number, hasIndex: boolean, kind: string, natts: number, checks: number, triggers: boolean, replident: string, options: SqlValue) =>
-      rows.push([oid, name, ns, 0, 0, ROLE_OIDS.superuser, am, oid, 0, tuples, 0, hasIndex, 'p', kind, natts, checks, kind === 'v', triggers, false, false, false, replident, options, null])
+      rows.push([oid, name, ns, 0, 0, ROLE_OIDS.superuser, am, oid, 0, tuples, 0, hasIndex, 'p', kind, natts, checks, kind === 'v', triggers, false, false, false, replident, options, null, null])
     for (const r of ctx.catalog.relations.values()) {
       const t = r.kind === 'table' ? r : undefined
       const options = t && Object.keys(t.options).length > 0 ? Object.entries(t.options).map(([k, v]) => `${k}=${v}`) : null
@@ -80,12 +82,12 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
   table('pg_catalog', 'pg_attribute', [
     ['attrelid', OID], ['attname', T.text], ['atttypid', OID], ['attlen', T.int2], ['attnum', T.int2], ['atttypmod', T.int4],
     ['attnotnull', T.bool], ['atthasdef', T.bool], ['atthasmissing', T.bool], ['attidentity', T.text], ['attgenerated', T.text], ['attisdropped', T.bool],
-    ['attcollation', OID], ['attstattarget', T.int4], ['attislocal', T.bool], ['attinhcount', T.int4], ['attstorage', T.text], ['attcompression', T.text],
+    ['attcollation', OID], ['attstattarget', T.int4], ['attislocal', T.bool], ['attinhcount', T.int4], ['attstorage', T.text], ['attcompression', T.text], ['attacl', TEXTS],
   ], (ctx) => {
     const rows: SqlValue[][] = []
     const row = (rel: number, name: string, type: SqlType, attnum: number, notNull: boolean, hasDef: boolean, hasMissing: boolean, identity: string) =>
       rows.push([rel, name, typeOid(type), type.kind === 'array' ? -1 : TYPE_LENGTHS[type.kind], attnum, typmod(type), notNull, hasDef, hasMissing, identity, '', false,
-        collatable(type) ? DEFAULT_COLLATION : 0, -1, true, 0, storage(type), ''])
+        collatable(type) ? DEFAULT_COLLATION : 0, -1, true, 0, storage(type), '', null])
     for (const r of ctx.catalog.relations.values()) {
       if (r.kind === 'table') {
         // An identity column's sequence is not a default in PostgreSQL (no pg_attrdef row).
