@@ -19,7 +19,7 @@
  */
 import { dbError } from '../common/errors.js'
 import { checkText } from '../common/text.js'
-import { Decimal, formatValue, parseValue, castValue, T, type SqlType, type SqlValue } from './values/index.js'
+import { Decimal, formatValue, parseValue, castValue, T, type SqlArray, type SqlType, type SqlValue } from './values/index.js'
 
 const PG_EPOCH_MS = 946_684_800_000
 
@@ -67,6 +67,10 @@ export function fromJs(v: unknown, t: SqlType): SqlValue {
     case 'bytea':
       if (v instanceof Uint8Array) return v
       throw typeError(v, t)
+    case 'array':
+      // A JavaScript array is an array parameter, element by element (as node-postgres sends them).
+      if (Array.isArray(v)) return v.map((x) => fromJs(x, t.element))
+      throw typeError(v, t)
     default:
       // Text types take any scalar's text, as drivers send it.
       if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return parseValue(t, String(v))
@@ -89,6 +93,8 @@ export function toJs(v: SqlValue, t: SqlType): unknown {
       return new Date(Number((v as bigint) / 1000n) + PG_EPOCH_MS)
     case 'bytea':
       return Buffer.from(v as Uint8Array)
+    case 'array':
+      return (v as SqlArray).map((x) => toJs(x, t.element))
     default:
       return v
   }

@@ -19,14 +19,15 @@ import type { Transaction } from '../txn/index.js'
 import type { BindEnvironment } from './bind/binder.js'
 import type { Catalog } from './catalog/catalog.js'
 import type { SequenceInfo } from './catalog/schema.js'
-import { systemView } from './catalog/system-views.js'
+import { SYSTEM_VIEWS, systemView } from './catalog/system-views.js'
 import type { VirtualContext } from './catalog/virtual-table.js'
 import { runClusterStatement, type ClusterStatement } from './cluster-admin.js'
 import { copyIn, copyOut, type CopyIn } from './copy.js'
 import type { Database } from './database.js'
 import { TxnCatalog, type DdlContext } from './ddl/context.js'
 import { DDL_TAGS, runDdl, isDdl, type Ddl } from './ddl/index.js'
-import type { ExecContext, NodeStats } from './exec/context.js'
+import type { ExecContext, NodeStats, Row } from './exec/context.js'
+import { regName } from './catalog/object-names.js'
 import { runDelete, runInsert, runUpdate } from './exec/dml.js'
 import { collectNow, StaleLockedRow } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
@@ -39,7 +40,7 @@ import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
 import { result, resultColumns, type Notice, type PreparedStatement, type QueryOptions, type QueryResult, type ResultColumn, type StatementResult } from './results.js'
 import { isPlannable, planStatement, type PlannedStatement } from './statement-plan.js'
-import { T, typeName, type SqlType, type SqlValue } from './values/index.js'
+import { REG_TYPES, T, typeName, type SqlType, type SqlValue } from './values/index.js'
 
 export interface SessionOptions {
   readonly user?: string
@@ -573,7 +574,7 @@ export class Session {
         try {
           const found = collectNow(pl.query.root, ctx)
           const rows = Array.isArray(found) ? found : await found
-          return result('SELECT', rows.length, resultColumns(p), rows, this.notices)
+          return result('SELECT', rows.length, resultColumns(p), this.withRegNames(resultColumns(p), rows), this.notices)
         } catch (e) {
           if (!(e instanceof StaleLockedRow)) throw e
           // Rows keep changing under a lock-taking query: give up as PostgreSQL never has to (it re-checks row by row).
@@ -592,7 +593,24 @@ export class Session {
       throw e instanceof StaleLockedRow ? concurrentUpdateError() : e
     }
     const command = pl.kind.toUpperCase()
-    return result(command, r.rowCount, r.rows === undefined ? undefined : resultColumns(p), r.rows ?? [], this.notices)
+    return result(command, r.rowCount, r.rows === undefined ? undefined : resultColumns(p), this.withRegNames(resultColumns(p), r.rows ?? []), this.notices)
+  }
+
+  /**
+   * reg* result values become the names they print as (regclassout reads the
+   * catalog, which the value layer's formatValue cannot): a result's reg* cells are
+   * strings, which formatValue prints as they are and the embedded API returns.
+   */
+  private withRegNames(columns: readonly ResultColumn[] | undefined, rows: Row[]): Row[] {
+    const regs = columns?.flatMap((c, i) => (REG_TYPES.has(c.type.kind) ? [[i, c.type.kind] as const] : [])) ?? []
+    if (regs.length === 0) return rows
+    const objects = { catalog: this.catalogView(), systemViews: SYSTEM_VIEWS }
+    // Copies: a row may be shared with the plan (a VALUES row, a cached subquery's).
+    return rows.map((row) => {
+      const out = [...row]
+      for (const [i, kind] of regs) if (typeof out[i] === 'number') out[i] = regName(objects, kind, out[i] as number)
+      return out
+    })
   }
 
   private readonly writeEnvFor = (ctx: ExecContext): WriteEnv => ({
@@ -651,7 +669,7 @@ export class Session {
   /** A statement's function context: its timestamps, and the session's parts that stay (made once, not per statement). */
   private functionContext(): FunctionContext {
     const shared = this.functionParts
-    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, session: shared.session }
+    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, session: shared.session, objects: shared.objects }
   }
 
   private readonly functionParts: Omit<FunctionContext, 'transactionTimestamp' | 'statementTimestamp'> = (() => {
@@ -664,6 +682,9 @@ export class Session {
     }
     const session = this
     return {
+      get objects() {
+        return { catalog: session.catalogView(), systemViews: SYSTEM_VIEWS }
+      },
       setting: (name: string) => {
         try {
           return this.settings.get(canonicalName(name))

@@ -16,7 +16,7 @@ export const TYPE_NAMES = [
   'timestamp', 'timestamptz', 'interval', 'bytea', 'serial', 'bigserial', 'smallserial', 'json', 'jsonb', 'uuid',
 ] as const
 /** `position` is where the type name starts (absent for names the parser made up, such as a typed literal's). */
-export type TypeName = { readonly kind: 'type'; readonly name: string; readonly args: readonly number[]; readonly position?: number }
+export type TypeName = { readonly kind: 'type'; readonly name: string; readonly args: readonly number[]; readonly position?: number; /** `name[]`: a one-dimensional array of the type. */ readonly array?: boolean }
 
 // ── Expressions ──────────────────────────────────────────────────────────────
 
@@ -51,6 +51,16 @@ export type Expr =
   | { readonly kind: 'function'; readonly schema: string | undefined; readonly name: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly star: boolean; readonly orderBy?: readonly OrderItem[]; /** agg(…) FILTER (WHERE filter) */ readonly filter?: Expr; readonly position: number }
   | { readonly kind: 'case'; readonly operand: Expr | undefined; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly else: Expr | undefined; readonly position: number }
   | { readonly kind: 'cast'; readonly operand: Expr; readonly type: TypeName; readonly position: number }
+  /** `x COLLATE name` (`collation` folded, schema-qualified names as 'schema.name'). */
+  | { readonly kind: 'collate'; readonly operand: Expr; readonly collation: string; readonly position: number }
+  /** `ARRAY[a, b]`. */
+  | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly position: number }
+  /** `ARRAY(SELECT …)`: the subquery's one column as an array. */
+  | { readonly kind: 'array-query'; readonly query: Query; readonly position: number }
+  /** `a[i]`. */
+  | { readonly kind: 'subscript'; readonly operand: Expr; readonly index: Expr; readonly position: number }
+  /** `x op ANY (array)` / `x op ALL (array)`: the array form of a quantified comparison. */
+  | { readonly kind: 'quantified-array'; readonly op: string; readonly quantifier: 'any' | 'all'; readonly left: Expr; readonly right: Expr; readonly position: number }
 
 export type ExprKind = Expr['kind']
 
@@ -68,8 +78,10 @@ export type Alias = { readonly name: string; readonly columns: readonly string[]
 
 export type FromItem =
   | { readonly kind: 'table'; readonly schema: string | undefined; readonly name: string; readonly alias: Alias | undefined; readonly position: number }
-  | { readonly kind: 'subquery'; readonly query: Query; readonly alias: Alias | undefined; readonly position: number }
-  | { readonly kind: 'function'; readonly call: Expr; readonly alias: Alias | undefined; readonly position: number }
+  /** `lateral`: LATERAL (SELECT …), which may read the columns of the FROM items before it. */
+  | { readonly kind: 'subquery'; readonly query: Query; readonly alias: Alias | undefined; readonly lateral?: boolean; readonly position: number }
+  /** `ordinality`: WITH ORDINALITY adds a bigint column numbering the rows from 1. */
+  | { readonly kind: 'function'; readonly call: Expr; readonly alias: Alias | undefined; readonly ordinality?: boolean; readonly position: number }
   | { readonly kind: 'join'; readonly type: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | undefined; readonly using: readonly string[] | undefined; /** NATURAL: USING every column name both sides have. */ readonly natural: boolean; readonly position: number }
 
 export type OrderItem = { readonly expr: Expr; readonly direction: 'asc' | 'desc' | undefined; readonly nulls: 'first' | 'last' | undefined }

@@ -28,7 +28,7 @@ export function quoteIdent(s: string): string {
 }
 
 export function deparseType(t: TypeName): string {
-  return t.args.length > 0 ? `${t.name}(${t.args.join(',')})` : t.name
+  return `${t.args.length > 0 ? `${t.name}(${t.args.join(',')})` : t.name}${t.array === true ? '[]' : ''}`
 }
 
 export function deparseExpr(e: Expr): string {
@@ -72,6 +72,11 @@ export function deparseExpr(e: Expr): string {
       return `(CASE${operand}${whens}${e.else === undefined ? '' : ` ELSE ${deparseExpr(e.else)}`} END)`
     }
     case 'cast': return `CAST(${deparseExpr(e.operand)} AS ${deparseType(e.type)})`
+    case 'collate': return `(${deparseExpr(e.operand)} COLLATE ${e.collation.split('.').map(quoteIdent).join('.')})`
+    case 'array': return `ARRAY[${e.elements.map(deparseExpr).join(', ')}]`
+    case 'array-query': return `ARRAY(${deparseQuery(e.query)})`
+    case 'subscript': return `(${deparseExpr(e.operand)})[${deparseExpr(e.index)}]`
+    case 'quantified-array': return `(${deparseExpr(e.left)} ${e.op} ${e.quantifier.toUpperCase()} (${deparseExpr(e.right)}))`
   }
 }
 
@@ -86,8 +91,8 @@ function deparseAlias(a: Alias | undefined): string {
 function deparseFrom(f: FromItem): string {
   switch (f.kind) {
     case 'table': return `${f.schema === undefined ? '' : `${quoteIdent(f.schema)}.`}${quoteIdent(f.name)}${deparseAlias(f.alias)}`
-    case 'subquery': return `(${deparseQuery(f.query)})${deparseAlias(f.alias)}`
-    case 'function': return `${deparseExpr(f.call)}${deparseAlias(f.alias)}`
+    case 'subquery': return `${f.lateral === true ? 'LATERAL ' : ''}(${deparseQuery(f.query)})${deparseAlias(f.alias)}`
+    case 'function': return `${deparseExpr(f.call)}${f.ordinality === true ? ' WITH ORDINALITY' : ''}${deparseAlias(f.alias)}`
     case 'join': {
       const type = `${f.natural ? 'NATURAL ' : ''}${f.type === 'cross' ? 'CROSS JOIN' : `${f.type.toUpperCase()} JOIN`}`
       const cond = f.on !== undefined ? ` ON ${deparseExpr(f.on)}` : f.using !== undefined ? ` USING (${f.using.map(quoteIdent).join(', ')})` : ''

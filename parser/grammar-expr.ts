@@ -173,13 +173,17 @@ export abstract class ExprParser extends EmbeddedActionsParser {
         return { kind: 'type' as const, name: zone ? `${base}tz` : base, args }
       } },
       { ALT: () => {
-        const name = this.SUBRULE(this.ident)
+        const first = this.SUBRULE(this.ident)
+        // pg_catalog.regclass: the built-in types all live in pg_catalog.
+        const second = this.OPTION5(() => { this.CONSUME(T.Dot); return this.SUBRULE1(this.ident) })
+        const name = second !== undefined && first === 'pg_catalog' ? second : second !== undefined ? `${first}.${second}` : first
         const args = this.OPTION4(() => this.SUBRULE2(this.typeArgs)) ?? []
         return { kind: 'type' as const, name: TYPE_ALIASES[name] ?? name, args }
       } },
     // Specific spellings first; the generic name alternative also matches their first word.
     ].map((alt) => ({ ...alt, IGNORE_AMBIGUITIES: true })))
-    return { ...t, position }
+    const array = this.OPTION6(() => { this.CONSUME(T.LBracket); this.CONSUME(T.RBracket); return true }) ?? false
+    return { ...t, position, ...(array ? { array } : {}) }
   })
 
   // ── expressions ────────────────────────────────────────────────────────────
@@ -253,6 +257,16 @@ export abstract class ExprParser extends EmbeddedActionsParser {
           const quantifier: 'any' | 'all' = this.word(q) === 'all' ? 'all' : 'any'
           return { kind: 'quantified', op, quantifier, left, query, position: this.at(opTok) } satisfies Expr
         } },
+        { GATE: () => this.laIs(2, T.LParen), ALT: () => {
+          const q = this.OR2([
+            { ALT: () => this.CONSUME1(K.any) }, { ALT: () => this.CONSUME1(K.some) }, { ALT: () => this.CONSUME1(K.all) },
+          ])
+          this.CONSUME(T.LParen)
+          const right = this.SUBRULE(this.expr)
+          this.CONSUME(T.RParen)
+          const quantifier: 'any' | 'all' = this.word(q) === 'all' ? 'all' : 'any'
+          return { kind: 'quantified-array', op, quantifier, left, right, position: this.at(opTok) } satisfies Expr
+        } },
         { ALT: () => ({ kind: 'binary', op, left, right: this.SUBRULE1(this.predicateExpr), position: this.at(opTok) }) satisfies Expr },
       ])
     }) ?? left
@@ -308,12 +322,39 @@ export abstract class ExprParser extends EmbeddedActionsParser {
 
   protected readonly otherOpExpr = this.RULE('otherOpExpr', (): Expr => {
     let left = this.SUBRULE(this.otherOperand)
-    this.MANY(() => {
-      const op = this.CONSUME(T.OtherOp)
+    this.MANY({ GATE: () => this.laIs(1, T.OtherOp) || this.operatorAhead(), DEF: () => {
+      const op = this.OR([
+        { ALT: () => { const t = this.CONSUME(T.OtherOp); return { name: this.word(t), at: this.at(t) } } },
+        { GATE: () => this.operatorAhead(), ALT: () => this.SUBRULE(this.qualifiedOperator) },
+      ])
       const right = this.SUBRULE1(this.otherOperand)
-      left = { kind: 'binary', op: this.word(op), left, right, position: this.at(op) }
-    })
+      left = { kind: 'binary', op: op?.name ?? '', left, right, position: op?.at ?? 0 }
+    } })
     return left
+  })
+
+  /** `OPERATOR(` starts a qualified operator (OPERATOR is not a keyword here, so a column may be named operator). */
+  protected operatorAhead(): boolean {
+    const t = this.LA(1)
+    return tokenMatcher(t, T.Identifier) && !tokenMatcher(t, T.QuotedIdentifier) && this.word(t) === 'operator' && this.laIs(2, T.LParen)
+  }
+
+  /**
+   * `OPERATOR(pg_catalog.~)`: an operator named with its schema, as psql writes
+   * them. Every operator lives in pg_catalog; it binds with the precedence of the
+   * "other" operators, as in gram.y (qual_Op).
+   */
+  protected readonly qualifiedOperator = this.RULE('qualifiedOperator', (): { name: string; at: number } => {
+    const t = this.CONSUME(T.Identifier)
+    this.CONSUME(T.LParen)
+    this.OPTION(() => { this.SUBRULE(this.ident); this.CONSUME(T.Dot) })
+    const op = this.OR([
+      { ALT: () => this.CONSUME(T.OtherOp) }, { ALT: () => this.CONSUME(T.CompareOp) }, { ALT: () => this.CONSUME(T.Plus) },
+      { ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.CONSUME(T.Slash) },
+      { ALT: () => this.CONSUME(T.Percent) }, { ALT: () => this.CONSUME(T.Caret) },
+    ])
+    this.CONSUME(T.RParen)
+    return { name: this.word(op), at: this.at(t) }
   })
 
   /** An operand of an "other" operator, or a prefix operator (`~ a`, `@ -5`, `|/ 25`) at that level. */
@@ -366,15 +407,38 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     { ALT: () => this.SUBRULE(this.castExpr) },
   ]))
 
+  /** Postfix forms: `x::type`, `x[i]`, `x COLLATE name` (COLLATE binds looser than :: in gram.y; no query here mixes them). */
   protected readonly castExpr = this.RULE('castExpr', (): Expr => {
     let operand = this.SUBRULE(this.primary)
-    this.MANY(() => {
-      const op = this.CONSUME(T.DoubleColon)
-      const type = this.SUBRULE(this.typeName)
-      operand = { kind: 'cast', operand, type, position: this.at(op) }
-    })
+    this.MANY({ GATE: () => this.laIs(1, T.DoubleColon, T.LBracket) || this.collateAhead(), DEF: () => this.OR([
+      { ALT: () => {
+        const op = this.CONSUME(T.DoubleColon)
+        const type = this.SUBRULE(this.typeName)
+        operand = { kind: 'cast', operand, type, position: this.at(op) }
+      } },
+      { ALT: () => {
+        const op = this.CONSUME(T.LBracket)
+        const index = this.SUBRULE(this.expr)
+        this.CONSUME(T.RBracket)
+        operand = { kind: 'subscript', operand, index, position: this.at(op) }
+      } },
+      { GATE: () => this.collateAhead(), ALT: () => {
+        const op = this.CONSUME(T.Identifier)
+        const first = this.SUBRULE(this.ident)
+        const second = this.OPTION(() => {
+          this.CONSUME(T.Dot)
+          // pg_catalog.default: DEFAULT is reserved, but names a collation here.
+          return this.OR1([{ ALT: () => this.SUBRULE1(this.ident) }, { ALT: () => { this.CONSUME(K.default); return 'default' } }])
+        })
+        operand = { kind: 'collate', operand, collation: second === undefined ? first : `${first}.${second}`, position: this.at(op) }
+      } },
+    ]) })
     return operand
   })
+
+  private collateAhead(): boolean {
+    return this.laIs(1, T.Identifier) && !this.laIs(1, T.QuotedIdentifier) && this.word(this.LA(1)) === 'collate'
+  }
 
   protected readonly primary = this.RULE('primary', (): Expr => this.OR([
     { ALT: () => { const t = this.CONSUME(T.IntegerLit); return { kind: 'number', text: t.image, position: this.at(t) } satisfies Expr } },
@@ -428,7 +492,16 @@ export abstract class ExprParser extends EmbeddedActionsParser {
     const first = this.CONSUME(T.Identifier)
     const name = this.word(first)
     const position = this.at(first)
+    const isArray = name === 'array' && first.tokenType !== T.QuotedIdentifier
     return this.OR([
+      { GATE: () => isArray, ALT: () => {
+        this.CONSUME(T.LBracket)
+        const elements: Expr[] = []
+        this.MANY_SEP({ SEP: T.Comma, DEF: () => { elements.push(this.SUBRULE2(this.expr)) } })
+        this.CONSUME1(T.RBracket)
+        return { kind: 'array', elements, position } satisfies Expr
+      } },
+      { GATE: () => isArray && this.queryAhead(2), IGNORE_AMBIGUITIES: true, ALT: () => ({ kind: 'array-query', query: this.SUBRULE(this.parenQuery), position }) satisfies Expr },
       { ALT: () => {
         const call = this.SUBRULE(this.callArgs, { ARGS: [first.tokenType === T.QuotedIdentifier ? '' : name] })
         const filter = this.SUBRULE(this.aggregateFilter)

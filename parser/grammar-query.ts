@@ -233,6 +233,13 @@ export class QueryParser extends ExprParser {
         this.CONSUME(T.RParen)
         return joined
       } },
+      // LATERAL is not a keyword here: a table may still be named lateral.
+      { GATE: () => this.word(this.LA(1)) === 'lateral' && !this.laIs(1, T.QuotedIdentifier) && this.laIs(2, T.LParen), IGNORE_AMBIGUITIES: true, ALT: () => {
+        this.CONSUME(T.Identifier)
+        const query = this.SUBRULE1(this.parenQuery)
+        const alias = this.OPTION4({ GATE: () => !this.laIs(1, kw('set')), DEF: () => this.SUBRULE3(this.alias) })
+        return { kind: 'subquery', query, alias, lateral: true, position } satisfies FromItem
+      } },
       { IGNORE_AMBIGUITIES: true, ALT: () => {
         const query = this.SUBRULE(this.parenQuery)
         return { kind: 'subquery', query, alias: this.OPTION({ GATE: () => !this.laIs(1, kw('set')), DEF: () => this.SUBRULE(this.alias) }), position } satisfies FromItem
@@ -245,7 +252,9 @@ export class QueryParser extends ExprParser {
         return this.OR1([
           { ALT: () => {
             const call: Expr = { kind: 'function', schema, name, ...this.SUBRULE(this.callArgs), position }
-            return { kind: 'function', call, alias: this.OPTION1({ GATE: () => !this.laIs(1, kw('set')), DEF: () => this.SUBRULE1(this.alias) }), position } satisfies FromItem
+            const ordinality = this.OPTION5({ GATE: () => this.laIs(1, K.with) && this.word(this.LA(2)) === 'ordinality', DEF: () => { this.CONSUME(K.with); this.CONSUME1(T.Identifier); return true } }) !== undefined
+            const alias = this.OPTION1({ GATE: () => !this.laIs(1, kw('set')), DEF: () => this.SUBRULE1(this.alias) })
+            return { kind: 'function', call, alias, ...(ordinality ? { ordinality } : {}), position } satisfies FromItem
           } },
           { ALT: () => ({ kind: 'table', schema, name, alias: this.OPTION2({ GATE: () => !this.laIs(1, kw('set')), DEF: () => this.SUBRULE2(this.alias) }), position }) satisfies FromItem },
         ])

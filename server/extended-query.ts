@@ -19,7 +19,7 @@
  * needs BEGIN.
  */
 import { dbError } from '../common/errors.js'
-import { TYPE_OIDS, type PreparedStatement, type Session, type StatementResult } from '../engine/index.js'
+import { TYPE_OIDS, typeOid, type PreparedStatement, type Session, type StatementResult } from '../engine/index.js'
 import type { BackendWriter } from './protocol/backend.js'
 import { errorFields } from './protocol/error-fields.js'
 import type { FrontendMessage } from './protocol/frontend.js'
@@ -109,7 +109,7 @@ export class ExtendedQuery {
   private describe(target: 'S' | 'P', name: string): void {
     if (target === 'S') {
       const ps = this.statement(name)
-      this.out.parameterDescription(ps.paramTypes.map((t) => TYPE_OIDS[t.kind === 'unknown' ? 'text' : t.kind]))
+      this.out.parameterDescription(ps.paramTypes.map((t) => (t.kind === 'unknown' ? TYPE_OIDS.text : typeOid(t))))
       if (ps.columns === undefined) this.out.noData()
       else sendRowDescription(this.out, ps.columns)
       return

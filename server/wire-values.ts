@@ -12,21 +12,24 @@
  *                                           each), then ndigits base-10000 int16 digits
  */
 import { dbError } from '../common/errors.js'
-import { Decimal, formatDate, formatValue, formatTimestamp, TYPE_LENGTHS, TYPE_OIDS, typmod, T, type ResultColumn, type SqlType, type SqlValue } from '../engine/index.js'
+import { Decimal, formatDate, formatValue, formatTimestamp, TYPE_LENGTHS, TYPE_OIDS, typeOid, typmod, T, type ResultColumn, type SqlType, type SqlValue } from '../engine/index.js'
 import type { WireField } from './protocol/backend.js'
 
-const BY_OID = new Map<number, SqlType>(Object.entries(TYPE_OIDS).map(([kind, oid]) => [oid, (T as Record<string, SqlType>)[kind]!]))
+const BY_OID = new Map<number, SqlType>(Object.entries(TYPE_OIDS).flatMap(([kind, oid]) => {
+  const t = (T as Record<string, SqlType | undefined>)[kind]
+  return t === undefined ? [] : [[oid, t] as const]
+}))
 
 /** The SqlType of a Parse message's parameter oid; 0 (unspecified) is left to inference. */
 export function typeOfOid(oid: number): SqlType | undefined {
   if (oid === 0) return undefined
   const t = BY_OID.get(oid)
-  // Types the engine lacks: inferred from context, as if unspecified (the text form still parses).
+  // Types the engine lacks (and arrays, whose element the oid names): inferred from context, as if unspecified.
   return t
 }
 
 export function wireField(c: ResultColumn): WireField {
-  return { name: c.name, tableOid: c.tableOid, attnum: c.attnum, typeOid: TYPE_OIDS[c.type.kind], typeLen: TYPE_LENGTHS[c.type.kind], typmod: typmod(c.type) }
+  return { name: c.name, tableOid: c.tableOid, attnum: c.attnum, typeOid: typeOid(c.type), typeLen: TYPE_LENGTHS[c.type.kind], typmod: typmod(c.type) }
 }
 
 /** A value in text format (null for SQL NULL). */

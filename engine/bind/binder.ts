@@ -12,10 +12,12 @@
 import { dbError } from '../../common/errors.js'
 import type { Cte } from '../../parser/index.js'
 import type { Catalog } from '../catalog/catalog.js'
+import type { ObjectNames } from '../catalog/object-names.js'
+import { SYSTEM_VIEWS } from '../catalog/system-views.js'
 import type { Oid } from '../catalog/schema.js'
 import type { VirtualTable } from '../catalog/virtual-table.js'
 import type { BExpr, ColumnId } from '../plan/bound.js'
-import { T, baseTypeName, sameType, type SqlType } from '../values/index.js'
+import { T, baseTypeName, sameType, withoutModifiers, type SqlType } from '../values/index.js'
 import type { CoerceHost } from './coerce.js'
 
 /**
@@ -70,6 +72,10 @@ export class Binder implements CoerceHost {
     return this.env.catalog
   }
 
+  get objects(): ObjectNames {
+    return { catalog: this.env.catalog, systemViews: SYSTEM_VIEWS }
+  }
+
   newColumn(name: string): ColumnId {
     const id = this.nextColumn++
     this.names.set(id, name)
@@ -98,9 +104,9 @@ export class Binder implements CoerceHost {
   setParamType(index: number, type: SqlType, position: number | undefined): SqlType {
     const known = this.params[index - 1]
     // A parameter takes the type without modifiers, as PostgreSQL's parameters do.
-    const plain = ({ kind: type.kind } as SqlType)
+    const plain = withoutModifiers(type)
     if (known !== undefined && known.kind !== 'unknown') {
-      if (!sameType({ kind: known.kind } as SqlType, plain)) {
+      if (!sameType(withoutModifiers(known), plain)) {
         throw dbError('ambiguous_parameter', `inconsistent types deduced for parameter $${index}`, {
           detail: `${baseTypeName(known)} versus ${baseTypeName(plain)}`,
           position,

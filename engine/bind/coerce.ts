@@ -10,22 +10,28 @@
  * records it for the client: ParameterDescription).
  */
 import { dbError, IsolaError } from '../../common/errors.js'
-import type { TypeName } from '../../parser/index.js'
+import { parse, type TypeName } from '../../parser/index.js'
+import { NAMESPACES, relationOid, type ObjectNames } from '../catalog/object-names.js'
+import { regOutput } from '../functions/catalog-info.js'
 import type { BExpr } from '../plan/bound.js'
 import {
-  T, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
+  REG_TYPES, T, arrayOf, typeOid, withoutModifiers, baseTypeName, canCast, castValue, isPreferred, sameType, typeCategory, type CastContext, type SqlType,
 } from '../values/index.js'
 
 const PLAIN: Readonly<Record<string, SqlType>> = {
   int2: T.int2, int4: T.int4, int8: T.int8, float4: T.float4, float8: T.float8, text: T.text, bool: T.bool,
   date: T.date, timestamp: T.timestamp, timestamptz: T.timestamptz, bytea: T.bytea,
+  oid: T.oid, regclass: T.regclass, regtype: T.regtype, regnamespace: T.regnamespace, regproc: T.regproc,
+  // PostgreSQL's name (63-byte identifiers) is text here: the catalog's names are text columns.
+  name: T.text,
 }
 
 /** Types PostgreSQL has that Isola does not implement yet: 0A000 rather than "does not exist". */
-const NOT_YET: ReadonlySet<string> = new Set(['time', 'timetz', 'interval', 'json', 'jsonb', 'uuid', 'oid', 'money', 'xml', 'inet', 'cidr'])
+const NOT_YET: ReadonlySet<string> = new Set(['time', 'timetz', 'interval', 'json', 'jsonb', 'uuid', 'money', 'xml', 'inet', 'cidr'])
 
 /** The SqlType a type name denotes (serial types are the DDL's business: see ddl/columns.ts). */
 export function resolveType(t: TypeName, at?: number): SqlType {
+  if (t.array === true) return arrayOf(resolveType({ ...t, array: false }, at))
   const position = t.position ?? at
   const plain = PLAIN[t.name]
   if (plain !== undefined) {
@@ -72,7 +78,11 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
   // All of one type: keep its modifiers only if they agree too, and there is no untyped
   // literal (select_common_typmod: 'ab' in COALESCE('ab', x::varchar(1)) is a varchar of no length).
   if (known.every((x) => x.t.kind === p.kind)) {
-    return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : ({ kind: p.kind } as SqlType)
+    if (p.kind === 'array') {
+      const element = commonType(known.map((x) => (x.t as SqlType & { kind: 'array' }).element), what, known.map((x) => x.at))
+      return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : arrayOf(element)
+    }
+    return known.length === types.length && known.every((x) => sameType(x.t, p)) ? p : withoutModifiers(p)
   }
   for (const { t: n, at } of known.slice(1)) {
     if (n.kind === p.kind) continue
@@ -81,7 +91,7 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
     }
     if (!isPreferred(p) && canCast(p, n, 'implicit') && !canCast(n, p, 'implicit')) p = n
   }
-  const result: SqlType = { kind: p.kind } as SqlType
+  const result: SqlType = withoutModifiers(p)
   for (const { t, at } of known) {
     if (!canCast(t, result, 'implicit')) throw dbError('datatype_mismatch', `${what} could not convert type ${baseTypeName(t)} to ${baseTypeName(result)}`, { position: at })
   }
@@ -91,8 +101,59 @@ export function commonType(types: readonly SqlType[], what: string, positions?: 
 /** Hooks the binder passes in: where untyped parameters learn their type, and where literals were written. */
 export interface CoerceHost {
   setParamType(index: number, type: SqlType, position: number | undefined): SqlType
+  /** The catalog's objects, for reg* literals written as names ('t'::regclass). */
+  readonly objects?: ObjectNames
   /** The source position of a literal or parameter node, if the binder recorded one. */
   positionOf(e: BExpr): number | undefined
+}
+
+/** regtypein: a type name as SQL writes it ('integer', 'character varying', 'pg_catalog.int4', 'text[]'). */
+function typeOidByName(text: string): number | undefined {
+  try {
+    const [q] = parse(`SELECT NULL::${text}`)
+    const item = q?.kind === 'query' && q.body.kind === 'select' ? q.body.columns[0] : undefined
+    if (item?.kind !== 'expr' || item.expr.kind !== 'cast' || item.expr.type.args.length > 0) return undefined
+    return typeOid(resolveType(item.expr.type))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The reg* types' conversions that need the catalog: a literal name becomes the
+ * object's oid when the statement is bound (regclassin runs at parse time in
+ * PostgreSQL too, so a missing relation is an error even if no row needs it), and
+ * a reg* value becomes text through its output function, which reads the catalog.
+ */
+function regCoercion(host: CoerceHost, e: BExpr, to: SqlType, context: CastContext, position: number | undefined): BExpr | undefined {
+  if (REG_TYPES.has(to.kind) && e.kind === 'const' && typeof e.value === 'string' && (e.type.kind === 'unknown' || (context === 'explicit' && typeCategory(e.type) === 'S'))) {
+    const text = e.value
+    if (/^\s*\d+\s*$/.test(text) || host.objects === undefined) return undefined
+    const at = host.positionOf(e) ?? position
+    let oid: number | undefined
+    switch (to.kind) {
+      case 'regclass':
+        oid = relationOid(host.objects, text)
+        if (oid === undefined) throw dbError('undefined_table', `relation "${text}" does not exist`, { position: at })
+        break
+      case 'regnamespace':
+        oid = (NAMESPACES as Record<string, number>)[text]
+        if (oid === undefined) throw dbError('invalid_schema_name', `schema "${text}" does not exist`, { position: at })
+        break
+      case 'regtype':
+        oid = typeOidByName(text)
+        if (oid === undefined) throw dbError('undefined_object', `type "${text}" does not exist`, { position: at })
+        break
+      default:
+        throw dbError('feature_not_supported', `${to.kind} input of a name is not supported yet`, { position: at })
+    }
+    return { kind: 'const', type: to, value: oid }
+  }
+  if (REG_TYPES.has(e.type.kind) && typeCategory(to) === 'S' && canCast(e.type, to, context)) {
+    const text: BExpr = { kind: 'call', fn: regOutput(e.type.kind as 'regclass'), args: [e], type: T.text }
+    return to.kind === 'text' ? text : coerce(host, text, to, context, position)
+  }
+  return undefined
 }
 
 /**
@@ -102,6 +163,8 @@ export interface CoerceHost {
  */
 export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastContext, position?: number, mismatch?: () => IsolaError): BExpr {
   if (sameType(e.type, to)) return e
+  const reg = regCoercion(host, e, to, context, position)
+  if (reg !== undefined) return reg
   if (e.kind === 'const' && e.type.kind === 'unknown') {
     // A bad literal is reported where it was written (PostgreSQL's parser_errposition of the constant).
     const at = host.positionOf(e) ?? position
@@ -109,7 +172,7 @@ export function coerce(host: CoerceHost, e: BExpr, to: SqlType, context: CastCon
     // modifier (varchar(n), numeric(p,s)): PostgreSQL applies that as a separate cast,
     // so its errors carry no position. The context matters there: an explicit cast
     // truncates to varchar(n), an assignment refuses.
-    const base = { kind: to.kind } as SqlType
+    const base = to.kind === 'array' ? to : withoutModifiers(to)
     let value
     try {
       value = castValue(e.value, T.unknown, base, context)

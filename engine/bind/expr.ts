@@ -21,6 +21,7 @@ import {
   type BinaryOperatorName, type ResolvedOperator, type SqlType,
 } from '../values/index.js'
 import type { Binder } from './binder.js'
+import { bindArrayConstructor, bindArrayOperator, bindArrayQuery, bindQuantifiedArray, bindSubscript } from './arrays.js'
 import { coerce, commonType, resolveType } from './coerce.js'
 import { bindSubquery, sortKey } from './query.js'
 import type { NsItem, Scope } from './scope.js'
@@ -192,10 +193,38 @@ function bindNode(b: Binder, e: Expr, x: ExprContext): BExpr {
     case 'case':
       return bindCase(b, e, x)
     case 'cast': {
+      // ARRAY[]::int4[]: an empty constructor takes its type from the cast.
+      if (e.operand.kind === 'array' && e.operand.elements.length === 0) return bindArrayConstructor(b, e.operand, x, resolveType(e.type, e.position))
       const operand = bindExpr(b, e.operand, x)
       return coerce(b, operand, resolveType(e.type, e.position), 'explicit', e.position)
     }
+    case 'collate':
+      return bindCollate(b, e, x)
+    case 'array':
+      return bindArrayConstructor(b, e, x)
+    case 'array-query':
+      return bindArrayQuery(b, e, x)
+    case 'subscript':
+      return bindSubscript(b, e, x)
+    case 'quantified-array':
+      return bindQuantifiedArray(b, e, x)
   }
+}
+
+/**
+ * The collations a C-collated database has: every text comparison here is by code
+ * point, which is what "C", "POSIX" and the database default (datcollate C) mean.
+ */
+const COLLATIONS: ReadonlySet<string> = new Set(['default', 'pg_catalog.default', 'C', 'pg_catalog.C', 'POSIX', 'pg_catalog.POSIX', 'ucs_basic', 'pg_catalog.ucs_basic'])
+
+function bindCollate(b: Binder, e: Expr & { kind: 'collate' }, x: ExprContext): BExpr {
+  const operand = bindExpr(b, e.operand, x)
+  if (!COLLATIONS.has(e.collation)) {
+    throw dbError('undefined_object', `collation "${e.collation}" for encoding "UTF8" does not exist`, { position: e.position })
+  }
+  if (operand.type.kind === 'unknown') return coerce(b, operand, T.text, 'implicit', e.position)
+  if (typeCategory(operand.type) !== 'S') throw dbError('datatype_mismatch', `collations are not supported by type ${baseTypeName(operand.type)}`, { position: e.position })
+  return operand
 }
 
 /** Coerces to boolean for AND/OR/NOT/WHERE…: 42804 "argument of X must be type boolean". */
@@ -216,6 +245,8 @@ export function comparison(b: Binder, op: string, l: BExpr, r: BExpr, position: 
 }
 
 export function bindBinary(b: Binder, op: string, l: BExpr, r: BExpr, position: number): BExpr {
+  const onArrays = bindArrayOperator(b, op, l, r, position)
+  if (onArrays !== undefined) return onArrays
   if (VALUE_OPS.has(op)) {
     const [o, left, right] = comparison(b, op, l, r, position)
     return { kind: 'op', op: o, left, right, type: o.resultType }

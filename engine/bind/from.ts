@@ -11,16 +11,17 @@
 import { dbError } from '../../common/errors.js'
 import { parse, type Alias, type FromItem, type Query } from '../../parser/index.js'
 import type { TableInfo, ViewInfo } from '../catalog/schema.js'
-import { resolveFunction, tableFunctions } from '../functions/index.js'
+import { resolveFunction, tableFunctions, type TableFunction } from '../functions/index.js'
 import { andAll, BOOL, type BExpr } from '../plan/bound.js'
 import { outputs, type JoinType, type LogicalPlan } from '../plan/logical.js'
-import { sameType } from '../values/index.js'
+import { T, sameType } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { coerce, commonType } from './coerce.js'
 import { parseExpression } from './dml.js'
-import { bindBinary, bindExpr, toBool } from './expr.js'
+import { bindBinary, bindExpr, resolveUnknown, toBool } from './expr.js'
 import { bindQuery, bindSubquery, type BoundQuery } from './query.js'
 import { bindRecursiveCte, bindWorktable, tableReferences } from './recursive.js'
+import { figureName } from './select.js'
 import { leafItems, Scope, type NsItem, type ScopeColumn } from './scope.js'
 
 export interface BoundFrom {
@@ -38,6 +39,12 @@ export function bindFromList(b: Binder, from: readonly FromItem[], outer: Scope 
   let plan: LogicalPlan | undefined
   const items: NsItem[] = []
   for (const f of from) {
+    if (plan !== undefined && f.kind === 'subquery' && f.lateral === true) {
+      const r = bindLateral(b, plan, items, f, outer)
+      plan = r.plan
+      items.push(r.item)
+      continue
+    }
     const r = bindFromItem(b, f, outer, opts)
     plan = plan === undefined ? r.plan : { kind: 'join', type: 'inner', left: plan, right: r.plan, condition: undefined }
     items.push(r.item)
@@ -169,16 +176,64 @@ function bindTableFunction(b: Binder, f: FromItem & { kind: 'function' }, outer:
   }
   const r = resolveFunction(call.name, cands, args.map((a) => a.type), f.position)
   const bound = args.map((a, i) => coerce(b, a, r.argTypes[i]!, 'implicit', f.position))
-  const outCols = r.fn.columns(bound.map((a) => a.type))
+  // WITH ORDINALITY: a bigint column numbering the function's rows from 1.
+  const fn: TableFunction = f.ordinality !== true ? r.fn : {
+    ...r.fn,
+    columns: (types) => [...r.fn.columns(types), { name: 'ordinality', type: T.int8 }],
+    *rows(values, types, ctx) {
+      let n = 1n
+      for (const row of r.fn.rows(values, types, ctx)) yield [...row, n++]
+    },
+  }
+  const outCols = fn.columns(bound.map((a) => a.type))
   const alias = f.alias
   // A single-column function takes the alias as its column name, as in PostgreSQL.
   const names = outCols.map((c, i) => alias?.columns[i] ?? (outCols.length === 1 && alias !== undefined ? alias.name : c.name))
   const columns = outCols.map((c, i) => ({ id: b.newColumn(`${alias?.name ?? call.name}.${names[i]}`), name: names[i]!, type: c.type }))
-  const plan: LogicalPlan = { kind: 'function-scan', fn: r.fn, args: bound, alias: alias?.name ?? call.name, columns: columns.map((c) => ({ id: c.id, type: c.type })) }
+  const plan: LogicalPlan = { kind: 'function-scan', fn, args: bound, alias: alias?.name ?? call.name, columns: columns.map((c) => ({ id: c.id, type: c.type })) }
   return { plan, item: { alias: alias?.name ?? call.name, columns, children: [] } }
 }
 
+/**
+ * LATERAL (SELECT e1, e2 …) AS o(a, b) after the FROM items `items`: a subquery with
+ * no FROM, WHERE or grouping gives exactly one row per row of the items before it,
+ * so it is a projection over them, its expressions seeing their columns. pgbench's
+ * start-up query joins one (array_position(current_schemas(true), n.nspname)).
+ * Other LATERAL subqueries (reading tables, filtering) need a parameterised nested
+ * loop, which is not built: 0A000.
+ */
+function bindLateral(b: Binder, input: LogicalPlan, items: readonly NsItem[], f: FromItem & { kind: 'subquery' }, outer: Scope | undefined): { plan: LogicalPlan; item: NsItem } {
+  const q = f.query
+  const body = q.body
+  const simple = body.kind === 'select' && body.from.length === 0 && body.where === undefined && body.groupBy.length === 0 && body.having === undefined &&
+    !body.distinct && body.distinctOn === undefined && q.with.length === 0 && q.orderBy.length === 0 && q.limit === undefined && q.offset === undefined && q.locking === undefined
+  if (!simple || body.kind !== 'select') throw dbError('feature_not_supported', 'LATERAL subqueries other than a FROM-less SELECT list are not supported yet', { position: f.position })
+  if (f.alias === undefined) throw dbError('syntax_error', 'subquery in FROM must have an alias', { hint: 'For example, FROM (SELECT ...) [AS] foo.', position: f.position })
+  const scope = new Scope(items, outer)
+  const x = { scope, clause: 'FROM-clause subquery', aggregates: false } as const
+  const passthrough = outputs(input).map((c) => ({ id: c.id, expr: { kind: 'column', id: c.id, type: c.type } as BExpr }))
+  const added: { id: number; expr: BExpr }[] = []
+  const columns: ScopeColumn[] = body.columns.map((item, i) => {
+    if (item.kind !== 'expr') throw dbError('feature_not_supported', 'LATERAL subqueries other than a FROM-less SELECT list are not supported yet', { position: item.position })
+    const expr = resolveUnknown(b, bindExpr(b, item.expr, x))
+    const name = f.alias!.columns[i] ?? item.alias ?? figureName(item.expr)
+    const id = b.newColumn(`${f.alias!.name}.${name}`)
+    added.push({ id, expr })
+    return { name, id, type: expr.type }
+  })
+  if (f.alias.columns.length > columns.length) throw dbError('invalid_column_reference', `table "${f.alias.name}" has ${columns.length} columns available but ${f.alias.columns.length} columns specified`, { position: f.position })
+  return { plan: { kind: 'project', input, items: [...passthrough, ...added] }, item: { alias: f.alias.name, columns, children: [] } }
+}
+
 function bindJoin(b: Binder, f: FromItem & { kind: 'join' }, outer: Scope | undefined, opts: FromOptions): { plan: LogicalPlan; item: NsItem } {
+  if (f.right.kind === 'subquery' && f.right.lateral === true && (f.type === 'cross' || f.type === 'inner')) {
+    const left = bindFromItem(b, f.left, outer, opts)
+    const lateral = bindLateral(b, left.plan, [left.item], f.right, outer)
+    const item: NsItem = { alias: undefined, columns: [...left.item.columns, ...lateral.item.columns], children: [left.item, lateral.item] }
+    if (f.on === undefined) return { plan: lateral.plan, item }
+    const condition = toBool(b, bindExpr(b, f.on, { scope: new Scope([left.item, lateral.item], outer), clause: 'JOIN conditions', aggregates: false }), 'JOIN/ON', f.on)
+    return { plan: { kind: 'filter', input: lateral.plan, predicate: condition }, item }
+  }
   const left = bindFromItem(b, f.left, outer, opts)
   const right = bindFromItem(b, f.right, outer, opts)
   const type: JoinType = f.type === 'cross' ? 'inner' : f.type

@@ -16,6 +16,7 @@
  */
 import { dbError } from '../../common/errors.js'
 import type { Expr, QueryBody, SelectCore, SelectItem } from '../../parser/index.js'
+import { scalarFunctions, tableFunctions } from '../functions/index.js'
 import { mapChildren, sameExpr, some, type BExpr, type ColumnId } from '../plan/bound.js'
 import { outputs, type Assign, type LogicalPlan, type SortKey } from '../plan/logical.js'
 import type { SqlType } from '../values/index.js'
@@ -36,7 +37,24 @@ export interface SelectOptions {
   readonly keepUnknown?: boolean
 }
 
-export function bindSelect(b: Binder, core: SelectCore, outer: Scope | undefined, tail: QueryTail, opts: SelectOptions = {}): BoundQuery {
+/**
+ * `SELECT srf(…)` with no FROM, where srf is a single-column set-returning function,
+ * is `SELECT * FROM srf(…)` (the same rows and column name); psql's \d sends
+ * `SELECT pg_catalog.pg_partition_ancestors(…)`. Set-returning functions elsewhere
+ * in a select list stay refused (0A000).
+ */
+function setReturningSelect(core: SelectCore): SelectCore {
+  const item = core.columns[0]
+  if (core.from.length > 0 || core.columns.length !== 1 || item?.kind !== 'expr' || item.expr.kind !== 'function') return core
+  if (core.where !== undefined || core.groupBy.length > 0 || core.having !== undefined || core.distinct) return core
+  const call = item.expr
+  if (scalarFunctions(call.name).length > 0 || tableFunctions(call.name).length === 0) return core
+  const alias = item.alias === undefined ? undefined : { name: call.name, columns: [item.alias] }
+  return { ...core, from: [{ kind: 'function', call, alias, position: call.position }], columns: [{ kind: 'star', table: undefined, position: call.position }] }
+}
+
+export function bindSelect(b: Binder, written: SelectCore, outer: Scope | undefined, tail: QueryTail, opts: SelectOptions = {}): BoundQuery {
+  const core = setReturningSelect(written)
   const locking = tail.locking
   const from = bindFromList(b, core.from, outer, { rowKeys: locking !== undefined })
   const scope = new Scope(from.items, outer)
@@ -282,6 +300,10 @@ function figure(e: Expr): { name: string; strength: 1 | 2 } | undefined {
       return otherwise !== undefined && otherwise.strength === 2 ? otherwise : { name: 'case', strength: 1 }
     }
     case 'exists': return { name: 'exists', strength: 2 }
+    case 'array':
+    case 'array-query': return { name: 'array', strength: 2 }
+    case 'subscript':
+    case 'collate': return figure(e.operand)
     case 'subquery': {
       // The subquery's first output column, whatever its name ("?column?" included).
       const first = firstSelectItem(e.query.body)

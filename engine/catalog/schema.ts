@@ -108,6 +108,8 @@ export interface ViewInfo {
   readonly name: string
   /** Output column names (the view's own, or the query's). */
   readonly columns: readonly string[]
+  /** The columns' types (pg_attribute of a view); absent in catalogs written before they were recorded. */
+  readonly columnTypes?: readonly SqlType[]
   readonly query: string
   /** Tables and views its query reads (DROP … RESTRICT refuses to drop them). */
   readonly dependsOn: readonly Oid[]

@@ -15,7 +15,7 @@ import { bindExpr } from '../bind/expr.js'
 import { Scope } from '../bind/scope.js'
 import type { Catalog } from '../catalog/catalog.js'
 import type { ColumnInfo, Oid, SequenceInfo } from '../catalog/schema.js'
-import { baseTypeName, T, type SqlType } from '../values/index.js'
+import { baseTypeName, isOidLike, T, type SqlType } from '../values/index.js'
 import type { DdlContext } from './context.js'
 
 /** Constraints gathered from column and table definitions, by column name. */
@@ -86,6 +86,8 @@ export async function columnFromDef(
 ): Promise<{ column: ColumnInfo; sequence: SequenceInfo | undefined }> {
   const serial = SERIAL[def.type.name]
   const type = serial ?? resolveType(def.type, def.position)
+  // Arrays and oids live in queries (the system catalog's columns, psql's queries), not yet in tables' rows and keys.
+  if (type.kind === 'array' || isOidLike(type)) throw dbError('feature_not_supported', `columns of type ${baseTypeName(type)} are not supported yet`, { position: def.type.position ?? def.position })
   let notNull = serial !== undefined
   let explicitNull = false
   let defaultText: string | undefined

@@ -10,6 +10,7 @@ import { Binder, type BindEnvironment } from '../bind/binder.js'
 import { bindQuery } from '../bind/query.js'
 import type { SequenceInfo, ViewInfo } from '../catalog/schema.js'
 import type { DdlContext } from './context.js'
+import { T } from '../values/index.js'
 
 export async function createView(ctx: DdlContext, s: Statement & { kind: 'create-view' }, env: BindEnvironment): Promise<void> {
   const existing = ctx.catalog().byName(s.name)
@@ -36,6 +37,7 @@ export async function createView(ctx: DdlContext, s: Statement & { kind: 'create
     oid: existing?.oid ?? (await ctx.engine.oids.allocate()),
     name: s.name,
     columns,
+    columnTypes: q.columns.map((c) => (c.type.kind === 'unknown' ? T.text : c.type)),
     query: deparseQuery(s.query),
     dependsOn: [...new Set([...b.tablesRead, ...b.viewsRead])],
   }

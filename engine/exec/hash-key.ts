@@ -21,6 +21,8 @@ export function valueKey(v: SqlValue): string {
       return `s${v.length}:${v}`
     default:
       if (v instanceof Decimal) return `d${v.isFinite ? v.trimScale().toString() : v.toString()}`
+      if (Array.isArray(v)) return `a${v.length}:${(v as readonly SqlValue[]).map(valueKey).join(',')}`
+      v = v as Uint8Array
       return `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`
   }
 }

@@ -55,6 +55,15 @@ export function compileSubquery(e: BExpr & { kind: 'subquery' }, layout: Layout,
         if (!correlated) ctx.subqueryCache.set(sub.id, v)
         return v
       }
+    case 'array':
+      return async (row, ctx) => {
+        if (!correlated && ctx.subqueryCache.has(sub.id)) return ctx.subqueryCache.get(sub.id) as SqlValue
+        setOuter(row, ctx)
+        const out: SqlValue[] = []
+        for await (const batch of run(ctx.subplans.get(sub.id)!, ctx)) for (const r of batch) out.push(r[0]!)
+        if (!correlated) ctx.subqueryCache.set(sub.id, out)
+        return out
+      }
     case 'exists':
       return async (row, ctx) => {
         if (!correlated && ctx.subqueryCache.has(sub.id)) return ctx.subqueryCache.get(sub.id) as SqlValue

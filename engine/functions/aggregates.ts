@@ -49,7 +49,7 @@ function addInteger(st: Sum, v: number | bigint): void {
 const integerTotal = (st: Sum): bigint => st.int + BigInt(st.small)
 
 function sumOf(kind: TypeKind, result: TypeKind): AggregateFunction {
-  return agg('sum', [kind], T[result], {
+  return agg('sum', [kind], T[result as 'int8' | 'numeric' | 'float4' | 'float8'], {
     init: sumState,
     step: (s, a) => {
       const st = s as Sum

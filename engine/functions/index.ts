@@ -4,6 +4,7 @@
  * find the same functions: every built-in lives in pg_catalog.
  */
 import { AGGREGATES } from './aggregates.js'
+import { CATALOG_FUNCTIONS } from './catalog-info.js'
 import { DATETIME_FUNCTIONS } from './datetime.js'
 import { MATH_FUNCTIONS } from './math.js'
 import { BINARY_OPERATOR_FUNCTIONS, PREFIX_OPERATOR_FUNCTIONS } from './operators.js'
@@ -17,6 +18,7 @@ export { resolveFunction } from './resolve.js'
 export { currentTimestamp } from './datetime.js'
 export { likeMatcher } from './like.js'
 export { SERVER_VERSION, VERSION_STRING, pgTypeof } from './system.js'
+export { constraintOid, formatType, indexDefinition, nodeTree, regOutput } from './catalog-info.js'
 
 function byName<F extends { readonly name: string }>(list: readonly F[]): ReadonlyMap<string, readonly F[]> {
   const m = new Map<string, F[]>()
@@ -28,7 +30,7 @@ function byName<F extends { readonly name: string }>(list: readonly F[]): Readon
   return m
 }
 
-const scalars = byName<ScalarFunction>([...MATH_FUNCTIONS, ...STRING_FUNCTIONS, ...DATETIME_FUNCTIONS, ...SYSTEM_FUNCTIONS])
+const scalars = byName<ScalarFunction>([...MATH_FUNCTIONS, ...STRING_FUNCTIONS, ...DATETIME_FUNCTIONS, ...SYSTEM_FUNCTIONS, ...CATALOG_FUNCTIONS])
 const aggregates = byName<AggregateFunction>(AGGREGATES)
 const tables = byName<TableFunction>(TABLE_FUNCTIONS)
 const binaryOps = byName<ScalarFunction>(BINARY_OPERATOR_FUNCTIONS)

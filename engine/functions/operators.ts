@@ -26,12 +26,23 @@ export function regex(pattern: string, flags: string): RegExp {
     try {
       re = new RegExp(pattern, flags + 'u')
     } catch (e) {
-      throw dbError('invalid_regular_expression', `invalid regular expression: ${(e as Error).message}`)
+      throw dbError('invalid_regular_expression', `invalid regular expression: ${regexMessage((e as Error).message)}`)
     }
     if (regexCache.size > 1000) regexCache.clear()
     regexCache.set(key, re)
   }
   return re
+}
+
+/** PostgreSQL's words (regerror.c) for the errors JavaScript's engine names differently; others keep JavaScript's. */
+function regexMessage(js: string): string {
+  const reason = js.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')
+  if (/Unterminated group|Unmatched '\)'/.test(reason)) return 'parentheses () not balanced'
+  if (/Unterminated character class|Lone quantifier brackets/.test(reason)) return 'brackets [] not balanced'
+  if (/Nothing to repeat/.test(reason)) return 'quantifier operand invalid'
+  if (/numbers out of order|Incomplete quantifier/.test(reason)) return 'invalid repetition count(s)'
+  if (/\\ at end of pattern/.test(reason)) return 'invalid escape \\ sequence'
+  return reason
 }
 
 const INTS = ['int2', 'int4', 'int8'] as const

@@ -12,7 +12,7 @@
  * `any` takes an argument as it is.
  */
 import { dbError } from '../../common/errors.js'
-import { T, baseTypeName, canCast, isPreferred, typeCategory, type SqlType } from '../values/index.js'
+import { T, plainType, baseTypeName, canCast, isPreferred, typeCategory, type SqlType } from '../values/index.js'
 import { commonType } from '../bind/coerce.js'
 import type { ParamType } from './types.js'
 
@@ -36,8 +36,12 @@ function arityOk(c: Candidate, n: number): boolean {
 /** The concrete types for a candidate's parameters, or undefined if the arguments cannot reach them. */
 function bindTypes(c: Candidate, args: readonly SqlType[]): SqlType[] | undefined {
   const poly = args.filter((_, i) => paramAt(c, i) === 'anyelement')
+  const arrays = args.filter((_, i) => paramAt(c, i) === 'anyarray')
+  if (arrays.some((a) => a.kind !== 'array')) return undefined
   let anyType: SqlType | undefined
-  if (poly.length > 0) {
+  // An anyarray argument decides anyelement: its element type (array_position(int4[], x) compares x as int4).
+  if (arrays.length > 0) anyType = (arrays[0] as SqlType & { kind: 'array' }).element
+  else if (poly.length > 0) {
     try {
       anyType = commonType(poly, 'argument')
     } catch {
@@ -49,9 +53,13 @@ function bindTypes(c: Candidate, args: readonly SqlType[]): SqlType[] | undefine
     const p = paramAt(c, i)
     const a = args[i]!
     if (p === 'any') out.push(a.kind === 'unknown' ? T.text : a)
-    else if (p === 'anyelement') out.push(anyType!)
+    else if (p === 'anyarray') out.push(a)
+    else if (p === 'anyelement') {
+      if (!canCast(a, anyType!, 'implicit')) return undefined
+      out.push(anyType!)
+    }
     else {
-      const t = T[p] as SqlType
+      const t = plainType(p)
       if (!canCast(a, t, 'implicit')) return undefined
       out.push(a.kind === p ? a : t)
     }

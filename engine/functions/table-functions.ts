@@ -3,7 +3,7 @@
  * lazily (a million-row series is never an array).
  */
 import { dbError } from '../../common/errors.js'
-import { Decimal, T, type SqlType, type SqlValue } from '../values/index.js'
+import { Decimal, T, type SqlArray, type SqlType, type SqlValue } from '../values/index.js'
 import type { TableFunction } from './types.js'
 
 function* intSeries(start: number | bigint, stop: number | bigint, step: number | bigint, big: boolean): Iterable<SqlValue[]> {
@@ -37,6 +37,28 @@ const series = (kind: 'int4' | 'int8' | 'numeric', withStep: boolean): TableFunc
   },
 })
 
+/**
+ * pg_partition_ancestors(rel): a partition's ancestors, itself first. Isola has no
+ * partitioned tables, and PostgreSQL returns no rows for a relation that is not a
+ * partition: none here, for any relation.
+ */
+const partitionAncestors: TableFunction = {
+  name: 'pg_partition_ancestors',
+  params: ['regclass'],
+  columns: () => [{ name: 'relid', type: T.regclass }],
+  rows: () => [],
+}
+
+/** unnest(array): its elements, one row each (one dimension: in order). */
+const unnest: TableFunction = {
+  name: 'unnest',
+  params: ['anyarray'],
+  columns: (types) => [{ name: 'unnest', type: types[0]!.kind === 'array' ? types[0]!.element : T.text }],
+  rows: (args) => (args[0] as SqlArray).map((v) => [v]),
+}
+
 export const TABLE_FUNCTIONS: readonly TableFunction[] = [
+  partitionAncestors,
+  unnest,
   series('int4', false), series('int4', true), series('int8', false), series('int8', true), series('numeric', false), series('numeric', true),
 ]

@@ -7,13 +7,14 @@
  * does, inserting implicit casts. `strict` functions return NULL for any NULL
  * argument without being called (PostgreSQL's proisstrict).
  */
+import type { ObjectNames } from '../catalog/object-names.js'
 import type { SqlType, SqlValue, TypeKind } from '../values/index.js'
 
 /**
  * A declared parameter type: a concrete kind, or a polymorphic one that takes the
  * type of the arguments given for it (`any` accepts anything without a cast).
  */
-export type ParamType = TypeKind | 'anyelement' | 'any'
+export type ParamType = TypeKind | 'anyelement' | 'anyarray' | 'any'
 
 /** What a running function may ask of the statement it runs in. */
 export interface FunctionContext {
@@ -26,6 +27,8 @@ export interface FunctionContext {
   readonly sequences: SequenceAccess
   /** Catalog questions functions answer (pg_typeof needs none; psql's helpers need these). */
   readonly session: { readonly user: string; readonly database: string; readonly pid: number }
+  /** The catalog the statement runs against and the system views: reg* names, pg_get_indexdef … */
+  readonly objects: ObjectNames
 }
 
 export interface SequenceAccess {

@@ -42,6 +42,7 @@ const FAMILY: Record<SqlType['kind'], string> = {
   int2: 'int', int4: 'int', int8: 'int', float4: 'float4', float8: 'float8', numeric: 'numeric',
   text: 'text', varchar: 'text', bpchar: 'bpchar', bool: 'bool', date: 'date', timestamp: 'timestamp',
   timestamptz: 'timestamptz', bytea: 'bytea', unknown: 'unknown',
+  oid: 'oid', regclass: 'oid', regtype: 'oid', regnamespace: 'oid', regproc: 'oid', array: 'unknown',
 }
 
 /** Can a value of type `v` be turned into a key of column type `c` without changing comparisons? */

@@ -61,6 +61,8 @@ export interface Subquery {
   readonly mode:
     | { readonly kind: 'scalar' }
     | { readonly kind: 'exists' }
+    /** ARRAY(SELECT …): every row's first column, as an array. */
+    | { readonly kind: 'array' }
     /** `left op ANY/ALL (subquery)`; IN is `= ANY`, NOT IN is `<> ALL`. */
     | { readonly kind: 'quantified'; readonly left: BExpr; readonly op: ResolvedOperator; readonly all: boolean }
   readonly plan: LogicalPlan

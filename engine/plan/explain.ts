@@ -200,7 +200,7 @@ export function show(e: BExpr, name: (id: ColumnId) => string, subplan: (id: num
       const n = subplan(e.sub.id)
       const m = e.sub.mode
       if (m.kind === 'scalar') return `(SubPlan ${n})`
-      if (m.kind === 'exists') return `(SubPlan ${n})`
+      if (m.kind === 'exists' || m.kind === 'array') return `${m.kind === 'array' ? 'ARRAY' : ''}(SubPlan ${n})`
       return `(${s(m.left)} ${m.op.name} ${m.all ? 'ALL' : 'ANY'} (SubPlan ${n}))`
     }
   }

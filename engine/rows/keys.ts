@@ -21,6 +21,8 @@ const KEY_TYPES: Record<SqlType['kind'], KeyColumnType['kind'] | undefined> = {
   int2: 'int16', int4: 'int32', int8: 'int64', float4: 'float32', float8: 'float64', numeric: 'decimal',
   text: 'text', varchar: 'text', bpchar: 'text', bool: 'boolean', date: 'date', timestamp: 'timestamp',
   timestamptz: 'timestamptz', bytea: 'bytes', unknown: undefined,
+  // Oids are unsigned 32-bit: int64 keeps their order. Arrays are never keys (no column has one).
+  oid: 'int64', regclass: 'int64', regtype: 'int64', regnamespace: 'int64', regproc: 'int64', array: undefined,
 }
 
 export function keyColumn(type: SqlType, descending = false): KeyColumn {

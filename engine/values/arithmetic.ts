@@ -12,7 +12,8 @@ import { castValue, intOutOfRange, toIntKind } from './casts.js'
 import { Decimal } from './decimal.js'
 import { dateToTimestamp } from './datetime.js'
 import { resolveBinaryOperator, type BinaryOperatorName, type ResolvedOperator } from './operators.js'
-import { DATE_NEG_INFINITY, DATE_POS_INFINITY, typeName, type SqlType, type SqlValue } from './types.js'
+import { DATE_NEG_INFINITY, DATE_POS_INFINITY, typeName, type SqlArray, type SqlType, type SqlValue } from './types.js'
+import { compareArrays } from './arrays.js'
 
 const divByZero = () => dbError('division_by_zero', 'division by zero')
 const overflow = () => dbError('numeric_value_out_of_range', 'value out of range: overflow')
@@ -108,6 +109,8 @@ export function compareValues(type: SqlType, a: SqlValue, b: SqlValue): number {
       return compareStrings(a as string, b as string)
     case 'bool':
       return Number(a) - Number(b)
+    case 'array':
+      return compareArrays(type.element, a as SqlArray, b as SqlArray, compareValues)
     case 'bytea': {
       const x = a as Uint8Array
       const y = b as Uint8Array
@@ -254,3 +257,6 @@ export function negate(type: SqlType, v: SqlValue): SqlValue {
 export const and3 = (a: boolean | null, b: boolean | null): boolean | null => (a === false || b === false ? false : a === null || b === null ? null : true)
 export const or3 = (a: boolean | null, b: boolean | null): boolean | null => (a === true || b === true ? true : a === null || b === null ? null : false)
 export const not3 = (a: boolean | null): boolean | null => (a === null ? null : !a)
+
+/** Arrays of `element` in array_cmp's order. */
+export const compareArraysOf = (element: SqlType, a: SqlArray, b: SqlArray): number => compareArrays(element, a, b, compareValues)

@@ -7,6 +7,9 @@
  *     assignment  the reverse numeric narrowings, timestamptz → timestamp,
  *                 timestamp[tz] → date, anything → a string type (output function)
  *     explicit    bool ↔ int4, a string type → anything (input function)
+ *     oids        integers → oid and reg* implicitly, oid ↔ reg* implicitly (the same
+ *                 number), oid and reg* → integers by assignment
+ *     arrays      element by element, in the context the element cast needs
  *
  * A cast a context does not allow is 42846 (cannot_coerce). Conversions round as
  * PostgreSQL does: float → int with rint (half to even), numeric → int and
@@ -16,7 +19,7 @@ import { dbError } from '../../common/errors.js'
 import { castDateToTimestamp, timestampToDate } from './datetime.js'
 import { Decimal } from './decimal.js'
 import { applyNumericTypmod, coerceString, formatValue, parseValue } from './text-io.js'
-import { baseTypeName, sameType, typeCategory, type SqlType, type SqlValue, type TypeKind } from './types.js'
+import { baseTypeName, isOidLike, sameType, typeCategory, type SqlArray, type SqlType, type SqlValue, type TypeKind } from './types.js'
 
 export const CAST_CONTEXTS = ['implicit', 'assignment', 'explicit'] as const
 export type CastContext = (typeof CAST_CONTEXTS)[number]
@@ -24,12 +27,16 @@ export type CastContext = (typeof CAST_CONTEXTS)[number]
 const NUMERIC_ORDER: readonly TypeKind[] = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']
 const STRINGS: ReadonlySet<TypeKind> = new Set(['text', 'varchar', 'bpchar'])
 const DATETIMES: readonly TypeKind[] = ['date', 'timestamp', 'timestamptz']
+const INTEGERS: ReadonlySet<TypeKind> = new Set(['int2', 'int4', 'int8'])
 
 /** The weakest context in which `from` casts to `to`, or undefined if no cast exists. */
 export function castContext(from: SqlType, to: SqlType): CastContext | undefined {
   const f = from.kind
   const t = to.kind
+  if (from.kind === 'array' && to.kind === 'array') return castContext(from.element, to.element)
   if (f === t) return 'implicit' // length coercion or identity
+  if (isOidLike(to) && (INTEGERS.has(f) || (f === 'oid' && t !== 'oid') || (t === 'oid' && isOidLike(from)))) return 'implicit'
+  if (isOidLike(from) && (t === 'int4' || t === 'int8')) return 'assignment'
   if (f === 'unknown') return 'implicit'
   if (t === 'unknown') return undefined
   if (STRINGS.has(f) && STRINGS.has(t)) return 'implicit'
@@ -82,6 +89,13 @@ export function toFloat4(x: number): number {
   if (!Number.isFinite(f) && Number.isFinite(x)) throw dbError('numeric_value_out_of_range', 'value out of range: overflow')
   if (f === 0 && x !== 0) throw dbError('numeric_value_out_of_range', 'value out of range: underflow')
   return f
+}
+
+/** An integer as an oid: unsigned 32 bits, negative int4 values wrapping as PostgreSQL's int4 → oid does. */
+function toOid(n: number | bigint): number {
+  const x = Number(n)
+  if (x < -2147483648 || x > 4294967295) throw dbError('numeric_value_out_of_range', 'OID out of range')
+  return x < 0 ? x + 4294967296 : x
 }
 
 const isInt = (k: TypeKind): k is 'int2' | 'int4' | 'int8' => k === 'int2' || k === 'int4' || k === 'int8'
@@ -148,6 +162,8 @@ export function castValue(v: SqlValue, from: SqlType, to: SqlType, context: Cast
   // I/O conversion: the input function sees the output text, blank padding included.
   if (STRINGS.has(f)) return parseValue(to, v as string)
   if (f === t && sameType(from, to)) return v
+  if (from.kind === 'array' && to.kind === 'array') return (v as SqlArray).map((x) => castValue(x, from.element, to.element, context))
+  if (isOidLike(to)) return toOid(v as number | bigint)
   if (typeCategory(from) === 'N' && typeCategory(to) === 'N') return castNumber(v, f, to)
   if (f === 'bool') return v === true ? 1 : 0
   if (t === 'bool') return v !== 0

@@ -13,7 +13,7 @@
  */
 import { dbError } from '../../common/errors.js'
 import { canCast } from './casts.js'
-import { baseTypeName, typeCategory, isPreferred, T, type SqlType, type TypeKind } from './types.js'
+import { baseTypeName, typeCategory, isPreferred, plainType, T, type SqlType, type TypeKind } from './types.js'
 
 export const BINARY_OPERATORS = ['+', '-', '*', '/', '%', '=', '<>', '<', '<=', '>', '>=', '||'] as const
 export type BinaryOperatorName = (typeof BINARY_OPERATORS)[number]
@@ -47,7 +47,7 @@ function buildCatalog(): OperatorEntry[] {
   for (const op of COMPARISON_OPERATORS) {
     for (const a of INTS) for (const b of INTS) add(op, a, b, 'bool')
     for (const [a, b] of [['float4', 'float4'], ['float8', 'float8'], ['float4', 'float8'], ['float8', 'float4']] as const) add(op, a, b, 'bool')
-    for (const k of ['numeric', 'text', 'bpchar', 'bool', 'bytea'] as const) add(op, k, k, 'bool')
+    for (const k of ['numeric', 'text', 'bpchar', 'bool', 'bytea', 'oid'] as const) add(op, k, k, 'bool')
     const dt = ['date', 'timestamp', 'timestamptz'] as const
     for (const a of dt) for (const b of dt) add(op, a, b, 'bool')
   }
@@ -74,7 +74,7 @@ export interface ResolvedOperator {
   readonly resultType: SqlType
 }
 
-const plain = (k: TypeKind): SqlType => T[k]
+const plain = (k: TypeKind): SqlType => plainType(k)
 
 const accepts = (p: Param, t: SqlType): boolean => (p === 'any' ? true : canCast(t, plain(p), 'implicit'))
 

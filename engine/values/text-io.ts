@@ -11,7 +11,8 @@ import { dbError } from '../../common/errors.js'
 import { formatDate, formatTimestamp, parseDate, parseTimestamp } from './datetime.js'
 import { Decimal } from './decimal.js'
 import { shortestDigits } from './shortest-float.js'
-import type { SqlType, SqlValue } from './types.js'
+import { formatArray, parseArray } from './arrays.js'
+import type { SqlArray, SqlType, SqlValue } from './types.js'
 
 const WS = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g
 const INT_RE = /^[ \t\n\r\v\f]*([+-]?\d+)([^]*)$/
@@ -141,7 +142,27 @@ export function parseValue(type: SqlType, text: string): SqlValue {
       return parseTimestamp(text, type.kind === 'timestamptz')
     case 'bytea':
       return parseBytea(text)
+    case 'oid':
+      return parseOid(text)
+    case 'regclass':
+    case 'regtype':
+    case 'regnamespace':
+    case 'regproc':
+      // Names need the catalog: the binder looks them up (bind/reg-types.ts); only numeric input reaches here.
+      if (/^\s*\d+\s*$/.test(text)) return parseOid(text)
+      throw dbError('feature_not_supported', `${type.kind} input of a name needs the catalog: cast a constant`)
+    case 'array':
+      return parseArray(type.element, text, parseValue)
   }
+}
+
+/** oidin: an unsigned 32-bit integer (negative int4 values wrap, as PostgreSQL allows). */
+function parseOid(text: string): number {
+  const t = text.trim()
+  if (!/^-?\d+$/.test(t)) throw dbError('invalid_text_representation', `invalid input syntax for type oid: "${text}"`)
+  const n = Number(t)
+  if (n > 4294967295 || n < -2147483648) throw dbError('numeric_value_out_of_range', `value "${text}" is out of range for type oid`)
+  return n < 0 ? n + 4294967296 : n
 }
 
 /**
@@ -212,6 +233,16 @@ export function formatValue(type: SqlType, v: SqlValue): string | null {
       return formatTimestamp(v as bigint, type.kind === 'timestamptz')
     case 'bytea':
       return '\\x' + Buffer.from(v as Uint8Array).toString('hex')
+    case 'oid':
+      return String(v)
+    case 'regclass':
+    case 'regtype':
+    case 'regnamespace':
+    case 'regproc':
+      // A reg* value the session resolved to its name is a string; an unresolved oid prints as its number, as PostgreSQL prints an unknown oid.
+      return String(v)
+    case 'array':
+      return formatArray(type.element, v as SqlArray, formatValue)
   }
 }
 

@@ -8,18 +8,28 @@ import type { SqlType, TypeKind } from './types.js'
 export const TYPE_OIDS: Readonly<Record<TypeKind, number>> = {
   bool: 16, bytea: 17, int8: 20, int2: 21, int4: 23, text: 25, float4: 700, float8: 701, unknown: 705,
   bpchar: 1042, varchar: 1043, date: 1082, timestamp: 1114, timestamptz: 1184, numeric: 1700,
+  oid: 26, regclass: 2205, regtype: 2206, regnamespace: 4089, regproc: 24, array: 2277,
+}
+
+/** The array type of each element kind (pg_type.typarray). */
+export const ARRAY_TYPE_OIDS: Readonly<Partial<Record<TypeKind, number>>> = {
+  bool: 1000, bytea: 1001, int8: 1016, int2: 1005, int4: 1007, text: 1009, float4: 1021, float8: 1022,
+  bpchar: 1014, varchar: 1015, date: 1182, timestamp: 1115, timestamptz: 1185, numeric: 1231,
+  oid: 1028, regclass: 2210, regtype: 2211, regnamespace: 4090, regproc: 1008,
 }
 
 /** pg_type.typname of each kind. */
 export const TYPE_NAMES_INTERNAL: Readonly<Record<TypeKind, string>> = {
   bool: 'bool', bytea: 'bytea', int8: 'int8', int2: 'int2', int4: 'int4', text: 'text', float4: 'float4', float8: 'float8',
   unknown: 'unknown', bpchar: 'bpchar', varchar: 'varchar', date: 'date', timestamp: 'timestamp', timestamptz: 'timestamptz', numeric: 'numeric',
+  oid: 'oid', regclass: 'regclass', regtype: 'regtype', regnamespace: 'regnamespace', regproc: 'regproc', array: 'anyarray',
 }
 
 /** pg_type.typlen: fixed sizes, -1 for variable length. */
 export const TYPE_LENGTHS: Readonly<Record<TypeKind, number>> = {
   bool: 1, bytea: -1, int8: 8, int2: 2, int4: 4, text: -1, float4: 4, float8: 8, unknown: -2,
   bpchar: -1, varchar: -1, date: 4, timestamp: 8, timestamptz: 8, numeric: -1,
+  oid: 4, regclass: 4, regtype: 4, regnamespace: 4, regproc: 4, array: -1,
 }
 
 /** The atttypmod PostgreSQL stores: length + 4 for char types, ((p << 16) | s) + 4 for numeric, -1 otherwise. */
@@ -29,4 +39,4 @@ export function typmod(t: SqlType): number {
   return -1
 }
 
-export const typeOid = (t: SqlType): number => TYPE_OIDS[t.kind]
+export const typeOid = (t: SqlType): number => (t.kind === 'array' ? (ARRAY_TYPE_OIDS[t.element.kind] ?? TYPE_OIDS.array) : TYPE_OIDS[t.kind])

@@ -59,6 +59,11 @@ export function show(e: Expr): string {
     case 'subquery': return '(SELECT 1)'
     case 'function': return `${e.schema === undefined ? '' : `${ident(e.schema)}.`}${ident(e.name)}(${e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${e.args.map(show).join(', ')}`})`
     case 'case': return `(CASE${e.operand === undefined ? '' : ` ${show(e.operand)}`}${e.whens.map((w) => ` WHEN ${show(w.when)} THEN ${show(w.then)}`).join('')}${e.else === undefined ? '' : ` ELSE ${show(e.else)}`} END)`
-    case 'cast': return `CAST(${show(e.operand)} AS ${e.type.name}${e.type.args.length > 0 ? `(${e.type.args.join(', ')})` : ''})`
+    case 'cast': return `CAST(${show(e.operand)} AS ${e.type.name}${e.type.args.length > 0 ? `(${e.type.args.join(', ')})` : ''}${e.type.array === true ? '[]' : ''})`
+    case 'collate': return `(${show(e.operand)} COLLATE ${e.collation})`
+    case 'array': return `ARRAY[${e.elements.map(show).join(', ')}]`
+    case 'array-query': return 'ARRAY(SELECT 1)'
+    case 'subscript': return `(${show(e.operand)})[${show(e.index)}]`
+    case 'quantified-array': return `(${show(e.left)} ${e.op} ${e.quantifier.toUpperCase()} (${show(e.right)}))`
   }
 }

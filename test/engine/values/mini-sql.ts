@@ -218,6 +218,7 @@ export function pgTypeofName(t: SqlType): string {
     int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision', numeric: 'numeric',
     text: 'text', varchar: 'character varying', bpchar: 'character', bool: 'boolean', date: 'date',
     timestamp: 'timestamp without time zone', timestamptz: 'timestamp with time zone', bytea: 'bytea', unknown: 'unknown',
+    oid: 'oid', regclass: 'regclass', regtype: 'regtype', regnamespace: 'regnamespace', regproc: 'regproc', array: 'anyarray',
   }
   return names[t.kind]
 }
