@@ -11,7 +11,8 @@
  *                                                └ Terminate, socket closed: the
  *                                                  session rolls back and closes
  *
- * Messages are handled one at a time in arrival order; what they produce goes into
+ * Messages are handled one at a time in arrival order (a handler returns a promise
+ * only when it has to wait, so Bind, Describe, Close and Sync cost no await); what they produce goes into
  * one BackendWriter and leaves in one socket write when no complete message is left
  * to handle (or at Flush, before waiting for COPY data, and when a large result
  * fills 256 KiB). A client that sends faster than it reads stops being read until
@@ -182,7 +183,8 @@ export class Connection {
             this.extended?.failed()
             continue
           }
-          await this.onMessage(m)
+          const waiting = this.onMessage(m)
+          if (waiting !== undefined) await waiting
         }
         if (this.out.size > SEND_AT_BYTES) this.send()
       }
@@ -281,13 +283,14 @@ export class Connection {
     this.host.log.debug({ user: this.user, database: this.database, pid: this.key.pid }, 'connection ready')
   }
 
-  private async onMessage(m: FrontendMessage): Promise<void> {
+  /** Handles a message; a promise only when it must wait, so that most messages cost no await. */
+  private onMessage(m: FrontendMessage): void | Promise<void> {
     if (m.kind === 'terminate') return this.close()
     switch (this.state) {
       case 'auth':
         if (m.kind !== 'password' || this.auth === undefined) return this.fatal(dbError('protocol_violation', `expected password response, got message type ${m.kind}`))
         try {
-          return await this.authStep(this.auth.respond(m.payload))
+          return this.authStep(this.auth.respond(m.payload)).catch((e: unknown) => this.fatal(e))
         } catch (e) {
           return this.fatal(e)
         }
@@ -301,13 +304,13 @@ export class Connection {
     }
   }
 
-  private async onReady(m: FrontendMessage): Promise<void> {
+  private onReady(m: FrontendMessage): void | Promise<void> {
     const session = this.session!
     switch (m.kind) {
       case 'query':
         return this.simpleQuery(session, m.sql)
       case 'sync':
-        await this.extended!.sync()
+        this.extended!.sync()
         this.reportParameters()
         return this.readyForQuery()
       case 'flush':

@@ -51,18 +51,19 @@ export class ExtendedQuery {
     this.skipping = true
   }
 
-  async handle(m: FrontendMessage): Promise<void> {
+  /** Handles a message; a promise only when it must wait (Parse, Execute), so Bind, Describe and Close cost no await. */
+  handle(m: FrontendMessage): void | Promise<void> {
     if (this.skipping) return
     try {
       switch (m.kind) {
         case 'parse':
-          return await this.parse(m.name, m.sql, m.paramTypes)
+          return this.parse(m.name, m.sql, m.paramTypes).catch(this.fail)
         case 'bind':
           return this.bind(m)
         case 'describe':
           return this.describe(m.target, m.name)
         case 'execute':
-          return await this.execute(m.portal, m.maxRows)
+          return this.execute(m.portal, m.maxRows).catch(this.fail)
         case 'close':
           if (m.target === 'S') this.statements.delete(m.name)
           else this.portals.delete(m.name)
@@ -71,14 +72,18 @@ export class ExtendedQuery {
           return
       }
     } catch (e) {
-      // Not only database errors: whatever failed, the client hears of it and the connection goes on.
-      this.out.errorOrNotice('E', errorFields(e))
-      this.skipping = true
+      this.fail(e)
     }
   }
 
+  /** Not only database errors: whatever failed, the client hears of it, skips to Sync, and the connection goes on. */
+  private readonly fail = (e: unknown): void => {
+    this.out.errorOrNotice('E', errorFields(e))
+    this.skipping = true
+  }
+
   /** Sync: the error state ends; the unnamed portal does not outlive the transaction step. */
-  async sync(): Promise<void> {
+  sync(): void {
     this.skipping = false
     if (this.session.status === 'I') this.portals.clear()
   }
