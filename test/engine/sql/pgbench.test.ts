@@ -69,7 +69,7 @@ async function replay(s: Session, statements: readonly Captured[]): Promise<{ sq
       continue
     }
     let rows: unknown[][]
-    if (e.via === 'simple') rows = (await s.query(e.sql, [], { rowMode: 'array' })).rows as unknown[][]
+    if (e.via === 'simple') rows = (await s.query<unknown[]>(e.sql, [], { rowMode: 'array' })).rows
     else {
       let ps = prepared.get(e.via)
       if (ps === undefined || e.via === 'unnamed') {
@@ -84,18 +84,18 @@ async function replay(s: Session, statements: readonly Captured[]): Promise<{ sq
 }
 
 async function one(s: Session, sql: string): Promise<unknown> {
-  return (await s.query(sql, [], { rowMode: 'array' })).rows[0]![0]
+  return (await s.query<unknown[]>(sql, [], { rowMode: 'array' })).rows[0]![0]
 }
 
 /** sum(abalance), sum(bbalance), sum(tbalance), sum(delta), count(history), as numbers. */
 async function sums(s: Session): Promise<{ a: number; b: number; t: number; h: number; n: number }> {
-  const r = (await s.query(
+  const r = (await s.query<unknown[]>(
     `SELECT (SELECT coalesce(sum(abalance), 0) FROM pgbench_accounts), (SELECT coalesce(sum(bbalance), 0) FROM pgbench_branches),
             (SELECT coalesce(sum(tbalance), 0) FROM pgbench_tellers), (SELECT coalesce(sum(delta), 0) FROM pgbench_history),
             (SELECT count(*) FROM pgbench_history)`,
     [],
     { rowMode: 'array' },
-  )).rows[0] as unknown[]
+  )).rows[0]!
   const [a, b, t, h, n] = r.map((v) => Number(v))
   return { a: a!, b: b!, t: t!, h: h!, n: n! }
 }
