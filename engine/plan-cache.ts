@@ -21,8 +21,14 @@ export const PLAN_CACHE_SIZE = 1000
 
 export class PlanCache {
   private readonly bySql = new Map<string, Map<string, PlannedStatement>>()
-  /** Texts planned once and not cached (yet), oldest first, at most PLAN_CACHE_SIZE. */
-  private readonly seenOnce = new Set<string>()
+  /**
+   * Texts planned once and not cached (yet), in two generations of up to
+   * PLAN_CACHE_SIZE each: when the young one fills, it becomes the old one and the old
+   * one is dropped. (Dropping a Set's oldest entry one at a time makes V8 step over
+   * the deleted slots at the front of its table on every call.)
+   */
+  private seenOnce = new Set<string>()
+  private seenBefore = new Set<string>()
 
   get(sql: string, declared: readonly (SqlType | undefined)[]): PlannedStatement | undefined {
     return this.bySql.get(sql)?.get(typesKey(declared))
@@ -31,8 +37,11 @@ export class PlanCache {
   set(sql: string, declared: readonly (SqlType | undefined)[], p: PlannedStatement): void {
     let plans = this.bySql.get(sql)
     if (plans === undefined) {
-      if (!this.seenOnce.delete(sql)) {
-        if (this.seenOnce.size >= PLAN_CACHE_SIZE) this.seenOnce.delete(this.seenOnce.values().next().value!)
+      if (!this.seenOnce.delete(sql) && !this.seenBefore.delete(sql)) {
+        if (this.seenOnce.size >= PLAN_CACHE_SIZE) {
+          this.seenBefore = this.seenOnce
+          this.seenOnce = new Set()
+        }
         this.seenOnce.add(sql)
         return
       }
@@ -45,6 +54,7 @@ export class PlanCache {
   clear(): void {
     this.bySql.clear()
     this.seenOnce.clear()
+    this.seenBefore.clear()
   }
 
   /** Plans held (tests and tools). */
