@@ -8,6 +8,7 @@ set -e
 HOST=${1:-127.0.0.1} PORT=${2:-55439} LOG=${3:-/tmp/pgq/pg.log} DB=${4:-helper_pgbench}
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
+createdb -h "$HOST" -p "$PORT" -U postgres "$DB" 2>/dev/null || true
 cap() { # name connections perClient -- pgbench args
   name=$1 conns=$2 per=$3; shift 3
   off=$(stat -c %s "$LOG")
@@ -25,3 +26,4 @@ for m in simple extended prepared; do
   done
 done
 rm -rf "$tmp"
+dropdb -h "$HOST" -p "$PORT" -U postgres "$DB"
