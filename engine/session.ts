@@ -69,8 +69,12 @@ export class Session {
   private modes: TransactionModes = NO_MODES
   private tc: TxnCatalog | undefined
   private savepoints: string[] = []
-  /** Settings as they were when the transaction began (SET is undone by ROLLBACK, SET LOCAL by its end). */
-  private settingsAtBegin: Map<string, string> | undefined
+  /**
+   * In a transaction block, the values settings had when it began, of those SET or RESET
+   * since (undefined: it had none), so ROLLBACK can undo them; SET LOCAL's are undone at
+   * the block's end. Kept per change rather than as a copy of every setting per BEGIN.
+   */
+  private settingsAtBegin: Map<string, string | undefined> | undefined
   private localSettings: Map<string, string> | undefined
   private txnStart = 0n
   /** The transaction began for the statement about to start (its start is the statement's too). */
@@ -821,7 +825,7 @@ export class Session {
     }
     this.block = 'explicit'
     this.modes = modes
-    this.settingsAtBegin = new Map(this.settings)
+    this.settingsAtBegin = new Map()
     this.showModes()
     return this.done('BEGIN')
   }
@@ -906,8 +910,9 @@ export class Session {
     this.failed = false
     this.modes = NO_MODES
     this.savepoints = []
-    if (!committed && this.settingsAtBegin !== undefined) for (const [k, v] of this.settingsAtBegin) this.settings.set(k, v)
+    // SET LOCAL's undo first: after a rollback the values at BEGIN win (SET x; SET LOCAL x; ROLLBACK restores x's first value).
     if (this.localSettings !== undefined) for (const [k, v] of this.localSettings) this.settings.set(k, v)
+    if (!committed && this.settingsAtBegin !== undefined) for (const [k, v] of this.settingsAtBegin) v === undefined ? this.settings.delete(k) : this.settings.set(k, v)
     this.settingsAtBegin = undefined
     this.localSettings = undefined
     for (const k of TXN_SETTINGS) this.settings.set(k, DEFAULTS.get(k)!)
@@ -996,7 +1001,7 @@ export class Session {
       this.localSettings ??= new Map()
       if (!this.localSettings.has(name)) this.localSettings.set(name, this.settings.get(name) ?? '')
     }
-    this.settings.set(name, value)
+    this.assign(name, value)
     return this.done('SET')
   }
 
@@ -1032,9 +1037,15 @@ export class Session {
   private reset(raw: string): StatementResult {
     const d = DEFAULTS
     const names = raw === 'all' ? settingNames() : [canonicalName(raw)]
-    for (const n of names) if (d.has(n) && !n.startsWith('transaction_')) this.settings.set(n, d.get(n)!)
-    this.settings.set('session_authorization', this.options.user)
+    for (const n of names) if (d.has(n) && !n.startsWith('transaction_')) this.assign(n, d.get(n)!)
+    this.assign('session_authorization', this.options.user)
     return this.done('RESET')
+  }
+
+  /** SET and RESET: a setting changes, and in a block its value at BEGIN is kept for ROLLBACK. */
+  private assign(name: string, value: string): void {
+    if (this.settingsAtBegin !== undefined && !this.settingsAtBegin.has(name)) this.settingsAtBegin.set(name, this.settings.get(name))
+    this.settings.set(name, value)
   }
 }
 

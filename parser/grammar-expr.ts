@@ -60,6 +60,7 @@ const QUERY_FOLLOW: readonly TokenType[] = [K.union, K.intersect, K.except, K.or
 export abstract class ExprParser extends EmbeddedActionsParser {
   /** `( query )`, defined by QueryParser: expressions hold subqueries. */
   protected abstract readonly parenQuery: ParserMethod<[], Query>
+  protected abstract readonly query: ParserMethod<[], Query>
   /** `ORDER BY …`, defined by QueryParser: an aggregate call has one too. */
   abstract readonly orderBy: ParserMethod<[], OrderItem[]>
 
@@ -468,15 +469,24 @@ export abstract class ExprParser extends EmbeddedActionsParser {
       const t = this.CONSUME(K.exists)
       return { kind: 'exists', query: this.SUBRULE(this.parenQuery), position: this.at(t) } satisfies Expr
     } },
-    { GATE: () => this.queryAhead(2), ALT: () => {
-      const position = this.at(this.LA(1))
-      return { kind: 'subquery', query: this.SUBRULE1(this.parenQuery), position } satisfies Expr
-    } },
+    // `(query)` or `(expr)`: one alternative, told apart inside, because an OR with a
+    // GATE among its alternatives makes chevrotain collect the gates (an array) and try
+    // every path in turn on each call, and `primary` is called for every leaf of every
+    // expression; without one its alternatives are told apart by one token, a lookup.
     { ALT: () => {
-      this.CONSUME(T.LParen)
-      const e = this.SUBRULE1(this.expr)
-      this.CONSUME(T.RParen)
-      return e
+      const open = this.CONSUME(T.LParen)
+      return this.OR9([
+        { GATE: () => this.queryAhead(1), ALT: () => {
+          const query = this.SUBRULE(this.query)
+          this.CONSUME2(T.RParen)
+          return { kind: 'subquery', query, position: this.at(open) } satisfies Expr
+        } },
+        { ALT: () => {
+          const e = this.SUBRULE1(this.expr)
+          this.CONSUME(T.RParen)
+          return e
+        } },
+      ])
     } },
     { ALT: () => this.SUBRULE(this.nameExpr) },
   ]))

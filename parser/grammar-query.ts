@@ -21,7 +21,7 @@ export class QueryParser extends ExprParser {
     return q
   })
 
-  readonly query = this.RULE('query', (): Query => {
+  override readonly query = this.RULE('query', (): Query => {
     const position = this.at(this.LA(1))
     const ctes: Cte[] = []
     this.OPTION(() => {

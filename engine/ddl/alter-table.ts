@@ -21,7 +21,7 @@ import { deparseExpr, type AlterAction, type Expr, type Statement } from '../../
 import { parseExpression } from '../bind/dml.js'
 import { columnDefaults } from '../bind/table-exprs.js'
 import type { ColumnInfo, TableInfo } from '../catalog/schema.js'
-import { primaryKeyOf, TableWriter } from '../exec/table-writer.js'
+import { TableWriter } from '../exec/table-writer.js'
 import { compile, EMPTY_LAYOUT } from '../exec/compile.js'
 import { some } from '../plan/bound.js'
 import { formatValue, type SqlValue } from '../values/index.js'
@@ -146,34 +146,25 @@ async function addValidated(ctx: DdlContext, t: TableInfo, cons: Constraints): P
   let next = await addConstraints(ctx, t, cons, taken)
   for (const i of next.indexes) if (!t.indexes.some((x) => x.oid === i.oid)) await ctx.engine.store.claimName(ctx.txn, i.name, i.oid)
   if (cons.primaryKey !== undefined) {
-    // PostgreSQL builds the key's index first (a duplicate is 23505), then sets NOT NULL (23502).
-    const pk = next.indexes.find((i) => i.primary)!
-    const seen = new Set<string>()
+    // PostgreSQL builds the key's index first (a duplicate is 23505), then sets NOT NULL
+    // (23502). One pass does both: the re-keyed rows go into the new tree, whose insert
+    // finds a duplicate (rewriteTable words it as the index build's error); rows with a
+    // NULL key are left out and reported once no duplicate has turned up.
     let nullIn: number | undefined
-    await forEachRow(ctx, t, (_k, slots) => {
-      const values = next.primaryKey.map((a) => slots[a - 1] ?? null)
-      const n = values.findIndex((v) => v === null)
-      if (n >= 0) {
-        nullIn ??= next.primaryKey[n]
-        return
+    const moved = await freshTrees(ctx, next)
+    await rewriteTable(ctx, t, moved, (slots) => {
+      for (const a of next.primaryKey) {
+        if ((slots[a - 1] ?? null) === null) {
+          nullIn ??= a
+          return undefined
+        }
       }
-      const key = Buffer.from(primaryKeyOf(next, slots)).toString('latin1')
-      if (seen.has(key)) {
-        const names = next.primaryKey.map((a) => next.columns.find((c) => c.attnum === a)!)
-        throw dbError('unique_violation', `could not create unique index "${pk.name}"`, {
-          detail: `Key (${names.map((c) => c.name).join(', ')})=(${names.map((c, i) => formatValue(c.type, values[i]!)).join(', ')}) is duplicated.`,
-          table: t.name,
-          constraint: pk.name,
-        })
-      }
-      seen.add(key)
+      return [...slots]
     })
     if (nullIn !== undefined) {
       const col = next.columns.find((c) => c.attnum === nullIn)!
       throw dbError('not_null_violation', `column "${col.name}" of relation "${t.name}" contains null values`, { table: t.name, column: col.name })
     }
-    const moved = await freshTrees(ctx, next)
-    await rewriteTable(ctx, t, moved)
     return moved
   }
   const added = next.indexes.filter((i) => !t.indexes.some((x) => x.oid === i.oid))

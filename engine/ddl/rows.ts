@@ -69,15 +69,18 @@ export async function backfill(ctx: DdlContext, t: TableInfo, indexes: readonly 
 
 /**
  * Copies every row of `from` into the new trees of `to` (which differs in key, columns
- * or trees), through `transform` when given. The old trees go when the transaction commits.
+ * or trees), through `transform` when given (undefined: leave the row out, for a
+ * caller that reports it once the pass is over). The old trees go when the transaction
+ * commits.
  */
-export async function rewriteTable(ctx: DdlContext, from: TableInfo, to: TableInfo, transform?: (slots: Row) => Promise<Row> | Row): Promise<void> {
+export async function rewriteTable(ctx: DdlContext, from: TableInfo, to: TableInfo, transform?: (slots: Row) => Promise<Row | undefined> | Row | undefined): Promise<void> {
   const env = { ...ctx.writeEnv(), deferred: [] }
   const writer = new TableWriter(to, env)
   const pk = to.indexes.find((i) => i.primary)
   try {
     await forEachRow(ctx, from, async (_key, slots) => {
       const row = transform ? await transform(slots) : [...slots]
+      if (row === undefined) return
       while (row.length < to.slots) row.push(null)
       await writer.insert(row)
     })

@@ -201,7 +201,7 @@ function* eachTargetOnce(rows: readonly Row[], keyAt: number): Generator<Row> {
   }
 }
 
-/** An UPDATE's re-check: WHERE and SET over the current row's slots, compiled once per (cached) statement. */
+/** An UPDATE's re-check: WHERE and SET over the current row's slots, compiled at its first use per (cached) statement. */
 function updateRecheck(upd: BoundUpdate): UpdateRecheck {
   let r = rechecks.get(upd)
   if (r === undefined) {
@@ -224,8 +224,10 @@ export async function runUpdate(upd: BoundUpdate, read: PhysicalPlan, ctx: ExecC
   const oldAt = upd.oldIds.map((id) => layout.get(id)!)
   const setAt = upd.sets.map((s) => ({ slot: s.attnum - 1, at: layout.get(s.id)! }))
   const writer = new TableWriter(t, env)
-  const { where, sets, canRecheck } = updateRecheck(upd)
+  // Compiled when a row changed under the statement, not before: a plan run once (a
+  // simple query) would otherwise compile its WHERE and SET twice for nothing.
   const recheck = (current: Row): Row | null => {
+    const { where, sets, canRecheck } = updateRecheck(upd)
     if (!canRecheck) throw concurrentUpdate()
     if (where !== undefined && where!.fn(current, ctx) !== true) return null
     const next = [...current]

@@ -64,6 +64,17 @@ function buildCatalog(): OperatorEntry[] {
 
 export const OPERATOR_CATALOG: readonly OperatorEntry[] = buildCatalog()
 
+/** The catalogue by operator name: resolution runs for every operator of every statement bound. */
+const BY_NAME: ReadonlyMap<BinaryOperatorName, readonly OperatorEntry[]> = (() => {
+  const m = new Map<BinaryOperatorName, OperatorEntry[]>()
+  for (const e of OPERATOR_CATALOG) {
+    let list = m.get(e.name)
+    if (list === undefined) m.set(e.name, (list = []))
+    list.push(e)
+  }
+  return m
+})()
+
 /** The outcome of resolution: the argument types to cast to and the result type. */
 export interface ResolvedOperator {
   readonly name: BinaryOperatorName
@@ -85,7 +96,7 @@ function resolved(entry: OperatorEntry, left: SqlType, right: SqlType): Resolved
 
 /** Resolve `left name right` as PostgreSQL does for these types. */
 export function resolveBinaryOperator(name: BinaryOperatorName, left: SqlType, right: SqlType): ResolvedOperator {
-  const all = OPERATOR_CATALOG.filter((e) => e.name === name)
+  const all = BY_NAME.get(name) ?? []
   // 1. Exact match, an unknown side taking the other side's type.
   const l = left.kind === 'unknown' && right.kind !== 'unknown' ? right.kind : left.kind
   const r = right.kind === 'unknown' && left.kind !== 'unknown' ? left.kind : right.kind

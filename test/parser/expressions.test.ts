@@ -133,3 +133,17 @@ describe('primary expressions', () => {
     expect(strip(expr('x IN (SELECT 1)'))).toMatchObject({ kind: 'in-query', not: false, query: { kind: 'query', body: { kind: 'select' } } })
   })
 })
+
+describe('parentheses: a subquery or a nested expression', () => {
+  test('(query) is a scalar subquery, (expr) the expression, also nested and in a set operation', () => {
+    expect(show(expr('(SELECT 1)'))).toBe('(SELECT 1)')
+    expect(show(expr('((1))'))).toBe('1')
+    expect(show(expr('((a + 1) * (b))'))).toBe('((a + 1) * b)')
+    expect(show(expr('((SELECT 1)) + 1'))).toBe('((SELECT 1) + 1)')
+    const union = expr('((SELECT 1) UNION SELECT 2)')
+    expect(union.kind).toBe('subquery')
+    expect(union.kind === 'subquery' && union.query.body.kind).toBe('set-op')
+    // The subquery's position is its opening parenthesis (expr() parses 'SELECT ' + text).
+    expect(expr('  (VALUES (1))')).toMatchObject({ kind: 'subquery', position: 10 })
+  })
+})

@@ -44,6 +44,19 @@ describe('join order', () => {
 })
 
 describe('plan cache', () => {
+  it('keeps a text from its second planning on, not a text run once', async () => {
+    const db = await database()
+    const s = db.session()
+    await s.query('CREATE TABLE p (id int PRIMARY KEY)')
+    const before = db.planCache.size
+    for (let i = 0; i < 5; i++) expect(await rows(s, `SELECT count(*) FROM p WHERE id = ${i}`)).toEqual(['0'])
+    expect(db.planCache.size).toBe(before)
+    expect(await rows(s, 'SELECT count(*) FROM p WHERE id = 3')).toEqual(['0'])
+    expect(db.planCache.size).toBe(before + 1)
+    expect(await rows(s, 'SELECT count(*) FROM p WHERE id = 3')).toEqual(['0'])
+    expect(db.planCache.size).toBe(before + 1)
+  })
+
   it('reuses a plan for the same text and replans after DDL', async () => {
     const db = await database()
     const s = db.session()
@@ -51,6 +64,8 @@ describe('plan cache', () => {
     await s.query('INSERT INTO p SELECT g, g % 10 FROM generate_series(1, 100) g')
     const q = 'SELECT count(*) FROM p WHERE k = $1'
     expect(await rows(s, q, [3])).toEqual(['10'])
+    // Cached at its second planning.
+    expect(await rows(s, q, [2])).toEqual(['10'])
     const before = db.planCache.size
     expect(await rows(s, q, [4])).toEqual(['10'])
     expect(db.planCache.size).toBe(before)

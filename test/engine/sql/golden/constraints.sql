@@ -124,6 +124,45 @@ ALTER TABLE nopk ADD PRIMARY KEY (a)
 ERROR 23505: could not create unique index "nopk_pkey"
 DETAIL: Key (a)=(1) is duplicated.
 
+CREATE TABLE nopk_null (a int, b int)
+---
+CREATE TABLE
+
+INSERT INTO nopk_null VALUES (1, 1), (NULL, 2), (3, 3), (NULL, 4)
+---
+INSERT 0 4
+
+ALTER TABLE nopk_null ADD PRIMARY KEY (a)
+---
+ERROR 23502: column "a" of relation "nopk_null" contains null values
+
+INSERT INTO nopk_null VALUES (3, 5)
+---
+INSERT 0 1
+
+ALTER TABLE nopk_null ADD PRIMARY KEY (a)
+---
+ERROR 23505: could not create unique index "nopk_null_pkey"
+DETAIL: Key (a)=(3) is duplicated.
+
+DELETE FROM nopk_null WHERE a IS NULL OR b = 5
+---
+DELETE 3
+
+ALTER TABLE nopk_null ADD PRIMARY KEY (a)
+---
+ALTER TABLE
+
+SELECT a, b FROM nopk_null ORDER BY a
+---
+a | b
+1 | 1
+3 | 3
+
+DROP TABLE nopk_null
+---
+DROP TABLE
+
 DELETE FROM nopk WHERE a IS NULL
 ---
 DELETE 1

@@ -151,3 +151,70 @@ SHOW transaction_isolation
 ---
 transaction_isolation
 read committed
+
+# ROLLBACK undoes SET and RESET made in the block, SET LOCAL included (the value at
+# BEGIN wins over the one SET LOCAL replaced); COMMIT keeps SET and drops SET LOCAL.
+
+SET lock_timeout = '1s'
+---
+SET
+
+BEGIN
+---
+BEGIN
+
+SET lock_timeout = '2s'
+---
+SET
+
+SET LOCAL lock_timeout = '3s'
+---
+SET
+
+RESET extra_float_digits
+---
+RESET
+
+SHOW lock_timeout
+---
+lock_timeout
+3s
+
+ROLLBACK
+---
+ROLLBACK
+
+SHOW lock_timeout
+---
+lock_timeout
+1s
+
+BEGIN
+---
+BEGIN
+
+SET lock_timeout = '4s'
+---
+SET
+
+SET LOCAL extra_float_digits = 3
+---
+SET
+
+COMMIT
+---
+COMMIT
+
+SHOW lock_timeout
+---
+lock_timeout
+4s
+
+SHOW extra_float_digits
+---
+extra_float_digits
+1
+
+RESET lock_timeout
+---
+RESET
