@@ -14,7 +14,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import inspector from 'node:inspector/promises'
+import { profiled } from './cpu-profile.js'
 import { open, type Session } from '../index.js'
 import { CREATE_TABLES, COPY_ACCOUNTS, SELECT_ONLY, TPCB_LIKE, VACUUM_AND_KEYS, accountsCopyData, clientSideInserts, serverSideGeneration, tpcbChoices, tpcbParams, tpcbSimple } from './pgbench-scripts.js'
 
@@ -30,23 +30,12 @@ const PROFILE = arg('profile', '')
 const MEMORY = process.argv.includes('--memory')
 
 /** Runs `work` (n operations) and prints wall and CPU per operation; under the CPU profiler when --profile asks. */
-async function timed(name: string, n: number, work: () => Promise<void>, profiled: boolean): Promise<void> {
-  const profiler = profiled && PROFILE !== '' ? new inspector.Session() : undefined
-  if (profiler !== undefined) {
-    profiler.connect()
-    await profiler.post('Profiler.enable')
-    await profiler.post('Profiler.start')
-  }
+async function timed(name: string, n: number, work: () => Promise<void>, profile: boolean): Promise<void> {
   const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
-  await work()
+  await profiled(profile ? PROFILE : '', work)
   const wall = Number(process.hrtime.bigint() - t0) / 1e3
   const cpu = process.cpuUsage(cpu0)
-  if (profiler !== undefined) {
-    const { profile } = await profiler.post('Profiler.stop')
-    fs.writeFileSync(PROFILE, JSON.stringify(profile))
-    profiler.disconnect()
-  }
   const per = (us: number) => (n === 1 ? `${(us / 1e3).toFixed(0)} ms` : `${(us / n).toFixed(1)} µs/op`)
   console.log(`${name}: ${n === 1 ? '' : `${n} ops, `}${per(wall)} wall, ${per(cpu.user + cpu.system)} cpu`)
 }

@@ -14,8 +14,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import inspector from 'node:inspector/promises'
 import { open, type PreparedStatement } from '../index.js'
+import { profiled } from './cpu-profile.js'
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -48,23 +48,14 @@ function permutation(n: number): Int32Array {
 }
 
 /** Runs `ops` operations and prints wall and CPU µs per op; `profiled`: under the CPU profiler, when --profile asks. */
-async function timed(name: string, ops: number, op: (i: number) => Promise<unknown>, profiled = false): Promise<void> {
-  const profiler = profiled && PROFILE !== '' ? new inspector.Session() : undefined
-  if (profiler !== undefined) {
-    profiler.connect()
-    await profiler.post('Profiler.enable')
-    await profiler.post('Profiler.start')
-  }
+async function timed(name: string, ops: number, op: (i: number) => Promise<unknown>, profile = false): Promise<void> {
   const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
-  for (let i = 0; i < ops; i++) await op(i)
+  await profiled(profile ? PROFILE : '', async () => {
+    for (let i = 0; i < ops; i++) await op(i)
+  })
   const wall = Number(process.hrtime.bigint() - t0) / 1e3
   const cpu = process.cpuUsage(cpu0)
-  if (profiler !== undefined) {
-    const { profile } = await profiler.post('Profiler.stop')
-    fs.writeFileSync(PROFILE, JSON.stringify(profile))
-    profiler.disconnect()
-  }
   console.log(`${name}: ${ops} ops, ${(wall / ops).toFixed(2)} µs/op wall, ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op cpu (${(cpu.user / ops).toFixed(2)} user)`)
 }
 
