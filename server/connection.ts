@@ -86,6 +86,9 @@ export class Connection {
   private idleTimer: NodeJS.Timeout | undefined
   /** ParameterStatus values last sent, to report changes after SET. */
   private reported = new Map<string, string>()
+  private startupParams: ReadonlyMap<string, string> = new Map()
+  private readonly startedAt = new Date()
+  /** BackendKeyData: what a CancelRequest must name. */
   key = { pid: 0, secret: 0 }
 
   constructor(
@@ -122,8 +125,6 @@ export class Connection {
     this.socket = secure
     this.attach(secure)
   }
-
-  private readonly startedAt = new Date()
 
   /** What pg_stat_activity would say of this connection (the HTTP admin lists it). */
   info(): ConnectionInfo {
@@ -233,8 +234,6 @@ export class Connection {
       }
     }
   }
-
-  private startupParams: ReadonlyMap<string, string> = new Map()
 
   private async authStep(step: AuthStep): Promise<void> {
     switch (step.kind) {
