@@ -51,6 +51,9 @@ export interface SessionOptions {
 /** Settings that show the current transaction's modes (reset when it ends). */
 const TXN_SETTINGS = ['transaction_isolation', 'transaction_read_only', 'transaction_deferrable'] as const
 
+/** Statements that may not run inside a transaction block (PreventInTransactionBlock in PostgreSQL). */
+const OUTSIDE_BLOCKS: ReadonlySet<Statement['kind']> = new Set(['vacuum', 'commit-prepared', 'rollback-prepared', 'create-database', 'drop-database'])
+
 /** Times a lock-taking query runs again with a new snapshot before it fails (see StaleLockedRow). */
 const MAX_RESTARTS = 100
 
@@ -243,6 +246,29 @@ export class Session {
         const n = await copyOut(this.execContext(txn, [], new Map(), undefined), stmt, this.catalogView(), (line) => lines.push(line))
         return { data: lines.join(''), rowCount: n }
       })
+    })
+  }
+
+  /**
+   * The extended protocol's implicit transaction (PostgreSQL's): what a client
+   * executes before Sync runs in one transaction, which `endImplicitBlock` (at Sync)
+   * commits, or rolls back if a statement failed. Called before each execution;
+   * outside a block it begins one, unless the statement may not run inside one
+   * (VACUUM, CREATE DATABASE …: alone before a Sync, it runs on its own, as in
+   * PostgreSQL). BEGIN inside it turns it into an explicit block.
+   */
+  beginImplicitBlock(ps: PreparedStatement): void {
+    if (this.block === 'none' && ps.statement !== undefined && !OUTSIDE_BLOCKS.has(ps.statement.kind)) this.block = 'implicit'
+  }
+
+  /** Sync: ends the implicit transaction; a failure to commit it is the caller's error to report. */
+  endImplicitBlock(): void | Promise<void> {
+    if (this.block !== 'implicit') return
+    return this.serialized(async () => {
+      if (this.block !== 'implicit') return
+      this.block = 'none'
+      if (this.failed) await this.rollbackTxn()
+      else await this.commitTxn()
     })
   }
 

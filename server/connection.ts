@@ -308,10 +308,11 @@ export class Connection {
     switch (m.kind) {
       case 'query':
         return this.simpleQuery(session, m.sql)
-      case 'sync':
-        this.extended!.sync()
-        this.reportParameters()
-        return this.readyForQuery()
+      case 'sync': {
+        const ending = this.extended!.sync()
+        if (ending === undefined) return this.afterSync()
+        return ending.then(() => this.afterSync())
+      }
       case 'flush':
         return this.send()
       case 'copy-data':
@@ -327,6 +328,11 @@ export class Connection {
       default:
         return this.extended!.handle(m)
     }
+  }
+
+  private afterSync(): void {
+    this.reportParameters()
+    this.readyForQuery()
   }
 
   // ── simple query ───────────────────────────────────────────────────────────

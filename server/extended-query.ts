@@ -13,10 +13,9 @@
  * are the same). After an error every message up to the next Sync is skipped.
  * The unnamed statement and portal are replaced by the next unnamed Parse/Bind.
  *
- * Shortcut: statements between two Syncs outside a transaction block each commit
- * on their own, where PostgreSQL runs them in one implicit transaction that Sync
- * commits; a pipeline that relies on an error rolling back its earlier statements
- * needs BEGIN.
+ * Statements executed between two Syncs outside a block share one implicit
+ * transaction that Sync commits (or rolls back, after an error), as in PostgreSQL:
+ * a pipeline whose third statement fails leaves nothing of the first two.
  */
 import { dbError } from '../common/errors.js'
 import { TYPE_OIDS, typeOid, type PreparedStatement, type Session, type StatementResult } from '../engine/index.js'
@@ -82,9 +81,22 @@ export class ExtendedQuery {
     this.skipping = true
   }
 
-  /** Sync: the error state ends; the unnamed portal does not outlive the transaction step. */
-  sync(): void {
+  /**
+   * Sync: the implicit transaction ends (committed, or rolled back after an error; a
+   * failed commit is reported here), the error state ends, and portals do not
+   * outlive their transaction.
+   */
+  sync(): void | Promise<void> {
     this.skipping = false
+    const ended = this.session.endImplicitBlock()
+    if (ended === undefined) return this.clearPortals()
+    return ended.then(this.clearPortals, (e: unknown) => {
+      this.out.errorOrNotice('E', errorFields(e))
+      this.clearPortals()
+    })
+  }
+
+  private readonly clearPortals = (): void => {
     if (this.session.status === 'I') this.portals.clear()
   }
 
@@ -130,6 +142,7 @@ export class ExtendedQuery {
     if (p.statement.statement === undefined) return this.out.emptyQueryResponse()
     if (p.statement.statement.kind === 'copy') throw dbError('feature_not_supported', 'COPY is supported in the simple query protocol only')
     if (p.result === undefined) {
+      this.session.beginImplicitBlock(p.statement)
       p.result = await this.session.executePrepared(p.statement, p.params)
       sendNotices(this.out, p.result)
     }

@@ -68,3 +68,22 @@ it('result formats per column: binary int4, text text', async () => {
   expect(row!.body.subarray(14).toString()).toBe('one')
   await c.until((m) => m.type === 'Z')
 })
+
+it('statements executed before one Sync are one implicit transaction: an error undoes the earlier ones; alone, VACUUM still runs', async () => {
+  c.send(Buffer.concat([parse('ins', 'INSERT INTO e VALUES ($1, $2)'), sync()]))
+  await untilReady()
+  c.send(Buffer.concat([bind('', 'ins', ['10', 'ten']), execute(''), bind('', 'ins', ['11', 'eleven']), execute(''), bind('', 'ins', ['10', 'dup']), execute(''), sync()]))
+  const out = await untilReady()
+  expect(out).toEqual(['2', 'C:INSERT 0 1', '2', 'C:INSERT 0 1', '2', 'E', 'Z'])
+  c.send(query('SELECT count(*) FROM e WHERE id >= 10'))
+  expect((await c.until((m) => m.type === 'D'))!.body.subarray(6).toString()).toBe('0')
+  await c.until((m) => m.type === 'Z')
+  // Committed at Sync when all went well.
+  c.send(Buffer.concat([bind('', 'ins', ['10', 'ten']), execute(''), bind('', 'ins', ['11', 'eleven']), execute(''), sync()]))
+  expect(await untilReady()).toEqual(['2', 'C:INSERT 0 1', '2', 'C:INSERT 0 1', 'Z'])
+  c.send(query('SELECT count(*) FROM e WHERE id >= 10'))
+  expect((await c.until((m) => m.type === 'D'))!.body.subarray(6).toString()).toBe('2')
+  await c.until((m) => m.type === 'Z')
+  c.send(Buffer.concat([parse('', 'VACUUM e'), bind('', ''), execute(''), sync()]))
+  expect(await untilReady()).toEqual(['1', '2', 'C:VACUUM', 'Z'])
+})
