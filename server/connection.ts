@@ -29,6 +29,7 @@ import type { Logger } from 'pino'
 import { dbError, isIsolaError } from '../common/errors.js'
 import { durationMs, type CopyIn, type Session } from '../engine/index.js'
 import { parse } from '../parser/index.js'
+import { CopyInMode } from './copy-in.js'
 import { ExtendedQuery } from './extended-query.js'
 import { BackendWriter } from './protocol/backend.js'
 import { errorFields } from './protocol/error-fields.js'
@@ -44,7 +45,7 @@ const SEND_AT_BYTES = 256 * 1024
 /** Unread input beyond this pauses the socket until the backlog is handled. */
 const PAUSE_AT_BYTES = 1024 * 1024
 
-type State = 'startup' | 'auth' | 'ready' | 'copy-in' | 'copy-failed' | 'closed'
+type State = 'startup' | 'auth' | 'ready' | 'copy-in' | 'closed'
 
 export interface ConnectionInfo {
   readonly pid: number
@@ -78,7 +79,7 @@ export class Connection {
   private session: Session | undefined
   private extended: ExtendedQuery | undefined
   private auth: AuthExchange | undefined
-  private copy: CopyIn | undefined
+  private copyIn: CopyInMode | undefined
   private user = ''
   private database = ''
   private busy = false
@@ -136,7 +137,7 @@ export class Connection {
       applicationName: this.session?.settings.get('application_name') ?? '',
       clientAddress: this.socket.remoteAddress ?? '',
       backendStart: this.startedAt.toISOString(),
-      state: this.state !== 'ready' && this.state !== 'copy-in' && this.state !== 'copy-failed' ? this.state : this.busy ? 'active' : status === 'T' ? 'idle in transaction' : status === 'E' ? 'idle in transaction (aborted)' : 'idle',
+      state: this.state !== 'ready' && this.state !== 'copy-in' ? this.state : this.busy ? 'active' : status === 'T' ? 'idle in transaction' : status === 'E' ? 'idle in transaction (aborted)' : 'idle',
     }
   }
 
@@ -294,8 +295,9 @@ export class Connection {
           return this.fatal(e)
         }
       case 'copy-in':
-      case 'copy-failed':
-        return this.onCopyMessage(m)
+        return this.copyIn!.handle(m).then((over) => {
+          if (over) this.endCopy()
+        })
       case 'ready':
         return this.onReady(m)
       default:
@@ -370,58 +372,21 @@ export class Connection {
   // ── COPY FROM STDIN ────────────────────────────────────────────────────────
 
   private async beginCopyIn(session: Session, sql: string): Promise<void> {
+    let copy: CopyIn
     try {
-      this.copy = await session.copyFrom(sql)
+      copy = await session.copyFrom(sql)
     } catch (e) {
       this.error(e)
       return this.readyForQuery()
     }
-    this.out.copyResponse('G', this.copy.columns)
+    this.copyIn = new CopyInMode(copy, this.out, (e) => this.error(e))
+    this.out.copyResponse('G', copy.columns)
     this.state = 'copy-in'
     this.send()
   }
 
-  private async onCopyMessage(m: FrontendMessage): Promise<void> {
-    const copy = this.copy!
-    switch (m.kind) {
-      case 'copy-data':
-        if (this.state === 'copy-failed') return
-        try {
-          await copy.write(m.data)
-        } catch (e) {
-          this.error(e)
-          this.state = 'copy-failed'
-        }
-        return
-      case 'copy-done':
-        if (this.state === 'copy-in') {
-          try {
-            this.out.commandComplete(`COPY ${await copy.end()}`)
-          } catch (e) {
-            this.error(e)
-          }
-        }
-        return this.endCopy()
-      case 'copy-fail':
-        if (this.state === 'copy-in') {
-          await copy.fail(m.message).catch(() => undefined)
-          this.error(dbError('query_canceled', `COPY from stdin failed: ${m.message}`))
-        }
-        return this.endCopy()
-      case 'flush':
-      case 'sync':
-        return // allowed during COPY and ignored, as PostgreSQL does
-      default:
-        if (this.state === 'copy-in') {
-          await copy.fail('unexpected message').catch(() => undefined)
-          this.error(dbError('protocol_violation', `unexpected message type 0x${m.kind} during COPY from stdin`))
-        }
-        return this.endCopy()
-    }
-  }
-
   private endCopy(): void {
-    this.copy = undefined
+    this.copyIn = undefined
     this.state = 'ready'
     this.readyForQuery()
   }
