@@ -1,0 +1,23 @@
+/**
+ * Routing: where each statement runs in a cluster of shards, and how the
+ * coordinator combines what the shards answer.
+ *
+ * ```ts
+ * let catalog = catalogOf(uniformPartitionMap(3))
+ * const [create] = parse('CREATE TABLE t (id int PRIMARY KEY, g int)')
+ * catalog = withTable(catalog, distributionOf(create))          // after the DDL commits
+ * const plan = route(parse(sql)[0], sql, catalog)                // cache with the statement
+ * for (const s of shardStatements(plan, catalog.partitions, params)) … run s.sql on s.shard
+ * const out = plan.kind === 'scatter' ? mergeScatter(plan.merge, results, params) : concatResults(results)
+ * ```
+ */
+export { PARTITION_COUNT, hashValue, partitionOf, hashClass } from './hash.js'
+export {
+  allShards, catalogOf, coLocated, distributionOf, movePartition, uniformPartitionMap, withTable, withoutTables,
+  type ColumnInfo, type DistributionCatalog, type PartitionMap, type TableDistribution,
+} from './distribution.js'
+export type { Count, DistributedPlan, DistributedPlanKind, MergeSpec, OutputColumn, PartialAggregate, Pin, PullInput, ShardStatement, SortKey } from './plan.js'
+export { route } from './router.js'
+export { resolvePin, shardStatements } from './resolve.js'
+export { concatResults, mergeScatter } from './merge.js'
+export { explainPlan } from './explain.js'

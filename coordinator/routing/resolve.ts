@@ -1,0 +1,72 @@
+/**
+ * From a plan to the statements to send: which shard gets which SQL with which
+ * parameters, for one execution. Parameter pins are resolved here (the parameter's
+ * value, converted to the distribution column's type as the engine converts a
+ * parameter, hashed as hash.ts says); a split INSERT is cut here into one INSERT per
+ * shard, its parameters renumbered $1‥$k in each part.
+ */
+import { dbError } from '../../common/errors.js'
+import { asShardId, type ShardId } from '../../common/ids.js'
+import { fromJs } from '../../engine/js-values.js'
+import { deparseInsert, type Expr, type Statement } from '../../parser/index.js'
+import { allShards, type PartitionMap } from './distribution.js'
+import { partitionOf } from './hash.js'
+import type { DistributedPlan, Pin, ShardStatement } from './plan.js'
+
+/** The partition and shard of a pin, given the execution's parameters. */
+export function resolvePin(pin: Pin, map: PartitionMap, params: readonly unknown[]): { readonly partition: number; readonly shard: ShardId } {
+  if (pin.kind === 'value') return { partition: pin.partition, shard: map.shards[pin.partition]! }
+  if (pin.index > params.length) throw dbError('undefined_parameter', `there is no parameter $${pin.index}`)
+  const partition = partitionOf(pin.type, fromJs(params[pin.index - 1], pin.type))
+  return { partition, shard: map.shards[partition]! }
+}
+
+/** A deep copy of an AST node with each `$n` renamed by `rename`. */
+function renumber<T>(node: T, rename: (n: number) => number): T {
+  if (node === null || typeof node !== 'object') return node
+  if (Array.isArray(node)) return node.map((x) => renumber(x, rename)) as T
+  const o = node as Record<string, unknown>
+  if (o['kind'] === 'param' && typeof o['index'] === 'number') return { ...o, index: rename(o['index']) } as T
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, renumber(v, rename)])) as T
+}
+
+/**
+ * The statements of one execution of `plan`. `anyShard` is the shard a read of
+ * reference tables goes to (the caller may spread such reads). A pull plan is not
+ * executed yet: 0A000.
+ */
+export function shardStatements(plan: DistributedPlan, map: PartitionMap, params: readonly unknown[], anyShard: ShardId = asShardId(0)): ShardStatement[] {
+  switch (plan.kind) {
+    case 'single':
+      return [{ shard: plan.target.kind === 'any' ? anyShard : resolvePin(plan.target.pin, map, params).shard, sql: plan.sql, params }]
+    case 'broadcast':
+    case 'scatter':
+      return allShards(map).map((shard) => ({ shard, sql: plan.sql, params }))
+    case 'split-insert': {
+      const byShard = new Map<ShardId, (readonly Expr[])[]>()
+      for (const row of plan.rows) {
+        const { shard } = resolvePin(row.pin, map, params)
+        byShard.set(shard, [...(byShard.get(shard) ?? []), row.values])
+      }
+      return [...byShard].sort(([a], [b]) => a - b).map(([shard, rows]) => splitPart(plan.statement, rows, shard, params))
+    }
+    case 'pull':
+      throw dbError('feature_not_supported', `this statement needs rows pulled to the coordinator, which is not implemented yet (${plan.reason})`)
+    case 'explain':
+    case 'coordinator':
+      return []
+  }
+}
+
+function splitPart(s: Statement & { kind: 'insert' }, rows: readonly (readonly Expr[])[], shard: ShardId, params: readonly unknown[]): ShardStatement {
+  if (s.source === 'default-values') throw new Error('a split INSERT has VALUES')
+  const part: Statement & { kind: 'insert' } = { ...s, source: { ...s.source, body: { kind: 'values', rows, position: 0 } } }
+  // Number the parameters this part uses 1‥k, in order of first use.
+  const used = new Map<number, number>()
+  const renamed = renumber(part, (n) => {
+    if (!used.has(n)) used.set(n, used.size + 1)
+    return used.get(n)!
+  })
+  const own = [...used.keys()].map((n) => params[n - 1])
+  return { shard, sql: deparseInsert(renamed), params: own }
+}
