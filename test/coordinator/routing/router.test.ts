@@ -103,7 +103,7 @@ describe('scatter', () => {
       sql: 'SELECT id, id AS __isola_sort0 FROM t ORDER BY id LIMIT (CAST($1 AS int8) + CAST($2 AS int8))',
       merge: { limit: { kind: 'param', index: 1 }, offset: { kind: 'param', index: 2 } },
     })
-    expect(plan('SELECT id FROM t LIMIT 3').sql).toBe('SELECT id FROM t LIMIT 3')
+    expect(plan('SELECT id FROM t LIMIT 3').sql).toBe('SELECT id FROM t LIMIT 3' })
   })
 
   test('aggregates are split into partials and re-aggregated at the coordinator', () => {
