@@ -8,7 +8,7 @@
  * catalog = withTable(catalog, distributionOf(create))          // after the DDL commits
  * const plan = route(parse(sql)[0], sql, catalog)                // cache with the statement
  * for (const s of shardStatements(plan, catalog.partitions, params)) … run s.sql on s.shard
- * const out = plan.kind === 'scatter' ? mergeScatter(plan.merge, results, params) : concatResults(results)
+ * const out = gather(plan, results, params)                      // results in shardStatements' order
  * ```
  */
 export { PARTITION_COUNT, hashValue, partitionOf, hashClass } from './hash.js'
@@ -19,5 +19,5 @@ export {
 export type { Count, DistributedPlan, DistributedPlanKind, MergeSpec, OutputColumn, PartialAggregate, Pin, PullInput, ShardStatement, SortKey } from './plan.js'
 export { route } from './router.js'
 export { resolvePin, shardStatements } from './resolve.js'
-export { concatResults, mergeScatter } from './merge.js'
+export { concatResults, gather, mergeScatter } from './merge.js'
 export { explainPlan } from './explain.js'

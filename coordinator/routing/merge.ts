@@ -23,7 +23,7 @@ import type { ResultColumn, StatementResult } from '../../engine/results.js'
 import { result } from '../../engine/results.js'
 import { keyColumn, keyValue } from '../../engine/rows/keys.js'
 import { compareValues, Decimal, T, type SqlType, type SqlValue } from '../../engine/values/index.js'
-import type { Count, MergeSpec, PartialAggregate } from './plan.js'
+import type { Count, DistributedPlan, MergeSpec, PartialAggregate } from './plan.js'
 
 type Row = SqlValue[]
 
@@ -159,4 +159,22 @@ export function concatResults(results: readonly StatementResult[]): StatementRes
   if (first === undefined) throw new Error('no shard results')
   const count = first.rowCount === undefined ? undefined : results.reduce((s, r) => s + (r.rowCount ?? 0), 0)
   return result(first.command, count, first.columns, results.flatMap((r) => r.rows), results.flatMap((r) => r.notices))
+}
+
+/**
+ * The statement's result from the results of `shardStatements(plan, …)`, in the
+ * same order: merged (scatter), added up (split INSERT, broadcast to a distributed
+ * table) or one shard's (single; broadcast to replicas, where every shard does the same).
+ */
+export function gather(plan: DistributedPlan, results: readonly StatementResult[], params: readonly unknown[] = []): StatementResult {
+  switch (plan.kind) {
+    case 'scatter': return mergeScatter(plan.merge, results, params)
+    case 'split-insert': return concatResults(results)
+    case 'broadcast': return plan.result === 'concat' ? concatResults(results) : results[0]!
+    case 'single': return results[0]!
+    case 'pull':
+    case 'explain':
+    case 'coordinator':
+      throw new Error(`a ${plan.kind} plan has no shard results to gather`)
+  }
 }

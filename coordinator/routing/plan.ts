@@ -3,8 +3,8 @@
  *
  *     single        the whole statement on one shard: a pinned partition, or any
  *                   shard for a read of reference tables only
- *     broadcast     the whole statement on every shard: unpinned UPDATE/DELETE, writes
- *                   of reference tables, DDL (each shard's result is concatenated)
+ *     broadcast     the whole statement on every shard: unpinned UPDATE/DELETE (results
+ *                   concatenated), writes of reference tables and DDL (one shard's result)
  *     split-insert  a multi-row INSERT cut into one INSERT per shard
  *     scatter       a read on every shard whose results merge.ts combines
  *     pull          each table's filtered rows pulled to the coordinator, which runs
@@ -66,7 +66,8 @@ export type PullInput = { readonly table: string; readonly alias: string; readon
 
 export type DistributedPlan =
   | { readonly kind: 'single'; readonly sql: string; readonly target: { readonly kind: 'pin'; readonly pin: Pin } | { readonly kind: 'any' }; readonly write: boolean; readonly reason: string }
-  | { readonly kind: 'broadcast'; readonly sql: string; readonly write: boolean; readonly reason: string }
+  /** `result`: 'concat' adds up the shards' rows and counts (distributed tables); 'one' takes one shard's (every shard does the same: reference tables, DDL). */
+  | { readonly kind: 'broadcast'; readonly sql: string; readonly write: boolean; readonly result: 'concat' | 'one'; readonly reason: string }
   | { readonly kind: 'split-insert'; readonly statement: Statement & { readonly kind: 'insert' }; readonly rows: readonly { readonly pin: Pin; readonly values: readonly Expr[] }[]; readonly reason: string }
   | { readonly kind: 'scatter'; readonly sql: string; readonly merge: MergeSpec; readonly reason: string }
   | { readonly kind: 'pull'; readonly inputs: readonly PullInput[]; readonly sql: string; readonly reason: string }

@@ -124,7 +124,7 @@ const routeInsert: Handler<'insert'> = (s, sql, catalog) => {
   if (readsDistributed([source === 'default-values' ? [] : source, s.onConflict, s.returning], catalog)) {
     throw notSupported(`INSERT … SELECT or a subquery reading a distributed table, into ${t.kind === 'distributed' ? 'distributed' : 'reference'} table "${t.name}"`)
   }
-  if (t.kind === 'reference') return { kind: 'broadcast', sql, write: true, reason: `reference table ${t.name}: written on every shard` }
+  if (t.kind === 'reference') return { kind: 'broadcast', sql, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
   if (source === 'default-values' || source.body.kind !== 'values' || source.with.length > 0 || source.orderBy.length > 0 || source.limit !== undefined || source.offset !== undefined) {
     throw notSupported(`INSERT into distributed table "${t.name}" takes VALUES (the coordinator must see each row's "${t.column}")`)
   }
@@ -160,7 +160,7 @@ function routeModify(kind: 'UPDATE' | 'DELETE', s: { readonly schema: string | u
   if (readsDistributed([s.where, rest], catalog)) throw notSupported(`a subquery reading a distributed table in ${kind}`)
   if (t.kind === 'reference') {
     if (readsDistributed(others, catalog)) throw notSupported(`${kind} of reference table "${t.name}" joined with a distributed table`)
-    return { kind: 'broadcast', sql, write: true, reason: `reference table ${t.name}: written on every shard` }
+    return { kind: 'broadcast', sql, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
   }
   const a = analyzeFrom([target, ...others], s.where, catalog)
   if (a.problem !== undefined) throw notSupported(`${kind}: ${a.problem}`)
@@ -169,7 +169,7 @@ function routeModify(kind: 'UPDATE' | 'DELETE', s: { readonly schema: string | u
   const cls = classes[0]!
   const pin = findPin(a, cls, catalog)
   if (pin !== undefined) return { kind: 'single', sql, target: { kind: 'pin', pin: pin.pin }, write: true, reason: pinReason(pin) }
-  return { kind: 'broadcast', sql, write: true, reason: `broadcast: no condition on ${cls.map(distCol).join(' or ')}` }
+  return { kind: 'broadcast', sql, write: true, result: 'concat', reason: `broadcast: no condition on ${cls.map(distCol).join(' or ')}` }
 }
 
 const routeUpdate: Handler<'update'> = (s, sql, catalog) => {
@@ -180,8 +180,8 @@ const routeUpdate: Handler<'update'> = (s, sql, catalog) => {
 
 const routeDelete: Handler<'delete'> = (s, sql, catalog) => routeModify('DELETE', s, s.using, s.returning, sql, catalog)
 
-const ddl = (what: (s: never) => string): Handler<StatementKind> => (s, sql) => ({ kind: 'broadcast', sql, write: true, reason: `DDL on every shard: ${what(s as never)}` })
-const everywhere = (why: string): Handler<StatementKind> => (_s, sql) => ({ kind: 'broadcast', sql, write: false, reason: why })
+const ddl = (what: (s: never) => string): Handler<StatementKind> => (s, sql) => ({ kind: 'broadcast', sql, write: true, result: 'one', reason: `DDL on every shard: ${what(s as never)}` })
+const everywhere = (why: string): Handler<StatementKind> => (_s, sql) => ({ kind: 'broadcast', sql, write: false, result: 'one', reason: why })
 const coordinator = (why: string): Handler<StatementKind> => () => ({ kind: 'coordinator', reason: why })
 
 const ROUTES: { readonly [K in StatementKind]: Handler<K> } = {
@@ -192,7 +192,7 @@ const ROUTES: { readonly [K in StatementKind]: Handler<K> } = {
   'create-table': (s, sql) => {
     const d = distributionOf(s) // refuses what cannot be distributed before any shard sees it
     const how = d.kind === 'reference' ? 'a reference table' : `distributed by ${d.column}`
-    return { kind: 'broadcast', sql, write: true, reason: `DDL on every shard: ${s.name}, ${how}` }
+    return { kind: 'broadcast', sql, write: true, result: 'one', reason: `DDL on every shard: ${s.name}, ${how}` }
   },
   'drop-table': ddl((s: Statement & { kind: 'drop-table' }) => `drop ${s.names.join(', ')}`),
   truncate: ddl((s: Statement & { kind: 'truncate' }) => `truncate ${s.names.join(', ')}`),

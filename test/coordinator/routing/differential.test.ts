@@ -160,6 +160,30 @@ describe('differential: 3 shards through route + merge = one engine', () => {
     expect(kinds.get('scatter')).toBeGreaterThan(100)
   })
 
+  test('parameters in LIMIT and OFFSET, and writes: same tags, counts and RETURNING rows', async () => {
+    const cases: Case[] = [
+      { sql: 'SELECT id, v FROM t ORDER BY v DESC NULLS LAST, id LIMIT $1 OFFSET $2', params: [7, 11], ordered: true },
+      { sql: 'SELECT id, v FROM t ORDER BY v, id LIMIT $1', params: [null], ordered: true },
+      { sql: 'SELECT g, count(*) FROM t GROUP BY g ORDER BY 2 DESC, 1 LIMIT $1', params: [2], ordered: true },
+      { sql: "INSERT INTO t VALUES (501, 1, 1, 'x'), (502, 2, 2, 'y'), (503, 3, 3, 'z'), (504, 4, 4, 'w') RETURNING id, s", ordered: false },
+      { sql: 'INSERT INTO t (id, v) VALUES ($1, $2), ($3, $4) ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING *', params: [501, 10, 600, 20], ordered: false },
+      { sql: 'UPDATE t SET v = v * 2 WHERE g = 1 RETURNING id, v', ordered: false },
+      { sql: 'UPDATE t SET s = $2 WHERE id = $1 RETURNING *', params: [5, 'five'], ordered: false },
+      { sql: 'DELETE FROM u USING t WHERE u.tid = t.id AND t.g = 2 RETURNING u.tid, u.id', ordered: false },
+      { sql: "UPDATE r SET name = name || '!' WHERE k < 3", ordered: false },
+      { sql: 'SELECT t.g, count(*), sum(u.w) FROM t JOIN u ON u.tid = t.id GROUP BY t.g ORDER BY 1', ordered: true },
+      { sql: 'SELECT * FROM r ORDER BY k', ordered: true },
+    ]
+    for (const c of cases) {
+      const [a, b] = await both(c.sql, c.params)
+      expect(a.tag, c.sql).toBe(b.tag)
+      expect(shape(a, c.ordered), c.sql).toEqual(shape(b, c.ordered))
+    }
+    for (let shard = 0; shard < SHARDS; shard++) {
+      expect((await cluster.onShard(shard, "SELECT count(*) FROM r WHERE name LIKE '%!'")).rows).toEqual([[3n]])
+    }
+  })
+
   test('a pinned query touches one shard, a scatter all of them', async () => {
     await cluster.execute('SELECT * FROM t WHERE id = $1', [42])
     expect(cluster.lastShards).toEqual([partitionOf(T.int4, 42) % SHARDS])

@@ -6,7 +6,7 @@
 import { open, type Database, type Session, type StatementResult } from '../../../engine/index.js'
 import { parse } from '../../../parser/index.js'
 import {
-  catalogOf, concatResults, distributionOf, mergeScatter, route, shardStatements, uniformPartitionMap, withTable,
+  catalogOf, distributionOf, gather, route, shardStatements, uniformPartitionMap, withTable,
   type DistributedPlan, type DistributionCatalog,
 } from '../../../coordinator/routing/index.js'
 
@@ -35,8 +35,7 @@ export class ShardCluster {
     this.lastShards = work.map((w) => w.shard)
     const results = await Promise.all(work.map(async (w) => (await this.sessions[w.shard]!.execute(w.sql, w.params))[0]!))
     if (statement.kind === 'create-table') this.catalog = withTable(this.catalog, distributionOf(statement))
-    if (plan.kind === 'scatter') return mergeScatter(plan.merge, results, params)
-    return results.length === 1 ? results[0]! : concatResults(results)
+    return gather(plan, results, params)
   }
 
   /** Rows of a table on one shard, straight from that shard. */
