@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import { result, type ResultColumn, type StatementResult } from '../../../engine/results.js'
 import { Decimal, formatValue, T, type SqlType, type SqlValue } from '../../../engine/values/index.js'
-import { concatResults, mergeScatter, type MergeSpec } from '../../../coordinator/routing/index.js'
+import { concatResults, gather, mergeScatter, route, type MergeSpec } from '../../../coordinator/routing/index.js'
+import { parse } from '../../../parser/index.js'
+import { schemaCatalog } from './fixtures.js'
 
 const col = (name: string, type: SqlType): ResultColumn => ({ name, type, tableOid: 0, attnum: 0 })
 const shard = (columns: ResultColumn[], rows: SqlValue[][]): StatementResult => result('SELECT', rows.length, columns, rows, [])
@@ -75,11 +77,7 @@ describe('concatResults', () => {
 })
 
 describe('gather', () => {
-  test('one shard\'s result for a broadcast to replicas, the sum for a distributed table', async () => {
-    const { route } = await import('../../../coordinator/routing/index.js')
-    const { gather } = await import('../../../coordinator/routing/index.js')
-    const { parse } = await import('../../../parser/index.js')
-    const { schemaCatalog } = await import('./fixtures.js')
+  test('one shard\'s result for a broadcast to replicas, the sum for a distributed table', () => {
     const c = schemaCatalog(2)
     const plan = (sql: string) => route(parse(sql)[0]!, sql, c)
     const two = [result('UPDATE', 2, undefined, [], []), result('UPDATE', 2, undefined, [], [])]
