@@ -42,7 +42,7 @@ export function readsDistributed(node: unknown, catalog: DistributionCatalog): b
   if (node === null || typeof node !== 'object') return false
   if (Array.isArray(node)) return node.some((n) => readsDistributed(n, catalog))
   const o = node as Record<string, unknown>
-  if (o['kind'] === 'table' && typeof o['name'] === 'string' && 'alias' in o && o['schema'] === undefined) {
+  if (o['kind'] === 'table' && typeof o['name'] === 'string' && 'alias' in o && (o['schema'] === undefined || o['schema'] === 'public')) {
     if (catalog.tables.get(o['name'])?.kind === 'distributed') return true
   }
   return Object.values(o).some((v) => readsDistributed(v, catalog))
@@ -164,6 +164,16 @@ function constantValue(e: Expr, type: SqlType): { value: SqlValue; type: SqlType
   }
 }
 
+/** `$n`, or `$n::type` / CAST($n AS type) with a type of the column's hash class. */
+function paramOf(e: Expr, type: SqlType): Pin | undefined {
+  if (e.kind === 'param') return { kind: 'param', index: e.index, type }
+  if (e.kind === 'cast' && e.operand.kind === 'param') {
+    const t = resolveType(e.type)
+    if (hashClass(t) === hashClass(type)) return { kind: 'param', index: e.operand.index, type: t }
+  }
+  return undefined
+}
+
 export type FoundPin = { readonly pin: Pin; readonly text: string; readonly ref: TableRef }
 
 /** The pin of a pinning conjunct: `d = v`, `v = d`, `d IN (v, …)` with every value on one shard. */
@@ -173,7 +183,8 @@ export function pinOf(c: Expr, refs: readonly TableRef[], catalog: DistributionC
     if (r?.isDistribution !== true || r.ref.dist?.kind !== 'distributed') return undefined
     const type = r.ref.dist.columnType
     const text = `${r.ref.ref}.${r.ref.dist.column} ${values.length === 1 ? `= ${deparseExpr(values[0]!)}` : `IN (${values.map(deparseExpr).join(', ')})`}`
-    if (values.length === 1 && values[0]!.kind === 'param') return { pin: { kind: 'param', index: values[0]!.index, type }, text, ref: r.ref }
+    const param = values.length === 1 ? paramOf(values[0]!, type) : undefined
+    if (param !== undefined) return { pin: param, text, ref: r.ref }
     const pins: Pin[] = []
     for (const v of values) {
       const c = constantValue(v, type)

@@ -90,9 +90,9 @@ function combine(a: PartialAggregate, rows: readonly Row[], types: readonly SqlT
   }
 }
 
-function compareRows(a: Row, b: Row, spec: MergeSpec, types: readonly SqlType[], base: number): number {
+function compareRows(a: Row, b: Row, spec: MergeSpec, types: readonly SqlType[]): number {
   for (const k of spec.sort) {
-    const c = base + k.column
+    const c = k.column < 0 ? types.length + k.column : k.column
     const x = a[c]!
     const y = b[c]!
     if (x === null || y === null) {
@@ -129,10 +129,11 @@ export function mergeScatter(spec: MergeSpec, results: readonly StatementResult[
     types = columns.map((c) => c.type)
     rows = [...groups.values()].map((g) => output.map((o) => (o.kind === 'column' ? g[0]![o.column]! : combine(o.aggregate, g, shardTypes))))
   } else {
-    columns = shardColumns.slice(0, shardColumns.length - spec.hidden)
+    columns = [...shardColumns]
     types = shardTypes
   }
-  const visible = columns.length
+  // The last `hidden` columns are sort keys the statement does not return.
+  const visible = columns.length - spec.hidden
   if (spec.distinct) {
     const seen = new Set<string>()
     const idx = Array.from({ length: visible }, (_, i) => i)
@@ -143,13 +144,14 @@ export function mergeScatter(spec: MergeSpec, results: readonly StatementResult[
       return true
     })
   }
-  // Without aggregation the sort keys are the hidden columns after the visible ones.
-  const base = spec.aggregate === undefined ? visible : 0
-  if (spec.sort.length > 0) rows.sort((a, b) => compareRows(a, b, spec, types, base))
+  if (spec.sort.length > 0) rows.sort((a, b) => compareRows(a, b, spec, types))
   const offset = resolveCount(spec.offset, params) ?? 0
   const limit = resolveCount(spec.limit, params)
   rows = rows.slice(offset, limit === undefined ? undefined : offset + limit)
-  if (spec.aggregate === undefined && spec.hidden > 0) rows = rows.map((r) => r.slice(0, visible))
+  if (spec.hidden > 0) {
+    rows = rows.map((r) => r.slice(0, visible))
+    columns = columns.slice(0, visible)
+  }
   return result('SELECT', rows.length, columns, rows, results.flatMap((r) => r.notices))
 }
 

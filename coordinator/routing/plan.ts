@@ -29,7 +29,11 @@ export type Pin =
 /** A LIMIT or OFFSET count: a constant, a parameter, or none (LIMIT ALL / NULL). */
 export type Count = { readonly kind: 'none' } | { readonly kind: 'constant'; readonly value: bigint } | { readonly kind: 'param'; readonly index: number }
 
-/** How a sort key orders: PostgreSQL's defaults are ASC NULLS LAST, DESC NULLS FIRST. */
+/**
+ * A sort key: a column of the result row (negative: from its end, -1 the last, for
+ * hidden keys after a `*` whose width the router does not know). PostgreSQL's
+ * defaults are ASC NULLS LAST, DESC NULLS FIRST.
+ */
 export type SortKey = { readonly column: number; readonly descending: boolean; readonly nullsFirst: boolean }
 
 /** A re-aggregated column's partial results in the shard rows (`avg` takes a sum and a count). */
@@ -48,9 +52,9 @@ export type OutputColumn =
  *     rows of every shard ─► [group by groupKeys, combine partials] ─► [DISTINCT]
  *       ─► sort by `sort` ─► OFFSET / LIMIT ─► keep the first `visible` columns
  *
- * Without `aggregate`, a shard row is already a result row; its last `hidden`
- * columns are sort keys the statement does not return. With `aggregate`, the
- * result row is made of `aggregate.output` (sort keys index those).
+ * Without `aggregate`, a shard row is already a result row; with it, a result row
+ * is made of `aggregate.output`. Either way sort keys index the result row, whose
+ * last `hidden` columns are sort keys the statement does not return.
  */
 export type MergeSpec = {
   readonly aggregate: { readonly groupKeys: readonly number[]; readonly output: readonly OutputColumn[] } | undefined

@@ -78,6 +78,7 @@ function routeQuery(q: Query, sql: string, catalog: DistributionCatalog): Distri
     return pullPlan(q, sel, sql, catalog, 'a subquery reads a distributed table')
   }
   const classes = coLocationClasses(a)
+  if (classes.length === 0) return pullPlan(q, sel, sql, catalog, 'a distributed table is read outside FROM')
   if (classes.length > 1) {
     return pullPlan(q, sel, sql, catalog, `${classes.map((c) => tableList(c)).join(' and ')} are not joined on their distribution columns`)
   }
@@ -205,7 +206,8 @@ const ROUTES: { readonly [K in StatementKind]: Handler<K> } = {
   vacuum: everywhere('maintenance on every shard'),
   analyze: everywhere('maintenance on every shard'),
   explain: (s, sql, c) => {
-    const inner = s.statement.position > s.position ? sql.slice(s.statement.position - s.position) : s.statement.kind === 'query' ? deparseQuery(s.statement) : sql
+    // Positions count from the start of the text parsed, which `sql` is.
+    const inner = s.statement.position > s.position ? sql.slice(s.statement.position - 1) : s.statement.kind === 'query' ? deparseQuery(s.statement) : sql
     const plan = route(s.statement, inner, c)
     return { kind: 'explain', analyze: s.analyze, plan, reason: plan.reason }
   },

@@ -109,10 +109,9 @@ export function scatterQuery(q: Query, sel: SelectCore, groupedOnDistribution: b
       hidden.push({ kind: 'expr', expr: e, alias: `__isola_sort${i}` })
     }
     const shard: Query = { ...q, body: { ...sel, columns: [...sel.columns, ...hidden] }, limit: pushedLimit(q, limit, offset), offset: undefined }
-    return {
-      sql: deparseQuery(shard),
-      merge: { aggregate: undefined, hidden: hidden.length, distinct: sel.distinct, sort: q.orderBy.map((o, i) => sortKey(o, i)), limit, offset },
-    }
+    // The shards' rows end with the hidden keys; `sort` indexes them from the end.
+    const sort = q.orderBy.map((o, i) => sortKey(o, i - hidden.length))
+    return { sql: deparseQuery(shard), merge: { aggregate: undefined, hidden: hidden.length, distinct: sel.distinct, sort, limit, offset } }
   }
   // Re-aggregation.
   if (sel.having !== undefined) return { problem: 'HAVING over aggregates combined at the coordinator' }
@@ -142,12 +141,22 @@ export function scatterQuery(q: Query, sel: SelectCore, groupedOnDistribution: b
     else output.push({ kind: 'aggregate', aggregate: { fn: e.name as 'count' | 'sum' | 'min' | 'max', column: partial(e, e.name) }, name })
   }
   const sort: SortKey[] = []
+  let hidden = 0
   for (const o of q.orderBy) {
     const e = o.expr
     let index = -1
     if (e.kind === 'number' && /^\d+$/.test(e.text)) index = Number(e.text) - 1
     else if (e.kind === 'column' && e.table === undefined) index = output.findIndex((c) => c.name === e.name)
     if (index < 0) index = sel.columns.findIndex((c) => c.kind === 'expr' && same(c.expr, e))
+    if (index < 0 && !sel.distinct) {
+      // A group key the statement does not return: a hidden result column.
+      const g = groups.findIndex((x) => same(x, e))
+      if (g >= 0) {
+        output.push({ kind: 'column', column: g, name: `__isola_sort${hidden}` })
+        hidden++
+        index = output.length - 1
+      }
+    }
     if (index < 0 || index >= output.length) return { problem: `ORDER BY ${deparseExpr(e)} is not a result column` }
     sort.push(sortKey(o, index))
   }
@@ -157,6 +166,6 @@ export function scatterQuery(q: Query, sel: SelectCore, groupedOnDistribution: b
   }
   return {
     sql: deparseQuery(shard),
-    merge: { aggregate: { groupKeys: groups.map((_, i) => i), output }, hidden: 0, distinct: sel.distinct, sort, limit, offset },
+    merge: { aggregate: { groupKeys: groups.map((_, i) => i), output }, hidden, distinct: sel.distinct, sort, limit, offset },
   }
 }

@@ -120,6 +120,7 @@ function generate(count: number): Case[] {
     () => ({ sql: `SELECT id, count(*) FROM t {w} GROUP BY id HAVING count(*) > 0 ORDER BY id${dir()}${limit()}`, ordered: true }),
     () => ({ sql: `SELECT g % 2, count(*) FROM t {w} GROUP BY g % 2 ORDER BY 1${dir()}`, ordered: true }),
     () => ({ sql: `SELECT count(*), sum(x), avg(x), min(x), max(x) FROM o`, ordered: true }),
+    () => ({ sql: `SELECT count(*), max(v) FROM t {w} GROUP BY g ORDER BY g${dir()}${limit()}`, ordered: true }),
     () => ({ sql: `SELECT id % 3 AS m, avg(x), count(x) FROM o GROUP BY id % 3 ORDER BY m`, ordered: true }),
     // Co-located joins, pushed down whole.
     () => ({ sql: `SELECT t.id, t.v, u.id AS uid, u.w FROM t JOIN u ON u.tid = t.id {w} ORDER BY t.id, uid${limit()}`, ordered: true }),

@@ -47,7 +47,7 @@ describe('mergeScatter', () => {
   test('sort: NULLs last ascending, first descending, or as NULLS FIRST/LAST says; hidden keys dropped', () => {
     const cols = [col('id', T.int4), col('__isola_sort0', T.int4)]
     const rows = [[1, 5], [2, null], [3, -1]] as SqlValue[][]
-    const run = (descending: boolean, nullsFirst: boolean) => mergeScatter(spec({ hidden: 1, sort: [{ column: 0, descending, nullsFirst }] }), [shard(cols, rows.slice(0, 2)), shard(cols, rows.slice(2))])
+    const run = (descending: boolean, nullsFirst: boolean) => mergeScatter(spec({ hidden: 1, sort: [{ column: -1, descending, nullsFirst }] }), [shard(cols, rows.slice(0, 2)), shard(cols, rows.slice(2))])
     expect(run(false, false).rows).toEqual([[3], [1], [2]])
     expect(run(true, true).rows).toEqual([[2], [1], [3]])
     expect(run(false, true).rows).toEqual([[2], [3], [1]])
@@ -59,7 +59,7 @@ describe('mergeScatter', () => {
     const cols = [col('s', T.text), col('__isola_sort0', T.text)]
     const a = shard(cols, [['b', 'b'], ['a', 'a'], ['c', 'c']])
     const b = shard(cols, [['a', 'a'], ['d', 'd'], ['b', 'b']])
-    const sort = [{ column: 0, descending: false, nullsFirst: false }]
+    const sort = [{ column: -1, descending: false, nullsFirst: false }]
     expect(mergeScatter(spec({ hidden: 1, distinct: true, sort }), [a, b]).rows).toEqual([['a'], ['b'], ['c'], ['d']])
     expect(mergeScatter(spec({ hidden: 1, distinct: true, sort, limit: { kind: 'constant', value: 2n }, offset: { kind: 'constant', value: 1n } }), [a, b]).rows).toEqual([['b'], ['c']])
     expect(mergeScatter(spec({ hidden: 1, sort, limit: { kind: 'param', index: 2 }, offset: { kind: 'param', index: 1 } }), [a, b], [3, '2']).rows).toEqual([['b'], ['c']])

@@ -50,6 +50,14 @@ describe('single: pinned statements go whole to one shard', () => {
     }
   })
 
+  test('a cast parameter of the column\'s hash class pins; a schema-qualified table is the same table', () => {
+    expect(plan('SELECT * FROM t WHERE id = $1::int8')).toMatchObject({ kind: 'single', target: { pin: { kind: 'param', index: 1, type: T.int8 } } })
+    expect(plan('SELECT * FROM t WHERE id = CAST($1 AS numeric)').kind).toBe('scatter')
+    expect(plan('INSERT INTO t (id) VALUES ($1::int4)')).toMatchObject({ kind: 'single', target: { pin: { kind: 'param' } } })
+    expect(plan('SELECT * FROM public.t WHERE id = 3')).toMatchObject({ kind: 'single', target: { pin: { shard: shardOf(3) } } })
+    expect(plan('SELECT count(*) FROM public.t').kind).toBe('scatter')
+  })
+
   test('IN of several values pins only when they share a shard', () => {
     const ids = Array.from({ length: 40 }, (_, i) => i)
     const a = ids.find((i) => shardOf(i) === 0)!
@@ -97,7 +105,7 @@ describe('scatter', () => {
     expect(p).toMatchObject({
       kind: 'scatter',
       sql: 'SELECT id, v AS w, v AS __isola_sort0, id AS __isola_sort1 FROM t ORDER BY w DESC, 1 LIMIT 7',
-      merge: { hidden: 2, sort: [{ column: 0, descending: true, nullsFirst: true }, { column: 1, descending: false, nullsFirst: false }], limit: { kind: 'constant', value: 5n }, offset: { kind: 'constant', value: 2n } },
+      merge: { hidden: 2, sort: [{ column: -2, descending: true, nullsFirst: true }, { column: -1, descending: false, nullsFirst: false }], limit: { kind: 'constant', value: 5n }, offset: { kind: 'constant', value: 2n } },
     })
     expect(plan('SELECT id FROM t ORDER BY id LIMIT $1 OFFSET $2')).toMatchObject({
       sql: 'SELECT id, id AS __isola_sort0 FROM t ORDER BY id LIMIT (CAST($1 AS int8) + CAST($2 AS int8))',
@@ -128,6 +136,14 @@ describe('scatter', () => {
       },
     })
     expect(p.reason).toBe('scatter: no condition on t.id; merge: re-aggregate count, sum, avg, min, max by 1 key, merge ORDER BY (1 key), LIMIT')
+  })
+
+  test('ORDER BY a group key the statement does not return: a hidden result column', () => {
+    expect(plan('SELECT count(*) FROM t GROUP BY g ORDER BY g DESC')).toMatchObject({
+      kind: 'scatter',
+      merge: { hidden: 1, sort: [{ column: 1, descending: true }], aggregate: { output: [{ kind: 'aggregate' }, { kind: 'column', column: 0, name: '__isola_sort0' }] } },
+    })
+    expect(plan('SELECT DISTINCT count(*) FROM t GROUP BY g ORDER BY g').kind).toBe('pull') // PostgreSQL refuses it; the coordinator would say so
   })
 
   test('GROUP BY the distribution column keeps groups whole on each shard: no re-aggregation, HAVING stays there', () => {
@@ -233,6 +249,11 @@ describe('writes', () => {
 })
 
 describe('EXPLAIN', () => {
+  test('the explained statement is the text after EXPLAIN, wherever EXPLAIN starts', () => {
+    expect(plan('  EXPLAIN   SELECT * FROM t')).toMatchObject({ kind: 'explain', plan: { kind: 'scatter', sql: 'SELECT * FROM t' } })
+    expect(plan('/* c */ EXPLAIN ANALYZE UPDATE t SET v = 1 WHERE id = 2')).toMatchObject({ kind: 'explain', analyze: true, plan: { kind: 'single', sql: 'UPDATE t SET v = 1 WHERE id = 2' } })
+  })
+
   test('names the shards and the reason', () => {
     const p = plan('EXPLAIN SELECT * FROM t WHERE id = 42')
     expect(p).toMatchObject({ kind: 'explain', plan: { kind: 'single', sql: 'SELECT * FROM t WHERE id = 42' } })
