@@ -98,7 +98,7 @@ type Case = { readonly sql: string; readonly params?: readonly unknown[]; readon
 
 /** Generated queries: aggregates, GROUP BY, ORDER BY, LIMIT/OFFSET, DISTINCT, pinned and not, co-located joins. */
 function generate(count: number): Case[] {
-  const wheres = ['', 'WHERE v > 0', 'WHERE g = 2', `WHERE id = ${int(1, 200)}`, `WHERE id IN (${int(1, 200)})`, 'WHERE s IS NOT NULL AND v < 10', 'WHERE v BETWEEN -10 AND 10', 'WHERE id = $1']
+  const wheres = ['', `WHERE id IN (${int(1, 200)}, ${int(1, 200)}, ${int(1, 200)})`, 'WHERE v > 0', 'WHERE g = 2', `WHERE id = ${int(1, 200)}`, `WHERE id IN (${int(1, 200)})`, 'WHERE s IS NOT NULL AND v < 10', 'WHERE v BETWEEN -10 AND 10', 'WHERE id = $1']
   const dir = (): string => pick(['', ' DESC', ' ASC NULLS FIRST', ' DESC NULLS LAST'])
   const limit = (): string => pick(['', '', ` LIMIT ${int(0, 12)}`, ` LIMIT ${int(1, 12)} OFFSET ${int(0, 20)}`, ` OFFSET ${int(0, 30)}`])
   const shapes: (() => Case)[] = [
@@ -129,6 +129,9 @@ function generate(count: number): Case[] {
     () => ({ sql: `SELECT t.id, o.x FROM t JOIN o ON o.id = t.id {w} ORDER BY o.x${dir()}, t.id${limit()}`, ordered: true }),
     () => ({ sql: `SELECT r.name, count(*) FROM t JOIN r ON r.k = t.g {w} GROUP BY r.name ORDER BY r.name`, ordered: true }),
     () => ({ sql: `SELECT count(*) FROM t, u {w} AND t.id = u.tid`, ordered: true }),
+    () => ({ sql: `SELECT * FROM t {w} ORDER BY s${dir()}, id${limit()}`, ordered: true }),
+    () => ({ sql: `SELECT t.*, r.name FROM t LEFT JOIN r ON r.k = t.g {w} ORDER BY t.id${dir()}${limit()}`, ordered: true }),
+    () => ({ sql: `SELECT u.tid, count(*), sum(u.w) FROM u JOIN t ON t.id = u.tid {w} GROUP BY u.tid ORDER BY 2 DESC, 1${limit()}`, ordered: true }),
   ]
   const out: Case[] = []
   for (let i = 0; i < count; i++) {
@@ -144,7 +147,7 @@ function generate(count: number): Case[] {
 }
 
 describe('differential: 3 shards through route + merge = one engine', () => {
-  const cases = generate(220)
+  const cases = generate(300)
   test('all generated queries give the same answers', async () => {
     const diffs: string[] = []
     const kinds = new Map<string, number>()
