@@ -9,6 +9,7 @@
  * const plan = route(parse(sql)[0], sql, catalog)                // cache with the statement
  * for (const s of shardStatements(plan, catalog.partitions, params)) … run s.sql on s.shard
  * const out = gather(plan, results, params)                      // results in shardStatements' order
+ * // a pull plan instead: executePull(plan, (input) => run input.sql on its shards, params)
  * ```
  */
 export { PARTITION_COUNT, hashValue, partitionOf, hashClass } from './hash.js'
@@ -22,3 +23,4 @@ export { resolvePin, shardStatements } from './resolve.js'
 export { concatResults, gather, mergeScatter } from './merge.js'
 export { explainPlan } from './explain.js'
 export { statementTexts } from './statement-text.js'
+export { executePull } from './pull.js'

@@ -8,7 +8,7 @@
  *     split-insert  a multi-row INSERT cut into one INSERT per shard
  *     scatter       a read on every shard whose results merge.ts combines
  *     pull          each table's filtered rows pulled to the coordinator, which runs
- *                   the statement over them (planned here; not executed yet)
+ *                   the statement over them (pull.ts: executePull)
  *     explain       EXPLAIN of a statement: print its plan (explain.ts)
  *     coordinator   not a shard statement: transaction control, settings, roles …
  *
@@ -65,8 +65,12 @@ export type MergeSpec = {
   readonly offset: Count
 }
 
-/** The rows one table contributes to a pull plan: its own conditions pushed to the shards. */
-export type PullInput = { readonly table: string; readonly alias: string; readonly sql: string; readonly shards: 'all' | 'any' }
+/**
+ * The rows one table contributes to a pull plan: its own conditions pushed to the
+ * shards. `params`: the statement's parameters the SQL uses, by original number
+ * ($1 of `sql` is the statement's `$params[0]`).
+ */
+export type PullInput = { readonly table: string; readonly alias: string; readonly sql: string; readonly params: readonly number[]; readonly shards: 'all' | 'any' }
 
 export type DistributedPlan =
   | { readonly kind: 'single'; readonly sql: string; readonly target: { readonly kind: 'pin'; readonly pin: Pin } | { readonly kind: 'any' }; readonly write: boolean; readonly reason: string }

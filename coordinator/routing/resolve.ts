@@ -22,7 +22,7 @@ export function resolvePin(pin: Pin, map: PartitionMap, params: readonly unknown
 }
 
 /** A deep copy of an AST node with each `$n` renamed by `rename`. */
-function renumber<T>(node: T, rename: (n: number) => number): T {
+export function renumber<T>(node: T, rename: (n: number) => number): T {
   if (node === null || typeof node !== 'object') return node
   if (Array.isArray(node)) return node.map((x) => renumber(x, rename)) as T
   const o = node as Record<string, unknown>
@@ -32,8 +32,8 @@ function renumber<T>(node: T, rename: (n: number) => number): T {
 
 /**
  * The statements of one execution of `plan`. `anyShard` is the shard a read of
- * reference tables goes to (the caller may spread such reads). A pull plan is not
- * executed yet: 0A000.
+ * reference tables goes to (the caller may spread such reads). A pull plan has no
+ * statement of its own to send: executePull (pull.ts) fetches its inputs.
  */
 export function shardStatements(plan: DistributedPlan, map: PartitionMap, params: readonly unknown[], anyShard: ShardId = asShardId(0)): ShardStatement[] {
   switch (plan.kind) {
@@ -51,7 +51,8 @@ export function shardStatements(plan: DistributedPlan, map: PartitionMap, params
       return [...byShard].sort(([a], [b]) => a - b).map(([shard, rows]) => splitPart(plan.statement, rows, shard, params))
     }
     case 'pull':
-      throw dbError('feature_not_supported', `this statement needs rows pulled to the coordinator, which is not implemented yet (${plan.reason})`)
+      // Its inputs are fetched and the statement run by executePull (pull.ts).
+      throw dbError('feature_not_supported', `a pull plan runs at the coordinator (executePull), not as shard statements (${plan.reason})`)
     case 'explain':
     case 'coordinator':
       return []
@@ -61,12 +62,16 @@ export function shardStatements(plan: DistributedPlan, map: PartitionMap, params
 function splitPart(s: Statement & { kind: 'insert' }, rows: readonly (readonly Expr[])[], shard: ShardId, params: readonly unknown[]): ShardStatement {
   if (s.source === 'default-values') throw new Error('a split INSERT has VALUES')
   const part: Statement & { kind: 'insert' } = { ...s, source: { ...s.source, body: { kind: 'values', rows, position: 0 } } }
-  // Number the parameters this part uses 1‥k, in order of first use.
+  const { node, used } = ownParams(part)
+  return { shard, sql: deparseInsert(node), params: used.map((n) => params[n - 1]) }
+}
+
+/** The node with the parameters it uses numbered 1‥k in order of first use, and their original numbers. */
+export function ownParams<T>(node: T): { readonly node: T; readonly used: readonly number[] } {
   const used = new Map<number, number>()
-  const renamed = renumber(part, (n) => {
+  const renamed = renumber(node, (n) => {
     if (!used.has(n)) used.set(n, used.size + 1)
     return used.get(n)!
   })
-  const own = [...used.keys()].map((n) => params[n - 1])
-  return { shard, sql: deparseInsert(renamed), params: own }
+  return { node: renamed, used: [...used.keys()] }
 }

@@ -23,11 +23,12 @@
  */
 import { dbError } from '../../common/errors.js'
 import { deparseExpr, deparseQuery, type Expr, type FromItem, type Query, type Statement, type StatementKind } from '../../parser/index.js'
-import { analyzeFrom, coLocationClasses, findPin, hasSubquery, pinOf, readsDistributed, resolveColumn, type FoundPin, type TableRef } from './analyze.js'
+import { analyzeFrom, coLocationClasses, findPin, pinOf, readsDistributed, resolveColumn, type FoundPin, type TableRef } from './analyze.js'
 import { distributionOf, type DistributionCatalog, type TableDistribution } from './distribution.js'
 import { explainMerge } from './explain.js'
 import { partitionOf } from './hash.js'
 import type { DistributedPlan, Pin } from './plan.js'
+import { pullPlan } from './pull.js'
 import { scatterQuery } from './scatter.js'
 
 type Handler<K extends StatementKind> = (s: Statement & { kind: K }, sql: string, catalog: DistributionCatalog) => DistributedPlan
@@ -43,44 +44,23 @@ const pinReason = (p: FoundPin): string =>
 const tableList = (refs: readonly TableRef[]): string => refs.map((r) => (r.ref === r.name ? r.name : `${r.name} ${r.ref}`)).join(', ')
 const distCol = (r: TableRef): string => `${r.ref}.${(r.dist as TableDistribution & { kind: 'distributed' }).column}`
 
-function pullPlan(q: Query, sel: Query['body'], sql: string, catalog: DistributionCatalog, why: string): DistributedPlan {
-  const from = sel.kind === 'select' ? sel.from : []
-  const a = analyzeFrom(from, sel.kind === 'select' ? sel.where : undefined, catalog)
-  const inputs = a.refs.filter((r) => r.dist !== undefined).map((r) => {
-    const own = a.pinning.filter((c) => !hasSubquery(c) && columnsOf(c).every((col) => resolveColumn(col, a.refs)?.ref === r))
-    const where = own.length === 0 ? '' : ` WHERE ${own.map(deparseExpr).join(' AND ')}`
-    return { table: r.name, alias: r.ref, sql: `SELECT * FROM ${r.name}${r.ref === r.name ? '' : ` AS ${r.ref}`}${where}`, shards: r.dist!.kind === 'distributed' ? 'all' as const : 'any' as const }
-  })
-  void q
-  return { kind: 'pull', inputs, sql, reason: `pull: ${why}; each table's rows are pulled to the coordinator, which runs the statement over them` }
-}
-
-function columnsOf(e: unknown, out: Expr[] = []): Expr[] {
-  if (e === null || typeof e !== 'object') return out
-  if (Array.isArray(e)) { for (const x of e) columnsOf(x, out); return out }
-  const o = e as Record<string, unknown>
-  if (o['kind'] === 'column') out.push(o as unknown as Expr)
-  else for (const v of Object.values(o)) columnsOf(v, out)
-  return out
-}
-
 function routeQuery(q: Query, sql: string, catalog: DistributionCatalog): DistributedPlan {
   if (!readsDistributed(q, catalog)) {
     const write = q.locking !== undefined
     return { kind: 'single', sql, target: { kind: 'any' }, write, reason: 'reads no distributed table: any one shard' }
   }
-  if (q.with.length > 0) return pullPlan(q, q.body, sql, catalog, 'WITH over a distributed table')
+  if (q.with.length > 0) return pullPlan(q, sql, catalog, 'WITH over a distributed table')
   const sel = q.body
-  if (sel.kind !== 'select') return pullPlan(q, sel, sql, catalog, `${sel.kind === 'set-op' ? sel.op.toUpperCase() : sel.kind.toUpperCase()} over a distributed table`)
+  if (sel.kind !== 'select') return pullPlan(q, sql, catalog, `${sel.kind === 'set-op' ? sel.op.toUpperCase() : sel.kind.toUpperCase()} over a distributed table`)
   const a = analyzeFrom(sel.from, sel.where, catalog)
-  if (a.problem !== undefined) return pullPlan(q, sel, sql, catalog, a.problem)
+  if (a.problem !== undefined) return pullPlan(q, sql, catalog, a.problem)
   if (readsDistributed([sel.columns, sel.where, sel.having, sel.groupBy, q.orderBy, sel.distinctOn], catalog)) {
-    return pullPlan(q, sel, sql, catalog, 'a subquery reads a distributed table')
+    return pullPlan(q, sql, catalog, 'a subquery reads a distributed table')
   }
   const classes = coLocationClasses(a)
-  if (classes.length === 0) return pullPlan(q, sel, sql, catalog, 'a distributed table is read outside FROM')
+  if (classes.length === 0) return pullPlan(q, sql, catalog, 'a distributed table is read outside FROM')
   if (classes.length > 1) {
-    return pullPlan(q, sel, sql, catalog, `${classes.map((c) => tableList(c)).join(' and ')} are not joined on their distribution columns`)
+    return pullPlan(q, sql, catalog, `${classes.map((c) => tableList(c)).join(' and ')} are not joined on their distribution columns`)
   }
   const cls = classes[0]!
   const joined = cls.length > 1 ? `co-located join of ${tableList(cls)} on ${cls.map(distCol).join(' = ')}; ` : ''
@@ -93,7 +73,7 @@ function routeQuery(q: Query, sql: string, catalog: DistributionCatalog): Distri
   })
   const inputColumns = new Set(a.refs.flatMap((r) => r.dist?.columns.map((c) => c.name) ?? []))
   const sq = scatterQuery(q, sel, grouped, inputColumns)
-  if ('problem' in sq) return pullPlan(q, sel, sql, catalog, sq.problem)
+  if ('problem' in sq) return pullPlan(q, sql, catalog, sq.problem)
   return { kind: 'scatter', sql: sq.sql, merge: sq.merge, reason: `scatter: ${joined}no condition on ${cls.map(distCol).join(' or ')}; ${explainMerge(sq.merge, grouped)}` }
 }
 

@@ -177,14 +177,20 @@ describe('pull: what shards cannot answer alone', () => {
     const p = plan(sql)
     expect(p.kind).toBe('pull')
     expect(p.reason).toContain(why)
-    expect(() => shardStatements(p, catalog.partitions, [])).toThrow(/not implemented yet/)
+    expect(() => shardStatements(p, catalog.partitions, [])).toThrow(/a pull plan runs at the coordinator/)
   })
 
   test('each input carries only its own conditions', () => {
     const p = plan('SELECT * FROM t JOIN u ON t.v = u.w WHERE t.g = 1 AND u.w > 2 AND t.s = u.s')
     expect(p).toMatchObject({ kind: 'pull', inputs: [
-      { table: 't', sql: 'SELECT * FROM t WHERE (t.g = 1)', shards: 'all' },
-      { table: 'u', sql: 'SELECT * FROM u WHERE (u.w > 2)', shards: 'all' },
+      { table: 't', sql: 'SELECT * FROM t WHERE (t.g = 1)', params: [], shards: 'all' },
+      { table: 'u', sql: 'SELECT * FROM u WHERE (u.w > 2)', params: [], shards: 'all' },
+    ] })
+    // Parameters renumbered per input; a table read twice or in a subquery is pulled whole; reference tables from any shard.
+    expect(plan('SELECT * FROM t JOIN u ON t.v = u.w JOIN r ON r.k = t.g WHERE u.w > $3 AND t.g = $2 AND t.v IN (SELECT v FROM t)')).toMatchObject({ kind: 'pull', inputs: [
+      { table: 't', sql: 'SELECT * FROM t', params: [], shards: 'all' },
+      { table: 'u', sql: 'SELECT * FROM u WHERE (u.w > $1)', params: [3], shards: 'all' },
+      { table: 'r', sql: 'SELECT * FROM r', params: [], shards: 'any' },
     ] })
   })
 })

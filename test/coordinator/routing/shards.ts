@@ -1,12 +1,13 @@
 /**
  * A test cluster without the coordinator: N in-memory engine databases as shards,
- * each statement run through route → shardStatements → the shards → merge. One
+ * each statement run through route → shardStatements → the shards → gather (or
+ * executePull for a pull plan). One
  * more database holds every row, to compare answers with (differential.test.ts).
  */
 import { open, type Database, type Session, type StatementResult } from '../../../engine/index.js'
 import { parse } from '../../../parser/index.js'
 import {
-  catalogOf, distributionOf, gather, route, shardStatements, uniformPartitionMap, withTable,
+  catalogOf, distributionOf, executePull, gather, route, shardStatements, uniformPartitionMap, withTable,
   type DistributedPlan, type DistributionCatalog,
 } from '../../../coordinator/routing/index.js'
 
@@ -31,6 +32,14 @@ export class ShardCluster {
     if (statement === undefined) throw new Error('no statement')
     const plan = route(statement, sql, this.catalog)
     this.lastPlan = plan
+    if (plan.kind === 'pull') {
+      this.lastShards = []
+      return executePull(plan, async (input, inputParams) => {
+        const shards = input.shards === 'all' ? this.sessions.map((_, i) => i) : [0]
+        this.lastShards.push(...shards)
+        return Promise.all(shards.map(async (i) => (await this.sessions[i]!.execute(input.sql, inputParams))[0]!))
+      }, params)
+    }
     const work = shardStatements(plan, this.catalog.partitions, params)
     this.lastShards = work.map((w) => w.shard)
     const results = await Promise.all(work.map(async (w) => (await this.sessions[w.shard]!.execute(w.sql, w.params))[0]!))
