@@ -176,28 +176,42 @@ function paramOf(e: Expr, type: SqlType): Pin | undefined {
 
 export type FoundPin = { readonly pin: Pin; readonly text: string; readonly ref: TableRef }
 
-/** The pin of a pinning conjunct: `d = v`, `v = d`, `d IN (v, …)` with every value on one shard. */
-export function pinOf(c: Expr, refs: readonly TableRef[], catalog: DistributionCatalog): FoundPin | undefined {
-  const pinTo = (col: Expr, values: readonly Expr[]): FoundPin | undefined => {
+/** Every value a pinning conjunct allows its distribution column: `d = v`, `v = d`, `d IN (v, …)`, each v a constant or parameter. */
+export type FoundPins = { readonly pins: readonly Pin[]; readonly text: string; readonly ref: TableRef }
+
+export function pinsOf(c: Expr, refs: readonly TableRef[], catalog: DistributionCatalog): FoundPins | undefined {
+  const pinTo = (col: Expr, values: readonly Expr[]): FoundPins | undefined => {
     const r = resolveColumn(col, refs)
     if (r?.isDistribution !== true || r.ref.dist?.kind !== 'distributed') return undefined
     const type = r.ref.dist.columnType
     const text = `${r.ref.ref}.${r.ref.dist.column} ${values.length === 1 ? `= ${deparseExpr(values[0]!)}` : `IN (${values.map(deparseExpr).join(', ')})`}`
-    const param = values.length === 1 ? paramOf(values[0]!, type) : undefined
-    if (param !== undefined) return { pin: param, text, ref: r.ref }
     const pins: Pin[] = []
     for (const v of values) {
+      const param = paramOf(v, type)
+      if (param !== undefined) {
+        pins.push(param)
+        continue
+      }
       const c = constantValue(v, type)
       if (c === undefined || c.value === null) return undefined
       const partition = partitionOf(c.type, c.value)
       pins.push({ kind: 'value', value: c.value, type: c.type, partition, shard: catalog.partitions.shards[partition]! })
     }
-    const first = pins[0] as Pin & { kind: 'value' }
-    return pins.every((p) => p.kind === 'value' && p.shard === first.shard) ? { pin: first, text, ref: r.ref } : undefined
+    return { pins, text, ref: r.ref }
   }
   if (c.kind === 'binary' && c.op === '=') return pinTo(c.left, [c.right]) ?? pinTo(c.right, [c.left])
   if (c.kind === 'in-list' && !c.not && c.list.length > 0) return pinTo(c.operand, c.list)
   return undefined
+}
+
+/** A conjunct's pins when they all reach one shard: one value or parameter, or constants of one shard. */
+export function pinOf(c: Expr, refs: readonly TableRef[], catalog: DistributionCatalog): FoundPin | undefined {
+  const p = pinsOf(c, refs, catalog)
+  if (p === undefined) return undefined
+  const first = p.pins[0]!
+  if (p.pins.length === 1) return { pin: first, text: p.text, ref: p.ref }
+  const oneShard = first.kind === 'value' && p.pins.every((x) => x.kind === 'value' && x.shard === first.shard)
+  return oneShard ? { pin: first, text: p.text, ref: p.ref } : undefined
 }
 
 /** The first pin among the conjuncts on a table of `tables` (any pin of a co-location class pins the class). */
@@ -207,6 +221,16 @@ export function findPin(a: FromAnalysis, tables: readonly TableRef[], catalog: D
     if (p !== undefined && tables.includes(p.ref)) return p
   }
   return undefined
+}
+
+/** The fewest pins among the conjuncts on a table of `tables`: the statement needs only their shards. */
+export function findPins(a: FromAnalysis, tables: readonly TableRef[], catalog: DistributionCatalog): FoundPins | undefined {
+  let best: FoundPins | undefined
+  for (const c of a.pinning) {
+    const p = pinsOf(c, a.refs, catalog)
+    if (p !== undefined && tables.includes(p.ref) && (best === undefined || p.pins.length < best.pins.length)) best = p
+  }
+  return best
 }
 
 export type { Query, Statement }

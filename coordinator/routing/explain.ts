@@ -7,7 +7,7 @@
  */
 import type { ShardId } from '../../common/ids.js'
 import { allShards, type PartitionMap } from './distribution.js'
-import type { DistributedPlan, MergeSpec } from './plan.js'
+import type { DistributedPlan, MergeSpec, Pin, Shards } from './plan.js'
 
 /** The merge step in words (the tail of a scatter plan's reason). */
 export function explainMerge(m: MergeSpec, groupedOnDistribution: boolean): string {
@@ -26,6 +26,13 @@ export function explainMerge(m: MergeSpec, groupedOnDistribution: boolean): stri
 
 const shardList = (s: readonly ShardId[]): string => `shard${s.length > 1 ? 's' : ''} ${s.join(', ')}`
 
+function targetList(t: Shards, all: readonly ShardId[], shards: readonly ShardId[] | undefined): string {
+  if (shards !== undefined) return shardList(shards)
+  if (t.kind === 'all') return shardList(all)
+  if (t.pins.every((p) => p.kind === 'value')) return shardList([...new Set(t.pins.map((p) => (p as Pin & { kind: 'value' }).shard))].sort((a, b) => a - b))
+  return 'shards chosen at execute time'
+}
+
 /** EXPLAIN's lines for a plan; `shards` are the ones resolve.ts chose, when known. */
 export function explainPlan(plan: DistributedPlan, map: PartitionMap, shards?: readonly ShardId[]): string[] {
   const all = allShards(map)
@@ -34,9 +41,9 @@ export function explainPlan(plan: DistributedPlan, map: PartitionMap, shards?: r
       const where = shards ?? (plan.target.kind === 'pin' && plan.target.pin.kind === 'value' ? [plan.target.pin.shard] : undefined)
       return [`Distributed Single (${where === undefined ? (plan.target.kind === 'any' ? 'any shard' : 'one shard, chosen at execute time') : shardList(where)})`, `  Reason: ${plan.reason}`]
     }
-    case 'broadcast': return [`Distributed Broadcast (${shardList(all)})`, `  Reason: ${plan.reason}`]
+    case 'broadcast': return [`Distributed Broadcast (${targetList(plan.target, all, shards)})`, `  Reason: ${plan.reason}`]
     case 'split-insert': return [`Distributed Split Insert (${shards === undefined ? `${plan.rows.length} rows` : shardList(shards)})`, `  Reason: ${plan.reason}`]
-    case 'scatter': return [`Distributed Scatter (${shardList(all)})`, `  Reason: ${plan.reason}`, `  Shard Query: ${plan.sql}`]
+    case 'scatter': return [`Distributed Scatter (${targetList(plan.target, all, shards)})`, `  Reason: ${plan.reason}`, `  Shard Query: ${plan.sql}`]
     case 'pull': return [
       'Distributed Pull (the coordinator runs the statement)', `  Reason: ${plan.reason}`,
       ...plan.inputs.map((i) => `  Pull ${i.alias} (${i.shards === 'all' ? shardList(all) : 'any shard'}): ${i.sql}`),

@@ -17,9 +17,9 @@ export {
   allShards, catalogOf, coLocated, distributionOf, movePartition, uniformPartitionMap, withTable, withoutTables,
   type ColumnInfo, type DistributionCatalog, type PartitionMap, type TableDistribution,
 } from './distribution.js'
-export type { Count, DistributedPlan, DistributedPlanKind, MergeSpec, OutputColumn, PartialAggregate, Pin, PullInput, ShardStatement, SortKey } from './plan.js'
+export type { Count, DistributedPlan, DistributedPlanKind, MergeSpec, OutputColumn, PartialAggregate, Pin, PullInput, ShardStatement, Shards, SortKey } from './plan.js'
 export { route } from './router.js'
-export { resolvePin, shardStatements } from './resolve.js'
+export { resolvePin, shardsOf, shardStatements } from './resolve.js'
 export { concatResults, gather, mergeScatter } from './merge.js'
 export { explainPlan } from './explain.js'
 export { statementTexts } from './statement-text.js'

@@ -26,6 +26,12 @@ export type Pin =
   /** `$index` (1-based) pins the distribution column; its value's type is `type`. */
   | { readonly kind: 'param'; readonly index: number; readonly type: SqlType }
 
+/**
+ * The shards a scatter or broadcast reaches: all, or those of some pins (`d IN (1, 2, $1)`
+ * over several shards: each shard holds only its own rows, so the others have nothing).
+ */
+export type Shards = { readonly kind: 'all' } | { readonly kind: 'pins'; readonly pins: readonly Pin[] }
+
 /** A LIMIT or OFFSET count: a constant, a parameter, or none (LIMIT ALL / NULL). */
 export type Count = { readonly kind: 'none' } | { readonly kind: 'constant'; readonly value: bigint } | { readonly kind: 'param'; readonly index: number }
 
@@ -75,9 +81,9 @@ export type PullInput = { readonly table: string; readonly alias: string; readon
 export type DistributedPlan =
   | { readonly kind: 'single'; readonly sql: string; readonly target: { readonly kind: 'pin'; readonly pin: Pin } | { readonly kind: 'any' }; readonly write: boolean; readonly reason: string }
   /** `result`: 'concat' adds up the shards' rows and counts (distributed tables); 'one' takes one shard's (every shard does the same: reference tables, DDL). */
-  | { readonly kind: 'broadcast'; readonly sql: string; readonly write: boolean; readonly result: 'concat' | 'one'; readonly reason: string }
+  | { readonly kind: 'broadcast'; readonly sql: string; readonly target: Shards; readonly write: boolean; readonly result: 'concat' | 'one'; readonly reason: string }
   | { readonly kind: 'split-insert'; readonly statement: Statement & { readonly kind: 'insert' }; readonly rows: readonly { readonly pin: Pin; readonly values: readonly Expr[] }[]; readonly reason: string }
-  | { readonly kind: 'scatter'; readonly sql: string; readonly merge: MergeSpec; readonly reason: string }
+  | { readonly kind: 'scatter'; readonly sql: string; readonly target: Shards; readonly merge: MergeSpec; readonly reason: string }
   | { readonly kind: 'pull'; readonly inputs: readonly PullInput[]; readonly sql: string; readonly reason: string }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly plan: DistributedPlan; readonly reason: string }
   | { readonly kind: 'coordinator'; readonly reason: string }

@@ -11,7 +11,7 @@ import { fromJs } from '../../engine/js-values.js'
 import { deparseInsert, type Expr, type Statement } from '../../parser/index.js'
 import { allShards, type PartitionMap } from './distribution.js'
 import { partitionOf } from './hash.js'
-import type { DistributedPlan, Pin, ShardStatement } from './plan.js'
+import type { DistributedPlan, Pin, ShardStatement, Shards } from './plan.js'
 
 /** The partition and shard of a pin, given the execution's parameters. */
 export function resolvePin(pin: Pin, map: PartitionMap, params: readonly unknown[]): { readonly partition: number; readonly shard: ShardId } {
@@ -19,6 +19,12 @@ export function resolvePin(pin: Pin, map: PartitionMap, params: readonly unknown
   if (pin.index > params.length) throw dbError('undefined_parameter', `there is no parameter $${pin.index}`)
   const partition = partitionOf(pin.type, fromJs(params[pin.index - 1], pin.type))
   return { partition, shard: map.shards[partition]! }
+}
+
+/** The shards a target reaches, ascending. */
+export function shardsOf(target: Shards, map: PartitionMap, params: readonly unknown[]): ShardId[] {
+  if (target.kind === 'all') return [...allShards(map)]
+  return [...new Set(target.pins.map((p) => resolvePin(p, map, params).shard))].sort((a, b) => a - b)
 }
 
 /** A deep copy of an AST node with each `$n` renamed by `rename`. */
@@ -41,7 +47,7 @@ export function shardStatements(plan: DistributedPlan, map: PartitionMap, params
       return [{ shard: plan.target.kind === 'any' ? anyShard : resolvePin(plan.target.pin, map, params).shard, sql: plan.sql, params }]
     case 'broadcast':
     case 'scatter':
-      return allShards(map).map((shard) => ({ shard, sql: plan.sql, params }))
+      return shardsOf(plan.target, map, params).map((shard) => ({ shard, sql: plan.sql, params }))
     case 'split-insert': {
       const byShard = new Map<ShardId, (readonly Expr[])[]>()
       for (const row of plan.rows) {

@@ -23,15 +23,16 @@
  */
 import { dbError } from '../../common/errors.js'
 import { deparseExpr, deparseQuery, type Expr, type FromItem, type Query, type Statement, type StatementKind } from '../../parser/index.js'
-import { analyzeFrom, coLocationClasses, findPin, pinOf, readsDistributed, resolveColumn, type FoundPin, type TableRef } from './analyze.js'
+import { analyzeFrom, coLocationClasses, findPin, findPins, pinOf, readsDistributed, resolveColumn, type FoundPin, type FoundPins, type TableRef } from './analyze.js'
 import { distributionOf, type DistributionCatalog, type TableDistribution } from './distribution.js'
 import { explainMerge } from './explain.js'
 import { partitionOf } from './hash.js'
-import type { DistributedPlan, Pin } from './plan.js'
+import type { DistributedPlan, Pin, Shards } from './plan.js'
 import { pullPlan } from './pull.js'
 import { scatterQuery } from './scatter.js'
 
 type Handler<K extends StatementKind> = (s: Statement & { kind: K }, sql: string, catalog: DistributionCatalog) => DistributedPlan
+const ALL: Shards = { kind: 'all' }
 const notSupported = (message: string): Error => dbError('feature_not_supported', message)
 
 export function route(statement: Statement, sql: string, catalog: DistributionCatalog): DistributedPlan {
@@ -40,6 +41,17 @@ export function route(statement: Statement, sql: string, catalog: DistributionCa
 
 const pinReason = (p: FoundPin): string =>
   p.pin.kind === 'value' ? `pinned: ${p.text} → partition ${p.pin.partition} → shard ${p.pin.shard}` : `pinned: ${p.text} → the shard of $${p.pin.index}'s partition, at execute time`
+
+/** The target of a statement that a multi-shard IN narrows, and the words that say so. */
+function subset(p: FoundPins | undefined): { target: Shards; why: string | undefined } {
+  if (p === undefined) return { target: { kind: 'all' }, why: undefined }
+  const values = p.pins.flatMap((x) => (x.kind === 'value' ? [x] : []))
+  const params = p.pins.flatMap((x) => (x.kind === 'param' ? [`$${x.index}`] : []))
+  const parts: string[] = []
+  if (values.length > 0) parts.push(`partitions ${values.map((v) => v.partition).join(', ')} → shards ${[...new Set(values.map((v) => v.shard))].sort((a, b) => a - b).join(', ')}`)
+  if (params.length > 0) parts.push(`the shards of ${params.join(', ')} at execute time`)
+  return { target: { kind: 'pins', pins: p.pins }, why: `${p.text} → ${parts.join(' and ')}` }
+}
 
 const tableList = (refs: readonly TableRef[]): string => refs.map((r) => (r.ref === r.name ? r.name : `${r.name} ${r.ref}`)).join(', ')
 const distCol = (r: TableRef): string => `${r.ref}.${(r.dist as TableDistribution & { kind: 'distributed' }).column}`
@@ -74,7 +86,9 @@ function routeQuery(q: Query, sql: string, catalog: DistributionCatalog): Distri
   const inputColumns = new Set(a.refs.flatMap((r) => r.dist?.columns.map((c) => c.name) ?? []))
   const sq = scatterQuery(q, sel, grouped, inputColumns)
   if ('problem' in sq) return pullPlan(q, sql, catalog, sq.problem)
-  return { kind: 'scatter', sql: sq.sql, merge: sq.merge, reason: `scatter: ${joined}no condition on ${cls.map(distCol).join(' or ')}; ${explainMerge(sq.merge, grouped)}` }
+  const { target, why } = subset(findPins(a, cls, catalog))
+  const where = why ?? `no condition on ${cls.map(distCol).join(' or ')}`
+  return { kind: 'scatter', sql: sq.sql, target, merge: sq.merge, reason: `scatter: ${joined}${where}; ${explainMerge(sq.merge, grouped)}` }
 }
 
 function targetOf(name: string, schema: string | undefined, catalog: DistributionCatalog): TableDistribution {
@@ -105,7 +119,7 @@ const routeInsert: Handler<'insert'> = (s, sql, catalog) => {
   if (readsDistributed([source === 'default-values' ? [] : source, s.onConflict, s.returning], catalog)) {
     throw notSupported(`INSERT … SELECT or a subquery reading a distributed table, into ${t.kind === 'distributed' ? 'distributed' : 'reference'} table "${t.name}"`)
   }
-  if (t.kind === 'reference') return { kind: 'broadcast', sql, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
+  if (t.kind === 'reference') return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
   if (source === 'default-values' || source.body.kind !== 'values' || source.with.length > 0 || source.orderBy.length > 0 || source.limit !== undefined || source.offset !== undefined) {
     throw notSupported(`INSERT into distributed table "${t.name}" takes VALUES (the coordinator must see each row's "${t.column}")`)
   }
@@ -137,20 +151,21 @@ const routeInsert: Handler<'insert'> = (s, sql, catalog) => {
 
 function routeModify(kind: 'UPDATE' | 'DELETE', s: { readonly schema: string | undefined; readonly table: string; readonly alias: string | undefined; readonly where: Expr | undefined; readonly position: number }, others: readonly FromItem[], rest: unknown, sql: string, catalog: DistributionCatalog): DistributedPlan {
   const t = targetOf(s.table, s.schema, catalog)
-  const target: FromItem = { kind: 'table', schema: s.schema, name: s.table, alias: s.alias === undefined ? undefined : { name: s.alias, columns: [] }, position: s.position }
+  const targetItem: FromItem = { kind: 'table', schema: s.schema, name: s.table, alias: s.alias === undefined ? undefined : { name: s.alias, columns: [] }, position: s.position }
   if (readsDistributed([s.where, rest], catalog)) throw notSupported(`a subquery reading a distributed table in ${kind}`)
   if (t.kind === 'reference') {
     if (readsDistributed(others, catalog)) throw notSupported(`${kind} of reference table "${t.name}" joined with a distributed table`)
-    return { kind: 'broadcast', sql, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
+    return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
   }
-  const a = analyzeFrom([target, ...others], s.where, catalog)
+  const a = analyzeFrom([targetItem, ...others], s.where, catalog)
   if (a.problem !== undefined) throw notSupported(`${kind}: ${a.problem}`)
   const classes = coLocationClasses(a)
   if (classes.length > 1) throw notSupported(`${kind} joined with distributed tables not joined on their distribution columns (${classes.map((c) => tableList(c)).join(' and ')})`)
   const cls = classes[0]!
   const pin = findPin(a, cls, catalog)
   if (pin !== undefined) return { kind: 'single', sql, target: { kind: 'pin', pin: pin.pin }, write: true, reason: pinReason(pin) }
-  return { kind: 'broadcast', sql, write: true, result: 'concat', reason: `broadcast: no condition on ${cls.map(distCol).join(' or ')}` }
+  const { target, why } = subset(findPins(a, cls, catalog))
+  return { kind: 'broadcast', sql, target, write: true, result: 'concat', reason: `broadcast: ${why ?? `no condition on ${cls.map(distCol).join(' or ')}`}` }
 }
 
 const routeUpdate: Handler<'update'> = (s, sql, catalog) => {
@@ -161,8 +176,8 @@ const routeUpdate: Handler<'update'> = (s, sql, catalog) => {
 
 const routeDelete: Handler<'delete'> = (s, sql, catalog) => routeModify('DELETE', s, s.using, s.returning, sql, catalog)
 
-const ddl = (what: (s: never) => string): Handler<StatementKind> => (s, sql) => ({ kind: 'broadcast', sql, write: true, result: 'one', reason: `DDL on every shard: ${what(s as never)}` })
-const everywhere = (why: string): Handler<StatementKind> => (_s, sql) => ({ kind: 'broadcast', sql, write: false, result: 'one', reason: why })
+const ddl = (what: (s: never) => string): Handler<StatementKind> => (s, sql) => ({ kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `DDL on every shard: ${what(s as never)}` })
+const everywhere = (why: string): Handler<StatementKind> => (_s, sql) => ({ kind: 'broadcast', sql, target: ALL, write: false, result: 'one', reason: why })
 const coordinator = (why: string): Handler<StatementKind> => () => ({ kind: 'coordinator', reason: why })
 
 const ROUTES: { readonly [K in StatementKind]: Handler<K> } = {
@@ -173,7 +188,7 @@ const ROUTES: { readonly [K in StatementKind]: Handler<K> } = {
   'create-table': (s, sql) => {
     const d = distributionOf(s) // refuses what cannot be distributed before any shard sees it
     const how = d.kind === 'reference' ? 'a reference table' : `distributed by ${d.column}`
-    return { kind: 'broadcast', sql, write: true, result: 'one', reason: `DDL on every shard: ${s.name}, ${how}` }
+    return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `DDL on every shard: ${s.name}, ${how}` }
   },
   'drop-table': ddl((s: Statement & { kind: 'drop-table' }) => `drop ${s.names.join(', ')}`),
   truncate: ddl((s: Statement & { kind: 'truncate' }) => `truncate ${s.names.join(', ')}`),

@@ -64,7 +64,23 @@ describe('single: pinned statements go whole to one shard', () => {
     const b = ids.find((i) => i > a && shardOf(i) === 0)!
     const c = ids.find((i) => shardOf(i) === 1)!
     expect(plan(`SELECT * FROM t WHERE id IN (${a}, ${b})`)).toMatchObject({ kind: 'single', target: { pin: { shard: 0 } } })
-    expect(plan(`SELECT * FROM t WHERE id IN (${a}, ${c})`).kind).toBe('scatter')
+    const spread = plan(`SELECT * FROM t WHERE id IN (${a}, ${c})`)
+    expect(spread).toMatchObject({ kind: 'scatter', target: { kind: 'pins', pins: [{ shard: 0 }, { shard: 1 }] } })
+    expect(spread.reason).toBe(`scatter: t.id IN (${a}, ${c}) → partitions ${partitionOf(T.int4, a)}, ${partitionOf(T.int4, c)} → shards 0, 1; merge: concatenate`)
+    expect(shardStatements(spread, catalog.partitions, []).map((x) => x.shard)).toEqual([0, 1])
+    expect(explainPlan(spread, catalog.partitions)[0]).toBe('Distributed Scatter (shards 0, 1)')
+  })
+
+  test('IN over parameters reaches the shards of their values, at execute time', () => {
+    const p = plan('SELECT count(*) FROM t WHERE id IN ($1, $2, $3)')
+    expect(p).toMatchObject({ kind: 'scatter', target: { kind: 'pins' } })
+    expect(p.reason).toMatch(/^scatter: t.id IN \(\$1, \$2, \$3\) → the shards of \$1, \$2, \$3 at execute time;/)
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    const zeros = ids.filter((i) => shardOf(i) === 0)
+    expect(shardStatements(p, catalog.partitions, [zeros[0], zeros[1], zeros[0]]).map((x) => x.shard)).toEqual([0])
+    const d = plan('DELETE FROM t WHERE id IN ($1, $2)')
+    expect(d).toMatchObject({ kind: 'broadcast', result: 'concat', target: { kind: 'pins' } })
+    expect(shardStatements(d, catalog.partitions, [ids.find((i) => shardOf(i) === 2), ids.find((i) => shardOf(i) === 1)]).map((x) => x.shard)).toEqual([1, 2])
   })
 
   test('OR, inequalities, NOT IN and NULL do not pin', () => {
