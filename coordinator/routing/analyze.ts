@@ -16,6 +16,7 @@ import { deparseExpr } from '../../parser/index.js'
 import { parseValue, type SqlType, type SqlValue } from '../../engine/values/index.js'
 import { resolveType } from '../../engine/bind/coerce.js'
 import { coLocated, type DistributionCatalog, type TableDistribution } from './distribution.js'
+import { someNode, tableItems } from './ast-walk.js'
 import { hashClass, partitionOf } from './hash.js'
 import type { Pin } from './plan.js'
 
@@ -37,24 +38,14 @@ export function conjuncts(e: Expr | undefined): Expr[] {
   return e.kind === 'and' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e]
 }
 
-/** Whether any part of an AST node reads a distributed table (a deep walk over the node). */
+/** Whether any part of an AST node reads a distributed table. */
 export function readsDistributed(node: unknown, catalog: DistributionCatalog): boolean {
-  if (node === null || typeof node !== 'object') return false
-  if (Array.isArray(node)) return node.some((n) => readsDistributed(n, catalog))
-  const o = node as Record<string, unknown>
-  if (o['kind'] === 'table' && typeof o['name'] === 'string' && 'alias' in o && (o['schema'] === undefined || o['schema'] === 'public')) {
-    if (catalog.tables.get(o['name'])?.kind === 'distributed') return true
-  }
-  return Object.values(o).some((v) => readsDistributed(v, catalog))
+  return tableItems(node).some((t) => (t.schema === undefined || t.schema === 'public') && catalog.tables.get(t.name)?.kind === 'distributed')
 }
 
 /** Whether an expression holds a subquery (of any kind). */
 export function hasSubquery(node: unknown): boolean {
-  if (node === null || typeof node !== 'object') return false
-  if (Array.isArray(node)) return node.some(hasSubquery)
-  const o = node as Record<string, unknown>
-  if (o['kind'] === 'query') return true
-  return Object.values(o).some(hasSubquery)
+  return someNode(node, (n) => n['kind'] === 'query')
 }
 
 export function analyzeFrom(from: readonly FromItem[], where: Expr | undefined, catalog: DistributionCatalog): FromAnalysis {

@@ -25,43 +25,21 @@ import type { StatementResult } from '../../engine/results.js'
 import { formatValue, type SqlType } from '../../engine/values/index.js'
 import { deparseExpr, quoteIdent, quoteLiteral, type Query } from '../../parser/index.js'
 import { analyzeFrom, hasSubquery, resolveColumn, type TableRef } from './analyze.js'
+import { columnRefs, tableItems } from './ast-walk.js'
 import type { DistributionCatalog } from './distribution.js'
 import type { DistributedPlan, PullInput } from './plan.js'
 import { ownParams } from './resolve.js'
 
-/** The names of the catalog's tables a statement reads, each with how often it is named. */
-function tablesRead(node: unknown, catalog: DistributionCatalog, out = new Map<string, number>()): Map<string, number> {
-  if (node === null || typeof node !== 'object') return out
-  if (Array.isArray(node)) {
-    for (const n of node) tablesRead(n, catalog, out)
-    return out
-  }
-  const o = node as Record<string, unknown>
-  if (o['kind'] === 'table' && typeof o['name'] === 'string' && 'alias' in o && (o['schema'] === undefined || o['schema'] === 'public') && catalog.tables.has(o['name'])) {
-    out.set(o['name'], (out.get(o['name']) ?? 0) + 1)
-  }
-  for (const v of Object.values(o)) tablesRead(v, catalog, out)
-  return out
-}
-
-function columnsOf(e: unknown, out: unknown[] = []): unknown[] {
-  if (e === null || typeof e !== 'object') return out
-  if (Array.isArray(e)) {
-    for (const x of e) columnsOf(x, out)
-    return out
-  }
-  const o = e as Record<string, unknown>
-  if (o['kind'] === 'column') out.push(o)
-  else for (const v of Object.values(o)) columnsOf(v, out)
-  return out
-}
-
 export function pullPlan(q: Query, sql: string, catalog: DistributionCatalog, why: string): DistributedPlan & { kind: 'pull' } {
   const a = q.body.kind === 'select' ? analyzeFrom(q.body.from, q.body.where, catalog) : undefined
   const inputs: PullInput[] = []
-  for (const [name, uses] of tablesRead(q, catalog)) {
-    const ref: TableRef | undefined = uses === 1 ? a?.refs.find((r) => r.name === name) : undefined
-    const own = ref === undefined || a === undefined ? [] : a.pinning.filter((c) => !hasSubquery(c) && columnsOf(c).every((col) => resolveColumn(col as never, a.refs)?.ref === ref))
+  const uses = new Map<string, number>()
+  for (const t of tableItems(q)) {
+    if ((t.schema === undefined || t.schema === 'public') && catalog.tables.has(t.name)) uses.set(t.name, (uses.get(t.name) ?? 0) + 1)
+  }
+  for (const [name, count] of uses) {
+    const ref: TableRef | undefined = count === 1 ? a?.refs.find((r) => r.name === name) : undefined
+    const own = ref === undefined || a === undefined ? [] : a.pinning.filter((c) => !hasSubquery(c) && columnRefs(c).every((col) => resolveColumn(col, a.refs)?.ref === ref))
     const alias = ref === undefined || ref.ref === name ? '' : ` AS ${quoteIdent(ref.ref)}`
     const { node: conds, used } = ownParams(own)
     const where = conds.length === 0 ? '' : ` WHERE ${conds.map(deparseExpr).join(' AND ')}`

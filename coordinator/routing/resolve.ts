@@ -9,6 +9,7 @@ import { dbError } from '../../common/errors.js'
 import { asShardId, type ShardId } from '../../common/ids.js'
 import { fromJs } from '../../engine/js-values.js'
 import { deparseInsert, type Expr, type Statement } from '../../parser/index.js'
+import { renumberParams } from './ast-walk.js'
 import { allShards, type PartitionMap } from './distribution.js'
 import { partitionOf } from './hash.js'
 import type { DistributedPlan, Pin, ShardStatement, Shards } from './plan.js'
@@ -25,15 +26,6 @@ export function resolvePin(pin: Pin, map: PartitionMap, params: readonly unknown
 export function shardsOf(target: Shards, map: PartitionMap, params: readonly unknown[]): ShardId[] {
   if (target.kind === 'all') return [...allShards(map)]
   return [...new Set(target.pins.map((p) => resolvePin(p, map, params).shard))].sort((a, b) => a - b)
-}
-
-/** A deep copy of an AST node with each `$n` renamed by `rename`. */
-export function renumber<T>(node: T, rename: (n: number) => number): T {
-  if (node === null || typeof node !== 'object') return node
-  if (Array.isArray(node)) return node.map((x) => renumber(x, rename)) as T
-  const o = node as Record<string, unknown>
-  if (o['kind'] === 'param' && typeof o['index'] === 'number') return { ...o, index: rename(o['index']) } as T
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, renumber(v, rename)])) as T
 }
 
 /**
@@ -75,7 +67,7 @@ function splitPart(s: Statement & { kind: 'insert' }, rows: readonly (readonly E
 /** The node with the parameters it uses numbered 1‥k in order of first use, and their original numbers. */
 export function ownParams<T>(node: T): { readonly node: T; readonly used: readonly number[] } {
   const used = new Map<number, number>()
-  const renamed = renumber(node, (n) => {
+  const renamed = renumberParams(node, (n) => {
     if (!used.has(n)) used.set(n, used.size + 1)
     return used.get(n)!
   })

@@ -25,6 +25,7 @@
  * pull instead.
  */
 import { AGGREGATE_NAMES } from '../../engine/functions/aggregates.js'
+import { ownLevel, someNode } from './ast-walk.js'
 import { deparseExpr, deparseQuery, type Expr, type OrderItem, type Query, type SelectCore, type SelectItem } from '../../parser/index.js'
 import type { Count, MergeSpec, OutputColumn, SortKey } from './plan.js'
 
@@ -34,12 +35,7 @@ const COMBINABLE = new Set(['count', 'sum', 'min', 'max', 'avg'])
 
 /** Whether an expression calls an aggregate at its own level (not inside a subquery). */
 export function callsAggregate(e: unknown): boolean {
-  if (e === null || typeof e !== 'object') return false
-  if (Array.isArray(e)) return e.some(callsAggregate)
-  const o = e as Record<string, unknown>
-  if (o['kind'] === 'query') return false
-  if (o['kind'] === 'function' && typeof o['name'] === 'string' && AGGREGATE_NAMES.has(o['name'])) return true
-  return Object.values(o).some(callsAggregate)
+  return someNode(e, (n) => n['kind'] === 'function' && typeof n['name'] === 'string' && AGGREGATE_NAMES.has(n['name']), ownLevel)
 }
 
 /** PostgreSQL's FigureColname, for the forms a re-aggregated query can have. */
