@@ -5,7 +5,7 @@
  * ```ts
  * let catalog = catalogOf(uniformPartitionMap(3))
  * const [create] = parse('CREATE TABLE t (id int PRIMARY KEY, g int)')
- * catalog = withTable(catalog, distributionOf(create))          // after the DDL commits
+ * catalog = applyDdl(catalog, create)                           // after the DDL commits
  * const plan = route(parse(sql)[0], sql, catalog)                // cache with the statement
  * for (const s of shardStatements(plan, catalog.partitions, params)) … run s.sql on s.shard
  * const out = gather(plan, results, params)                      // results in shardStatements' order
@@ -24,3 +24,4 @@ export { concatResults, gather, mergeScatter } from './merge.js'
 export { explainPlan } from './explain.js'
 export { statementTexts } from './statement-text.js'
 export { executePull } from './pull.js'
+export { applyDdl, checkDdl } from './metadata-ddl.js'

@@ -28,6 +28,7 @@ import { distributionOf, type DistributionCatalog, type TableDistribution } from
 import { explainMerge } from './explain.js'
 import { partitionOf } from './hash.js'
 import type { DistributedPlan, Pin, Shards } from './plan.js'
+import { checkDdl } from './metadata-ddl.js'
 import { pullPlan } from './pull.js'
 import { scatterQuery } from './scatter.js'
 
@@ -186,13 +187,16 @@ const ROUTES: { readonly [K in StatementKind]: Handler<K> } = {
   update: routeUpdate,
   delete: routeDelete,
   'create-table': (s, sql) => {
-    const d = distributionOf(s) // refuses what cannot be distributed before any shard sees it
+    const d = distributionOf(s) // refuses what cannot be distributed before any shard sees it (checkDdl)
     const how = d.kind === 'reference' ? 'a reference table' : `distributed by ${d.column}`
     return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `DDL on every shard: ${s.name}, ${how}` }
   },
   'drop-table': ddl((s: Statement & { kind: 'drop-table' }) => `drop ${s.names.join(', ')}`),
   truncate: ddl((s: Statement & { kind: 'truncate' }) => `truncate ${s.names.join(', ')}`),
-  'alter-table': ddl((s: Statement & { kind: 'alter-table' }) => `alter ${s.name}`),
+  'alter-table': (s, sql, c) => {
+    checkDdl(s, c)
+    return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `DDL on every shard: alter ${s.name}` }
+  },
   'create-index': ddl((s: Statement & { kind: 'create-index' }) => `index on ${s.table}`),
   'drop-index': ddl((s: Statement & { kind: 'drop-index' }) => `drop index ${s.names.join(', ')}`),
   'create-view': ddl((s: Statement & { kind: 'create-view' }) => `view ${s.name}`),

@@ -7,7 +7,7 @@
 import { open, type Database, type Session, type StatementResult } from '../../../engine/index.js'
 import { parse } from '../../../parser/index.js'
 import {
-  catalogOf, distributionOf, executePull, gather, route, shardStatements, uniformPartitionMap, withTable,
+  applyDdl, catalogOf, executePull, gather, route, shardStatements, uniformPartitionMap,
   type DistributedPlan, type DistributionCatalog,
 } from '../../../coordinator/routing/index.js'
 
@@ -43,7 +43,7 @@ export class ShardCluster {
     const work = shardStatements(plan, this.catalog.partitions, params)
     this.lastShards = work.map((w) => w.shard)
     const results = await Promise.all(work.map(async (w) => (await this.sessions[w.shard]!.execute(w.sql, w.params))[0]!))
-    if (statement.kind === 'create-table') this.catalog = withTable(this.catalog, distributionOf(statement))
+    this.catalog = applyDdl(this.catalog, statement)
     return gather(plan, results, params)
   }
 
