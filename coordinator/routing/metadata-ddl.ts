@@ -4,16 +4,17 @@
  * is refused); once it has committed on the shards, `applyDdl` gives the catalog
  * the router must use from then on.
  *
- * What ALTER TABLE may not do to a distributed table: drop or rename-away… its
- * distribution column is refused (its rows would have to move), and a PRIMARY KEY
- * or UNIQUE constraint must include the distribution column (each shard checks its
- * own rows only). Renaming the column or the table, and adding or dropping other
+ * Refused: dropping a distribution column (its rows would have to move); a PRIMARY
+ * KEY, UNIQUE constraint or unique index of a distributed table without the
+ * distribution column (each shard checks its own rows only); a view over a
+ * distributed table (the router would see only the view's name). Renaming the column or the table, and adding or dropping other
  * columns, update the metadata: the router reads column order for INSERTs without a
  * column list, and column names to resolve unqualified references.
  */
 import { dbError } from '../../common/errors.js'
 import { resolveType } from '../../engine/bind/coerce.js'
 import type { Statement } from '../../parser/index.js'
+import { readsDistributed } from './analyze.js'
 import { distributionOf, withoutTables, withTable, type DistributionCatalog, type TableDistribution } from './distribution.js'
 
 const refuse = (message: string, detail?: string): Error => dbError('feature_not_supported', message, detail === undefined ? {} : { detail })
@@ -22,6 +23,20 @@ const refuse = (message: string, detail?: string): Error => dbError('feature_not
 export function checkDdl(s: Statement, catalog: DistributionCatalog): void {
   if (s.kind === 'create-table') {
     distributionOf(s)
+    return
+  }
+  if (s.kind === 'create-index') {
+    const t = catalog.tables.get(s.table)
+    const names = s.columns.map((c) => (c.expr.kind === 'column' ? c.expr.name : undefined))
+    if (s.unique && t?.kind === 'distributed' && !names.includes(t.column)) {
+      throw refuse(`cannot create a unique index on "${t.name}" without its distribution column "${t.column}"`, 'Each shard checks uniqueness over its own rows only.')
+    }
+    return
+  }
+  if (s.kind === 'create-view') {
+    // The router sees a view's name, not what it reads: a view over a distributed table
+    // would be read on one shard as if it held every row.
+    if (readsDistributed(s.query, catalog)) throw refuse(`views over distributed tables are not supported yet ("${s.name}")`)
     return
   }
   if (s.kind !== 'alter-table') return

@@ -197,9 +197,15 @@ const ROUTES: { readonly [K in StatementKind]: Handler<K> } = {
     checkDdl(s, c)
     return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `DDL on every shard: alter ${s.name}` }
   },
-  'create-index': ddl((s: Statement & { kind: 'create-index' }) => `index on ${s.table}`),
+  'create-index': (s, sql, c) => {
+    checkDdl(s, c)
+    return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `DDL on every shard: index on ${s.table}` }
+  },
   'drop-index': ddl((s: Statement & { kind: 'drop-index' }) => `drop index ${s.names.join(', ')}`),
-  'create-view': ddl((s: Statement & { kind: 'create-view' }) => `view ${s.name}`),
+  'create-view': (s, sql, c) => {
+    checkDdl(s, c)
+    return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `DDL on every shard: view ${s.name}` }
+  },
   'drop-view': ddl((s: Statement & { kind: 'drop-view' }) => `drop view ${s.names.join(', ')}`),
   'create-sequence': ddl((s: Statement & { kind: 'create-sequence' }) => `sequence ${s.name} (each shard counts on its own)`),
   vacuum: everywhere('maintenance on every shard'),

@@ -20,12 +20,14 @@ describe('applyDdl and checkDdl', () => {
     ['ALTER TABLE t DROP COLUMN id', /cannot drop the distribution column "id"/],
     ['ALTER TABLE u ADD CONSTRAINT k UNIQUE (id)', /cannot create constraint on "u"/],
     ['ALTER TABLE t ADD COLUMN z int UNIQUE', /cannot create constraint on "t"/],
+    ['CREATE UNIQUE INDEX ON t (v)', /cannot create a unique index on "t" without its distribution column "id"/],
+    ['CREATE VIEW vt AS SELECT * FROM r JOIN t ON t.id = r.k', /views over distributed tables are not supported yet/],
   ])('refused before any shard runs it: %s', (sql, message) => {
     expect(() => route(parse(sql)[0]!, sql, schemaCatalog(3))).toThrow(message)
   })
 
   test('allowed: constraints that include the distribution column; anything on reference tables', () => {
-    for (const sql of ['ALTER TABLE u ADD CONSTRAINT k UNIQUE (tid, w)', 'ALTER TABLE r DROP COLUMN name', 'ALTER TABLE t RENAME COLUMN id TO key']) {
+    for (const sql of ['ALTER TABLE u ADD CONSTRAINT k UNIQUE (tid, w)', 'ALTER TABLE r DROP COLUMN name', 'ALTER TABLE t RENAME COLUMN id TO key', 'CREATE UNIQUE INDEX ON u (w, tid)', 'CREATE INDEX ON t (v)', 'CREATE VIEW vr AS SELECT * FROM r']) {
       expect(route(parse(sql)[0]!, sql, schemaCatalog(3)).kind).toBe('broadcast')
     }
   })
