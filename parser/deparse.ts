@@ -9,6 +9,7 @@
  * the parser tests check.
  */
 import type { Alias, Expr, FromItem, OrderItem, Query, QueryBody, SelectItem, TypeName } from './ast.js'
+import type { Statement } from './statements.js'
 
 export const quoteLiteral = (s: string): string => `'${s.replaceAll("'", "''")}'`
 
@@ -103,12 +104,12 @@ function deparseFrom(f: FromItem): string {
   }
 }
 
-function deparseItem(i: SelectItem): string {
+export function deparseItem(i: SelectItem): string {
   if (i.kind === 'star') return i.table === undefined ? '*' : `${quoteIdent(i.table)}.*`
   return i.alias === undefined ? deparseExpr(i.expr) : `${deparseExpr(i.expr)} AS ${quoteIdent(i.alias)}`
 }
 
-function deparseOrder(o: OrderItem): string {
+export function deparseOrder(o: OrderItem): string {
   return `${deparseExpr(o.expr)}${o.direction === undefined ? '' : ` ${o.direction.toUpperCase()}`}${o.nulls === undefined ? '' : ` NULLS ${o.nulls.toUpperCase()}`}`
 }
 
@@ -145,4 +146,22 @@ export function deparseQuery(q: Query): string {
     s += ` FOR ${q.locking.strength.toUpperCase()}${q.locking.wait === 'nowait' ? ' NOWAIT' : q.locking.wait === 'skip-locked' ? ' SKIP LOCKED' : ''}`
   }
   return s
+}
+
+/** An INSERT as SQL text (the coordinator splits multi-row INSERTs by shard and prints each part). */
+export function deparseInsert(s: Statement & { kind: 'insert' }): string {
+  let out = `INSERT INTO ${s.schema === undefined ? '' : `${quoteIdent(s.schema)}.`}${quoteIdent(s.table)}${s.alias === undefined ? '' : ` AS ${quoteIdent(s.alias)}`}`
+  if (s.columns.length > 0) out += ` (${s.columns.map(quoteIdent).join(', ')})`
+  out += s.source === 'default-values' ? ' DEFAULT VALUES' : ` ${deparseQuery(s.source)}`
+  const c = s.onConflict
+  if (c !== undefined) {
+    out += ` ON CONFLICT${c.columns.length > 0 ? ` (${c.columns.map(quoteIdent).join(', ')})` : ''}`
+    if (c.action === 'nothing') out += ' DO NOTHING'
+    else {
+      out += ` DO UPDATE SET ${c.set.map((a) => `${quoteIdent(a.column)} = ${deparseExpr(a.value)}`).join(', ')}`
+      if (c.where !== undefined) out += ` WHERE ${deparseExpr(c.where)}`
+    }
+  }
+  if (s.returning.length > 0) out += ` RETURNING ${s.returning.map(deparseItem).join(', ')}`
+  return out
 }

@@ -5,7 +5,7 @@
  * Type names come from the expression grammar (`typeName`), so a column type and a
  * `::` cast accept the same spellings.
  */
-import type { ColumnConstraint, ColumnConstraintBody, ColumnDef, IndexColumn, ReferentialAction, References, Statement, TableConstraint, AlterAction } from './statements.js'
+import type { ColumnConstraint, ColumnConstraintBody, ColumnDef, IndexColumn, ReferentialAction, References, Statement, TableConstraint, AlterAction, DistributionClause } from './statements.js'
 import type { Expr } from './ast.js'
 import { QueryParser } from './grammar-query.js'
 import * as T from './tokens.js'
@@ -165,7 +165,14 @@ export class DdlParser extends QueryParser {
       } })
       this.CONSUME1(T.RParen)
     })
-    return { kind: 'create-table', name, ifNotExists, columns, constraints, options, position: this.at(t) }
+    const distribution = this.OPTION1(() => {
+      const d = this.k('distributed')
+      return this.OR1([
+        { ALT: (): DistributionClause => { this.k('by'); return { kind: 'hash', columns: this.SUBRULE(this.identList), position: this.at(d) } } },
+        { ALT: (): DistributionClause => { this.k('replicated'); return { kind: 'replicated', position: this.at(d) } } },
+      ])
+    })
+    return { kind: 'create-table', name, ifNotExists, columns, constraints, options, ...(distribution === undefined ? {} : { distribution }), position: this.at(t) }
   })
 
   protected readonly indexColumn = this.RULE('indexColumn', (): IndexColumn => this.SUBRULE(this.orderItem))

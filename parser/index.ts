@@ -25,7 +25,7 @@ export type * from './statements.js'
 export { TYPE_NAMES, BINARY_OPS, JOIN_TYPES } from './ast.js'
 export { ISOLATION_LEVELS, REFERENTIAL_ACTIONS } from './statements.js'
 export { tokenize } from './lexer.js'
-export { deparseExpr, deparseQuery, deparseType, quoteIdent, quoteLiteral } from './deparse.js'
+export { deparseExpr, deparseInsert, deparseItem, deparseOrder, deparseQuery, deparseType, quoteIdent, quoteLiteral } from './deparse.js'
 
 const parser = new SqlParser()
 

@@ -54,6 +54,16 @@ export type TableConstraint = { readonly name: string | undefined } & (
   | { readonly kind: 'foreign-key'; readonly columns: readonly string[]; readonly references: References }
 )
 
+/**
+ * Greenplum's distribution clause of CREATE TABLE, which Isola takes for its shards
+ * (coordinator/routing/distribution.ts): `DISTRIBUTED BY (col)` hash-partitions the
+ * table on col; `DISTRIBUTED REPLICATED` copies it whole to every shard (a reference
+ * table). The engine of one node accepts and ignores it.
+ */
+export type DistributionClause =
+  | { readonly kind: 'hash'; readonly columns: readonly string[]; readonly position: number }
+  | { readonly kind: 'replicated'; readonly position: number }
+
 export type ColumnDef = { readonly name: string; readonly type: TypeName; readonly constraints: readonly ColumnConstraint[]; readonly position: number }
 
 export type AlterAction =
@@ -96,7 +106,7 @@ export type Statement =
   | { readonly kind: 'set'; readonly scope: 'session' | 'local'; readonly name: string; readonly value: SettingValue; readonly position: number }
   | { readonly kind: 'show'; readonly name: string; readonly position: number }
   | { readonly kind: 'reset'; readonly name: string; readonly position: number }
-  | { readonly kind: 'create-table'; readonly name: string; readonly ifNotExists: boolean; readonly columns: readonly ColumnDef[]; readonly constraints: readonly TableConstraint[]; readonly options: readonly { readonly name: string; readonly value: string }[]; readonly position: number }
+  | { readonly kind: 'create-table'; readonly name: string; readonly ifNotExists: boolean; readonly columns: readonly ColumnDef[]; readonly constraints: readonly TableConstraint[]; readonly options: readonly { readonly name: string; readonly value: string }[]; /** Absent: the default distribution (by the first primary-key column). */ readonly distribution?: DistributionClause; readonly position: number }
   | { readonly kind: 'drop-table'; readonly names: readonly string[]; readonly ifExists: boolean; readonly behavior: 'cascade' | 'restrict' | undefined; readonly position: number }
   | { readonly kind: 'truncate'; readonly names: readonly string[]; readonly position: number }
   | { readonly kind: 'alter-table'; readonly name: string; readonly actions: readonly AlterAction[]; readonly position: number }

@@ -65,6 +65,7 @@ const UNRESERVED = [
   'stdout', 'time', 'timestamp', 'transaction', 'truncate', 'uncommitted', 'unknown', 'update', 'vacuum',
   'varying', 'view', 'without', 'work', 'write', 'zone', 'asymmetric',
   'database', 'role', 'user', 'password', 'encrypted', 'connection', 'valid', 'until', 'owner',
+  'distributed', 'replicated',
 ] as const
 
 export type Keyword = (typeof RESERVED)[number] | (typeof UNRESERVED)[number]
