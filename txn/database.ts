@@ -123,8 +123,9 @@ export class MvccDatabase implements TxnDatabase {
 
   async commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp> {
     const t = this.preparedTxn(gid)
+    // The timestamp becomes visible to new local snapshots when the commit is durable (afterCommit).
+    if (commitTs !== undefined) await this.oracle.advance(commitTs)
     const ts = commitTs ?? this.oracle.next()
-    this.oracle.observe(ts)
     // A prepared storage transaction takes no more writes: its status goes in first,
     // in a transaction of its own. If we crash in between, the transaction is still
     // prepared after the restart and the coordinator commits it again at `ts`.
@@ -135,6 +136,10 @@ export class MvccDatabase implements TxnDatabase {
     await t.storeTxn.commit(statusValue(ts))
     t.afterCommit(ts)
     return ts
+  }
+
+  advanceClock(ts: Timestamp): Promise<void> {
+    return this.oracle.advance(ts)
   }
 
   async rollbackPrepared(gid: string): Promise<void> {

@@ -46,11 +46,38 @@ export class Oracle {
     // Half a block (2^19 timestamps) would have to be used up before the next
     // reservation's single fsync lands; fail cleanly rather than reuse a timestamp.
     if (this.last + 1 >= this.reserved) throw internalError('the timestamp oracle ran past its durable reservation')
-    if (!this.reserving && this.reserved - this.last < RESERVE_BLOCK / 2) {
-      this.reserving = this.reserve().finally(() => (this.reserving = undefined))
-      this.reserving.catch(() => undefined) // a failure poisons the store, which reports it
-    }
+    if (!this.reserving && this.reserved - this.last < RESERVE_BLOCK / 2) this.startReserve().catch(() => undefined) // a failure poisons the store, which reports it
     return asTimestamp(++this.last)
+  }
+
+  /**
+   * A timestamp from outside (a coordinator's snapshot or proposed commit timestamp,
+   * DESIGN.md §2): every local timestamp after it is larger, which is how a shard
+   * keeps "the highest timestamp it has served". Resolves once the durable
+   * reservation is at least half a block above it, so that `serve` and
+   * `nextAtLeast` of it, and the local timestamps after it, never outrun it.
+   */
+  async advance(ts: Timestamp): Promise<void> {
+    if (ts > this.last) this.last = ts
+    while (this.reserved - this.last < RESERVE_BLOCK / 2) await (this.reserving ?? this.startReserve())
+  }
+
+  /** Serves a snapshot taken elsewhere (already `advance`d): local timestamps after it are larger. */
+  serve(ts: Timestamp): Timestamp {
+    if (ts >= this.reserved) throw internalError('a timestamp from outside was served before the oracle advanced to it')
+    if (ts > this.last) this.last = ts
+    return ts
+  }
+
+  /**
+   * A one-phase commit's timestamp when the coordinator proposed `proposed` (already
+   * `advance`d): max(proposed, highest served + 1), so that no snapshot this node
+   * has served can see the commit (DESIGN.md §2).
+   */
+  nextAtLeast(proposed: Timestamp): Timestamp {
+    const ts = this.next()
+    if (ts >= proposed) return ts
+    return this.serve(proposed)
   }
 
   /** Moves past a timestamp chosen elsewhere (a coordinator's commit timestamp). */
@@ -62,6 +89,10 @@ export class Oracle {
   /** Records that the commit at `ts` is durable. */
   published(ts: Timestamp): void {
     if (ts > this.visible) this.visible = ts
+  }
+
+  private startReserve(): Promise<void> {
+    return (this.reserving = this.reserve().finally(() => (this.reserving = undefined)))
   }
 
   private async reserve(): Promise<void> {

@@ -1,0 +1,125 @@
+/**
+ * A shard in the coordinator's process: the Participant interface over one engine
+ * Database (one shard = one engine database in its own sub-directory). Each branch
+ * is an engine session holding an explicit transaction block whose snapshots come
+ * from the coordinator; PREPARE and COMMIT PREPARED are the engine's own.
+ *
+ * Shortcut we admit: a shard's version GC is off. Its horizon would have to be the
+ * oldest snapshot the coordinator may still hand to it, which only the coordinator
+ * knows; until it tells the shards, a shard could remove a version a late-arriving
+ * branch still needs.
+ */
+import path from 'node:path'
+import type { ShardId, Timestamp } from '../common/ids.js'
+import { isIsolaError } from '../common/errors.js'
+import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
+import { NO_CONFLICTS, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
+
+export class LocalParticipant implements Participant {
+  constructor(
+    readonly id: ShardId,
+    readonly db: Database,
+  ) {}
+
+  /** Opens shard `id` in `<dir>/shard<id>` (in memory when `dir` is undefined). */
+  static async open(id: ShardId, dir: string | undefined, options: OpenOptions = {}): Promise<LocalParticipant> {
+    const db = await open({ gcIntervalMs: 0, owner: `shard${id}`, ...options, ...(dir === undefined ? { memory: true } : { dir: path.join(dir, `shard${id}`) }) })
+    return new LocalParticipant(id, db)
+  }
+
+  async begin(options: BranchOptions): Promise<Branch> {
+    await this.db.txn.advanceClock(options.snapshot)
+    const branch = new LocalBranch(this, options.snapshot)
+    const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
+    if (options.readOnly) modes.push('READ ONLY')
+    await branch.session.execute(`BEGIN ${modes.join(', ')}`)
+    return branch
+  }
+
+  async commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution> {
+    return resolved(this.db.commitPrepared(gid, commitTs))
+  }
+
+  async rollbackPrepared(gid: string): Promise<Resolution> {
+    return resolved(this.db.txn.rollbackPrepared(gid))
+  }
+
+  async listPrepared(): Promise<readonly PreparedBranch[]> {
+    return this.db.txn.prepared().map((p) => ({ gid: p.gid, preparedAt: p.preparedAt }))
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+}
+
+/** 42704 (no prepared transaction of that gid) means it was finished before: idempotence for the coordinator's retries. */
+async function resolved(work: Promise<unknown>): Promise<Resolution> {
+  try {
+    await work
+    return 'done'
+  } catch (e) {
+    if (isIsolaError(e, 'undefined_object')) return 'unknown'
+    throw e
+  }
+}
+
+class LocalBranch implements Branch {
+  readonly session: Session
+  /** The snapshot the session's next statement takes (the coordinator's). */
+  private snapshot: Timestamp
+
+  constructor(
+    private readonly shard: LocalParticipant,
+    snapshot: Timestamp,
+  ) {
+    this.snapshot = snapshot
+    this.session = shard.db.session({ snapshot: () => this.snapshot })
+  }
+
+  get participant(): ShardId {
+    return this.shard.id
+  }
+
+  get hasWrites(): boolean {
+    return this.session.hasWrites
+  }
+
+  async execute(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): Promise<StatementResult> {
+    if (options.snapshot !== undefined) {
+      await this.shard.db.txn.advanceClock(options.snapshot)
+      this.snapshot = options.snapshot
+    }
+    const results = await this.session.execute(sql, params)
+    return results[results.length - 1]!
+  }
+
+  async prepare(gid: string): Promise<Vote> {
+    try {
+      const r = await this.session.execute(`PREPARE TRANSACTION '${gid.replaceAll("'", "''")}'`)
+      // A failed block answers PREPARE with ROLLBACK, as PostgreSQL does.
+      if (r[0]?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.shard.id} rolled back a failed transaction at PREPARE`) }
+      const p = this.shard.db.txn.prepared().find((x) => x.gid === gid)
+      if (p === undefined) return { kind: 'refused', error: new Error(`shard ${this.shard.id} lost prepared transaction ${gid}`) }
+      return { kind: 'prepared', prepareTs: p.preparedAt, conflicts: NO_CONFLICTS }
+    } catch (error) {
+      return { kind: 'refused', error }
+    } finally {
+      await this.session.close()
+    }
+  }
+
+  async commit(proposedTs: Timestamp): Promise<Timestamp | undefined> {
+    try {
+      await this.shard.db.txn.advanceClock(proposedTs)
+      return await this.session.commitAt(proposedTs)
+    } finally {
+      await this.session.close()
+    }
+  }
+
+  rollback(): Promise<void> {
+    // Closing the session rolls its transaction back.
+    return this.session.close()
+  }
+}
