@@ -86,13 +86,14 @@ export class Coordinator implements TxnContext {
     return p
   }
 
-  driveDecision(decision: Decision): void {
+  driveDecision(decision: Decision): Promise<void> {
     const work = this.commitEverywhere(decision).then(
       () => this.log.forget(decision.gid),
       () => undefined, // closing: the decision stays logged for the next recovery
     )
     this.driving.add(work)
     void work.finally(() => this.driving.delete(work))
+    return work
   }
 
   /** Waits for every phase two in progress to be acknowledged. */

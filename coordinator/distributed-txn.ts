@@ -56,8 +56,8 @@ export interface TxnContext {
   readonly log: DecisionLog
   readonly faults: FaultInjector
   participant(id: ShardId): Participant
-  /** Phase two of a logged decision, in the background: COMMIT PREPARED until acknowledged, then forget. */
-  driveDecision(decision: Decision): void
+  /** Phase two of a logged decision, in the background: COMMIT PREPARED until acknowledged, then forget. Resolves when acknowledged everywhere. */
+  driveDecision(decision: Decision): Promise<void>
 }
 
 export class DistributedTxn {
@@ -178,6 +178,7 @@ export class DistributedTxn {
   private async commitTwoPhase(writers: readonly Branch[], readers: readonly Branch[]): Promise<Timestamp> {
     this.state = 'preparing'
     const { faults } = this.ctx
+    const ddl = writers.some((w) => w.hasCatalogChanges)
     let prepared = 0
     const votes = await Promise.all([
       ...writers.map(async (w): Promise<Vote> => {
@@ -215,7 +216,8 @@ export class DistributedTxn {
     faults('after-decision-logged')
     this.ctx.oracle.publish(commitTs)
     this.state = 'committed'
-    this.ctx.driveDecision(decision)
+    const phaseTwo = this.ctx.driveDecision(decision)
+    if (ddl) await phaseTwo
     return commitTs
   }
 

@@ -85,6 +85,10 @@ class LocalBranch implements Branch {
     return this.session.hasWrites
   }
 
+  get hasCatalogChanges(): boolean {
+    return this.session.hasCatalogChanges
+  }
+
   async execute(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): Promise<StatementResult> {
     if (options.snapshot !== undefined) {
       await this.shard.db.txn.advanceClock(options.snapshot)

@@ -79,6 +79,13 @@ export interface Branch {
   readonly participant: ShardId
   /** Whether the branch has written (a branch that has not takes no part in phase two). */
   readonly hasWrites: boolean
+  /**
+   * Whether it ran DDL. A shard's catalog is not versioned by snapshot: DDL reaches
+   * its other sessions at COMMIT PREPARED, so the coordinator answers a transaction
+   * that ran DDL only after phase two (else the client's next statement might not
+   * find the table it just created). Read before PREPARE.
+   */
+  readonly hasCatalogChanges: boolean
   /** Runs SQL (one statement, or several without parameters) in the branch; the last statement's result. */
   execute(sql: string, params?: readonly unknown[], options?: StatementOptions): Promise<StatementResult>
   /** PREPARE TRANSACTION gid. Never throws: a failure is a refusal, and the branch is then rolled back. */

@@ -112,6 +112,11 @@ export class Session {
     return this.txn?.hasWrites ?? false
   }
 
+  /** Whether the open transaction has changed the catalog (DDL): its changes reach other sessions when it commits. */
+  get hasCatalogChanges(): boolean {
+    return this.tc?.dirty ?? false
+  }
+
   /**
    * COMMIT of the open transaction block at a coordinator's proposed timestamp (a
    * one-phase commit, DESIGN.md §2; `Database.advanceClock` it first): resolves with

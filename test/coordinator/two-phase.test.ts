@@ -224,6 +224,9 @@ function refusing(p: Participant, refuse: Set<ShardId>): Participant {
         get hasWrites() {
           return b.hasWrites
         },
+        get hasCatalogChanges() {
+          return b.hasCatalogChanges
+        },
         execute: (sql, params, o) => b.execute(sql, params, o),
         commit: (ts) => b.commit(ts),
         rollback: () => b.rollback(),
