@@ -66,7 +66,7 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
   private readonly setMeta: Sqlite.Statement
   private readonly getMeta: Sqlite.Statement
 
-  private constructor(private readonly db: Sqlite.Database) {
+  private constructor(/** @internal (tests check the pragmas) */ readonly db: Sqlite.Database) {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);

@@ -133,7 +133,8 @@ export interface TxnDatabase {
   commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp>
   /**
    * Makes a timestamp from outside (a coordinator's snapshot or proposed commit
-   * timestamp) usable here: every local timestamp after it is larger, durably so.
+   * timestamp) usable here: the oracle's durable reservation covers it, so a snapshot
+   * source or `commit(proposedTs)` may hand it over. Call it before either.
    */
   advanceClock(ts: Timestamp): Promise<void>
   /** ROLLBACK PREPARED. */

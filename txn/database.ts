@@ -124,7 +124,10 @@ export class MvccDatabase implements TxnDatabase {
   async commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp> {
     const t = this.preparedTxn(gid)
     // The timestamp becomes visible to new local snapshots when the commit is durable (afterCommit).
-    if (commitTs !== undefined) await this.oracle.advance(commitTs)
+    if (commitTs !== undefined) {
+      await this.oracle.advance(commitTs)
+      this.oracle.serve(commitTs) // later local commits land above it
+    }
     const ts = commitTs ?? this.oracle.next()
     // A prepared storage transaction takes no more writes: its status goes in first,
     // in a transaction of its own. If we crash in between, the transaction is still

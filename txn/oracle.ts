@@ -51,18 +51,20 @@ export class Oracle {
   }
 
   /**
-   * A timestamp from outside (a coordinator's snapshot or proposed commit timestamp,
-   * DESIGN.md §2): every local timestamp after it is larger, which is how a shard
-   * keeps "the highest timestamp it has served". Resolves once the durable
-   * reservation is at least half a block above it, so that `serve` and
-   * `nextAtLeast` of it, and the local timestamps after it, never outrun it.
+   * Makes a timestamp from outside (a coordinator's snapshot or proposed commit
+   * timestamp, DESIGN.md §2) usable: resolves once the durable reservation is at
+   * least half a block above it, so that `serve` or `nextAtLeast` of it, and the
+   * local timestamps after those, never outrun the reservation. (It does not count
+   * as served: a proposal that was never used must not push commits above it.)
    */
   async advance(ts: Timestamp): Promise<void> {
-    if (ts > this.last) this.last = ts
-    while (this.reserved - this.last < RESERVE_BLOCK / 2) await (this.reserving ?? this.startReserve())
+    while (this.reserved - Math.max(ts, this.last) < RESERVE_BLOCK / 2) await (this.reserving ?? this.startReserve(ts))
   }
 
-  /** Serves a snapshot taken elsewhere (already `advance`d): local timestamps after it are larger. */
+  /**
+   * Serves a snapshot taken elsewhere (already `advance`d): local timestamps after it
+   * are larger, which is how a shard keeps "the highest timestamp it has served".
+   */
   serve(ts: Timestamp): Timestamp {
     if (ts >= this.reserved) throw internalError('a timestamp from outside was served before the oracle advanced to it')
     if (ts > this.last) this.last = ts
@@ -91,12 +93,12 @@ export class Oracle {
     if (ts > this.visible) this.visible = ts
   }
 
-  private startReserve(): Promise<void> {
-    return (this.reserving = this.reserve().finally(() => (this.reserving = undefined)))
+  private startReserve(above = 0): Promise<void> {
+    return (this.reserving = this.reserve(above).finally(() => (this.reserving = undefined)))
   }
 
-  private async reserve(): Promise<void> {
-    const upTo = this.last + RESERVE_BLOCK
+  private async reserve(above = 0): Promise<void> {
+    const upTo = Math.max(this.last, above) + RESERVE_BLOCK
     const value = Buffer.alloc(8)
     value.writeDoubleBE(upTo, 0)
     const t = this.store.begin()
