@@ -35,6 +35,10 @@ async function withRetries<T>(c: LocalCluster, isolation: IsolationLevel, work: 
       if (t.state === 'active' || t.state === 'failed') await t.rollback()
       if (!isIsolaError(e, 'serialization_failure') || retries > 200) throw e
     }
+    // Yield before the retry, as a client on a socket would: in-memory shards never
+    // turn the event loop by themselves, and the decision log's group commit (which
+    // lets the conflicting transaction finish) runs at the next turn.
+    await new Promise((r) => setImmediate(r))
   }
 }
 

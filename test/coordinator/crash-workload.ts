@@ -65,6 +65,7 @@ async function transfer(c: LocalCluster, mark: number, rng: Rng): Promise<ShardI
       if (t.state === 'active' || t.state === 'failed') await t.rollback()
       if (!isIsolaError(e, 'serialization_failure')) throw e
     }
+    await new Promise((r) => setImmediate(r))
   }
 }
 
