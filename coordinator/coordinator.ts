@@ -17,12 +17,15 @@
  *      epoch and without a decision, are rolled back.
  */
 import { dbError } from '../common/errors.js'
-import type { ShardId } from '../common/ids.js'
+import type { ShardId, Timestamp } from '../common/ids.js'
 import type { Decision, DecisionLog } from './decision-log.js'
 import { DistributedTxn, type DistributedTxnOptions, type TxnContext } from './distributed-txn.js'
 import { NO_FAULTS, type FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
 import type { Participant } from './participant.js'
+
+/** How often the shards hear the horizon (the oldest snapshot still in use), which bounds their version GC. */
+export const HORIZON_PUSH_MS = 200
 
 /** First wait before COMMIT PREPARED is sent again to a participant that failed it; doubles up to RETRY_MAX_MS. */
 export const RETRY_MIN_MS = 20
@@ -54,6 +57,9 @@ export class Coordinator implements TxnContext {
   /** Phase twos in progress (close waits for them, or abandons them to the next recovery). */
   private readonly driving = new Set<Promise<void>>()
   private closing = false
+  /** Transactions begun and not yet committed or aborted (their snapshots hold the horizon back). */
+  private readonly active = new Set<DistributedTxn>()
+  private horizonTimer: NodeJS.Timeout | undefined
 
   private constructor(options: CoordinatorOptions) {
     if (!/^[\w-]+$/.test(options.id)) throw dbError('invalid_parameter_value', `invalid coordinator id "${options.id}"`)
@@ -68,6 +74,8 @@ export class Coordinator implements TxnContext {
   static async open(options: CoordinatorOptions): Promise<Coordinator> {
     const c = new Coordinator(options)
     await c.recover()
+    c.horizonTimer = setInterval(() => void c.pushHorizon(), HORIZON_PUSH_MS)
+    c.horizonTimer.unref()
     return c
   }
 
@@ -77,7 +85,30 @@ export class Coordinator implements TxnContext {
 
   begin(options: DistributedTxnOptions = {}): DistributedTxn {
     if (this.closing) throw dbError('admin_shutdown', 'the coordinator is closing')
-    return new DistributedTxn(this, `isola:${this.id}:${this.log.epoch}:${++this.seq}`, options)
+    const t = new DistributedTxn(this, `isola:${this.id}:${this.log.epoch}:${++this.seq}`, options)
+    this.active.add(t)
+    return t
+  }
+
+  ended(txn: DistributedTxn): void {
+    this.active.delete(txn)
+  }
+
+  /**
+   * The oldest snapshot a transaction may still read at: the oldest of the running
+   * transactions' first snapshots, or the newest snapshot when none runs (a
+   * transaction that has not taken one yet will take a newer one).
+   */
+  horizon(): Timestamp {
+    let h = this.oracle.snapshot()
+    for (const t of this.active) if (t.oldestSnapshot !== undefined && t.oldestSnapshot < h) h = t.oldestSnapshot
+    return h
+  }
+
+  /** Tells every shard the horizon (a shard that does not answer hears it next time). */
+  async pushHorizon(): Promise<void> {
+    const h = this.horizon()
+    await Promise.allSettled([...this.participants.values()].map((p) => p.advanceHorizon(h)))
   }
 
   participant(id: ShardId): Participant {
@@ -107,6 +138,7 @@ export class Coordinator implements TxnContext {
    */
   async close(): Promise<void> {
     this.closing = true
+    clearInterval(this.horizonTimer)
     await this.settled()
   }
 

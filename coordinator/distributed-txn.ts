@@ -56,6 +56,8 @@ export interface TxnContext {
   readonly log: DecisionLog
   readonly faults: FaultInjector
   participant(id: ShardId): Participant
+  /** The transaction is committed or aborted (it no longer holds the horizon back). */
+  ended(txn: DistributedTxn): void
   /** Phase two of a logged decision, in the background: COMMIT PREPARED until acknowledged, then forget. Resolves when acknowledged everywhere. */
   driveDecision(decision: Decision): Promise<void>
 }
@@ -66,6 +68,12 @@ export class DistributedTxn {
   readonly readOnly: boolean
   /** The one snapshot of a REPEATABLE READ or SERIALIZABLE transaction, taken at its first statement. */
   private snapshot: Timestamp | undefined
+  /**
+   * The first snapshot it took: the oldest any of its branches may still be reading
+   * at (READ COMMITTED's later statements take newer ones, but a branch may still be
+   * beginning at an older one), so the coordinator's horizon stays at or below it.
+   */
+  oldestSnapshot: Timestamp | undefined
   /** Branches by shard, as promises: two statements sent at once to a new shard begin it once. */
   private readonly branches = new Map<ShardId, Promise<Branch>>()
 
@@ -93,6 +101,7 @@ export class DistributedTxn {
     this.assertActive()
     // READ COMMITTED: a snapshot per statement; otherwise the transaction's, the same on every shard.
     const snapshot = this.isolation === 'read committed' ? this.ctx.oracle.snapshot() : (this.snapshot ??= this.ctx.oracle.snapshot())
+    this.oldestSnapshot ??= snapshot
     try {
       let branch = this.branches.get(shard)
       if (branch === undefined) {
@@ -113,6 +122,14 @@ export class DistributedTxn {
    * A failed transaction is rolled back and the call fails with 25P02.
    */
   async commit(): Promise<Timestamp | undefined> {
+    try {
+      return await this.commitOrRollBack()
+    } finally {
+      if (this.state === 'committed' || this.state === 'aborted') this.ctx.ended(this)
+    }
+  }
+
+  private async commitOrRollBack(): Promise<Timestamp | undefined> {
     if (this.state === 'failed') {
       await this.rollback()
       throw dbError('in_failed_sql_transaction', 'the transaction was rolled back because a statement in it failed')
@@ -128,6 +145,7 @@ export class DistributedTxn {
     if (this.state === 'aborted') return
     if (this.state !== 'active' && this.state !== 'failed') throw dbError('invalid_transaction_state', `cannot roll back a transaction that is ${this.state}`)
     this.state = 'aborted'
+    this.ctx.ended(this)
     await this.rollbackBranches([...this.branches.values()])
   }
 

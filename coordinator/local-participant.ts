@@ -4,13 +4,12 @@
  * is an engine session holding an explicit transaction block whose snapshots come
  * from the coordinator; PREPARE and COMMIT PREPARED are the engine's own.
  *
- * Shortcut we admit: a shard's version GC is off. Its horizon would have to be the
- * oldest snapshot the coordinator may still hand to it, which only the coordinator
- * knows; until it tells the shards, a shard could remove a version a late-arriving
- * branch still needs.
+ * A shard's version GC runs below the horizon the coordinator gives it
+ * (`advanceHorizon`): a branch may arrive with a snapshot older than any the shard has
+ * seen, so the shard alone cannot know which versions are garbage.
  */
 import path from 'node:path'
-import type { ShardId, Timestamp } from '../common/ids.js'
+import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { isIsolaError } from '../common/errors.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
 import { NO_CONFLICTS, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
@@ -23,7 +22,8 @@ export class LocalParticipant implements Participant {
 
   /** Opens shard `id` in `<dir>/shard<id>` (in memory when `dir` is undefined). */
   static async open(id: ShardId, dir: string | undefined, options: OpenOptions = {}): Promise<LocalParticipant> {
-    const db = await open({ gcIntervalMs: 0, owner: `shard${id}`, ...options, ...(dir === undefined ? { memory: true } : { dir: path.join(dir, `shard${id}`) }) })
+    const db = await open({ owner: `shard${id}`, ...options, ...(dir === undefined ? { memory: true } : { dir: path.join(dir, `shard${id}`) }) })
+    db.txn.limitHorizon(asTimestamp(0)) // nothing is garbage until the coordinator says so
     return new LocalParticipant(id, db)
   }
 
@@ -46,6 +46,10 @@ export class LocalParticipant implements Participant {
 
   async listPrepared(): Promise<readonly PreparedBranch[]> {
     return this.db.txn.prepared().map((p) => ({ gid: p.gid, preparedAt: p.preparedAt }))
+  }
+
+  async advanceHorizon(ts: Timestamp): Promise<void> {
+    this.db.txn.limitHorizon(ts)
   }
 
   close(): Promise<void> {

@@ -106,5 +106,10 @@ export interface Participant {
   commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution>
   rollbackPrepared(gid: string): Promise<Resolution>
   listPrepared(): Promise<readonly PreparedBranch[]>
+  /**
+   * The coordinator will hand out no snapshot older than `ts` any more: the shard may
+   * garbage-collect versions below it. (Until told, a shard collects nothing.)
+   */
+  advanceHorizon(ts: Timestamp): Promise<void>
   close(): Promise<void>
 }

@@ -128,6 +128,13 @@ export interface TxnDatabase {
    * table dropped by a transaction that committed at or before it can be removed.
    */
   horizon(): Timestamp
+  /**
+   * A coordinator's promise that no snapshot older than `ts` will be handed to this
+   * node any more (a shard's branches arrive with snapshots taken elsewhere, possibly
+   * older than any it has seen). The horizon stays at or below it; it only grows.
+   * Until the first call a node is its own judge.
+   */
+  limitHorizon(ts: Timestamp): void
 
   /** COMMIT PREPARED; `commitTs` is the coordinator's (a single node picks its own). */
   commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp>

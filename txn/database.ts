@@ -182,9 +182,15 @@ export class MvccDatabase implements TxnDatabase {
    */
   horizon(): Timestamp {
     let h = this.oracle.visible
+    if (this.horizonLimit !== undefined && this.horizonLimit < h) h = this.horizonLimit
     for (const t of this.transactions.values()) if (t.state !== 'prepared' && t.snapshot !== undefined && t.snapshot < h) h = t.snapshot
     return h
   }
+
+  limitHorizon(ts: Timestamp): void {
+    if (this.horizonLimit === undefined || ts > this.horizonLimit) this.horizonLimit = ts
+  }
+  private horizonLimit: Timestamp | undefined
 
   async gcStep(maxVersions = 1000): Promise<number> {
     const horizon = this.horizon()

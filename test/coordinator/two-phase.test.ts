@@ -258,6 +258,7 @@ function forward(p: Participant): Participant {
     commitPrepared: (g, ts) => p.commitPrepared(g, ts),
     rollbackPrepared: (g) => p.rollbackPrepared(g),
     listPrepared: () => p.listPrepared(),
+    advanceHorizon: (ts) => p.advanceHorizon(ts),
     close: () => p.close(),
   }
 }
