@@ -88,6 +88,24 @@ describe('distributed transactions over local shards', () => {
     expect(await rows(c)).toEqual([[], [], ['7=old']])
   })
 
+  it('refuse statements that would end a branch behind the coordinator’s back', async () => {
+    const c = await cluster()
+    await createTables(c)
+    const t = c.coordinator.begin()
+    await t.execute(S0, 'INSERT INTO t VALUES (1, $1)', ['kept'])
+    for (const sql of ['COMMIT', "SELECT 1; PREPARE TRANSACTION 'x'", 'rollback', 'BEGIN']) {
+      const b = await (t as unknown as { branches: Map<ShardId, Promise<Branch>> }).branches.get(S0)!
+      await expect(b.execute(sql)).rejects.toMatchObject({ code: '25001' })
+    }
+    // Savepoints live inside the branch.
+    await t.execute(S0, 'SAVEPOINT a')
+    await t.execute(S0, "INSERT INTO t VALUES (2, 'undone')")
+    await t.execute(S0, 'ROLLBACK TO SAVEPOINT a')
+    await t.execute(S1, "INSERT INTO t VALUES (1, 'kept')")
+    await t.commit()
+    expect(await rows(c)).toEqual([['1=kept'], ['1=kept'], []])
+  })
+
   it('roll back the prepared branches when one participant refuses to prepare', async () => {
     const refuse = new Set<ShardId>([S1])
     const c = await cluster({ wrap: (p) => refusing(p, refuse) })
