@@ -94,6 +94,33 @@ describe('the one-phase commit timestamp invariant', () => {
     }
   })
 
+  it('READ COMMITTED takes a snapshot per statement from the oracle; REPEATABLE READ keeps its first', async () => {
+    const c = await openLocalCluster({ dir: tmp(), shards: 2, memoryShards: true })
+    try {
+      const setup = c.coordinator.begin()
+      for (const s of [S0, S1]) await setup.execute(s, 'CREATE TABLE t (k int PRIMARY KEY, v int)')
+      await setup.commit()
+      const seed = c.coordinator.begin()
+      for (const s of [S0, S1]) await seed.execute(s, 'INSERT INTO t VALUES (1, 0)')
+      await seed.commit()
+      const rc = c.coordinator.begin()
+      const rr = c.coordinator.begin({ isolation: 'repeatable read' })
+      for (const t of [rc, rr]) expect((await t.execute(S0, 'SELECT v FROM t')).rows).toEqual([[0]])
+      const w = c.coordinator.begin()
+      for (const s of [S0, S1]) await w.execute(s, 'UPDATE t SET v = 1')
+      await w.commit()
+      for (const s of [S0, S1]) {
+        expect((await rc.execute(s, 'SELECT v FROM t')).rows).toEqual([[1]])
+        expect((await rr.execute(s, 'SELECT v FROM t')).rows).toEqual([[0]])
+      }
+      await rc.commit()
+      await rr.commit()
+      await c.coordinator.settled()
+    } finally {
+      await c.close()
+    }
+  })
+
   it('a two-phase commit lands above every participant’s prepare timestamp (Clock-SI)', async () => {
     const c = await openLocalCluster({ dir: tmp(), shards: 2, memoryShards: true })
     try {
