@@ -1,6 +1,7 @@
 /**
- * The coordinator crashes at each named fault point in a real child process
- * (SIGKILL, as kill -9), with four clients committing concurrently; after a restart
+ * The coordinator crashes at each named fault point, and at random moments, in a
+ * real child process (SIGKILL, as kill -9), with four clients committing
+ * concurrently; after a restart
  * every transaction is on all its shards or on none, every acknowledged commit is
  * there, the bank total is intact, and no prepared transaction is left.
  */
@@ -24,16 +25,21 @@ interface Run {
   readonly stderr: string
 }
 
-/** Runs the worker with ISOLA_FAULT=fault and waits for it to end. */
-function runWorker(dir: string, fault: string): Promise<Run> {
+/** Runs the worker with ISOLA_FAULT=fault and waits for it to end; `killAfterMs`: SIGKILL it that long after it is ready. */
+function runWorker(dir: string, fault: string, killAfterMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, dir, String(seed)], { env: { ...process.env, ISOLA_FAULT: fault }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    let timer: NodeJS.Timeout | undefined
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (killAfterMs !== undefined && timer === undefined && out.startsWith('ready\n')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+    })
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)
     child.on('exit', (code, signal) => {
+      clearTimeout(timer)
       const acked = [...out.matchAll(/^ack (\d+)$/gm)].map((m) => Number(m[1]))
       resolve({ acked, signal, code, stderr })
     })
@@ -85,6 +91,32 @@ describe(`coordinator crashes at named fault points (CRASH_SEED=${seed})`, () =>
       }
     })
   }
+
+  it('kill -9 at a random moment, three times over: every restart recovers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-crash-'))
+    try {
+      await setUp(dir)
+      for (let round = 0; round < 3; round++) {
+        const run = await runWorker(dir, '', 150 + ((seed * 7919 + round * 104729) % 400))
+        expect(run.stderr).toBe('')
+        expect(run.signal).toBe('SIGKILL')
+        expect(run.acked.length).toBeGreaterThan(0)
+        const c = await openCluster(dir)
+        try {
+          await check(c, run.acked)
+          // Every run numbers its marks from the start again: clear them.
+          const t = c.coordinator.begin()
+          for (let s = 0; s < SHARDS; s++) await t.execute(asShardId(s), 'DELETE FROM marks')
+          await t.commit()
+          await c.coordinator.settled()
+        } finally {
+          await c.close()
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
 
   it('during-recovery: a crash while re-driving decisions, then a second recovery finishes them', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-crash-'))
