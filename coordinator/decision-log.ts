@@ -8,9 +8,9 @@
  * one SQLite transaction (group commit): `append` queues the decision, and the
  * decisions queued during one turn of the event loop are written together at the
  * next, with one fsync. A decision is forgotten (deleted) once every participant has
- * acknowledged COMMIT PREPARED; forgetting needs no fsync of its own (a decision
- * that comes back after a crash is re-driven, and a participant answers "unknown",
- * which means done).
+ * acknowledged COMMIT PREPARED. Forgetting needs no durability (a decision that
+ * comes back after a crash is re-driven, and a participant answers "unknown", which
+ * means done), so forgets are queued too and ride along with the next batch.
  *
  * The same database keeps the coordinator's identity, its epoch (one more at every
  * open: gids carry it, so recovery can tell an earlier life's undecided prepared

@@ -76,6 +76,8 @@ export class DistributedTxn {
   oldestSnapshot: Timestamp | undefined
   /** Branches by shard, as promises: two statements sent at once to a new shard begin it once. */
   private readonly branches = new Map<ShardId, Promise<Branch>>()
+  /** Statements still running: commit waits for them (a branch's writes decide how it commits). */
+  private readonly running = new Set<Promise<unknown>>()
 
   constructor(
     private readonly ctx: TxnContext,
@@ -96,7 +98,15 @@ export class DistributedTxn {
    * Runs SQL on one shard in this transaction. An error fails the transaction as
    * PostgreSQL fails a block: it can then only be rolled back.
    */
-  async execute(shard: ShardId, sql: string, params: readonly unknown[] = []): Promise<StatementResult> {
+  execute(shard: ShardId, sql: string, params: readonly unknown[] = []): Promise<StatementResult> {
+    const p = this.run(shard, sql, params)
+    this.running.add(p)
+    const done = (): void => void this.running.delete(p)
+    p.then(done, done)
+    return p
+  }
+
+  private async run(shard: ShardId, sql: string, params: readonly unknown[]): Promise<StatementResult> {
     if (this.state === 'failed') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
     this.assertActive()
     // READ COMMITTED: a snapshot per statement; otherwise the transaction's, the same on every shard.
@@ -130,6 +140,7 @@ export class DistributedTxn {
   }
 
   private async commitOrRollBack(): Promise<Timestamp | undefined> {
+    await Promise.allSettled(this.running)
     if (this.state === 'failed') {
       await this.rollback()
       throw dbError('in_failed_sql_transaction', 'the transaction was rolled back because a statement in it failed')

@@ -71,6 +71,18 @@ describe('distributed transactions over local shards', () => {
     expect(t.gid).toMatch(new RegExp(`^isola:c1:${c.coordinator.epoch}:\\d+$`))
   })
 
+  it('commit waits for statements still running (their writes decide how each branch commits)', async () => {
+    const c = await cluster()
+    await createTables(c)
+    const t = c.coordinator.begin()
+    const inserts = ALL.map((s) => t.execute(s, 'INSERT INTO t VALUES (3, $1)', ['late']))
+    const committed = t.commit() // not awaiting the inserts first
+    await Promise.all(inserts)
+    await committed
+    expect(c.log.stats.appended).toBeGreaterThanOrEqual(2) // the tables' and this one: two-phase
+    expect(await rows(c)).toEqual([['3=late'], ['3=late'], ['3=late']])
+  })
+
   it('roll back on every shard when a statement fails', async () => {
     const c = await cluster()
     await createTables(c)
