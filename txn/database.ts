@@ -135,15 +135,18 @@ export class MvccDatabase implements TxnDatabase {
     const status = this.store.begin()
     status.put(STATUS_TREE, statusKey(t.id), statusValue(ts))
     await status.commit()
-    this.registry.committing(t.id, ts)
+    this.registry.committing(t.id, ts, this.coordinated)
     await t.storeTxn.commit(statusValue(ts))
     t.afterCommit(ts)
     return ts
   }
 
   advanceClock(ts: Timestamp): Promise<void> {
+    this.coordinated = true
     return this.oracle.advance(ts)
   }
+  /** Timestamps come from a coordinator (`advanceClock` was called): snapshots may reach commits that are not yet durable. */
+  coordinated = false
 
   async rollbackPrepared(gid: string): Promise<void> {
     await this.preparedTxn(gid).rollback()

@@ -66,11 +66,15 @@ export class TxnRegistry {
   }
 
   /** The commit record is appended: its timestamp is fixed (readers compare it with their snapshot). */
-  committing(txn: TxnId, commitTs: Timestamp): void {
+  committing(txn: TxnId, commitTs: Timestamp, trackDurability: boolean): void {
     const live = this.live.get(txn)
-    // A prepared transaction's readers already wait on `decided`; others get a promise now.
+    // A prepared transaction's readers already wait on `decided`; others get a promise
+    // now, when snapshots may come from outside (a single node's never reach it).
     if (live?.decide !== undefined && live.status.kind === 'prepared') live.status = { kind: 'committed', commitTs, durable: live.status.decided }
-    else {
+    else if (!trackDurability) {
+      if (live) live.status = { kind: 'committed', commitTs }
+      else this.live.set(txn, { status: { kind: 'committed', commitTs } })
+    } else {
       let decide!: () => void
       const durable = new Promise<void>((resolve) => (decide = resolve))
       this.live.set(txn, { status: { kind: 'committed', commitTs, durable }, decide })

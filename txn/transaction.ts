@@ -512,7 +512,7 @@ export class MvccTransaction implements Transaction {
     }
     const commitTs = proposedTs === undefined ? this.db.oracle.next() : this.db.oracle.nextAtLeast(proposedTs)
     this.storeTxn.put(this.db.statusTree, statusKey(this.id), statusValue(commitTs))
-    this.db.registry.committing(this.id, commitTs)
+    this.db.registry.committing(this.id, commitTs, this.db.coordinated)
     // The commit record is appended in this same synchronous step (see oracle.ts).
     const durable = this.storeTxn.commit(statusValue(commitTs))
     this.state = 'committed'
