@@ -130,7 +130,23 @@ export class Database {
     return s
   }
 
-  /** Sessions open now (DROP DATABASE refuses a database in use). */
+  /**
+   * COMMIT PREPARED, at a coordinator's timestamp when given (a single node picks its
+   * own); the prepared transaction's DDL, if any, reaches the shared catalog.
+   */
+  async commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp> {
+    this.raiseGate()
+    try {
+      const ts = await this.txn.commitPrepared(gid, commitTs)
+      // Its DDL, if any, is in the catalog table now.
+      await this.reloadCatalog()
+      return ts
+    } finally {
+      this.lowerGate()
+    }
+  }
+
+    /** Sessions open now (DROP DATABASE refuses a database in use). */
   get sessionCount(): number {
     return this.sessions.size
   }

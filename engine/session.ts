@@ -32,6 +32,7 @@ import { runDelete, runInsert, runUpdate } from './exec/dml.js'
 import { collectNow, StaleLockedRow } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
+import type { Timestamp } from '../common/ids.js'
 import { fromJs, toJs } from './js-values.js'
 import { analyze, vacuum, type MaintenanceControl } from './maintenance.js'
 import { ALL_METHODS, type PlanMethods } from './plan/access-path.js'
@@ -46,6 +47,12 @@ export interface SessionOptions {
   readonly user?: string
   readonly database?: string
   readonly applicationName?: string
+  /**
+   * Where the session's transactions take their snapshots: a coordinator's timestamp
+   * oracle when the session runs a branch of a distributed transaction (the timestamps
+   * must have been `Database.advanceClock`ed). Default: the node's own.
+   */
+  readonly snapshot?: () => Timestamp
 }
 
 /** Settings that show the current transaction's modes (reset when it ends). */
@@ -101,6 +108,38 @@ export class Session {
   ) {
     this.settings.set('session_authorization', options.user)
     if (options.applicationName !== undefined) this.settings.set('application_name', options.applicationName)
+  }
+
+  /** Whether the open transaction has written anything (a coordinator skips phase two for a branch that has not). */
+  get hasWrites(): boolean {
+    return this.txn?.hasWrites ?? false
+  }
+
+  /** Whether the open transaction has changed the catalog (DDL): its changes reach other sessions when it commits. */
+  get hasCatalogChanges(): boolean {
+    return this.tc?.dirty ?? false
+  }
+
+  /**
+   * COMMIT of the open transaction block at a coordinator's proposed timestamp (a
+   * one-phase commit, DESIGN.md §2; `Database.advanceClock` it first): resolves with
+   * the timestamp it committed at, max(proposed, highest served + 1), or undefined
+   * when it wrote nothing. A failed block rolls back and fails with 25P02.
+   */
+  commitAt(proposedTs: Timestamp): Promise<Timestamp | undefined> {
+    return this.serialized(async () => {
+      if (this.block !== 'explicit') throw dbError('no_active_sql_transaction', 'there is no transaction in progress')
+      if (this.failed) {
+        await this.rollbackTxn()
+        this.block = 'none'
+        throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+      }
+      try {
+        return await this.commitTxn(proposedTs)
+      } finally {
+        this.block = 'none'
+      }
+    })
   }
 
   /** I (idle), T (in a transaction block) or E (failed block): ReadyForQuery's status. */
@@ -829,7 +868,7 @@ export class Session {
   private ensureTxn(): Transaction {
     if (this.txn !== undefined) return this.txn
     const m = this.effectiveModes()
-    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0') })
+    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot })
     this.txnStart = currentTimestamp()
     this.txnJustBegun = true
     this.showModes(m)
@@ -902,16 +941,17 @@ export class Session {
     return this.done('ROLLBACK')
   }
 
-  private async commitTxn(): Promise<void> {
+  private async commitTxn(proposedTs?: Timestamp): Promise<Timestamp | undefined> {
     const txn = this.txn
     const tc = this.tc
     this.endTxn(true)
-    if (txn === undefined) return
+    if (txn === undefined) return undefined
     const publish = tc !== undefined && tc.dirty
     if (publish) this.db.raiseGate()
     try {
-      const ts = await txn.commit()
+      const ts = await txn.commit(proposedTs)
       if (publish) this.db.publish(tc!, ts)
+      return ts
     } catch (e) {
       await txn.rollback()
       if (tc !== undefined) await this.db.dropTreesNow(tc.createdTrees)
@@ -997,16 +1037,8 @@ export class Session {
   private async finishPrepared(kind: 'commit-prepared' | 'rollback-prepared', gid: string): Promise<StatementResult> {
     const word = kind === 'commit-prepared' ? 'COMMIT PREPARED' : 'ROLLBACK PREPARED'
     if (this.block !== 'none') throw dbError('active_sql_transaction', `${word} cannot run inside a transaction block`)
-    if (kind === 'commit-prepared') {
-      this.db.raiseGate()
-      try {
-        await this.db.txn.commitPrepared(gid)
-        // Its DDL, if any, is in the catalog table now.
-        await this.db.reloadCatalog()
-      } finally {
-        this.db.lowerGate()
-      }
-    } else await this.db.txn.rollbackPrepared(gid)
+    if (kind === 'commit-prepared') await this.db.commitPrepared(gid)
+    else await this.db.txn.rollbackPrepared(gid)
     return this.done(word)
   }
 

@@ -35,6 +35,9 @@ export interface Transaction {
   /** The current snapshot (undefined before the first statement: the snapshot is taken then, as PostgreSQL does). */
   readonly snapshot: Timestamp | undefined
 
+  /** Whether it has written a version (a transaction that has not needs no second phase). */
+  readonly hasWrites: boolean
+
   /** Starts a new statement: under READ COMMITTED it takes a fresh snapshot at its first read or write. */
   nextStatement(): void
 
@@ -97,8 +100,13 @@ export interface Transaction {
 
   /** PREPARE TRANSACTION: durable, and from then on it can only be committed or rolled back by gid. */
   prepare(gid: string): Promise<void>
-  /** Commits; resolves with the commit timestamp once durable (undefined for a transaction that wrote nothing). */
-  commit(): Promise<Timestamp | undefined>
+  /**
+   * Commits; resolves with the commit timestamp once durable (undefined for a
+   * transaction that wrote nothing). A coordinator's one-phase commit passes its
+   * proposed timestamp (`advanceClock`ed first): the commit happens at
+   * max(proposed, highest timestamp served + 1), which is what resolves.
+   */
+  commit(proposedTs?: Timestamp): Promise<Timestamp | undefined>
   rollback(): Promise<void>
 }
 
@@ -120,9 +128,22 @@ export interface TxnDatabase {
    * table dropped by a transaction that committed at or before it can be removed.
    */
   horizon(): Timestamp
+  /**
+   * A coordinator's promise that no snapshot older than `ts` will be handed to this
+   * node any more (a shard's branches arrive with snapshots taken elsewhere, possibly
+   * older than any it has seen). The horizon stays at or below it; it only grows.
+   * Until the first call a node is its own judge.
+   */
+  limitHorizon(ts: Timestamp): void
 
   /** COMMIT PREPARED; `commitTs` is the coordinator's (a single node picks its own). */
   commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp>
+  /**
+   * Makes a timestamp from outside (a coordinator's snapshot or proposed commit
+   * timestamp) usable here: the oracle's durable reservation covers it, so a snapshot
+   * source or `commit(proposedTs)` may hand it over. Call it before either.
+   */
+  advanceClock(ts: Timestamp): Promise<void>
   /** ROLLBACK PREPARED. */
   rollbackPrepared(gid: string): Promise<void>
   prepared(): PreparedInfo[]

@@ -123,19 +123,30 @@ export class MvccDatabase implements TxnDatabase {
 
   async commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp> {
     const t = this.preparedTxn(gid)
+    // The timestamp becomes visible to new local snapshots when the commit is durable (afterCommit).
+    if (commitTs !== undefined) {
+      await this.oracle.advance(commitTs)
+      this.oracle.serve(commitTs) // later local commits land above it
+    }
     const ts = commitTs ?? this.oracle.next()
-    this.oracle.observe(ts)
     // A prepared storage transaction takes no more writes: its status goes in first,
     // in a transaction of its own. If we crash in between, the transaction is still
     // prepared after the restart and the coordinator commits it again at `ts`.
     const status = this.store.begin()
     status.put(STATUS_TREE, statusKey(t.id), statusValue(ts))
     await status.commit()
-    this.registry.committing(t.id, ts)
+    this.registry.committing(t.id, ts, this.coordinated)
     await t.storeTxn.commit(statusValue(ts))
     t.afterCommit(ts)
     return ts
   }
+
+  advanceClock(ts: Timestamp): Promise<void> {
+    this.coordinated = true
+    return this.oracle.advance(ts)
+  }
+  /** Timestamps come from a coordinator (`advanceClock` was called): snapshots may reach commits that are not yet durable. */
+  coordinated = false
 
   async rollbackPrepared(gid: string): Promise<void> {
     await this.preparedTxn(gid).rollback()
@@ -174,9 +185,15 @@ export class MvccDatabase implements TxnDatabase {
    */
   horizon(): Timestamp {
     let h = this.oracle.visible
+    if (this.horizonLimit !== undefined && this.horizonLimit < h) h = this.horizonLimit
     for (const t of this.transactions.values()) if (t.state !== 'prepared' && t.snapshot !== undefined && t.snapshot < h) h = t.snapshot
     return h
   }
+
+  limitHorizon(ts: Timestamp): void {
+    if (this.horizonLimit === undefined || ts > this.horizonLimit) this.horizonLimit = ts
+  }
+  private horizonLimit: Timestamp | undefined
 
   async gcStep(maxVersions = 1000): Promise<number> {
     const horizon = this.horizon()

@@ -46,11 +46,40 @@ export class Oracle {
     // Half a block (2^19 timestamps) would have to be used up before the next
     // reservation's single fsync lands; fail cleanly rather than reuse a timestamp.
     if (this.last + 1 >= this.reserved) throw internalError('the timestamp oracle ran past its durable reservation')
-    if (!this.reserving && this.reserved - this.last < RESERVE_BLOCK / 2) {
-      this.reserving = this.reserve().finally(() => (this.reserving = undefined))
-      this.reserving.catch(() => undefined) // a failure poisons the store, which reports it
-    }
+    if (!this.reserving && this.reserved - this.last < RESERVE_BLOCK / 2) this.startReserve().catch(() => undefined) // a failure poisons the store, which reports it
     return asTimestamp(++this.last)
+  }
+
+  /**
+   * Makes a timestamp from outside (a coordinator's snapshot or proposed commit
+   * timestamp, DESIGN.md §2) usable: resolves once the durable reservation is at
+   * least half a block above it, so that `serve` or `nextAtLeast` of it, and the
+   * local timestamps after those, never outrun the reservation. (It does not count
+   * as served: a proposal that was never used must not push commits above it.)
+   */
+  async advance(ts: Timestamp): Promise<void> {
+    while (this.reserved - Math.max(ts, this.last) < RESERVE_BLOCK / 2) await (this.reserving ?? this.startReserve(ts))
+  }
+
+  /**
+   * Serves a snapshot taken elsewhere (already `advance`d): local timestamps after it
+   * are larger, which is how a shard keeps "the highest timestamp it has served".
+   */
+  serve(ts: Timestamp): Timestamp {
+    if (ts >= this.reserved) throw internalError('a timestamp from outside was served before the oracle advanced to it')
+    if (ts > this.last) this.last = ts
+    return ts
+  }
+
+  /**
+   * A one-phase commit's timestamp when the coordinator proposed `proposed` (already
+   * `advance`d): max(proposed, highest served + 1), so that no snapshot this node
+   * has served can see the commit (DESIGN.md §2).
+   */
+  nextAtLeast(proposed: Timestamp): Timestamp {
+    const ts = this.next()
+    if (ts >= proposed) return ts
+    return this.serve(proposed)
   }
 
   /** Moves past a timestamp chosen elsewhere (a coordinator's commit timestamp). */
@@ -64,8 +93,12 @@ export class Oracle {
     if (ts > this.visible) this.visible = ts
   }
 
-  private async reserve(): Promise<void> {
-    const upTo = this.last + RESERVE_BLOCK
+  private startReserve(above = 0): Promise<void> {
+    return (this.reserving = this.reserve(above).finally(() => (this.reserving = undefined)))
+  }
+
+  private async reserve(above = 0): Promise<void> {
+    const upTo = Math.max(this.last, above) + RESERVE_BLOCK
     const value = Buffer.alloc(8)
     value.writeDoubleBE(upTo, 0)
     const t = this.store.begin()

@@ -15,7 +15,13 @@ import type { Store } from '../storage/store.js'
 export type WriterStatus =
   | { readonly kind: 'active' }
   | { readonly kind: 'prepared'; readonly prepareTs: Timestamp; readonly decided: Promise<void> }
-  | { readonly kind: 'committed'; readonly commitTs: Timestamp }
+  /**
+   * `durable` is there while the commit record is appended but not yet on disk. A
+   * single node's snapshots never reach such a commit (they take the newest durable
+   * timestamp), but a snapshot from a coordinator can: such a reader waits for it
+   * rather than see a commit that a crash could still undo.
+   */
+  | { readonly kind: 'committed'; readonly commitTs: Timestamp; readonly durable?: Promise<void> }
 
 interface Live {
   status: WriterStatus
@@ -60,10 +66,19 @@ export class TxnRegistry {
   }
 
   /** The commit record is appended: its timestamp is fixed (readers compare it with their snapshot). */
-  committing(txn: TxnId, commitTs: Timestamp): void {
+  committing(txn: TxnId, commitTs: Timestamp, trackDurability: boolean): void {
     const live = this.live.get(txn)
-    if (live) live.status = { kind: 'committed', commitTs }
-    else this.live.set(txn, { status: { kind: 'committed', commitTs } })
+    // A prepared transaction's readers already wait on `decided`; others get a promise
+    // now, when snapshots may come from outside (a single node's never reach it).
+    if (live?.decide !== undefined && live.status.kind === 'prepared') live.status = { kind: 'committed', commitTs, durable: live.status.decided }
+    else if (!trackDurability) {
+      if (live) live.status = { kind: 'committed', commitTs }
+      else this.live.set(txn, { status: { kind: 'committed', commitTs } })
+    } else {
+      let decide!: () => void
+      const durable = new Promise<void>((resolve) => (decide = resolve))
+      this.live.set(txn, { status: { kind: 'committed', commitTs, durable }, decide })
+    }
   }
 
   /** The commit is durable: the transaction leaves the live set. */

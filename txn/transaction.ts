@@ -70,6 +70,7 @@ export class MvccTransaction implements Transaction {
   private tracked: boolean
   private readonly deferrable: boolean
   private readonly skipPrepared: boolean
+  private readonly snapshotSource: (() => Timestamp) | undefined
   gid: string | undefined
 
   constructor(
@@ -81,12 +82,17 @@ export class MvccTransaction implements Transaction {
     this.readOnly = options.readOnly ?? false
     this.lockTimeoutMs = options.lockTimeoutMs ?? 0
     this.skipPrepared = options.skipPrepared ?? false
+    this.snapshotSource = options.snapshot
     this.tracked = this.isolation === 'serializable' && db.ssi !== undefined
     this.deferrable = this.tracked && this.readOnly && (options.deferrable ?? false) && db.ssi?.whenSafe !== undefined
   }
 
   get id(): TxnId {
     return this.storeTxn.id
+  }
+
+  get hasWrites(): boolean {
+    return this.wrote
   }
 
   nextStatement(): void {
@@ -331,6 +337,7 @@ export class MvccTransaction implements Transaction {
     if (writer === this.id || (writer === this.seenWriter && this.snapshot === this.seenAt)) return isTombstone(value, at) ? DELETED : VISIBLE
     const st = this.db.registry.status(writer)
     if (st.kind === 'committed' && st.commitTs <= this.snapshot!) {
+      if (st.durable !== undefined && !this.skipPrepared) return { kind: 'wait', until: st.durable }
       this.seenWriter = writer
       this.seenAt = this.snapshot
       return isTombstone(value, at) ? DELETED : VISIBLE
@@ -494,7 +501,7 @@ export class MvccTransaction implements Transaction {
     await this.storeTxn.prepare(encodePrepared({ gid, prepareTs, owner: this.db.owner, locks }))
   }
 
-  async commit(): Promise<Timestamp | undefined> {
+  async commit(proposedTs?: Timestamp): Promise<Timestamp | undefined> {
     this.assertActive()
     this.preCommit()
     if (!this.wrote) {
@@ -503,9 +510,9 @@ export class MvccTransaction implements Transaction {
       this.db.ssi?.committed(this.id, this.snapshot ?? this.db.oracle.visible)
       return undefined
     }
-    const commitTs = this.db.oracle.next()
+    const commitTs = proposedTs === undefined ? this.db.oracle.next() : this.db.oracle.nextAtLeast(proposedTs)
     this.storeTxn.put(this.db.statusTree, statusKey(this.id), statusValue(commitTs))
-    this.db.registry.committing(this.id, commitTs)
+    this.db.registry.committing(this.id, commitTs, this.db.coordinated)
     // The commit record is appended in this same synchronous step (see oracle.ts).
     const durable = this.storeTxn.commit(statusValue(commitTs))
     this.state = 'committed'
@@ -558,7 +565,7 @@ export class MvccTransaction implements Transaction {
   private beginStatement(): void | Promise<void> {
     this.assertActive()
     if (this.snapshot !== undefined) return
-    this.snapshot = this.db.oracle.visible
+    this.snapshot = this.takeSnapshot()
     if (!this.tracked || this.ssiBegun) return
     this.ssiBegun = true
     this.db.ssi!.begin({ id: this.id, snapshot: this.snapshot, readOnly: this.readOnly })
@@ -576,10 +583,15 @@ export class MvccTransaction implements Transaction {
     while (!(await this.interruptible(ssi.whenSafe!(this.id), 0))) {
       ssi.aborted(this.id)
       this.dropSnapshot()
-      this.snapshot = this.db.oracle.visible
+      this.snapshot = this.takeSnapshot()
       ssi.begin({ id: this.id, snapshot: this.snapshot, readOnly: true })
     }
     this.tracked = false
+  }
+
+  /** The node's newest durable commit, or the coordinator's snapshot (served: later local timestamps are larger). */
+  private takeSnapshot(): Timestamp {
+    return this.snapshotSource === undefined ? this.db.oracle.visible : this.db.oracle.serve(this.snapshotSource())
   }
 
   private dropSnapshot(): void {

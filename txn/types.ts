@@ -21,6 +21,13 @@ export interface TxnOptions {
    * catalog at start-up, which must not wait for a coordinator that may never call.
    */
   readonly skipPrepared?: boolean
+  /**
+   * Where snapshots come from: a coordinator's timestamp oracle (DESIGN.md §2), called
+   * at each statement that takes one (the first; every one under READ COMMITTED). The
+   * timestamp must have been `advanceClock`ed first. Default: the node's newest durable
+   * commit.
+   */
+  readonly snapshot?: () => Timestamp
 }
 
 /** A table or index of the transaction layer: a storage tree of versioned keys. */

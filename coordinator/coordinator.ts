@@ -1,0 +1,182 @@
+/**
+ * The coordinator: runs transactions across shards atomically, with one snapshot
+ * order for all of them (DESIGN.md §2, §5). It sees shards only as Participants and
+ * its durable state only as a DecisionLog and the oracle's ReservationStore.
+ *
+ * Global transaction ids are `isola:<coordinator id>:<epoch>:<sequence>`. The epoch
+ * is one more at every open, so at start-up a prepared transaction of this
+ * coordinator with an earlier epoch and no decision can only be the leftover of a
+ * crash (roll it back: presumed abort), while one of the current epoch is a PREPARE
+ * in flight and is never touched by recovery.
+ *
+ * Recovery (`open`), before any transaction begins:
+ *   1. every logged decision is re-driven: COMMIT PREPARED at its timestamp on each of
+ *      its participants until acknowledged ("unknown" means it was done before the
+ *      crash), then forgotten;
+ *   2. every participant's prepared transactions of this coordinator, of an earlier
+ *      epoch and without a decision, are rolled back.
+ */
+import { dbError } from '../common/errors.js'
+import type { ShardId, Timestamp } from '../common/ids.js'
+import type { Decision, DecisionLog } from './decision-log.js'
+import { DistributedTxn, type DistributedTxnOptions, type TxnContext } from './distributed-txn.js'
+import { NO_FAULTS, type FaultInjector } from './faults.js'
+import type { TimestampOracle } from './oracle.js'
+import type { Participant } from './participant.js'
+
+/** How often the shards hear the horizon (the oldest snapshot still in use), which bounds their version GC. */
+export const HORIZON_PUSH_MS = 200
+
+/** First wait before COMMIT PREPARED is sent again to a participant that failed it; doubles up to RETRY_MAX_MS. */
+export const RETRY_MIN_MS = 20
+export const RETRY_MAX_MS = 1000
+
+export interface CoordinatorOptions {
+  /** Names this coordinator in gids: letters, digits, '-' and '_'. */
+  readonly id: string
+  readonly participants: readonly Participant[]
+  readonly log: DecisionLog
+  readonly oracle: TimestampOracle
+  /** Named fault points (faults.ts); default none. */
+  readonly faults?: FaultInjector
+}
+
+/** A gid's parts; undefined for a gid some other program made. */
+export function parseGid(gid: string): { readonly coordinator: string; readonly epoch: number; readonly seq: number } | undefined {
+  const m = /^isola:([\w-]+):(\d+):(\d+)$/.exec(gid)
+  return m ? { coordinator: m[1]!, epoch: Number(m[2]), seq: Number(m[3]) } : undefined
+}
+
+export class Coordinator implements TxnContext {
+  readonly oracle: TimestampOracle
+  readonly log: DecisionLog
+  readonly faults: FaultInjector
+  readonly id: string
+  private readonly participants = new Map<ShardId, Participant>()
+  private seq = 0
+  /** Phase twos in progress (close waits for them, or abandons them to the next recovery). */
+  private readonly driving = new Set<Promise<void>>()
+  private closing = false
+  /** Transactions begun and not yet committed or aborted (their snapshots hold the horizon back). */
+  private readonly active = new Set<DistributedTxn>()
+  private horizonTimer: NodeJS.Timeout | undefined
+
+  private constructor(options: CoordinatorOptions) {
+    if (!/^[\w-]+$/.test(options.id)) throw dbError('invalid_parameter_value', `invalid coordinator id "${options.id}"`)
+    this.id = options.id
+    this.oracle = options.oracle
+    this.log = options.log
+    this.faults = options.faults ?? NO_FAULTS
+    for (const p of options.participants) this.participants.set(p.id, p)
+  }
+
+  /** A coordinator ready for transactions: recovery has finished. */
+  static async open(options: CoordinatorOptions): Promise<Coordinator> {
+    const c = new Coordinator(options)
+    await c.recover()
+    c.horizonTimer = setInterval(() => void c.pushHorizon(), HORIZON_PUSH_MS)
+    c.horizonTimer.unref()
+    return c
+  }
+
+  get epoch(): number {
+    return this.log.epoch
+  }
+
+  begin(options: DistributedTxnOptions = {}): DistributedTxn {
+    if (this.closing) throw dbError('admin_shutdown', 'the coordinator is closing')
+    const t = new DistributedTxn(this, `isola:${this.id}:${this.log.epoch}:${++this.seq}`, options)
+    this.active.add(t)
+    return t
+  }
+
+  ended(txn: DistributedTxn): void {
+    this.active.delete(txn)
+  }
+
+  /**
+   * The oldest snapshot a transaction may still read at: the oldest of the running
+   * transactions' first snapshots, or the newest snapshot when none runs (a
+   * transaction that has not taken one yet will take a newer one).
+   */
+  horizon(): Timestamp {
+    let h = this.oracle.snapshot()
+    for (const t of this.active) if (t.oldestSnapshot !== undefined && t.oldestSnapshot < h) h = t.oldestSnapshot
+    return h
+  }
+
+  /** Tells every shard the horizon (a shard that does not answer hears it next time). */
+  async pushHorizon(): Promise<void> {
+    const h = this.horizon()
+    await Promise.allSettled([...this.participants.values()].map((p) => p.advanceHorizon(h)))
+  }
+
+  participant(id: ShardId): Participant {
+    const p = this.participants.get(id)
+    if (p === undefined) throw dbError('undefined_object', `shard ${id} does not exist`)
+    return p
+  }
+
+  driveDecision(decision: Decision): Promise<void> {
+    const work = this.commitEverywhere(decision).then(
+      () => this.log.forget(decision.gid),
+      () => undefined, // closing: the decision stays logged for the next recovery
+    )
+    this.driving.add(work)
+    void work.finally(() => this.driving.delete(work))
+    return work
+  }
+
+  /** Waits for every phase two in progress to be acknowledged. */
+  async settled(): Promise<void> {
+    while (this.driving.size > 0) await Promise.all(this.driving)
+  }
+
+  /**
+   * Stops: phase twos still retrying are abandoned (their decisions stay logged, and
+   * the next open re-drives them); ones that can finish are waited for.
+   */
+  async close(): Promise<void> {
+    this.closing = true
+    clearInterval(this.horizonTimer)
+    await this.settled()
+  }
+
+  // ── phase two and recovery ──────────────────────────────────────────────────
+
+  /** COMMIT PREPARED on every participant of a decision, each retried until acknowledged. */
+  private async commitEverywhere(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery' = 'after-some-commit-prepared'): Promise<void> {
+    let acknowledged = 0
+    await Promise.all(
+      decision.participants.map(async (shard) => {
+        for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+          try {
+            await this.participant(shard).commitPrepared(decision.gid, decision.commitTs)
+            break
+          } catch (e) {
+            if (this.closing) throw e
+            await new Promise((r) => setTimeout(r, wait))
+          }
+        }
+        if (++acknowledged === 1) this.faults(point)
+      }),
+    )
+  }
+
+  private async recover(): Promise<void> {
+    const decided = this.log.decisions()
+    for (const d of decided) {
+      this.oracle.observe(d.commitTs)
+      await this.commitEverywhere(d, 'during-recovery')
+      this.log.forget(d.gid)
+    }
+    const known = new Set(decided.map((d) => d.gid))
+    for (const p of this.participants.values()) {
+      for (const prepared of await p.listPrepared()) {
+        const g = parseGid(prepared.gid)
+        if (g === undefined || g.coordinator !== this.id || g.epoch >= this.log.epoch || known.has(prepared.gid)) continue
+        await p.rollbackPrepared(prepared.gid)
+      }
+    }
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * One distributed transaction: a branch on every shard it touches, one snapshot from
+ * the coordinator's oracle for all of them, and at the end a one-phase commit (at
+ * most one shard wrote) or a presumed-abort two-phase commit.
+ *
+ *                      execute(shard, sql)
+ *                          ┌────┐
+ *                          ▼    │  statement error
+ *     ┌──────────────► active ──┴──────────────────► failed ──rollback()/commit()──► aborted
+ *     │                    │
+ *     │   commit(), ≤ 1 writer                  commit(), ≥ 2 writers
+ *     │        │                                        │
+ *     │        ▼                                        ▼
+ *     │   committing-one ──ok──► committed       preparing ──a refusal──► aborted (rollbackPrepared the prepared)
+ *     │        │                                        │ all voted yes
+ *     │        └─error──► aborted                       ▼
+ *     │                                             deciding ──log failed──► aborted
+ *     │                                                 │ COMMIT(gid, commitTs, participants) durable
+ *     │                                                 ▼
+ *     │                                             committed ──► (phase two: COMMIT PREPARED on every
+ *     │                                                           writer, retried until acknowledged;
+ *     └── rollback() from active or failed ─► aborted              then the decision is forgotten)
+ *
+ * | transition                         | function                         |
+ * |------------------------------------|----------------------------------|
+ * | active → active / failed           | `execute`                        |
+ * | active → committing-one → …        | `commit` → `commitOnePhase`      |
+ * | active → preparing → deciding → …  | `commit` → `commitTwoPhase`      |
+ * | preparing → aborted                | `commitTwoPhase` → `abortPrepared` |
+ * | committed → forgotten              | `Coordinator.driveDecision`      |
+ * | active / failed → aborted          | `rollback`                       |
+ *
+ * Branches that only read finish with the first phase (a commit that writes
+ * nothing); they take no part in the decision.
+ */
+import { dbError } from '../common/errors.js'
+import type { ShardId, Timestamp } from '../common/ids.js'
+import type { StatementResult } from '../engine/index.js'
+import type { IsolationLevel } from '../txn/index.js'
+import type { Decision, DecisionLog } from './decision-log.js'
+import type { FaultInjector } from './faults.js'
+import type { TimestampOracle } from './oracle.js'
+import type { Branch, Participant, Vote } from './participant.js'
+
+export type DistributedTxnState = 'active' | 'failed' | 'committing-one' | 'preparing' | 'deciding' | 'committed' | 'aborted'
+
+export interface DistributedTxnOptions {
+  /** Default 'read committed', as PostgreSQL's. */
+  readonly isolation?: IsolationLevel
+  readonly readOnly?: boolean
+}
+
+/** What a distributed transaction needs of its coordinator. */
+export interface TxnContext {
+  readonly oracle: TimestampOracle
+  readonly log: DecisionLog
+  readonly faults: FaultInjector
+  participant(id: ShardId): Participant
+  /** The transaction is committed or aborted (it no longer holds the horizon back). */
+  ended(txn: DistributedTxn): void
+  /** Phase two of a logged decision, in the background: COMMIT PREPARED until acknowledged, then forget. Resolves when acknowledged everywhere. */
+  driveDecision(decision: Decision): Promise<void>
+}
+
+export class DistributedTxn {
+  state: DistributedTxnState = 'active'
+  readonly isolation: IsolationLevel
+  readonly readOnly: boolean
+  /** The one snapshot of a REPEATABLE READ or SERIALIZABLE transaction, taken at its first statement. */
+  private snapshot: Timestamp | undefined
+  /**
+   * The first snapshot it took: the oldest any of its branches may still be reading
+   * at (READ COMMITTED's later statements take newer ones, but a branch may still be
+   * beginning at an older one), so the coordinator's horizon stays at or below it.
+   */
+  oldestSnapshot: Timestamp | undefined
+  /** Branches by shard, as promises: two statements sent at once to a new shard begin it once. */
+  private readonly branches = new Map<ShardId, Promise<Branch>>()
+  /** Statements still running: commit waits for them (a branch's writes decide how it commits). */
+  private readonly running = new Set<Promise<unknown>>()
+
+  constructor(
+    private readonly ctx: TxnContext,
+    /** The global transaction id the branches are prepared under: coordinator id, epoch, sequence. */
+    readonly gid: string,
+    options: DistributedTxnOptions = {},
+  ) {
+    this.isolation = options.isolation ?? 'read committed'
+    this.readOnly = options.readOnly ?? false
+  }
+
+  /** The shards touched so far. */
+  get shards(): ShardId[] {
+    return [...this.branches.keys()]
+  }
+
+  /**
+   * Runs SQL on one shard in this transaction. An error fails the transaction as
+   * PostgreSQL fails a block: it can then only be rolled back.
+   */
+  execute(shard: ShardId, sql: string, params: readonly unknown[] = []): Promise<StatementResult> {
+    const p = this.run(shard, sql, params)
+    this.running.add(p)
+    const done = (): void => void this.running.delete(p)
+    p.then(done, done)
+    return p
+  }
+
+  private async run(shard: ShardId, sql: string, params: readonly unknown[]): Promise<StatementResult> {
+    if (this.state === 'failed') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+    this.assertActive()
+    // READ COMMITTED: a snapshot per statement; otherwise the transaction's, the same on every shard.
+    const snapshot = this.isolation === 'read committed' ? this.ctx.oracle.snapshot() : (this.snapshot ??= this.ctx.oracle.snapshot())
+    this.oldestSnapshot ??= snapshot
+    try {
+      let branch = this.branches.get(shard)
+      if (branch === undefined) {
+        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot })
+        this.branches.set(shard, branch)
+        return await (await branch).execute(sql, params)
+      }
+      return await (await branch).execute(sql, params, this.isolation === 'read committed' ? { snapshot } : {})
+    } catch (e) {
+      this.state = 'failed'
+      throw e
+    }
+  }
+
+  /**
+   * Commits on every shard or on none; resolves with the commit timestamp (undefined
+   * when nothing was written) once the commit is decided and new snapshots see it.
+   * A failed transaction is rolled back and the call fails with 25P02.
+   */
+  async commit(): Promise<Timestamp | undefined> {
+    try {
+      return await this.commitOrRollBack()
+    } finally {
+      if (this.state === 'committed' || this.state === 'aborted') this.ctx.ended(this)
+    }
+  }
+
+  private async commitOrRollBack(): Promise<Timestamp | undefined> {
+    await Promise.allSettled(this.running)
+    if (this.state === 'failed') {
+      await this.rollback()
+      throw dbError('in_failed_sql_transaction', 'the transaction was rolled back because a statement in it failed')
+    }
+    this.assertActive()
+    const branches = await this.begunBranches()
+    const writers = branches.filter((b) => b.hasWrites)
+    const readers = branches.filter((b) => !b.hasWrites)
+    return writers.length <= 1 ? this.commitOnePhase(writers[0], readers) : this.commitTwoPhase(writers, readers)
+  }
+
+  async rollback(): Promise<void> {
+    if (this.state === 'aborted') return
+    if (this.state !== 'active' && this.state !== 'failed') throw dbError('invalid_transaction_state', `cannot roll back a transaction that is ${this.state}`)
+    this.state = 'aborted'
+    this.ctx.ended(this)
+    await this.rollbackBranches([...this.branches.values()])
+  }
+
+  // ── one phase ───────────────────────────────────────────────────────────────
+
+  /**
+   * At most one writer: the readers finish first (a SERIALIZABLE reader may still
+   * fail, and then nothing is committed), then the writer commits at
+   * max(proposed, its highest served + 1), and the oracle moves past that before the
+   * client hears of it, so that the client's next snapshot sees its write.
+   */
+  private async commitOnePhase(writer: Branch | undefined, readers: readonly Branch[]): Promise<Timestamp | undefined> {
+    this.state = 'committing-one'
+    try {
+      await Promise.all(readers.map((r) => r.commit(this.ctx.oracle.snapshot())))
+    } catch (e) {
+      this.state = 'aborted'
+      await this.rollbackBranches(writer === undefined ? [] : [Promise.resolve(writer)])
+      throw e
+    }
+    if (writer === undefined) {
+      this.state = 'committed'
+      return undefined
+    }
+    let commitTs: Timestamp | undefined
+    try {
+      commitTs = await writer.commit(this.ctx.oracle.next())
+    } catch (e) {
+      this.state = 'aborted'
+      throw e
+    }
+    if (commitTs !== undefined) {
+      this.ctx.oracle.observe(commitTs)
+      this.ctx.oracle.publish(commitTs)
+    }
+    this.state = 'committed'
+    return commitTs
+  }
+
+  // ── two phases ──────────────────────────────────────────────────────────────
+
+  /**
+   * PREPARE on every writer in parallel (readers finish meanwhile); all yes: the
+   * commit timestamp, above every vote's prepare timestamp, then the decision
+   * appended durably: that is the commit point. The client is answered then; COMMIT
+   * PREPARED goes on in the background until every writer acknowledges it.
+   */
+  private async commitTwoPhase(writers: readonly Branch[], readers: readonly Branch[]): Promise<Timestamp> {
+    this.state = 'preparing'
+    const { faults } = this.ctx
+    const ddl = writers.some((w) => w.hasCatalogChanges)
+    let prepared = 0
+    const votes = await Promise.all([
+      ...writers.map(async (w): Promise<Vote> => {
+        const v = await w.prepare(this.gid)
+        if (v.kind === 'prepared' && ++prepared === 1) faults('after-prepare')
+        return v
+      }),
+      ...readers.map((r) =>
+        r.commit(this.ctx.oracle.snapshot()).then(
+          (): Vote | undefined => undefined,
+          (error: unknown): Vote => ({ kind: 'refused', error }),
+        ),
+      ),
+    ])
+    const refusal = votes.find((v): v is Vote & { kind: 'refused' } => v?.kind === 'refused')
+    if (refusal !== undefined) {
+      this.state = 'aborted'
+      await this.abortPrepared(writers.filter((_, i) => votes[i]?.kind === 'prepared'))
+      throw refusal.error
+    }
+    faults('after-votes')
+
+    this.state = 'deciding'
+    const maxPrepareTs = Math.max(...votes.map((v) => (v?.kind === 'prepared' ? v.prepareTs : 0))) as Timestamp
+    const commitTs = this.ctx.oracle.nextAbove(maxPrepareTs)
+    const decision: Decision = { gid: this.gid, commitTs, participants: writers.map((w) => w.participant) }
+    try {
+      await this.ctx.log.append(decision)
+    } catch (e) {
+      // The SQLite transaction did not commit: there is no decision, so the answer is abort.
+      this.state = 'aborted'
+      await this.abortPrepared(writers)
+      throw e
+    }
+    faults('after-decision-logged')
+    this.ctx.oracle.publish(commitTs)
+    this.state = 'committed'
+    const phaseTwo = this.ctx.driveDecision(decision)
+    if (ddl) await phaseTwo
+    return commitTs
+  }
+
+  /** ROLLBACK PREPARED where a branch prepared (presumed abort: nothing to log). */
+  private async abortPrepared(prepared: readonly Branch[]): Promise<void> {
+    await Promise.allSettled(prepared.map((b) => this.ctx.participant(b.participant).rollbackPrepared(this.gid)))
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────────────
+
+  /** The branches that began (one whose BEGIN failed has nothing to finish). */
+  private async begunBranches(): Promise<Branch[]> {
+    const settled = await Promise.allSettled(this.branches.values())
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+  }
+
+  private async rollbackBranches(branches: readonly Promise<Branch>[]): Promise<void> {
+    await Promise.allSettled(branches.map(async (b) => (await b).rollback()))
+  }
+
+  private assertActive(): void {
+    if (this.state !== 'active') throw dbError(this.state === 'aborted' ? 'in_failed_sql_transaction' : 'invalid_transaction_state', `transaction ${this.gid} is ${this.state}`)
+  }
+}

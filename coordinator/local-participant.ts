@@ -1,0 +1,157 @@
+/**
+ * A shard in the coordinator's process: the Participant interface over one engine
+ * Database (one shard = one engine database in its own sub-directory). Each branch
+ * is an engine session holding an explicit transaction block whose snapshots come
+ * from the coordinator; PREPARE and COMMIT PREPARED are the engine's own.
+ *
+ * A shard's version GC runs below the horizon the coordinator gives it
+ * (`advanceHorizon`): a branch may arrive with a snapshot older than any the shard has
+ * seen, so the shard alone cannot know which versions are garbage.
+ */
+import path from 'node:path'
+import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
+import { isIsolaError } from '../common/errors.js'
+import { dbError } from '../common/errors.js'
+import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
+import { parse } from '../parser/index.js'
+import { NO_CONFLICTS, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
+
+export class LocalParticipant implements Participant {
+  constructor(
+    readonly id: ShardId,
+    readonly db: Database,
+  ) {}
+
+  /** Opens shard `id` in `<dir>/shard<id>` (in memory when `dir` is undefined). */
+  static async open(id: ShardId, dir: string | undefined, options: OpenOptions = {}): Promise<LocalParticipant> {
+    const db = await open({ owner: `shard${id}`, ...options, ...(dir === undefined ? { memory: true } : { dir: path.join(dir, `shard${id}`) }) })
+    db.txn.limitHorizon(asTimestamp(0)) // nothing is garbage until the coordinator says so
+    return new LocalParticipant(id, db)
+  }
+
+  async begin(options: BranchOptions): Promise<Branch> {
+    await this.db.txn.advanceClock(options.snapshot)
+    const branch = new LocalBranch(this, options.snapshot)
+    const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
+    if (options.readOnly) modes.push('READ ONLY')
+    await branch.session.execute(`BEGIN ${modes.join(', ')}`)
+    return branch
+  }
+
+  async commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution> {
+    return resolved(this.db.commitPrepared(gid, commitTs))
+  }
+
+  async rollbackPrepared(gid: string): Promise<Resolution> {
+    return resolved(this.db.txn.rollbackPrepared(gid))
+  }
+
+  async listPrepared(): Promise<readonly PreparedBranch[]> {
+    return this.db.txn.prepared().map((p) => ({ gid: p.gid, preparedAt: p.preparedAt }))
+  }
+
+  async advanceHorizon(ts: Timestamp): Promise<void> {
+    this.db.txn.limitHorizon(ts)
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+}
+
+/** Words that may begin a statement that ends or starts a transaction (a cheap test before parsing). */
+const CONTROL_WORDS = /\b(begin|start|commit|end|rollback|abort|prepare)\b/i
+const CONTROL_KINDS = new Set(['begin', 'commit', 'rollback', 'prepare-transaction', 'commit-prepared', 'rollback-prepared'])
+
+/**
+ * A branch's transaction is the coordinator's to end: COMMIT, ROLLBACK, PREPARE
+ * TRANSACTION and their kind sent through `execute` would end it behind its back.
+ * (Savepoints stay allowed: they live inside the branch.)
+ */
+function refuseTransactionControl(sql: string): void {
+  if (!CONTROL_WORDS.test(sql)) return
+  let statements
+  try {
+    statements = parse(sql)
+  } catch {
+    return // the session reports the syntax error
+  }
+  const s = statements.find((x) => CONTROL_KINDS.has(x.kind))
+  if (s !== undefined) throw dbError('active_sql_transaction', `${s.kind.replace('-', ' ').toUpperCase()} cannot run in a branch of a distributed transaction: commit or roll back the distributed transaction`)
+}
+
+/** 42704 (no prepared transaction of that gid) means it was finished before: idempotence for the coordinator's retries. */
+async function resolved(work: Promise<unknown>): Promise<Resolution> {
+  try {
+    await work
+    return 'done'
+  } catch (e) {
+    if (isIsolaError(e, 'undefined_object')) return 'unknown'
+    throw e
+  }
+}
+
+class LocalBranch implements Branch {
+  readonly session: Session
+  /** The snapshot the session's next statement takes (the coordinator's). */
+  private snapshot: Timestamp
+
+  constructor(
+    private readonly shard: LocalParticipant,
+    snapshot: Timestamp,
+  ) {
+    this.snapshot = snapshot
+    this.session = shard.db.session({ snapshot: () => this.snapshot })
+  }
+
+  get participant(): ShardId {
+    return this.shard.id
+  }
+
+  get hasWrites(): boolean {
+    return this.session.hasWrites
+  }
+
+  get hasCatalogChanges(): boolean {
+    return this.session.hasCatalogChanges
+  }
+
+  async execute(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): Promise<StatementResult> {
+    if (options.snapshot !== undefined) {
+      await this.shard.db.txn.advanceClock(options.snapshot)
+      this.snapshot = options.snapshot
+    }
+    refuseTransactionControl(sql)
+    const results = await this.session.execute(sql, params)
+    return results[results.length - 1]!
+  }
+
+  async prepare(gid: string): Promise<Vote> {
+    try {
+      const r = await this.session.execute(`PREPARE TRANSACTION '${gid.replaceAll("'", "''")}'`)
+      // A failed block answers PREPARE with ROLLBACK, as PostgreSQL does.
+      if (r[0]?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.shard.id} rolled back a failed transaction at PREPARE`) }
+      const p = this.shard.db.txn.prepared().find((x) => x.gid === gid)
+      if (p === undefined) return { kind: 'refused', error: new Error(`shard ${this.shard.id} lost prepared transaction ${gid}`) }
+      return { kind: 'prepared', prepareTs: p.preparedAt, conflicts: NO_CONFLICTS }
+    } catch (error) {
+      return { kind: 'refused', error }
+    } finally {
+      await this.session.close()
+    }
+  }
+
+  async commit(proposedTs: Timestamp): Promise<Timestamp | undefined> {
+    try {
+      await this.shard.db.txn.advanceClock(proposedTs)
+      return await this.session.commitAt(proposedTs)
+    } finally {
+      await this.session.close()
+    }
+  }
+
+  rollback(): Promise<void> {
+    // Closing the session rolls its transaction back.
+    return this.session.close()
+  }
+}

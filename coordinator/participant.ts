@@ -1,0 +1,115 @@
+/**
+ * What the coordinator asks of a shard (DESIGN.md §1, §5): the Participant
+ * interface. The coordinator's core sees shards only through it, so a shard in the
+ * same process (local-participant.ts) and one behind the wire protocol (a remote
+ * participant, to come) are interchangeable, and the same tests run against both.
+ *
+ * A distributed transaction has one *branch* per shard it touches. A branch runs in
+ * the coordinator's snapshot and ends in one of three ways:
+ *
+ *     begin(snapshot) ─► execute … ─┬─► commit(proposedTs) ─► commitTs       one-phase (one writer, or a reader)
+ *                                   ├─► prepare(gid) ─► vote ─► commitPrepared(gid, commitTs) / rollbackPrepared(gid)
+ *                                   └─► rollback()
+ *
+ * After `prepare` the branch is gone from the session that ran it: it lives on the
+ * shard under its gid (durably, with its locks) until the coordinator decides, and a
+ * shard never decides on its own.
+ */
+import type { ShardId, Timestamp } from '../common/ids.js'
+import type { StatementResult } from '../engine/index.js'
+import type { IsolationLevel } from '../txn/index.js'
+
+export interface BranchOptions {
+  readonly isolation: IsolationLevel
+  readonly readOnly?: boolean
+  /**
+   * The snapshot of the branch's first statement, from the coordinator's oracle:
+   * the transaction's one snapshot under REPEATABLE READ and SERIALIZABLE (the same
+   * for every shard, which is what makes it global), the first statement's under
+   * READ COMMITTED.
+   */
+  readonly snapshot: Timestamp
+}
+
+export interface StatementOptions {
+  /** READ COMMITTED: this statement's snapshot (the coordinator takes one per statement). */
+  readonly snapshot?: Timestamp
+}
+
+/**
+ * A rw-antidependency edge a shard saw between a distributed transaction and another
+ * (DESIGN.md §4), named by gid or by the shard's transaction id. The slot for
+ * cross-shard SSI: no shard reports edges yet, and the coordinator does not look.
+ */
+export interface RwEdge {
+  readonly reader: string
+  readonly writer: string
+}
+
+export interface ConflictInfo {
+  /** Some transaction read what this branch wrote (an rw-edge into it). */
+  readonly inConflict: boolean
+  /** This branch read what some transaction wrote after its snapshot (an rw-edge out of it). */
+  readonly outConflict: boolean
+  readonly edges: readonly RwEdge[]
+}
+
+export const NO_CONFLICTS: ConflictInfo = { inConflict: false, outConflict: false, edges: [] }
+
+/**
+ * A participant's answer to PREPARE. `prepareTs` is the shard's timestamp of the
+ * preparation: the coordinator commits above every vote's (Clock-SI), so that a
+ * reader whose snapshot is at or below `prepareTs`, and so skipped the prepared
+ * versions, can never find that the commit falls inside its snapshot.
+ */
+export type Vote =
+  | { readonly kind: 'prepared'; readonly prepareTs: Timestamp; readonly conflicts: ConflictInfo }
+  | { readonly kind: 'refused'; readonly error: unknown }
+
+/** A prepared transaction a participant holds (pg_prepared_xacts). */
+export interface PreparedBranch {
+  readonly gid: string
+  readonly preparedAt: Timestamp
+}
+
+/** The outcome of COMMIT PREPARED / ROLLBACK PREPARED: 'unknown' when the shard has no such gid (already finished). */
+export type Resolution = 'done' | 'unknown'
+
+export interface Branch {
+  readonly participant: ShardId
+  /** Whether the branch has written (a branch that has not takes no part in phase two). */
+  readonly hasWrites: boolean
+  /**
+   * Whether it ran DDL. A shard's catalog is not versioned by snapshot: DDL reaches
+   * its other sessions at COMMIT PREPARED, so the coordinator answers a transaction
+   * that ran DDL only after phase two (else the client's next statement might not
+   * find the table it just created). Read before PREPARE.
+   */
+  readonly hasCatalogChanges: boolean
+  /** Runs SQL (one statement, or several without parameters) in the branch; the last statement's result. */
+  execute(sql: string, params?: readonly unknown[], options?: StatementOptions): Promise<StatementResult>
+  /** PREPARE TRANSACTION gid. Never throws: a failure is a refusal, and the branch is then rolled back. */
+  prepare(gid: string): Promise<Vote>
+  /**
+   * One-phase commit at the coordinator's proposed timestamp: resolves with the
+   * timestamp it committed at, max(proposed, highest served + 1) (DESIGN.md §2), or
+   * undefined for a branch that wrote nothing.
+   */
+  commit(proposedTs: Timestamp): Promise<Timestamp | undefined>
+  rollback(): Promise<void>
+}
+
+export interface Participant {
+  readonly id: ShardId
+  begin(options: BranchOptions): Promise<Branch>
+  /** COMMIT PREPARED at the coordinator's timestamp; idempotent ('unknown' once done). */
+  commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution>
+  rollbackPrepared(gid: string): Promise<Resolution>
+  listPrepared(): Promise<readonly PreparedBranch[]>
+  /**
+   * The coordinator will hand out no snapshot older than `ts` any more: the shard may
+   * garbage-collect versions below it. (Until told, a shard collects nothing.)
+   */
+  advanceHorizon(ts: Timestamp): Promise<void>
+  close(): Promise<void>
+}
