@@ -111,6 +111,11 @@ export class Coordinator implements TxnContext {
     await Promise.allSettled([...this.participants.values()].map((p) => p.advanceHorizon(h)))
   }
 
+  /** How many shards the coordinator runs transactions over (ids 0 … n-1). */
+  get shardCount(): number {
+    return this.participants.size
+  }
+
   participant(id: ShardId): Participant {
     const p = this.participants.get(id)
     if (p === undefined) throw dbError('undefined_object', `shard ${id} does not exist`)

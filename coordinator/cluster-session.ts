@@ -1,0 +1,150 @@
+/**
+ * SQL through the coordinator: one client's session over a cluster of shards, where
+ * the router (routing/) meets distributed transactions (distributed-txn.ts).
+ *
+ *     text ─ statementTexts ─► parse ─► route ─► plan ─┬─ shardStatements ─► txn.execute(shard, …) ─► gather
+ *                                                        ├─ pull: executePull, its inputs through txn.execute
+ *                                                        └─ explain: the plan's shards and reasons
+ *
+ * Each statement outside BEGIN … COMMIT is a distributed transaction of its own
+ * (one shard written: one-phase; several: two-phase); inside a block they share one,
+ * with one snapshot on every shard (REPEATABLE READ, SERIALIZABLE) or one per
+ * statement (READ COMMITTED). DDL is broadcast inside the transaction, so every
+ * shard's catalog changes through the same 2PC; the distribution metadata follows
+ * at commit.
+ *
+ * Shortcuts we admit (issue 6 in progress): the distribution metadata lives in this
+ * process's memory (`ClusterMetadata`) and is not rebuilt after a restart; SET,
+ * SHOW, savepoints and COPY through the coordinator are refused (0A000); a failed
+ * block answers 25P02 until ROLLBACK, as PostgreSQL's.
+ */
+import { dbError } from '../common/errors.js'
+import { asShardId, type ShardId } from '../common/ids.js'
+import { T, type StatementResult } from '../engine/index.js'
+import { parse, type Statement } from '../parser/index.js'
+import type { IsolationLevel } from '../txn/index.js'
+import type { Coordinator } from './coordinator.js'
+import type { DistributedTxn } from './distributed-txn.js'
+import { applyDdl, catalogOf, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog } from './routing/index.js'
+
+/** The cluster's distribution metadata, shared by its sessions (updated when DDL commits). */
+export class ClusterMetadata {
+  catalog: DistributionCatalog
+  constructor(shards: number) {
+    this.catalog = catalogOf(uniformPartitionMap(shards))
+  }
+}
+
+const done = (tag: string): StatementResult => ({ command: tag, tag, rowCount: undefined, columns: undefined, rows: [], notices: [] })
+
+export class ClusterSession {
+  private txn: DistributedTxn | undefined
+  private inBlock = false
+  /** The block's catalog: the shared one with this transaction's DDL applied. */
+  private catalog: DistributionCatalog | undefined
+
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly metadata: ClusterMetadata,
+  ) {}
+
+  /** Runs SQL (one or more statements): each statement's result, in order. */
+  async execute(sql: string, params: readonly unknown[] = []): Promise<StatementResult[]> {
+    const out: StatementResult[] = []
+    for (const text of statementTexts(sql)) out.push(await this.statement(text, params))
+    return out
+  }
+
+  async close(): Promise<void> {
+    await this.endBlock(false)
+  }
+
+  private async statement(sql: string, params: readonly unknown[]): Promise<StatementResult> {
+    const stmt = parse(sql)[0]
+    if (stmt === undefined) return done('')
+    switch (stmt.kind) {
+      case 'begin':
+        // READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
+        if (!this.inBlock) this.startBlock(stmt.modes.isolation === 'read uncommitted' ? 'read committed' : stmt.modes.isolation)
+        return done('BEGIN')
+      case 'commit':
+        return done((await this.endBlock(true)) ? 'COMMIT' : 'ROLLBACK')
+      case 'rollback':
+        await this.endBlock(false)
+        return done('ROLLBACK')
+      default:
+    }
+    if (this.inBlock) {
+      if (this.txn!.state === 'failed') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+      return this.run(this.txn!, stmt, sql, params)
+    }
+    // A statement of its own: its own distributed transaction.
+    this.startBlock(undefined)
+    try {
+      const r = await this.run(this.txn!, stmt, sql, params)
+      await this.endBlock(true)
+      return r
+    } catch (e) {
+      await this.endBlock(false)
+      throw e
+    }
+  }
+
+  private startBlock(isolation: IsolationLevel | undefined): void {
+    this.inBlock = true
+    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed' })
+    this.catalog = this.metadata.catalog
+  }
+
+  /** Ends the block: commits (true when it committed) or rolls back; a failed block rolls back. */
+  private async endBlock(commit: boolean): Promise<boolean> {
+    const txn = this.txn
+    const catalog = this.catalog
+    this.txn = undefined
+    this.catalog = undefined
+    this.inBlock = false
+    if (txn === undefined) return commit
+    if (!commit || txn.state === 'failed') {
+      await txn.rollback()
+      return false
+    }
+    await txn.commit()
+    if (catalog !== undefined) this.metadata.catalog = catalog
+    return true
+  }
+
+  private async run(txn: DistributedTxn, stmt: Statement, sql: string, params: readonly unknown[]): Promise<StatementResult> {
+    const plan = route(stmt, sql, this.catalog!)
+    const r = await this.runPlan(txn, plan, params)
+    this.catalog = applyDdl(this.catalog!, stmt)
+    return r
+  }
+
+  private async runPlan(txn: DistributedTxn, plan: DistributedPlan, params: readonly unknown[]): Promise<StatementResult> {
+    const map = this.catalog!.partitions
+    switch (plan.kind) {
+      case 'coordinator':
+        throw dbError('feature_not_supported', `not supported through the coordinator yet: ${plan.reason}`)
+      case 'explain': {
+        const lines = explainPlan(plan.plan, map)
+        return { command: 'EXPLAIN', tag: 'EXPLAIN', rowCount: undefined, columns: [{ name: 'QUERY PLAN', type: T.text, tableOid: 0, attnum: 0 }], rows: lines.map((l) => [l]), notices: [] }
+      }
+      case 'pull':
+        return executePull(
+          plan,
+          (input, inputParams) => Promise.all(this.shardsFor(input.shards).map((s) => txn.execute(s, input.sql, inputParams))),
+          params,
+        )
+      default: {
+        const work = shardStatements(plan, map, params)
+        const results = await Promise.all(work.map((w) => txn.execute(w.shard, w.sql, w.params)))
+        return gather(plan, results, params)
+      }
+    }
+  }
+
+  private shardsFor(which: 'all' | 'any'): ShardId[] {
+    const n = this.coordinator.shardCount
+    return which === 'any' ? [asShardId(0)] : Array.from({ length: n }, (_, i) => asShardId(i))
+  }
+}
