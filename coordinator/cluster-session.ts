@@ -48,10 +48,19 @@ export class ClusterSession {
     private readonly metadata: ClusterMetadata,
   ) {}
 
-  /** Runs SQL (one or more statements): each statement's result, in order. */
-  async execute(sql: string, params: readonly unknown[] = []): Promise<StatementResult[]> {
+  /** As PostgreSQL's ReadyForQuery reports it: idle, in a block, or in a failed block. */
+  get status(): 'I' | 'T' | 'E' {
+    return !this.inBlock ? 'I' : this.txn?.state === 'failed' ? 'E' : 'T'
+  }
+
+  /** Runs SQL (one or more statements): each statement's result, in order (and to `onResult` as each finishes). */
+  async execute(sql: string, params: readonly unknown[] = [], onResult?: (r: StatementResult) => void): Promise<StatementResult[]> {
     const out: StatementResult[] = []
-    for (const text of statementTexts(sql)) out.push(await this.statement(text, params))
+    for (const text of statementTexts(sql)) {
+      const r = await this.statement(text, params)
+      out.push(r)
+      onResult?.(r)
+    }
     return out
   }
 

@@ -4,14 +4,15 @@
  *
  *   isola start [--data ./data] [--port 5433] [--host 127.0.0.1] [--auth METHOD]
  *               [--user NAME:PASSWORD]… [--max-connections 100] [--log-level info]
- *               [--tls-cert FILE --tls-key FILE] [--http-port 8080]
+ *               [--tls-cert FILE --tls-key FILE] [--http-port 8080] [--shards N]
  *       Opens (and recovers) the data directory and serves the PostgreSQL wire
  *       protocol until SIGINT/SIGTERM; prints one line `ready on postgresql://…` once
  *       it accepts connections. Authentication: trust for loopback clients and
  *       scram-sha-256 for others, unless --auth (trust, password, md5,
  *       scram-sha-256) sets one method for all; --user creates a login superuser
  *       or sets its password. With a certificate and key, clients may use TLS.
- *       --http-port serves the read-only JSON admin (http-admin.ts).
+ *       --http-port serves the read-only JSON admin (http-admin.ts). --shards N runs
+ *       a coordinator over N local shards instead (issue 6, in progress).
  *   isola sql [--data DIR | postgresql://…]
  *       An interactive SQL prompt on the embedded database or on a server.
  *   isola check [--data DIR]
@@ -20,7 +21,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
-import { isIsolaError } from '../common/errors.js'
+import { dbError, isIsolaError } from '../common/errors.js'
+import { ClusterMetadata, ClusterSession, openLocalCluster } from '../coordinator/index.js'
+import { ShardedWireSession } from '../coordinator/wire-session.js'
 import { Store } from '../storage/store.js'
 import { authExchange, AUTH_METHODS, type AuthMethod } from './auth/index.js'
 import { Cluster, parseUserSpec } from './cluster/index.js'
@@ -45,6 +48,8 @@ async function start(args: readonly string[], dir: string): Promise<number> {
   const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
   const auth = option(args, 'auth', '')
   if (auth !== '' && !(AUTH_METHODS as readonly string[]).includes(auth)) throw new Error(`--auth must be one of ${AUTH_METHODS.join(', ')}`)
+  const shards = Number(option(args, 'shards', '0'))
+  if (shards > 0) return startSharded(args, dir, shards, log)
   const cluster = await Cluster.open({ dir })
   for (const spec of options(args, 'user')) {
     const { name, password } = parseUserSpec(spec)
@@ -75,6 +80,39 @@ async function start(args: readonly string[], dir: string): Promise<number> {
   await http?.close()
   await server.close()
   await cluster.close()
+  log.info('closed cleanly')
+  return 0
+}
+
+/**
+ * `isola start --shards N`: a coordinator and N local shards in this process (issue 6
+ * in progress): DIR/shard<i>/ per shard, DIR/coordinator/ for the decision log; one
+ * database, `postgres`, and trust authentication; distributed tables are declared
+ * with DISTRIBUTED BY (col) or DISTRIBUTED REPLICATED.
+ */
+async function startSharded(args: readonly string[], dir: string, shards: number, log: pino.Logger): Promise<number> {
+  if (fs.existsSync(path.join(dir, 'global.json'))) throw new Error(`${dir} holds a single-node cluster; --shards needs a directory of its own`)
+  const local = await openLocalCluster({ dir, shards })
+  const metadata = new ClusterMetadata(shards)
+  const server = await WireServer.listen({
+    host: option(args, 'host', '127.0.0.1'),
+    port: Number(option(args, 'port', String(DEFAULT_PORT))),
+    maxConnections: Number(option(args, 'max-connections', '100')),
+    logger: log,
+    session: async ({ user, database, applicationName }) => {
+      if (database !== 'postgres') throw dbError('invalid_catalog_name', `database "${database}" does not exist`)
+      return new ShardedWireSession(new ClusterSession(local.coordinator, metadata), local.shards[0]!.db.session({ user, database, applicationName }))
+    },
+  })
+  console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
+  log.info({ dir, port: server.port, shards }, 'listening (sharded)')
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  log.info('shutting down')
+  await server.close()
+  await local.close()
   log.info('closed cleanly')
   return 0
 }

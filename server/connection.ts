@@ -27,7 +27,7 @@ import type { Socket } from 'node:net'
 import { TLSSocket, type SecureContext } from 'node:tls'
 import type { Logger } from 'pino'
 import { dbError, isIsolaError } from '../common/errors.js'
-import { durationMs, type CopyIn, type Session } from '../engine/index.js'
+import { durationMs, type CopyIn } from '../engine/index.js'
 import { parse } from '../parser/index.js'
 import { CopyInMode } from './copy-in.js'
 import { ExtendedQuery } from './extended-query.js'
@@ -38,7 +38,7 @@ import { decodeMessage, decodeStartup, type FrontendMessage } from './protocol/f
 import { sendNotices, sendRowDescription, sendRows } from './results-out.js'
 import { reportedParameters, startupSettings } from './startup-params.js'
 import type { AuthExchange, AuthStep } from './auth/index.js'
-import type { ServerOptions } from './server-options.js'
+import type { ServerOptions, WireSession } from './server-options.js'
 
 /** Bytes of output after which a long result is sent before it is complete. */
 const SEND_AT_BYTES = 256 * 1024
@@ -76,7 +76,7 @@ export class Connection {
   private readonly reader: FrameReader
   private readonly out = new BackendWriter()
   private state: State = 'startup'
-  private session: Session | undefined
+  private session: WireSession | undefined
   private extended: ExtendedQuery | undefined
   private auth: AuthExchange | undefined
   private copyIn: CopyInMode | undefined
@@ -256,7 +256,7 @@ export class Connection {
 
   /** Authentication passed: open the session and tell the client the server's parameters. */
   private async begin(): Promise<void> {
-    let session: Session
+    let session: WireSession
     try {
       session = await this.host.options.session({ user: this.user, database: this.database, applicationName: this.startupParams.get('application_name') ?? '' })
     } catch (e) {
@@ -339,7 +339,7 @@ export class Connection {
 
   // ── simple query ───────────────────────────────────────────────────────────
 
-  private async simpleQuery(session: Session, sql: string): Promise<void> {
+  private async simpleQuery(session: WireSession, sql: string): Promise<void> {
     const copy = copyDirection(sql)
     if (copy === 'from-stdin') return this.beginCopyIn(session, sql)
     try {
@@ -371,7 +371,7 @@ export class Connection {
 
   // ── COPY FROM STDIN ────────────────────────────────────────────────────────
 
-  private async beginCopyIn(session: Session, sql: string): Promise<void> {
+  private async beginCopyIn(session: WireSession, sql: string): Promise<void> {
     let copy: CopyIn
     try {
       copy = await session.copyFrom(sql)

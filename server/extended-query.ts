@@ -17,8 +17,9 @@
  * transaction that Sync commits (or rolls back, after an error), as in PostgreSQL:
  * a pipeline whose third statement fails leaves nothing of the first two.
  */
+import type { WireSession } from './server-options.js'
 import { dbError } from '../common/errors.js'
-import { TYPE_OIDS, typeOid, type PreparedStatement, type Session, type StatementResult } from '../engine/index.js'
+import { TYPE_OIDS, typeOid, type PreparedStatement, type StatementResult } from '../engine/index.js'
 import type { BackendWriter } from './protocol/backend.js'
 import { errorFields } from './protocol/error-fields.js'
 import type { FrontendMessage } from './protocol/frontend.js'
@@ -41,7 +42,7 @@ export class ExtendedQuery {
   private skipping = false
 
   constructor(
-    private readonly session: Session,
+    private readonly session: WireSession,
     private readonly out: BackendWriter,
   ) {}
 

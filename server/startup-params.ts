@@ -7,7 +7,7 @@
  * style switches (`-c name=value`, `--name=value`, backslash-escaped spaces), as
  * libpq's PGOPTIONS. An unknown setting is FATAL 42704, as in PostgreSQL.
  */
-import type { Session } from '../engine/index.js'
+import type { WireSession } from './server-options.js'
 
 const NOT_SETTINGS = new Set(['user', 'database', 'replication', 'options'])
 
@@ -57,7 +57,7 @@ export function parseOptions(options: string): [string, string][] {
 }
 
 /** The settings PostgreSQL 15 marks GUC_REPORT, with this session's values. */
-export function reportedParameters(session: Session, user: string): [string, string][] {
+export function reportedParameters(session: Pick<WireSession, 'settings'>, user: string): [string, string][] {
   const get = (name: string, dflt: string) => session.settings.get(name) ?? dflt
   return [
     ['application_name', get('application_name', '')],
