@@ -13,25 +13,48 @@
  * shard's catalog changes through the same 2PC; the distribution metadata follows
  * at commit.
  *
- * Shortcuts we admit (issue 6 in progress): the distribution metadata lives in this
- * process's memory (`ClusterMetadata`) and is not rebuilt after a restart; SET,
+ * The distribution metadata (`ClusterMetadata`) is rebuilt at start from a shard's
+ * catalog, where CREATE TABLE keeps its DISTRIBUTED clause.
+ *
+ * Shortcuts we admit (issue 6 in progress): SET,
  * SHOW, savepoints and COPY through the coordinator are refused (0A000); a failed
  * block answers 25P02 until ROLLBACK, as PostgreSQL's.
  */
 import { dbError } from '../common/errors.js'
 import { asShardId, type ShardId } from '../common/ids.js'
-import { T, type StatementResult } from '../engine/index.js'
+import { T, type Database, type StatementResult } from '../engine/index.js'
 import { parse, type Statement } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
 import type { Coordinator } from './coordinator.js'
 import type { DistributedTxn } from './distributed-txn.js'
-import { applyDdl, catalogOf, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog } from './routing/index.js'
+import { applyDdl, catalogOf, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type TableDistribution } from './routing/index.js'
 
 /** The cluster's distribution metadata, shared by its sessions (updated when DDL commits). */
 export class ClusterMetadata {
   catalog: DistributionCatalog
-  constructor(shards: number) {
-    this.catalog = catalogOf(uniformPartitionMap(shards))
+  constructor(shards: number, tables: readonly TableDistribution[] = []) {
+    this.catalog = catalogOf(uniformPartitionMap(shards), tables)
+  }
+
+  /**
+   * The metadata as a shard's catalog holds it (every shard has every table, and the
+   * DISTRIBUTED clause each was created with): how a restarted coordinator finds
+   * where its tables live. Tables without a clause are distributed by their first
+   * primary-key column, as at CREATE TABLE.
+   */
+  static fromShard(shard: Database, shards: number): ClusterMetadata {
+    const tables: TableDistribution[] = []
+    for (const t of shard.catalog.tables()) {
+      const columns = t.columns.map((c) => ({ name: c.name, type: c.type }))
+      if (t.distribution?.kind === 'replicated') {
+        tables.push({ kind: 'reference', name: t.name, columns })
+        continue
+      }
+      const attnum = t.distribution?.attnum ?? t.primaryKey[0]
+      const column = t.columns.find((c) => c.attnum === attnum)
+      if (column !== undefined) tables.push({ kind: 'distributed', name: t.name, columns, column: column.name, columnType: column.type })
+    }
+    return new ClusterMetadata(shards, tables)
   }
 }
 

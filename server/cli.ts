@@ -93,7 +93,7 @@ async function start(args: readonly string[], dir: string): Promise<number> {
 async function startSharded(args: readonly string[], dir: string, shards: number, log: pino.Logger): Promise<number> {
   if (fs.existsSync(path.join(dir, 'global.json'))) throw new Error(`${dir} holds a single-node cluster; --shards needs a directory of its own`)
   const local = await openLocalCluster({ dir, shards })
-  const metadata = new ClusterMetadata(shards)
+  const metadata = ClusterMetadata.fromShard(local.shards[0]!.db, shards)
   const server = await WireServer.listen({
     host: option(args, 'host', '127.0.0.1'),
     port: Number(option(args, 'port', String(DEFAULT_PORT))),

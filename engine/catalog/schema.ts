@@ -100,6 +100,13 @@ export interface TableInfo {
   readonly foreignKeys: readonly ForeignKeyInfo[]
   readonly options: Readonly<Record<string, string>>
   readonly stats: TableStats | undefined
+  /**
+   * The distribution CREATE TABLE declared (DISTRIBUTED BY / REPLICATED): a single
+   * node ignores it, and a coordinator rebuilds its routing metadata from it (by
+   * attnum, so a renamed column keeps it). Absent: the default, by the first
+   * primary-key column.
+   */
+  readonly distribution?: { readonly kind: 'hash'; readonly attnum: number } | { readonly kind: 'replicated' }
 }
 
 export interface ViewInfo {

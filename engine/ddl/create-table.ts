@@ -39,7 +39,7 @@ export async function createTable(ctx: DdlContext, s: Statement & { kind: 'creat
   ctx.tc.createdTrees.push(tree)
   let table: TableInfo = {
     kind: 'table', oid, name: s.name, columns, slots: columns.length, tree, primaryKey: [], indexes: [], checks: [], foreignKeys: [],
-    options: storageOptions(s.options), stats: undefined,
+    options: storageOptions(s.options), stats: undefined, ...declaredDistribution(s, columns),
   }
   table = await addConstraints(ctx, table, cons, taken)
   await ctx.engine.store.claimName(ctx.txn, table.name, oid)
@@ -181,4 +181,13 @@ async function foreignKey(ctx: DdlContext, t: TableInfo, f: { name: string | und
     onDelete: f.references.onDelete ?? 'no action',
     onUpdate: f.references.onUpdate ?? 'no action',
   }
+}
+
+/** The DISTRIBUTED clause, kept for a coordinator (an unknown column is the router's error to report, not a node's). */
+function declaredDistribution(s: Statement & { kind: 'create-table' }, columns: readonly ColumnInfo[]): Pick<TableInfo, 'distribution'> {
+  const d = s.distribution
+  if (d === undefined) return {}
+  if (d.kind === 'replicated') return { distribution: { kind: 'replicated' } }
+  const column = d.columns.length === 1 ? columns.find((c) => c.name === d.columns[0]) : undefined
+  return column === undefined ? {} : { distribution: { kind: 'hash', attnum: column.attnum } }
 }

@@ -98,6 +98,17 @@ describe('SQL through the coordinator', () => {
     expect(Number(await value(session(), 'SELECT sum(balance) FROM accounts'))).toBe(total)
   })
 
+  it('a restarted coordinator finds the same distribution in a shard\'s catalog (DISTRIBUTED BY, REPLICATED, the default)', async () => {
+    const s = session()
+    await s.execute('CREATE TABLE orders (region int, id int, total int, PRIMARY KEY (region, id)) DISTRIBUTED BY (id)')
+    await s.execute('CREATE TABLE currencies (code text PRIMARY KEY, name text) DISTRIBUTED REPLICATED')
+    const rebuilt = ClusterMetadata.fromShard(cluster.shards[0]!.db, SHARDS)
+    expect(rebuilt.catalog.tables).toEqual(metadata.catalog.tables)
+    expect(rebuilt.catalog.tables.get('orders')).toMatchObject({ kind: 'distributed', column: 'id' })
+    expect(rebuilt.catalog.tables.get('currencies')).toMatchObject({ kind: 'reference' })
+    expect(rebuilt.catalog.tables.get('accounts')).toMatchObject({ kind: 'distributed', column: 'id' })
+  })
+
   it('an error ends the block (25P02 until ROLLBACK); a rolled-back CREATE TABLE leaves no shard with it', async () => {
     const s = session()
     await s.execute('BEGIN')
