@@ -73,5 +73,8 @@ export function reportedParameters(session: Session, user: string): [string, str
     ['session_authorization', user],
     ['standard_conforming_strings', get('standard_conforming_strings', 'on')],
     ['TimeZone', get('TimeZone', 'UTC')],
+    // To a coordinator only (ARCHITECTURE.md §9.6): what its branch has written, so it knows without asking
+    // whether the branch needs a second phase and whether it ran DDL.
+    ...(session.settings.get('isola.coordinator') === undefined ? [] : [['isola.transaction_writes', session.hasCatalogChanges ? 'catalog' : session.hasWrites ? 'rows' : 'none'] as [string, string]]),
   ]
 }
