@@ -10,9 +10,12 @@ import path from 'node:path'
 import type { Coordinator } from '../../coordinator/coordinator.js'
 import type { SqliteDecisionLog } from '../../coordinator/decision-log.js'
 import type { FaultInjector } from '../../coordinator/faults.js'
+import { asShardId } from '../../common/ids.js'
 import { openLocalCluster } from '../../coordinator/local-cluster.js'
+import { LocalParticipant } from '../../coordinator/local-participant.js'
 import type { Participant } from '../../coordinator/participant.js'
 import { openRemoteCluster } from '../../coordinator/remote-cluster.js'
+import { RemoteParticipant } from '../../coordinator/remote-participant.js'
 import { ShardServer } from '../../server/shard.js'
 
 export interface TestCluster {
@@ -35,9 +38,18 @@ export interface TestClusterOptions {
 export interface ClusterKind {
   readonly name: 'local' | 'remote'
   open(options: TestClusterOptions): Promise<TestCluster>
+  /** One shard alone, as participant 0, without a coordinator (tests that drive branches by hand). */
+  shard(dir: string): Promise<{ readonly participant: Participant; close(): Promise<void> }>
 }
 
-export const LOCAL: ClusterKind = { name: 'local', open: (o) => openLocalCluster(o) }
+export const LOCAL: ClusterKind = {
+  name: 'local',
+  open: (o) => openLocalCluster(o),
+  async shard() {
+    const participant = await LocalParticipant.open(asShardId(0), undefined)
+    return { participant, close: () => participant.close() }
+  },
+}
 
 export const REMOTE: ClusterKind = {
   name: 'remote',
@@ -56,6 +68,17 @@ export const REMOTE: ClusterKind = {
     } catch (e) {
       for (const s of servers) await s.close()
       throw e
+    }
+  },
+  async shard(dir) {
+    const server = await ShardServer.open({ dir, port: 0 })
+    const participant = new RemoteParticipant({ id: asShardId(0), host: server.host, port: server.port, coordinator: 'c1' })
+    return {
+      participant,
+      async close() {
+        await participant.close()
+        await server.close()
+      },
     }
   },
 }
