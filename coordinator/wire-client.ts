@@ -279,8 +279,11 @@ export class WirePool {
 
   async acquire(): Promise<WireConnection> {
     if (this.closed) throw dbError('connection_failure', `the pool of shard ${this.options.host}:${this.options.port} is closed`)
-    const c = this.idle.pop()
-    if (c !== undefined) return c
+    // An idle connection may have broken since (the shard restarted): it is dropped, not handed out.
+    for (let c = this.idle.pop(); c !== undefined; c = this.idle.pop()) {
+      if (!c.isBroken) return c
+      this.open--
+    }
     if (this.open >= this.max) {
       const waited = await new Promise<WireConnection | undefined>((resolve) => this.waiting.push(resolve))
       return waited ?? this.acquire()

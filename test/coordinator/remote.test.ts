@@ -128,6 +128,13 @@ describe('remote participants over shard processes', () => {
     const back = c.coordinator.begin({ isolation: 'repeatable read' })
     expect((await back.execute(S2, 'SELECT id, v FROM t ORDER BY id')).rows).toEqual([[1, 'on 2']])
     await back.commit()
+    const all = c.coordinator.begin()
+    for (const s of [S0, S1, S2]) await all.execute(s, 'INSERT INTO t VALUES (20, $1)', ['all'])
+    expect(await all.commit()).toBeGreaterThan(0)
+    await c.coordinator.settled()
+    const check = c.coordinator.begin({ isolation: 'repeatable read' })
+    for (const s of [S0, S1, S2]) expect((await check.execute(s, 'SELECT v FROM t WHERE id = 20')).rows).toEqual([['all']])
+    await check.commit()
     for (const p of c.shards) expect(await p.listPrepared()).toEqual([])
   })
 
