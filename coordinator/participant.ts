@@ -1,8 +1,8 @@
 /**
  * What the coordinator asks of a shard (DESIGN.md §1, §5): the Participant
  * interface. The coordinator's core sees shards only through it, so a shard in the
- * same process (local-participant.ts) and one behind the wire protocol (a remote
- * participant, to come) are interchangeable, and the same tests run against both.
+ * same process (local-participant.ts) and one behind the wire protocol
+ * (remote-participant.ts) are interchangeable, and the same tests run against both.
  *
  * A distributed transaction has one *branch* per shard it touches. A branch runs in
  * the coordinator's snapshot and ends in one of three ways:
