@@ -21,7 +21,8 @@ import { parse, serialize } from 'pg-protocol'
 import type { BackendMessage, DatabaseError } from 'pg-protocol/dist/messages.js'
 import { dbError, IsolaError } from '../common/errors.js'
 import type { SqlState } from '../common/sqlstate.js'
-import { parseValue, T, typeOfOid, type ResultColumn, type SqlValue, type StatementResult } from '../engine/index.js'
+import { parseValue, T, typeOfOid, type ResultColumn, type SqlType, type SqlValue, type StatementResult } from '../engine/index.js'
+import { REG_TYPES } from '../engine/values/index.js'
 import type { Notice } from '../engine/results.js'
 
 export interface WireClientOptions {
@@ -141,6 +142,7 @@ export class WireConnection {
 
   /** Terminate and close; pending requests fail. */
   close(): Promise<void> {
+    this.broken ??= dbError('connection_failure', `connection to shard ${this.where} was closed`)
     if (this.socket.destroyed) return Promise.resolve()
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve())
@@ -162,7 +164,7 @@ export class WireConnection {
     switch (m.name) {
       case 'rowDescription': {
         const fields = (m as unknown as { fields: { name: string; tableID: number; columnID: number; dataTypeID: number; dataTypeModifier: number }[] }).fields
-        if (p) p.current = { columns: fields.map((f) => ({ name: f.name, type: typeOfOid(f.dataTypeID, f.dataTypeModifier) ?? T.text, tableOid: f.tableID, attnum: f.columnID })), rows: [], notices: p.current?.notices ?? [] }
+        if (p) p.current = { columns: fields.map((f) => ({ name: f.name, type: columnType(f.dataTypeID, f.dataTypeModifier), tableOid: f.tableID, attnum: f.columnID })), rows: [], notices: p.current?.notices ?? [] }
         return
       }
       case 'dataRow': {
@@ -221,6 +223,16 @@ export class WireConnection {
     for (const p of this.pending.splice(0)) p.reject(error)
     if (!this.socket.destroyed) this.socket.destroy()
   }
+}
+
+/**
+ * A result column's type: from its oid, except the reg* types, whose text is a name
+ * only a catalog can turn into an oid (the shard's, not ours): those stay text, as
+ * do types the value layer lacks.
+ */
+function columnType(oid: number, mod: number): SqlType {
+  const t = typeOfOid(oid, mod)
+  return t === undefined || REG_TYPES.has(t.kind) ? T.text : t
 }
 
 /** The shard could not be reached or the connection broke: 08006, as libpq reports a lost server. */
