@@ -138,6 +138,45 @@ describe('remote participants over shard processes', () => {
     for (const p of c.shards) expect(await p.listPrepared()).toEqual([])
   })
 
+  it('a shard killed between PREPARE and COMMIT PREPARED keeps the prepared transaction on disk; phase two retries until it is back, at the decided timestamp', async () => {
+    const dir = tmp()
+    const procs = [await shard(path.join(dir, 's0')), await shard(path.join(dir, 's1'))]
+    let hold: Promise<void> | undefined
+    let release = (): void => undefined
+    const c = await openRemoteCluster({
+      dir,
+      shards: procs.map((p) => ({ host: '127.0.0.1', port: p.port })),
+      wrap: (p) => (p.id !== S1 ? p : { id: p.id, begin: (o) => p.begin(o), rollbackPrepared: (g) => p.rollbackPrepared(g), listPrepared: () => p.listPrepared(), close: () => p.close(), commitPrepared: async (g, ts) => (await hold, p.commitPrepared(g, ts)) }),
+    })
+    clusters.push(c)
+    await createTables(c, [0, 1])
+    hold = new Promise<void>((r) => (release = r))
+    const t = c.coordinator.begin()
+    await t.execute(S0, 'INSERT INTO t VALUES (1, $1)', ['both'])
+    await t.execute(S1, 'INSERT INTO t VALUES (1, $1)', ['both'])
+    const ts = await t.commit() // answered once the decision is durable; shard 1 has not committed
+    expect((await c.shards[1]!.listPrepared()).map((p) => p.gid)).toEqual([t.gid])
+    procs[1]!.child.kill('SIGKILL')
+    await procs[1]!.exited
+    release() // phase two now meets a dead shard (08006) and retries
+    await new Promise((r) => setTimeout(r, 300))
+    await shard(path.join(dir, 's1'), procs[1]!.port)
+    await c.coordinator.settled()
+    for (const p of c.shards) expect(await p.listPrepared()).toEqual([])
+    // Committed at the decided timestamp: invisible just below it, visible at it.
+    const psql = new pg.Client({ host: '127.0.0.1', port: procs[1]!.port, user: 'postgres', database: 'postgres' })
+    await psql.connect()
+    try {
+      for (const [at, n] of [[ts! - 1, 0], [ts!, 1]] as const) {
+        await psql.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL isola.snapshot = '${at}'`)
+        expect((await psql.query('SELECT count(*)::int AS n FROM t')).rows).toEqual([{ n }])
+        await psql.query('ROLLBACK')
+      }
+    } finally {
+      await psql.end()
+    }
+  })
+
   it('a shard that shuts down under a transaction fails it with 57P01', async () => {
     const dir = tmp()
     const procs = [await shard(path.join(dir, 's0')), await shard(path.join(dir, 's1'))]
