@@ -11,10 +11,8 @@
 import path from 'node:path'
 import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { isIsolaError } from '../common/errors.js'
-import { dbError } from '../common/errors.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
-import { parse } from '../parser/index.js'
-import { NO_CONFLICTS, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
+import { NO_CONFLICTS, refuseTransactionControl, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 
 export class LocalParticipant implements Participant {
   constructor(
@@ -57,27 +55,6 @@ export class LocalParticipant implements Participant {
   close(): Promise<void> {
     return this.db.close()
   }
-}
-
-/** Words that may begin a statement that ends or starts a transaction (a cheap test before parsing). */
-const CONTROL_WORDS = /\b(begin|start|commit|end|rollback|abort|prepare)\b/i
-const CONTROL_KINDS = new Set(['begin', 'commit', 'rollback', 'prepare-transaction', 'commit-prepared', 'rollback-prepared'])
-
-/**
- * A branch's transaction is the coordinator's to end: COMMIT, ROLLBACK, PREPARE
- * TRANSACTION and their kind sent through `execute` would end it behind its back.
- * (Savepoints stay allowed: they live inside the branch.)
- */
-function refuseTransactionControl(sql: string): void {
-  if (!CONTROL_WORDS.test(sql)) return
-  let statements
-  try {
-    statements = parse(sql)
-  } catch {
-    return // the session reports the syntax error
-  }
-  const s = statements.find((x) => CONTROL_KINDS.has(x.kind))
-  if (s !== undefined) throw dbError('active_sql_transaction', `${s.kind.replace('-', ' ').toUpperCase()} cannot run in a branch of a distributed transaction: commit or roll back the distributed transaction`)
 }
 
 /** 42704 (no prepared transaction of that gid) means it was finished before: idempotence for the coordinator's retries. */

@@ -1,8 +1,8 @@
 /**
  * What the coordinator asks of a shard (DESIGN.md §1, §5): the Participant
  * interface. The coordinator's core sees shards only through it, so a shard in the
- * same process (local-participant.ts) and one behind the wire protocol (a remote
- * participant, to come) are interchangeable, and the same tests run against both.
+ * same process (local-participant.ts) and one behind the wire protocol
+ * (remote-participant.ts) are interchangeable, and the same tests run against both.
  *
  * A distributed transaction has one *branch* per shard it touches. A branch runs in
  * the coordinator's snapshot and ends in one of three ways:
@@ -15,8 +15,10 @@
  * shard under its gid (durably, with its locks) until the coordinator decides, and a
  * shard never decides on its own.
  */
+import { dbError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
+import { parse } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
 
 export interface BranchOptions {
@@ -112,4 +114,25 @@ export interface Participant {
    */
   advanceHorizon(ts: Timestamp): Promise<void>
   close(): Promise<void>
+}
+
+/** Words that may begin a statement that ends or starts a transaction (a cheap test before parsing). */
+const CONTROL_WORDS = /\b(begin|start|commit|end|rollback|abort|prepare)\b/i
+const CONTROL_KINDS = new Set(['begin', 'commit', 'rollback', 'prepare-transaction', 'commit-prepared', 'rollback-prepared'])
+
+/**
+ * A branch's transaction is the coordinator's to end: COMMIT, ROLLBACK, PREPARE
+ * TRANSACTION and their kind sent through `execute` would end it behind its back.
+ * (Savepoints stay allowed: they live inside the branch.)
+ */
+export function refuseTransactionControl(sql: string): void {
+  if (!CONTROL_WORDS.test(sql)) return
+  let statements
+  try {
+    statements = parse(sql)
+  } catch {
+    return // the session reports the syntax error
+  }
+  const s = statements.find((x) => CONTROL_KINDS.has(x.kind))
+  if (s !== undefined) throw dbError('active_sql_transaction', `${s.kind.replace('-', ' ').toUpperCase()} cannot run in a branch of a distributed transaction: commit or roll back the distributed transaction`)
 }

@@ -33,6 +33,10 @@ export class ShardedWireSession {
     return this.cluster.status
   }
 
+  /** What a coordinator above this one would ask of a branch (isola.transaction_writes): not tracked here. */
+  readonly hasWrites = false
+  readonly hasCatalogChanges = false
+
   async execute(sql: string, params: readonly unknown[] = [], onResult?: (r: StatementResult) => void): Promise<StatementResult[]> {
     const out: StatementResult[] = []
     for (const text of statementTexts(sql)) {

@@ -18,7 +18,7 @@ export type { CopyIn } from './copy.js'
 export { durationMs } from './settings.js'
 export type { SqlType, SqlValue } from './values/index.js'
 /** What the wire layer needs of the value layer: type oids and sizes, text output, values it encodes in binary. */
-export { Decimal, formatDate, formatTimestamp, formatValue, parseValue, T, TYPE_LENGTHS, TYPE_OIDS, typeOid, typmod } from './values/index.js'
+export { Decimal, formatDate, formatTimestamp, formatValue, parseValue, T, TYPE_LENGTHS, TYPE_OIDS, typeOid, typeOfOid, typmod } from './values/index.js'
 
 export function open(options: OpenOptions = {}): Promise<Database> {
   return Database.open(options)

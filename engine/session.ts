@@ -32,7 +32,7 @@ import { runDelete, runInsert, runUpdate } from './exec/dml.js'
 import { collectNow, StaleLockedRow } from './exec/run.js'
 import type { WriteEnv } from './exec/table-writer.js'
 import { currentTimestamp, type FunctionContext } from './functions/index.js'
-import type { Timestamp } from '../common/ids.js'
+import { asTimestamp, type Timestamp } from '../common/ids.js'
 import { fromJs, toJs } from './js-values.js'
 import { analyze, vacuum, type MaintenanceControl } from './maintenance.js'
 import { ALL_METHODS, type PlanMethods } from './plan/access-path.js'
@@ -87,6 +87,8 @@ export class Session {
   private settingsAtBegin: Map<string, string | undefined> | undefined
   private localSettings: Map<string, string> | undefined
   private txnStart = 0n
+  /** The open transaction takes its snapshots from `isola.snapshot` (a coordinator's branch). */
+  private txnCoordinated = false
   /** The transaction began for the statement about to start (its start is the statement's too). */
   private txnJustBegun = false
   private statementStart = 0n
@@ -399,7 +401,7 @@ export class Session {
         this.setTransaction(stmt.modes)
         return this.done('SET')
       case 'set':
-        return this.set(stmt)
+        return await this.set(stmt)
       case 'show':
         return this.show(stmt.name)
       case 'reset':
@@ -868,11 +870,48 @@ export class Session {
   private ensureTxn(): Transaction {
     if (this.txn !== undefined) return this.txn
     const m = this.effectiveModes()
-    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot })
+    const coordinated = this.options.snapshot === undefined ? this.coordinatorSnapshot() : undefined
+    this.txnCoordinated = coordinated !== undefined
+    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot ?? coordinated })
     this.txnStart = currentTimestamp()
     this.txnJustBegun = true
     this.showModes(m)
     return this.txn
+  }
+
+  /**
+   * The snapshot source of a transaction that begins while `isola.snapshot` is set (a
+   * coordinator's branch, ARCHITECTURE.md §9.6): the setting's value at each snapshot
+   * the transaction takes, so that under READ COMMITTED a `SET LOCAL isola.snapshot`
+   * before a statement gives it the coordinator's per-statement snapshot. Undefined
+   * when it is not set: the node's own clock.
+   */
+  private coordinatorSnapshot(): (() => Timestamp) | undefined {
+    const at = this.timestampSetting('isola.snapshot')
+    if (at === undefined) return undefined
+    let last = at
+    return () => (last = this.timestampSetting('isola.snapshot') ?? last)
+  }
+
+  private timestampSetting(name: string): Timestamp | undefined {
+    const v = this.settings.get(name)
+    return v === undefined || v === '' ? undefined : asTimestamp(Number(v))
+  }
+
+  /**
+   * SET isola.snapshot / isola.commit_timestamp: the node's clock rises to the
+   * coordinator's timestamp before it is used (a shard serves no snapshot and takes
+   * no commit timestamp below what it was told, ARCHITECTURE.md §9.2). A snapshot
+   * is the transaction's from its first query, as PostgreSQL's SET TRANSACTION
+   * SNAPSHOT; only READ COMMITTED takes a new one per statement.
+   */
+  private async coordinatorTimestamp(name: string, value: string): Promise<void> {
+    if (name === 'isola.snapshot' && this.txn !== undefined) {
+      if (!this.txnCoordinated) throw dbError('active_sql_transaction', 'isola.snapshot must be set before the transaction\'s first query')
+      if (this.txn.snapshot !== undefined && this.txn.isolation !== 'read committed') throw dbError('active_sql_transaction', 'isola.snapshot cannot change after the first query of a REPEATABLE READ or SERIALIZABLE transaction')
+      if (value === '') throw dbError('active_sql_transaction', 'isola.snapshot cannot be unset inside a coordinated transaction')
+    }
+    if (value !== '') await this.db.txn.advanceClock(asTimestamp(Number(value)))
   }
 
   private done(tag: string, rowCount?: number): StatementResult {
@@ -924,10 +963,15 @@ export class Session {
     if (this.failed) {
       await this.rollbackTxn()
       this.block = 'none'
+      this.settings.set('isola.last_commit_timestamp', '')
       return this.done('ROLLBACK')
     }
+    // A coordinator's one-phase commit: the proposed timestamp in, the actual one out (§9.6).
+    const proposed = this.timestampSetting('isola.commit_timestamp')
+    this.settings.set('isola.last_commit_timestamp', '')
     try {
-      await this.commitTxn()
+      const ts = await this.commitTxn(proposed)
+      if (ts !== undefined) this.settings.set('isola.last_commit_timestamp', String(ts))
     } finally {
       this.block = 'none'
     }
@@ -972,6 +1016,7 @@ export class Session {
   /** Session state after a transaction ends (committed: true keeps SET, drops SET LOCAL). */
   private endTxn(committed: boolean): void {
     this.txn = undefined
+    this.txnCoordinated = false
     this.tc = undefined
     this.failed = false
     this.modes = NO_MODES
@@ -1037,14 +1082,19 @@ export class Session {
   private async finishPrepared(kind: 'commit-prepared' | 'rollback-prepared', gid: string): Promise<StatementResult> {
     const word = kind === 'commit-prepared' ? 'COMMIT PREPARED' : 'ROLLBACK PREPARED'
     if (this.block !== 'none') throw dbError('active_sql_transaction', `${word} cannot run inside a transaction block`)
-    if (kind === 'commit-prepared') await this.db.commitPrepared(gid)
-    else await this.db.txn.rollbackPrepared(gid)
+    if (kind === 'commit-prepared') {
+      // A coordinator's decision timestamp (§9.6), used once: a later COMMIT PREPARED must name its own.
+      const at = this.timestampSetting('isola.commit_timestamp')
+      this.settings.set('isola.commit_timestamp', '')
+      this.settings.set('isola.last_commit_timestamp', '')
+      this.settings.set('isola.last_commit_timestamp', String(await this.db.commitPrepared(gid, at)))
+    } else await this.db.txn.rollbackPrepared(gid)
     return this.done(word)
   }
 
   // ── settings ──────────────────────────────────────────────────────────────
 
-  private set(stmt: Statement & { kind: 'set' }): StatementResult {
+  private async set(stmt: Statement & { kind: 'set' }): Promise<StatementResult> {
     const name = canonicalName(stmt.name)
     if (name === 'transaction_isolation') {
       if (stmt.value.kind === 'values') this.setTransaction({ isolation: normalize(name, stmt.value.values.join(' ')) as TransactionModes['isolation'], readOnly: undefined, deferrable: undefined })
@@ -1059,6 +1109,7 @@ export class Session {
       this.localSettings ??= new Map()
       if (!this.localSettings.has(name)) this.localSettings.set(name, this.settings.get(name) ?? '')
     }
+    if (name === 'isola.snapshot' || name === 'isola.commit_timestamp') await this.coordinatorTimestamp(name, value)
     this.assign(name, value)
     return this.done('SET')
   }

@@ -11,7 +11,7 @@
 import { dbError } from '../common/errors.js'
 import { SERVER_VERSION } from './functions/index.js'
 
-type Kind = 'string' | 'bool' | 'duration' | 'integer' | 'isolation' | 'enum'
+type Kind = 'string' | 'bool' | 'duration' | 'integer' | 'isolation' | 'enum' | 'timestamp'
 
 interface Setting {
   readonly name: string
@@ -73,6 +73,10 @@ const SETTINGS: readonly Setting[] = [
   { name: 'is_superuser', kind: 'bool', default: 'on', readOnly: true, description: 'Shows whether the current user is a superuser.' },
   { name: 'session_authorization', kind: 'string', default: 'postgres', readOnly: true, description: 'Sets the session user name.' },
   { name: 'max_prepared_transactions', kind: 'string', default: '100', readOnly: true, description: 'Sets the maximum number of simultaneously prepared transactions.' },
+  // The coordinator's internal commands (ARCHITECTURE.md §9.6): timestamps from its oracle.
+  { name: 'isola.snapshot', kind: 'timestamp', default: '', description: "The coordinator's snapshot timestamp for the transaction's next snapshot (every statement's under READ COMMITTED)." },
+  { name: 'isola.commit_timestamp', kind: 'timestamp', default: '', description: "The coordinator's timestamp for the next COMMIT (proposed) or COMMIT PREPARED (exact); COMMIT PREPARED clears it." },
+  { name: 'isola.last_commit_timestamp', kind: 'timestamp', default: '', readOnly: true, description: 'The timestamp the last COMMIT or COMMIT PREPARED of this session committed at (empty: it wrote nothing).' },
 ]
 
 const BY_NAME = new Map(SETTINGS.map((s) => [s.name.toLowerCase(), s]))
@@ -138,6 +142,9 @@ export function normalize(name: string, raw: string): string {
       if (!s.values!.includes(v)) throw invalid()
       return v
     }
+    case 'timestamp':
+      if (!/^\s*\d{0,15}\s*$/.test(raw)) throw invalid()
+      return raw.trim()
     case 'string':
       if (s.supported && !s.supported(raw)) throw unsupported(s, raw)
       return s.name === 'client_encoding' ? 'UTF8' : raw

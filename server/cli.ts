@@ -13,6 +13,11 @@
  *       or sets its password. With a certificate and key, clients may use TLS.
  *       --http-port serves the read-only JSON admin (http-admin.ts). --shards N runs
  *       a coordinator over N local shards instead (issue 6, in progress).
+ *   isola shard [--data ./data] [--port 5433] [--host 127.0.0.1] [--log-level info]
+ *       A shard of a distributed Isola (shard.ts): the wire protocol over one
+ *       database, for a coordinator's remote participants (trust; the first
+ *       coordinator to connect is recorded and others are refused). Prints
+ *       `ready on postgresql://…` like start.
  *   isola sql [--data DIR | postgresql://…]
  *       An interactive SQL prompt on the embedded database or on a server.
  *   isola check [--data DIR]
@@ -30,6 +35,7 @@ import { Cluster, parseUserSpec } from './cluster/index.js'
 import { startHttpAdmin } from './http-admin.js'
 import { DEFAULT_PORT } from './server-options.js'
 import { WireServer } from './server.js'
+import { ShardServer } from './shard.js'
 import { embeddedTarget, remoteTarget } from './shell-targets.js'
 import { sqlShell } from './sql-shell.js'
 
@@ -71,11 +77,7 @@ async function start(args: readonly string[], dir: string): Promise<number> {
   const http = httpPort === '' ? undefined : await startHttpAdmin({ host: option(args, 'host', '127.0.0.1'), port: Number(httpPort), server, cluster })
   console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
   log.info({ dir, port: server.port, httpPort: httpPort || undefined }, 'listening')
-  // Signal handlers alone do not keep Node's event loop alive: the listener does.
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  await untilSignalled()
   log.info('shutting down')
   await http?.close()
   await server.close()
@@ -106,15 +108,32 @@ async function startSharded(args: readonly string[], dir: string, shards: number
   })
   console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
   log.info({ dir, port: server.port, shards }, 'listening (sharded)')
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  await untilSignalled()
   log.info('shutting down')
   await server.close()
   await local.close()
   log.info('closed cleanly')
   return 0
+}
+
+async function shard(args: readonly string[], dir: string): Promise<number> {
+  const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
+  const s = await ShardServer.open({ dir, host: option(args, 'host', '127.0.0.1'), port: Number(option(args, 'port', String(DEFAULT_PORT))), logger: log })
+  console.log(`ready on postgresql://postgres@${s.host}:${s.port}/postgres`)
+  log.info({ dir, port: s.port }, 'shard listening')
+  await untilSignalled()
+  log.info('shutting down')
+  await s.close()
+  log.info('closed cleanly')
+  return 0
+}
+
+/** Resolves at SIGINT or SIGTERM. (Signal handlers alone keep no event loop alive: the listeners do.) */
+function untilSignalled(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -123,6 +142,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'start':
       return start(args, dir)
+    case 'shard':
+      return shard(args, dir)
     case 'sql': {
       const url = args.find((a) => /^postgres(ql)?:\/\//.test(a))
       await sqlShell(url !== undefined ? await remoteTarget(url) : await embeddedTarget(dir), process.stdin, process.stdout, process.stderr)
@@ -141,7 +162,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0
     }
     default:
-      console.log('usage: isola start [--data DIR] [--port P] [--auth METHOD] [--user NAME:PASSWORD] | isola sql [--data DIR | postgresql://…] | isola check [--data DIR]')
+      console.log('usage: isola start [--data DIR] [--port P] [--auth METHOD] [--user NAME:PASSWORD] | isola shard [--data DIR] [--port P] | isola sql [--data DIR | postgresql://…] | isola check [--data DIR]')
       return command === 'help' ? 0 : 2
   }
 }

@@ -258,7 +258,7 @@ export class Connection {
   private async begin(): Promise<void> {
     let session: WireSession
     try {
-      session = await this.host.options.session({ user: this.user, database: this.database, applicationName: this.startupParams.get('application_name') ?? '' })
+      session = await this.host.options.session({ user: this.user, database: this.database, applicationName: this.startupParams.get('application_name') ?? '', startupParams: this.startupParams })
     } catch (e) {
       return this.fatal(e)
     }

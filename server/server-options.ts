@@ -10,15 +10,18 @@ import type { AuthExchange } from './auth/index.js'
  * What a connection needs of the session behind it: an engine Session has all of it;
  * a session over shards (coordinator/wire-session.ts) provides the same surface.
  */
-export type WireSession = Pick<Session, 'execute' | 'prepare' | 'executePrepared' | 'copyFrom' | 'copyTo' | 'status' | 'settings' | 'cancel' | 'close' | 'beginImplicitBlock' | 'endImplicitBlock'>
+export type WireSession = Pick<Session, 'execute' | 'prepare' | 'executePrepared' | 'copyFrom' | 'copyTo' | 'status' | 'settings' | 'cancel' | 'close' | 'beginImplicitBlock' | 'endImplicitBlock' | 'hasWrites' | 'hasCatalogChanges'>
 
 export interface ServerOptions {
   /** Loopback by default: a server reachable from elsewhere is a choice. */
   readonly host?: string
   /** 0 picks a free port (tests). Default 5432's neighbour, 5433, so a local PostgreSQL can stay. */
   readonly port?: number
-  /** A session for an authenticated user on the database it names (3D000 when there is none, 28000 for a role that may not log in). */
-  session(options: { readonly user: string; readonly database: string; readonly applicationName: string }): Promise<WireSession>
+  /**
+   * A session for an authenticated user on the database it names (3D000 when there is none, 28000 for a role that may not log in).
+   * `startupParams` are all of the start-up packet's (a shard checks the coordinator's identity in them).
+   */
+  session(options: { readonly user: string; readonly database: string; readonly applicationName: string; readonly startupParams: ReadonlyMap<string, string> }): Promise<WireSession>
   /** Authentication for a user connecting to a database from an address; trust when absent. */
   authenticate?(user: string, database: string, remoteAddress: string | undefined): AuthExchange
   /** Connections beyond this are refused with 53300 (PostgreSQL's max_connections). */

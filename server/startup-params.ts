@@ -57,7 +57,7 @@ export function parseOptions(options: string): [string, string][] {
 }
 
 /** The settings PostgreSQL 15 marks GUC_REPORT, with this session's values. */
-export function reportedParameters(session: Pick<WireSession, 'settings'>, user: string): [string, string][] {
+export function reportedParameters(session: Pick<WireSession, 'settings' | 'hasWrites' | 'hasCatalogChanges'>, user: string): [string, string][] {
   const get = (name: string, dflt: string) => session.settings.get(name) ?? dflt
   return [
     ['application_name', get('application_name', '')],
@@ -73,5 +73,8 @@ export function reportedParameters(session: Pick<WireSession, 'settings'>, user:
     ['session_authorization', user],
     ['standard_conforming_strings', get('standard_conforming_strings', 'on')],
     ['TimeZone', get('TimeZone', 'UTC')],
+    // To a coordinator only (ARCHITECTURE.md §9.6): what its branch has written, so it knows without asking
+    // whether the branch needs a second phase and whether it ran DDL.
+    ...(session.settings.get('isola.coordinator') === undefined ? [] : [['isola.transaction_writes', session.hasCatalogChanges ? 'catalog' : session.hasWrites ? 'rows' : 'none'] as [string, string]]),
   ]
 }

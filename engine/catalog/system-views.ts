@@ -232,6 +232,14 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
   table('information_schema', 'views', [['table_catalog', T.text], ['table_schema', T.text], ['table_name', T.text], ['view_definition', T.text]], (ctx) =>
     [...ctx.catalog.relations.values()].flatMap((r) => (r.kind === 'view' ? [[ctx.database, 'public', r.name, r.query]] : [])),
   ),
+  /**
+   * What a coordinator reads after PREPARE TRANSACTION (ARCHITECTURE.md §9.6): the
+   * prepare timestamp as a number, and the conflict-info slot of cross-shard SSI
+   * (no shard reports rw-edges yet: false, false, '[]').
+   */
+  table('pg_catalog', 'isola_prepared_xacts', [['gid', T.text], ['prepare_ts', T.int8], ['owner', T.text], ['in_conflict', T.bool], ['out_conflict', T.bool], ['rw_edges', T.text]], (ctx) =>
+    ctx.prepared.map((p) => [p.gid, p.preparedAt, p.owner, false, false, '[]']),
+  ),
 ]
 
 const CATEGORY: Record<keyof typeof TYPE_OIDS, string> = {

@@ -9,6 +9,6 @@ export {
   type BinaryOperatorName, type OperatorEntry, type ResolvedOperator,
 } from './operators.js'
 export { applyOperator, operatorFunction, evaluateBinary, compareValues, negate, and3, or3, not3 } from './arithmetic.js'
-export { TYPE_OIDS, ARRAY_TYPE_OIDS, TYPE_NAMES_INTERNAL, TYPE_LENGTHS, typmod, typeOid } from './type-oids.js'
+export { TYPE_OIDS, ARRAY_TYPE_OIDS, TYPE_NAMES_INTERNAL, TYPE_LENGTHS, typmod, typeOid, typeOfOid } from './type-oids.js'
 export { formatArray, parseArray } from './arrays.js'
 export { compareArraysOf as compareArrays } from './arithmetic.js'

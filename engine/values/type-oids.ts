@@ -3,7 +3,7 @@
  * what pg_attribute, pg_type and the wire protocol's RowDescription report, so
  * drivers pick the right parser for a column.
  */
-import type { SqlType, TypeKind } from './types.js'
+import { arrayOf, plainType, TYPE_KINDS, type SqlType, type TypeKind } from './types.js'
 
 export const TYPE_OIDS: Readonly<Record<TypeKind, number>> = {
   bool: 16, bytea: 17, int8: 20, int2: 21, int4: 23, text: 25, float4: 700, float8: 701, unknown: 705,
@@ -40,3 +40,21 @@ export function typmod(t: SqlType): number {
 }
 
 export const typeOid = (t: SqlType): number => (t.kind === 'array' ? (ARRAY_TYPE_OIDS[t.element.kind] ?? TYPE_OIDS.array) : TYPE_OIDS[t.kind])
+
+const KIND_OF_OID = new Map<number, TypeKind>(TYPE_KINDS.map((k) => [TYPE_OIDS[k], k]))
+const ELEMENT_OF_ARRAY_OID = new Map<number, TypeKind>(Object.entries(ARRAY_TYPE_OIDS).map(([k, oid]) => [oid, k as TypeKind]))
+
+/**
+ * The type a RowDescription names by oid and typmod, the inverse of `typeOid` and
+ * `typmod` (a client of Isola's wire protocol, such as the remote participant,
+ * decodes text values with it). Undefined for an oid the value layer lacks.
+ */
+export function typeOfOid(oid: number, mod = -1): SqlType | undefined {
+  const element = ELEMENT_OF_ARRAY_OID.get(oid)
+  if (element !== undefined) return arrayOf(plainType(element))
+  const kind = KIND_OF_OID.get(oid)
+  if (kind === undefined) return undefined
+  if ((kind === 'varchar' || kind === 'bpchar') && mod >= 4) return { kind, length: mod - 4 }
+  if (kind === 'numeric' && mod >= 4) return { kind, precision: (mod - 4) >> 16, scale: (mod - 4) & 0xffff }
+  return plainType(kind)
+}

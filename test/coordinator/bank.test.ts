@@ -1,5 +1,5 @@
 /**
- * The bank test across three shards: accounts spread by id % 3, concurrent transfers
+ * The bank test across three shards, local and remote: accounts spread by id % 3, concurrent transfers
  * (one-phase when both accounts share a shard, two-phase otherwise) and concurrent
  * audits that sum every shard in one transaction. Every audit at REPEATABLE READ or
  * SERIALIZABLE must see the exact total: that is the global snapshot (DESIGN.md §2),
@@ -12,9 +12,9 @@ import { describe, expect, it } from 'vitest'
 import { isIsolaError } from '../../common/errors.js'
 import { asShardId, type ShardId } from '../../common/ids.js'
 import type { DistributedTxn } from '../../coordinator/distributed-txn.js'
-import { openLocalCluster, type LocalCluster } from '../../coordinator/local-cluster.js'
 import type { IsolationLevel } from '../../txn/index.js'
 import { Rng } from '../helpers/random.js'
+import { CLUSTER_KINDS, type TestCluster } from './clusters.js'
 
 const SHARDS = 3
 const ACCOUNTS = 30
@@ -24,7 +24,7 @@ const shardOf = (id: number): ShardId => asShardId(id % SHARDS)
 const seed = Number(process.env.BANK_SEED ?? Date.now() % 100000)
 
 /** Runs `work` in a new transaction, retrying on 40001 (first-updater-wins, SSI) as an application would. */
-async function withRetries<T>(c: LocalCluster, isolation: IsolationLevel, work: (t: DistributedTxn) => Promise<T>): Promise<{ value: T; retries: number }> {
+async function withRetries<T>(c: TestCluster, isolation: IsolationLevel, work: (t: DistributedTxn) => Promise<T>): Promise<{ value: T; retries: number }> {
   for (let retries = 0; ; retries++) {
     const t = c.coordinator.begin({ isolation })
     try {
@@ -48,10 +48,10 @@ async function sumAll(t: DistributedTxn): Promise<number> {
   return sum
 }
 
-describe(`bank test across ${SHARDS} shards (BANK_SEED=${seed})`, () => {
+for (const kind of CLUSTER_KINDS) describe(`bank test across ${SHARDS} ${kind.name} shards (BANK_SEED=${seed})`, () => {
   it('every audit sees the exact total while transfers run, at REPEATABLE READ and SERIALIZABLE', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-bank-'))
-    const c = await openLocalCluster({ dir, shards: SHARDS, memoryShards: true })
+    const c = await kind.open({ dir, shards: SHARDS, memoryShards: true })
     try {
       const setup = c.coordinator.begin()
       for (let s = 0; s < SHARDS; s++) await setup.execute(asShardId(s), 'CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)')

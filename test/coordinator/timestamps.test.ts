@@ -9,9 +9,9 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { asShardId, asTimestamp } from '../../common/ids.js'
 import { SqliteDecisionLog } from '../../coordinator/decision-log.js'
-import { LocalParticipant } from '../../coordinator/local-participant.js'
-import { openLocalCluster } from '../../coordinator/local-cluster.js'
 import { RESERVE_BLOCK, TimestampOracle } from '../../coordinator/oracle.js'
+import { openLocalCluster } from '../../coordinator/local-cluster.js'
+import { CLUSTER_KINDS } from './clusters.js'
 
 const S0 = asShardId(0)
 const S1 = asShardId(1)
@@ -26,9 +26,9 @@ afterEach(() => {
   dirs = []
 })
 
-describe('the one-phase commit timestamp invariant', () => {
+for (const kind of CLUSTER_KINDS) describe(`the one-phase commit timestamp invariant (${kind.name} shards)`, () => {
   it('a commit proposed below a snapshot the shard has served lands above it, so a REPEATABLE READ reader never sees the row appear', async () => {
-    const shard = await LocalParticipant.open(S0, undefined)
+    const { participant: shard, close } = await kind.shard(tmp())
     try {
       const setup = await shard.begin({ isolation: 'read committed', snapshot: asTimestamp(10) })
       await setup.execute('CREATE TABLE t (k int PRIMARY KEY, v text)')
@@ -59,12 +59,12 @@ describe('the one-phase commit timestamp invariant', () => {
       await w2.execute("UPDATE t SET v = 'newer' WHERE k = 1")
       expect(await w2.commit(asTimestamp(400))).toBe(400)
     } finally {
-      await shard.close()
+      await close()
     }
   })
 
   it('through the coordinator: a concurrent REPEATABLE READ transaction keeps its view, the writer’s next transaction sees its write', async () => {
-    const c = await openLocalCluster({ dir: tmp(), shards: 2, memoryShards: true })
+    const c = await kind.open({ dir: tmp(), shards: 2, memoryShards: true })
     try {
       const setup = c.coordinator.begin()
       for (const s of [S0, S1]) await setup.execute(s, 'CREATE TABLE t (k int PRIMARY KEY, v text)')
@@ -122,13 +122,12 @@ describe('the one-phase commit timestamp invariant', () => {
   })
 
   it('a two-phase commit lands above every participant’s prepare timestamp (Clock-SI)', async () => {
-    const c = await openLocalCluster({ dir: tmp(), shards: 2, memoryShards: true })
+    const c = await kind.open({ dir: tmp(), shards: 2, memoryShards: true })
     try {
       const setup = c.coordinator.begin()
       for (const s of [S0, S1]) await setup.execute(s, 'CREATE TABLE t (k int PRIMARY KEY)')
       await setup.commit()
-      // Shard 1's clock runs ahead of the coordinator's (a snapshot served from elsewhere).
-      await c.shards[1]!.db.txn.advanceClock(asTimestamp(5000))
+      // Shard 1's clock runs ahead of the coordinator's (a snapshot served from elsewhere: the branch raises it).
       const warm = await c.shards[1]!.begin({ isolation: 'read committed', snapshot: asTimestamp(5000) })
       await warm.execute('SELECT * FROM t')
       await warm.rollback()

@@ -1,11 +1,11 @@
-/** Distributed transactions across three local shards: atomicity, one- and two-phase commit, group commit, recovery. */
+/** Distributed transactions across three shards, local and remote: atomicity, one- and two-phase commit, group commit, recovery. */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { asShardId, type ShardId, type Timestamp } from '../../common/ids.js'
-import { openLocalCluster, type LocalCluster } from '../../coordinator/local-cluster.js'
 import type { Branch, Participant, Resolution } from '../../coordinator/participant.js'
+import { CLUSTER_KINDS, type ClusterKind, type TestCluster, type TestClusterOptions } from './clusters.js'
 
 const S0 = asShardId(0)
 const S1 = asShardId(1)
@@ -13,7 +13,7 @@ const S2 = asShardId(2)
 const ALL = [S0, S1, S2]
 
 let dirs: string[] = []
-let clusters: LocalCluster[] = []
+let clusters: TestCluster[] = []
 
 function tmp(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-coord-'))
@@ -21,8 +21,8 @@ function tmp(): string {
   return d
 }
 
-async function cluster(options: Partial<Parameters<typeof openLocalCluster>[0]> = {}): Promise<LocalCluster> {
-  const c = await openLocalCluster({ dir: tmp(), shards: 3, memoryShards: true, ...options })
+async function cluster(kind: ClusterKind, options: Partial<TestClusterOptions> = {}): Promise<TestCluster> {
+  const c = await kind.open({ dir: tmp(), shards: 3, memoryShards: true, ...options })
   clusters.push(c)
   return c
 }
@@ -35,7 +35,7 @@ afterEach(async () => {
 })
 
 /** Creates `t (id int primary key, v text)` on every shard in one distributed transaction (DDL through 2PC). */
-async function createTables(c: LocalCluster): Promise<void> {
+async function createTables(c: TestCluster): Promise<void> {
   const t = c.coordinator.begin()
   for (const s of ALL) await t.execute(s, 'CREATE TABLE t (id int PRIMARY KEY, v text)')
   await t.commit()
@@ -44,7 +44,7 @@ async function createTables(c: LocalCluster): Promise<void> {
 }
 
 /** Rows of t on each shard, read in one distributed transaction (one snapshot). */
-async function rows(c: LocalCluster): Promise<string[][]> {
+async function rows(c: TestCluster): Promise<string[][]> {
   const t = c.coordinator.begin({ isolation: 'repeatable read' })
   const out: string[][] = []
   for (const s of ALL) out.push((await t.execute(s, 'SELECT id, v FROM t ORDER BY id')).rows.map((r) => r.map(String).join('=')))
@@ -52,9 +52,9 @@ async function rows(c: LocalCluster): Promise<string[][]> {
   return out
 }
 
-describe('distributed transactions over local shards', () => {
+for (const kind of CLUSTER_KINDS) describe(`distributed transactions over ${kind.name} shards`, () => {
   it('commit on every shard with two-phase commit, and the decision is forgotten once acknowledged', async () => {
-    const c = await cluster()
+    const c = await cluster(kind)
     await createTables(c)
     const before = c.log.stats.appended
     const t = c.coordinator.begin()
@@ -72,7 +72,7 @@ describe('distributed transactions over local shards', () => {
   })
 
   it('commit waits for statements still running (their writes decide how each branch commits)', async () => {
-    const c = await cluster()
+    const c = await cluster(kind)
     await createTables(c)
     const t = c.coordinator.begin()
     const inserts = ALL.map((s) => t.execute(s, 'INSERT INTO t VALUES (3, $1)', ['late']))
@@ -84,7 +84,7 @@ describe('distributed transactions over local shards', () => {
   })
 
   it('roll back on every shard when a statement fails', async () => {
-    const c = await cluster()
+    const c = await cluster(kind)
     await createTables(c)
     const seed = c.coordinator.begin()
     await seed.execute(S2, 'INSERT INTO t VALUES (7, $1)', ['old'])
@@ -101,7 +101,7 @@ describe('distributed transactions over local shards', () => {
   })
 
   it('refuse statements that would end a branch behind the coordinator’s back', async () => {
-    const c = await cluster()
+    const c = await cluster(kind)
     await createTables(c)
     const t = c.coordinator.begin()
     await t.execute(S0, 'INSERT INTO t VALUES (1, $1)', ['kept'])
@@ -120,7 +120,7 @@ describe('distributed transactions over local shards', () => {
 
   it('roll back the prepared branches when one participant refuses to prepare', async () => {
     const refuse = new Set<ShardId>([S1])
-    const c = await cluster({ wrap: (p) => refusing(p, refuse) })
+    const c = await cluster(kind, { wrap: (p) => refusing(p, refuse) })
     await createTables(c) // the refusal is off while the tables are made
     refuse.add(S1)
     const t = c.coordinator.begin()
@@ -133,7 +133,7 @@ describe('distributed transactions over local shards', () => {
   })
 
   it('commit in one phase, with no decision, when one shard wrote and others only read', async () => {
-    const c = await cluster()
+    const c = await cluster(kind)
     await createTables(c)
     const before = c.log.stats.appended
     const t = c.coordinator.begin({ isolation: 'serializable' })
@@ -154,7 +154,7 @@ describe('distributed transactions over local shards', () => {
   })
 
   it('group-commit the decisions of concurrent transactions in one SQLite transaction', async () => {
-    const c = await cluster()
+    const c = await cluster(kind)
     await createTables(c)
     const flushes = c.log.stats.flushes
     const txns = Array.from({ length: 12 }, (_, i) => c.coordinator.begin())
@@ -173,7 +173,7 @@ describe('distributed transactions over local shards', () => {
   it('make a reader whose snapshot follows the decision wait for COMMIT PREPARED on a slow shard', async () => {
     let hold: Promise<void> | undefined
     let release = (): void => undefined
-    const c = await cluster({ wrap: (p) => (p.id === S2 ? delayed(p, () => hold) : p) })
+    const c = await cluster(kind, { wrap: (p) => (p.id === S2 ? delayed(p, () => hold) : p) })
     await createTables(c)
     hold = new Promise<void>((r) => (release = r))
     const t = c.coordinator.begin()
@@ -196,7 +196,7 @@ describe('distributed transactions over local shards', () => {
 
   it('recover at open: re-drive logged decisions and roll back undecided prepared transactions of earlier epochs', async () => {
     const dir = tmp()
-    const first = await openLocalCluster({ dir, shards: 3 })
+    const first = await kind.open({ dir, shards: 3 })
     await createTables(first)
     const epoch = first.coordinator.epoch
     // Leave a decided transaction (logged, committed nowhere) and an undecided one behind, as a crash would.
@@ -211,7 +211,7 @@ describe('distributed transactions over local shards', () => {
     await first.log.append({ gid: decided.gid, commitTs, participants: [S0, S1] })
     await first.close()
 
-    const second = await openLocalCluster({ dir, shards: 3 })
+    const second = await kind.open({ dir, shards: 3 })
     clusters.push(second)
     expect(second.coordinator.epoch).toBe(epoch + 1)
     for (const s of second.shards) expect(await s.listPrepared()).toEqual([])
@@ -224,7 +224,7 @@ describe('distributed transactions over local shards', () => {
 
   it('leave alone prepared transactions of the current epoch and of other coordinators', async () => {
     const dir = tmp()
-    const first = await openLocalCluster({ dir, shards: 3 })
+    const first = await kind.open({ dir, shards: 3 })
     await createTables(first)
     const s = first.shards[0]!
     for (const gid of ['isola:other:1:1', 'someone-else']) {
@@ -233,7 +233,7 @@ describe('distributed transactions over local shards', () => {
       expect((await b.prepare(gid)).kind).toBe('prepared')
     }
     await first.close()
-    const second = await openLocalCluster({ dir, shards: 3 })
+    const second = await kind.open({ dir, shards: 3 })
     clusters.push(second)
     expect((await second.shards[0]!.listPrepared()).map((p) => p.gid).sort()).toEqual(['isola:other:1:1', 'someone-else'])
     for (const gid of ['isola:other:1:1', 'someone-else']) await second.shards[0]!.rollbackPrepared(gid)

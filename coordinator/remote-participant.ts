@@ -1,0 +1,187 @@
+/**
+ * A shard in another process (`isola shard`), reached over the PostgreSQL wire
+ * protocol: the Participant interface over wire-client.ts. Everything it sends is
+ * the documented internal SQL of ARCHITECTURE.md §9.6, so what a coordinator does
+ * to a shard can be typed by hand into psql:
+ *
+ *     begin + first statement   BEGIN ISOLATION LEVEL …; SET LOCAL isola.snapshot = '<s>'; <statement>
+ *     READ COMMITTED statement  SET LOCAL isola.snapshot = '<s>'; <statement>
+ *     one-phase commit          SET LOCAL isola.commit_timestamp = '<proposed>'; COMMIT; SHOW isola.last_commit_timestamp
+ *     prepare                   PREPARE TRANSACTION '<gid>'; SELECT prepare_ts, … FROM isola_prepared_xacts WHERE gid = '<gid>'
+ *     phase two                 SET isola.commit_timestamp = '<ts>'   then   COMMIT PREPARED '<gid>'   /   ROLLBACK PREPARED '<gid>'
+ *
+ * A branch's BEGIN waits for its first statement and travels with it (one round
+ * trip), and a statement with parameters goes as one extended-protocol batch with
+ * its snapshot setting. What a branch has written comes back with every reply as
+ * the ParameterStatus `isola.transaction_writes`.
+ *
+ * An unreachable shard fails, with 08006, the transactions that need it, when they
+ * need it (its begin or next statement); a shard shutting down fails them with its
+ * 57P01. Other shards' transactions are untouched: connections are per shard.
+ */
+import type { ShardId, Timestamp } from '../common/ids.js'
+import { asTimestamp } from '../common/ids.js'
+import { isIsolaError } from '../common/errors.js'
+import type { StatementResult } from '../engine/index.js'
+import { refuseTransactionControl, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
+import { WirePool, type WireConnection } from './wire-client.js'
+
+export interface RemoteParticipantOptions {
+  readonly id: ShardId
+  readonly host: string
+  readonly port: number
+  /** The coordinator's identity, sent as the start-up parameter `isola.coordinator`: the shard refuses others. */
+  readonly coordinator: string
+  /** Connections to the shard at most (default 32). */
+  readonly maxConnections?: number
+  readonly connectTimeoutMs?: number
+}
+
+/** A string as an SQL literal. */
+export const literal = (s: string): string => `'${s.replaceAll("'", "''")}'`
+
+export class RemoteParticipant implements Participant {
+  readonly id: ShardId
+  private readonly pool: WirePool
+
+  constructor(readonly options: RemoteParticipantOptions) {
+    this.id = options.id
+    this.pool = new WirePool(
+      { host: options.host, port: options.port, params: { 'isola.coordinator': options.coordinator, application_name: `isola coordinator ${options.coordinator}` }, connectTimeoutMs: options.connectTimeoutMs },
+      options.maxConnections,
+    )
+  }
+
+  async begin(options: BranchOptions): Promise<Branch> {
+    const conn = await this.pool.acquire()
+    const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
+    if (options.readOnly) modes.push('READ ONLY')
+    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)])
+  }
+
+  /**
+   * Two messages, the second sent only once the first succeeded: COMMIT PREPARED may
+   * not share a message with another statement (that would be an implicit block, as
+   * in PostgreSQL), and it must never run without its timestamp.
+   */
+  /**
+   * The coordinator's horizon: a remote shard runs with its version GC off
+   * (ShardServer), so there is nothing to hold back yet.
+   */
+  async advanceHorizon(_ts: Timestamp): Promise<void> {}
+
+  async commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution> {
+    return this.resolve(`SET isola.commit_timestamp = '${commitTs}'`, `COMMIT PREPARED ${literal(gid)}`)
+  }
+
+  async rollbackPrepared(gid: string): Promise<Resolution> {
+    return this.resolve(`ROLLBACK PREPARED ${literal(gid)}`)
+  }
+
+  async listPrepared(): Promise<readonly PreparedBranch[]> {
+    const [r] = await this.pool.with((c) => c.query('SELECT gid, prepare_ts FROM isola_prepared_xacts ORDER BY gid'))
+    return r!.rows.map((row) => ({ gid: row[0] as string, preparedAt: asTimestamp(Number(row[1])) }))
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+
+  /** 42704 (no prepared transaction of that gid) means it was finished before: idempotence for the coordinator's retries. */
+  private async resolve(...messages: string[]): Promise<Resolution> {
+    try {
+      await this.pool.with(async (c) => {
+        for (const sql of messages) await c.query(sql)
+      })
+      return 'done'
+    } catch (e) {
+      if (isIsolaError(e, 'undefined_object')) return 'unknown'
+      throw e
+    }
+  }
+}
+
+const snapshotSql = (ts: Timestamp): string => `SET LOCAL isola.snapshot = '${ts}'`
+
+class RemoteBranch implements Branch {
+  /** Statements not sent yet that must run before the next one (BEGIN and the first snapshot). */
+  private prelude: string[]
+  private ended = false
+
+  constructor(
+    readonly participant: ShardId,
+    private readonly pool: WirePool,
+    private readonly conn: WireConnection,
+    prelude: string[],
+  ) {
+    this.prelude = prelude
+  }
+
+  /** The shard's report of the branch's writes (ParameterStatus isola.transaction_writes). */
+  private get writes(): string {
+    return this.conn.parameters.get('isola.transaction_writes') ?? 'none'
+  }
+
+  get hasWrites(): boolean {
+    return !this.ended && this.writes !== 'none'
+  }
+
+  get hasCatalogChanges(): boolean {
+    return !this.ended && this.writes === 'catalog'
+  }
+
+  async execute(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): Promise<StatementResult> {
+    refuseTransactionControl(sql)
+    const before = this.prelude.splice(0)
+    if (options.snapshot !== undefined && before.length === 0) before.push(snapshotSql(options.snapshot))
+    // Without parameters a simple Query (which also takes several statements); with them one extended batch.
+    const results = params.length === 0 ? await this.conn.query([...before, sql].join(';\n')) : await this.conn.batch([...before.map((s) => ({ sql: s })), { sql, params }])
+    return results[results.length - 1]!
+  }
+
+  async prepare(gid: string): Promise<Vote> {
+    try {
+      if (this.prelude.length > 0) return { kind: 'refused', error: new Error(`shard ${this.participant}: PREPARE of a branch that ran nothing`) }
+      const [prepared, info] = await this.conn.query(`PREPARE TRANSACTION ${literal(gid)}; SELECT prepare_ts, in_conflict, out_conflict, rw_edges FROM isola_prepared_xacts WHERE gid = ${literal(gid)}`)
+      // A failed block answers PREPARE with ROLLBACK, as PostgreSQL does.
+      if (prepared?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.participant} rolled back a failed transaction at PREPARE`) }
+      const row = info?.rows[0]
+      if (row === undefined) return { kind: 'refused', error: new Error(`shard ${this.participant} lost prepared transaction ${gid}`) }
+      const conflicts: ConflictInfo = { inConflict: row[1] === true, outConflict: row[2] === true, edges: JSON.parse(String(row[3])) as RwEdge[] }
+      return { kind: 'prepared', prepareTs: asTimestamp(Number(row[0])), conflicts }
+    } catch (error) {
+      return { kind: 'refused', error }
+    } finally {
+      await this.end()
+    }
+  }
+
+  async commit(proposedTs: Timestamp): Promise<Timestamp | undefined> {
+    try {
+      // A branch that never ran a statement has nothing to commit (its BEGIN was never sent).
+      if (this.prelude.length > 0) return undefined
+      const results = await this.conn.query(`SET LOCAL isola.commit_timestamp = '${proposedTs}'; COMMIT; SHOW isola.last_commit_timestamp`)
+      const ts = results[2]?.rows[0]?.[0]
+      return ts === undefined || ts === '' ? undefined : asTimestamp(Number(ts))
+    } finally {
+      await this.end()
+    }
+  }
+
+  async rollback(): Promise<void> {
+    await this.end()
+  }
+
+  /** The branch is over: a block still open (an error cut a commit short) is rolled back, and the connection goes back. */
+  private async end(): Promise<void> {
+    if (this.ended) return
+    this.ended = true
+    try {
+      if (!this.conn.isBroken && this.conn.status !== 'I') await this.conn.query('ROLLBACK')
+    } catch {
+      // A broken connection is closed by the pool; its session rolled back on the shard.
+    } finally {
+      this.pool.release(this.conn)
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The internal SQL a coordinator sends a shard (ARCHITECTURE.md §9.6), run on an
+ * engine session as psql would type it: the snapshot setting, the one-phase commit
+ * timestamp in and out, PREPARE's timestamp, COMMIT PREPARED at a given timestamp.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { open, type Database, type Session } from '../../engine/index.js'
+
+let db: Database
+const sessions: Session[] = []
+const session = (): Session => {
+  const s = db.session()
+  sessions.push(s)
+  return s
+}
+const one = async (s: Session, sql: string): Promise<unknown> => (await s.execute(sql)).at(-1)!.rows[0]?.[0]
+
+beforeEach(async () => {
+  db = await open({ memory: true, gcIntervalMs: 0 })
+  await db.session().execute('CREATE TABLE t (k int PRIMARY KEY, v text)')
+})
+afterEach(async () => {
+  for (const s of sessions.splice(0)) await s.close()
+  await db.close()
+})
+
+describe('the internal SQL of a coordinator', () => {
+  it('SET LOCAL isola.snapshot gives the transaction the coordinator’s snapshot; a commit proposed below a served snapshot lands above it', async () => {
+    const w = session()
+    await w.execute("BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL isola.snapshot = '1000'; INSERT INTO t VALUES (1, 'a')")
+    // A reader at snapshot 2000 reads past the uncommitted row: the shard has served 2000.
+    const r = session()
+    await r.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL isola.snapshot = '2000'")
+    expect((await r.execute('SELECT count(*) FROM t')).at(-1)!.rows).toEqual([[0n]])
+    const out = await w.execute("SET LOCAL isola.commit_timestamp = '1001'; COMMIT; SHOW isola.last_commit_timestamp")
+    expect(out.map((x) => x.command)).toEqual(['SET', 'COMMIT', 'SHOW'])
+    expect(out[2]!.rows).toEqual([['2001']]) // max(1001, 2000 + 1)
+    expect((await r.execute('SELECT count(*) FROM t')).at(-1)!.rows).toEqual([[0n]])
+    await r.execute('COMMIT')
+    // SET LOCAL ends with the block; the next transaction is the node's own again.
+    expect(await one(w, 'SHOW isola.snapshot')).toBe('')
+    expect(await one(w, 'SHOW isola.commit_timestamp')).toBe('')
+    for (const [at, n] of [[2000, 0n], [2001, 1n]] as const) {
+      expect(await one(r, `BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL isola.snapshot = '${at}'; SELECT count(*) FROM t`)).toBe(n)
+      await r.execute('ROLLBACK')
+    }
+    // A transaction that wrote nothing commits at no timestamp.
+    expect(await one(w, "BEGIN; SET LOCAL isola.snapshot = '3000'; SELECT 1; SET LOCAL isola.commit_timestamp = '3001'; COMMIT; SHOW isola.last_commit_timestamp")).toBe('')
+  })
+
+  it('under READ COMMITTED each statement takes the snapshot set before it; REPEATABLE READ keeps its first', async () => {
+    const w = session()
+    await w.execute("BEGIN; SET LOCAL isola.snapshot = '100'; INSERT INTO t VALUES (1, 'a'); SET LOCAL isola.commit_timestamp = '150'; COMMIT")
+    expect(await one(w, 'SHOW isola.last_commit_timestamp')).toBe('150')
+    const rc = session()
+    expect(await one(rc, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL isola.snapshot = '120'; SELECT count(*) FROM t")).toBe(0n)
+    expect(await one(rc, "SET LOCAL isola.snapshot = '160'; SELECT count(*) FROM t")).toBe(1n)
+    await rc.execute('COMMIT')
+    const rr = session()
+    expect(await one(rr, "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL isola.snapshot = '120'; SELECT count(*) FROM t")).toBe(0n)
+    await expect(rr.execute("SET LOCAL isola.snapshot = '160'")).rejects.toMatchObject({ code: '25001', message: expect.stringMatching(/after the first query/) })
+    await rr.execute('ROLLBACK')
+    // A transaction that began on the node's own clock cannot switch to the coordinator's.
+    const own = session()
+    await own.execute('BEGIN; SELECT 1')
+    await expect(own.execute("SET LOCAL isola.snapshot = '160'")).rejects.toMatchObject({ code: '25001' })
+    await own.execute('ROLLBACK')
+    await expect(own.execute("SET isola.snapshot = 'soon'")).rejects.toMatchObject({ code: '22023' })
+    await expect(own.execute("SET isola.last_commit_timestamp = '5'")).rejects.toMatchObject({ code: '55P02' })
+  })
+
+  it('PREPARE TRANSACTION, then isola_prepared_xacts gives the prepare timestamp; COMMIT PREPARED commits at isola.commit_timestamp and clears it', async () => {
+    const w = session()
+    const out = await w.execute("BEGIN; SET LOCAL isola.snapshot = '500'; INSERT INTO t VALUES (7, 'p'); PREPARE TRANSACTION 'g1'; SELECT prepare_ts, in_conflict, out_conflict, rw_edges FROM isola_prepared_xacts WHERE gid = 'g1'")
+    const [prepareTs, inC, outC, edges] = out.at(-1)!.rows[0]!
+    expect(Number(prepareTs)).toBeGreaterThan(500)
+    expect([inC, outC, edges]).toEqual([false, false, '[]'])
+    await w.execute("SET isola.commit_timestamp = '900'")
+    expect((await w.execute("COMMIT PREPARED 'g1'"))[0]!.command).toBe('COMMIT PREPARED')
+    expect(await one(w, 'SHOW isola.last_commit_timestamp')).toBe('900')
+    expect(await one(w, 'SHOW isola.commit_timestamp')).toBe('') // used once
+    const r = session()
+    for (const [at, n] of [[899, 0n], [900, 1n]] as const) {
+      expect(await one(r, `BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL isola.snapshot = '${at}'; SELECT count(*) FROM t WHERE k = 7`)).toBe(n)
+      await r.execute('ROLLBACK')
+    }
+    // COMMIT PREPARED shares no message with another statement (an implicit block), as in PostgreSQL.
+    await w.execute("BEGIN; INSERT INTO t VALUES (8, 'q'); PREPARE TRANSACTION 'g2'")
+    await expect(w.execute("SET isola.commit_timestamp = '950'; COMMIT PREPARED 'g2'")).rejects.toMatchObject({ code: '25001' })
+    await w.execute("ROLLBACK PREPARED 'g2'")
+  })
+})
