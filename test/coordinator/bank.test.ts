@@ -35,10 +35,12 @@ async function withRetries<T>(c: TestCluster, isolation: IsolationLevel, work: (
       if (t.state === 'active' || t.state === 'failed') await t.rollback()
       if (!isIsolaError(e, 'serialization_failure') || retries > 200) throw e
     }
-    // Yield before the retry, as a client on a socket would: in-memory shards never
+    // Wait before the retry, as a client on a socket would: in-memory shards never
     // turn the event loop by themselves, and the decision log's group commit (which
-    // lets the conflicting transaction finish) runs at the next turn.
-    await new Promise((r) => setImmediate(r))
+    // lets the conflicting transaction finish) runs at the next turn. The wait grows
+    // with the retries, at random, so that a transfer that keeps losing to SERIALIZABLE
+    // audits is not starved (a run once gave up after 200 immediate retries).
+    await new Promise((r) => (retries < 3 ? setImmediate(r) : setTimeout(r, Math.floor(Math.random() * Math.min(50, retries)))))
   }
 }
 
