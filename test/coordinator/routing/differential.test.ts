@@ -6,23 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { open, type Database, type Session, type StatementResult } from '../../../engine/index.js'
-import { formatValue } from '../../../engine/values/index.js'
+import { formatValue, T } from '../../../engine/values/index.js'
 import { partitionOf } from '../../../coordinator/routing/index.js'
-import { T } from '../../../engine/values/index.js'
+import { Rng } from '../../helpers/random.js'
 import { ShardCluster } from './shards.js'
 
 const SHARDS = 3
 
-/** mulberry32: a small seeded PRNG, so every run generates the same data and queries. */
+/** The tests' seeded PRNG, as a function: every run generates the same data and queries. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const r = new Rng(seed)
+  return () => r.next()
 }
 const random = rng(20261130)
 const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1))
