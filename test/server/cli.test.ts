@@ -8,13 +8,20 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 
 const CLI = path.resolve('dist/server/cli.js')
+
+/** Every server started, killed at the end even when a test fails half-way (no process left behind). */
+const started: ChildProcessWithoutNullStreams[] = []
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
 
 /** Starts the CLI and resolves with its URL once it prints the ready line. */
 async function start(dir: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
   const child = spawn(process.execPath, [CLI, 'start', '--data', dir, '--port', '0', '--log-level', 'info'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  started.push(child)
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr.on('data', (d: Buffer) => (out += d.toString()))
