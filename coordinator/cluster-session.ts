@@ -22,12 +22,12 @@
  */
 import { dbError } from '../common/errors.js'
 import { asShardId, type ShardId } from '../common/ids.js'
-import { T, type Database, type StatementResult } from '../engine/index.js'
+import { EXPLAIN_COLUMNS, result, type Database, type StatementResult } from '../engine/index.js'
 import { parse, type Statement } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
 import type { Coordinator } from './coordinator.js'
 import type { DistributedTxn } from './distributed-txn.js'
-import { applyDdl, catalogOf, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type TableDistribution } from './routing/index.js'
+import { allShards, applyDdl, catalogOf, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type TableDistribution } from './routing/index.js'
 
 /** The cluster's distribution metadata, shared by its sessions (updated when DDL commits). */
 export class ClusterMetadata {
@@ -58,7 +58,8 @@ export class ClusterMetadata {
   }
 }
 
-const done = (tag: string): StatementResult => ({ command: tag, tag, rowCount: undefined, columns: undefined, rows: [], notices: [] })
+/** A command's result without rows (BEGIN, COMMIT …). */
+const done = (tag: string): StatementResult => result(tag, undefined, undefined, [], [])
 
 export class ClusterSession {
   private txn: DistributedTxn | undefined
@@ -91,8 +92,9 @@ export class ClusterSession {
     await this.endBlock(false)
   }
 
-  private async statement(sql: string, params: readonly unknown[]): Promise<StatementResult> {
-    const stmt = parse(sql)[0]
+  /** One statement's text (and its parse, when the caller has it already). */
+  async statement(sql: string, params: readonly unknown[], parsed?: Statement): Promise<StatementResult> {
+    const stmt = parsed ?? parse(sql)[0]
     if (stmt === undefined) return done('')
     switch (stmt.kind) {
       case 'begin':
@@ -159,7 +161,7 @@ export class ClusterSession {
         throw dbError('feature_not_supported', `not supported through the coordinator yet: ${plan.reason}`)
       case 'explain': {
         const lines = explainPlan(plan.plan, map)
-        return { command: 'EXPLAIN', tag: 'EXPLAIN', rowCount: undefined, columns: [{ name: 'QUERY PLAN', type: T.text, tableOid: 0, attnum: 0 }], rows: lines.map((l) => [l]), notices: [] }
+        return result('EXPLAIN', undefined, EXPLAIN_COLUMNS, lines.map((l) => [l]), [])
       }
       case 'pull':
         return executePull(
@@ -175,8 +177,8 @@ export class ClusterSession {
     }
   }
 
-  private shardsFor(which: 'all' | 'any'): ShardId[] {
-    const n = this.coordinator.shardCount
-    return which === 'any' ? [asShardId(0)] : Array.from({ length: n }, (_, i) => asShardId(i))
+  /** A pull input's shards, from the partition map the plan was routed against. */
+  private shardsFor(which: 'all' | 'any'): readonly ShardId[] {
+    return which === 'any' ? [asShardId(0)] : allShards(this.catalog!.partitions)
   }
 }

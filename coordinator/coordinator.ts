@@ -25,11 +25,11 @@ import type { TimestampOracle } from './oracle.js'
 import type { Participant } from './participant.js'
 
 /** How often the shards hear the horizon (the oldest snapshot still in use), which bounds their version GC. */
-export const HORIZON_PUSH_MS = 200
+const HORIZON_PUSH_MS = 200
 
 /** First wait before COMMIT PREPARED is sent again to a participant that failed it; doubles up to RETRY_MAX_MS. */
-export const RETRY_MIN_MS = 20
-export const RETRY_MAX_MS = 1000
+const RETRY_MIN_MS = 20
+const RETRY_MAX_MS = 1000
 
 export interface CoordinatorOptions {
   /** Names this coordinator in gids: letters, digits, '-' and '_'. */
@@ -109,11 +109,6 @@ export class Coordinator implements TxnContext {
   async pushHorizon(): Promise<void> {
     const h = this.horizon()
     await Promise.allSettled([...this.participants.values()].map((p) => p.advanceHorizon(h)))
-  }
-
-  /** How many shards the coordinator runs transactions over (ids 0 … n-1). */
-  get shardCount(): number {
-    return this.participants.size
   }
 
   participant(id: ShardId): Participant {

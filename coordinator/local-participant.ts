@@ -10,9 +10,9 @@
  */
 import path from 'node:path'
 import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
-import { isIsolaError } from '../common/errors.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
-import { NO_CONFLICTS, refuseTransactionControl, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
+import { quoteLiteral } from '../parser/index.js'
+import { NO_CONFLICTS, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 
 export class LocalParticipant implements Participant {
   constructor(
@@ -57,17 +57,6 @@ export class LocalParticipant implements Participant {
   }
 }
 
-/** 42704 (no prepared transaction of that gid) means it was finished before: idempotence for the coordinator's retries. */
-async function resolved(work: Promise<unknown>): Promise<Resolution> {
-  try {
-    await work
-    return 'done'
-  } catch (e) {
-    if (isIsolaError(e, 'undefined_object')) return 'unknown'
-    throw e
-  }
-}
-
 class LocalBranch implements Branch {
   readonly session: Session
   /** The snapshot the session's next statement takes (the coordinator's). */
@@ -105,7 +94,7 @@ class LocalBranch implements Branch {
 
   async prepare(gid: string): Promise<Vote> {
     try {
-      const r = await this.session.execute(`PREPARE TRANSACTION '${gid.replaceAll("'", "''")}'`)
+      const r = await this.session.execute(`PREPARE TRANSACTION ${quoteLiteral(gid)}`)
       // A failed block answers PREPARE with ROLLBACK, as PostgreSQL does.
       if (r[0]?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.shard.id} rolled back a failed transaction at PREPARE`) }
       const p = this.shard.db.txn.prepared().find((x) => x.gid === gid)

@@ -15,7 +15,7 @@
  * shard under its gid (durably, with its locks) until the coordinator decides, and a
  * shard never decides on its own.
  */
-import { dbError } from '../common/errors.js'
+import { dbError, isIsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { parse } from '../parser/index.js'
@@ -135,4 +135,15 @@ export function refuseTransactionControl(sql: string): void {
   }
   const s = statements.find((x) => CONTROL_KINDS.has(x.kind))
   if (s !== undefined) throw dbError('active_sql_transaction', `${s.kind.replace('-', ' ').toUpperCase()} cannot run in a branch of a distributed transaction: commit or roll back the distributed transaction`)
+}
+
+/** 42704 (no prepared transaction of that gid) means it was finished before: idempotence for the coordinator's retries. */
+export async function resolved(work: Promise<unknown>): Promise<Resolution> {
+  try {
+    await work
+    return 'done'
+  } catch (e) {
+    if (isIsolaError(e, 'undefined_object')) return 'unknown'
+    throw e
+  }
 }

@@ -21,9 +21,9 @@
  */
 import type { ShardId, Timestamp } from '../common/ids.js'
 import { asTimestamp } from '../common/ids.js'
-import { isIsolaError } from '../common/errors.js'
 import type { StatementResult } from '../engine/index.js'
-import { refuseTransactionControl, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
+import { quoteLiteral } from '../parser/index.js'
+import { refuseTransactionControl, resolved, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
 import { WirePool, type WireConnection } from './wire-client.js'
 
 export interface RemoteParticipantOptions {
@@ -37,8 +37,6 @@ export interface RemoteParticipantOptions {
   readonly connectTimeoutMs?: number
 }
 
-/** A string as an SQL literal. */
-export const literal = (s: string): string => `'${s.replaceAll("'", "''")}'`
 
 export class RemoteParticipant implements Participant {
   readonly id: ShardId
@@ -60,22 +58,22 @@ export class RemoteParticipant implements Participant {
   }
 
   /**
-   * Two messages, the second sent only once the first succeeded: COMMIT PREPARED may
-   * not share a message with another statement (that would be an implicit block, as
-   * in PostgreSQL), and it must never run without its timestamp.
-   */
-  /**
    * The coordinator's horizon: a remote shard runs with its version GC off
    * (ShardServer), so there is nothing to hold back yet.
    */
   async advanceHorizon(_ts: Timestamp): Promise<void> {}
 
+  /**
+   * Two messages, the second sent only once the first succeeded: COMMIT PREPARED may
+   * not share a message with another statement (that would be an implicit block, as
+   * in PostgreSQL), and it must never run without its timestamp.
+   */
   async commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution> {
-    return this.resolve(`SET isola.commit_timestamp = '${commitTs}'`, `COMMIT PREPARED ${literal(gid)}`)
+    return this.resolve(`SET isola.commit_timestamp = '${commitTs}'`, `COMMIT PREPARED ${quoteLiteral(gid)}`)
   }
 
   async rollbackPrepared(gid: string): Promise<Resolution> {
-    return this.resolve(`ROLLBACK PREPARED ${literal(gid)}`)
+    return this.resolve(`ROLLBACK PREPARED ${quoteLiteral(gid)}`)
   }
 
   async listPrepared(): Promise<readonly PreparedBranch[]> {
@@ -87,17 +85,13 @@ export class RemoteParticipant implements Participant {
     return this.pool.close()
   }
 
-  /** 42704 (no prepared transaction of that gid) means it was finished before: idempotence for the coordinator's retries. */
-  private async resolve(...messages: string[]): Promise<Resolution> {
-    try {
-      await this.pool.with(async (c) => {
+  /** The messages in order on one connection; a gid the shard no longer has is 'unknown' (participant.ts `resolved`). */
+  private resolve(...messages: string[]): Promise<Resolution> {
+    return resolved(
+      this.pool.with(async (c) => {
         for (const sql of messages) await c.query(sql)
-      })
-      return 'done'
-    } catch (e) {
-      if (isIsolaError(e, 'undefined_object')) return 'unknown'
-      throw e
-    }
+      }),
+    )
   }
 }
 
@@ -142,7 +136,7 @@ class RemoteBranch implements Branch {
   async prepare(gid: string): Promise<Vote> {
     try {
       if (this.prelude.length > 0) return { kind: 'refused', error: new Error(`shard ${this.participant}: PREPARE of a branch that ran nothing`) }
-      const [prepared, info] = await this.conn.query(`PREPARE TRANSACTION ${literal(gid)}; SELECT prepare_ts, in_conflict, out_conflict, rw_edges FROM isola_prepared_xacts WHERE gid = ${literal(gid)}`)
+      const [prepared, info] = await this.conn.query(`PREPARE TRANSACTION ${quoteLiteral(gid)}; SELECT prepare_ts, in_conflict, out_conflict, rw_edges FROM isola_prepared_xacts WHERE gid = ${quoteLiteral(gid)}`)
       // A failed block answers PREPARE with ROLLBACK, as PostgreSQL does.
       if (prepared?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.participant} rolled back a failed transaction at PREPARE`) }
       const row = info?.rows[0]

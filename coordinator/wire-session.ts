@@ -11,7 +11,7 @@
  * the extended protocol outside a block is its own distributed transaction.
  */
 import { dbError } from '../common/errors.js'
-import type { CopyIn, PreparedStatement, Session, SqlType, StatementResult } from '../engine/index.js'
+import { result, type CopyIn, type PreparedStatement, type Session, type SqlType, type StatementResult } from '../engine/index.js'
 import { parse } from '../parser/index.js'
 import type { ClusterSession } from './cluster-session.js'
 import { statementTexts } from './routing/index.js'
@@ -40,8 +40,8 @@ export class ShardedWireSession {
   async execute(sql: string, params: readonly unknown[] = [], onResult?: (r: StatementResult) => void): Promise<StatementResult[]> {
     const out: StatementResult[] = []
     for (const text of statementTexts(sql)) {
-      const kind = parse(text)[0]?.kind
-      const results = kind !== undefined && LOCAL.has(kind) ? await this.local.execute(text, params) : await this.cluster.execute(text, params)
+      const stmt = parse(text)[0]
+      const results = stmt !== undefined && LOCAL.has(stmt.kind) ? await this.local.execute(text, params) : [await this.cluster.statement(text, params, stmt)]
       for (const r of results) {
         out.push(r)
         onResult?.(r)
@@ -56,7 +56,7 @@ export class ShardedWireSession {
 
   async executePrepared(ps: PreparedStatement, params: readonly unknown[] = []): Promise<StatementResult> {
     const results = await this.execute(ps.sql, params)
-    return results[results.length - 1] ?? { command: '', tag: '', rowCount: undefined, columns: undefined, rows: [], notices: [] }
+    return results[results.length - 1] ?? result('', undefined, undefined, [], [])
   }
 
   copyFrom(_sql: string): Promise<CopyIn> {

@@ -16,6 +16,7 @@
  */
 import { dbError, type IsolaError } from '../common/errors.js'
 import type { RoleOption, Statement } from '../parser/index.js'
+import { ROLE_OIDS } from './catalog/object-names.js'
 
 export interface RoleInfo {
   readonly oid: number
@@ -203,7 +204,7 @@ export async function runClusterStatement(stmt: ClusterStatement, ctx: ClusterSt
 }
 
 /** The bootstrap superuser's oid (initdb's, PostgreSQL's BOOTSTRAP_SUPERUSERID). */
-export const BOOTSTRAP_SUPERUSER = 10
+export const BOOTSTRAP_SUPERUSER = ROLE_OIDS.superuser
 
 function redundant(): IsolaError {
   return dbError('syntax_error', 'conflicting or redundant options')

@@ -12,6 +12,7 @@
 import { Database, type OpenOptions } from './database.js'
 
 export { Database, type OpenOptions, type TransactionOptions } from './database.js'
+export { EXPLAIN_COLUMNS, result } from './results.js'
 export type { Notice, PreparedStatement, QueryOptions, QueryResult, ResultColumn, StatementResult } from './results.js'
 export type { Session, SessionOptions } from './session.js'
 export type { CopyIn } from './copy.js'

@@ -77,3 +77,11 @@ export function result(command: string, rowCount: number | undefined, columns: r
   return { command, tag, rowCount, columns, rows, notices }
 }
 
+/** A text column computed by the statement itself (no table behind it): SHOW's, EXPLAIN's. */
+export const textColumn = (name: string): ResultColumn => ({ name, type: T.text, tableOid: 0, attnum: 0 })
+
+/** EXPLAIN's one column, as PostgreSQL names it. */
+export const EXPLAIN_COLUMNS: readonly ResultColumn[] = [textColumn('QUERY PLAN')]
+
+/** SHOW ALL's columns. */
+export const SHOW_ALL_COLUMNS: readonly ResultColumn[] = ['name', 'setting', 'description'].map(textColumn)

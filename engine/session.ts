@@ -39,7 +39,7 @@ import { ALL_METHODS, type PlanMethods } from './plan/access-path.js'
 import { explainPlan } from './plan/explain.js'
 import type { PhysicalPlan } from './plan/physical.js'
 import { canonicalName, DEFAULTS, defaults, describeSetting, durationMs, normalize, settingNames } from './settings.js'
-import { result, resultColumns, type Notice, type PreparedStatement, type QueryOptions, type QueryResult, type ResultColumn, type StatementResult } from './results.js'
+import { EXPLAIN_COLUMNS, result, resultColumns, SHOW_ALL_COLUMNS, textColumn, type Notice, type PreparedStatement, type QueryOptions, type QueryResult, type ResultColumn, type StatementResult } from './results.js'
 import { isPlannable, planStatement, type PlannedStatement } from './statement-plan.js'
 import { REG_TYPES, T, typeName, type SqlType, type SqlValue } from './values/index.js'
 
@@ -645,7 +645,8 @@ export class Session {
         try {
           const found = collectNow(pl.query.root, ctx)
           const rows = Array.isArray(found) ? found : await found
-          return result('SELECT', rows.length, resultColumns(p), this.withRegNames(resultColumns(p), rows), this.notices)
+          const columns = resultColumns(p)
+          return result('SELECT', rows.length, columns, this.withRegNames(columns, rows), this.notices)
         } catch (e) {
           if (!(e instanceof StaleLockedRow)) throw e
           // Rows keep changing under a lock-taking query: give up as PostgreSQL never has to (it re-checks row by row).
@@ -664,7 +665,8 @@ export class Session {
       throw e instanceof StaleLockedRow ? concurrentUpdateError() : e
     }
     const command = pl.kind.toUpperCase()
-    return result(command, r.rowCount, r.rows === undefined ? undefined : resultColumns(p), this.withRegNames(resultColumns(p), r.rows ?? []), this.notices)
+    const columns = r.rows === undefined ? undefined : resultColumns(p)
+    return result(command, r.rowCount, columns, this.withRegNames(columns, r.rows ?? []), this.notices)
   }
 
   /**
@@ -673,7 +675,7 @@ export class Session {
    * strings, which formatValue prints as they are and the embedded API returns.
    */
   private withRegNames(columns: readonly ResultColumn[] | undefined, rows: Row[]): Row[] {
-    const regs = columns?.flatMap((c, i) => (REG_TYPES.has(c.type.kind) ? [[i, c.type.kind] as const] : [])) ?? []
+    const regs = columns === undefined ? NO_REGS : regColumns(columns)
     if (regs.length === 0) return rows
     const objects = { catalog: this.catalogView(), systemViews: SYSTEM_VIEWS }
     // Copies: a row may be shared with the plan (a VALUES row, a cached subquery's).
@@ -811,7 +813,7 @@ export class Session {
       lines = [...explainPlan(q, { names: p.names, stats }), `Execution Time: ${ms.toFixed(3)} ms`]
     } else lines = explainPlan(q, { names: p.names })
     if (p.planned.kind !== 'query') lines = [`${p.planned.kind[0]!.toUpperCase()}${p.planned.kind.slice(1)} on ${p.planned.dml.table.name}`, ...lines.map((l) => `  ->  ${l}`.replace('  ->    ', '        '))]
-    return result('EXPLAIN', undefined, [{ name: 'QUERY PLAN', type: T.text, tableOid: 0, attnum: 0 }], lines.map((l) => [l]), this.notices)
+    return result('EXPLAIN', undefined, EXPLAIN_COLUMNS, lines.map((l) => [l]), this.notices)
   }
 
   // ── DDL ───────────────────────────────────────────────────────────────────
@@ -1119,12 +1121,11 @@ export class Session {
    * EXPLAIN), known before it runs: the wire protocol's Describe must announce them.
    */
   private unplannedColumns(stmt: Statement | undefined): readonly ResultColumn[] | undefined {
-    const text = (name: string): ResultColumn => ({ name, type: T.text, tableOid: 0, attnum: 0 })
-    if (stmt?.kind === 'explain') return [text('QUERY PLAN')]
+    if (stmt?.kind === 'explain') return EXPLAIN_COLUMNS
     if (stmt?.kind !== 'show') return undefined
-    if (stmt.name === 'all') return ['name', 'setting', 'description'].map(text)
+    if (stmt.name === 'all') return SHOW_ALL_COLUMNS
     try {
-      return [text(canonicalName(stmt.name))]
+      return [textColumn(canonicalName(stmt.name))]
     } catch {
       return undefined // an unknown setting: the error comes when it runs
     }
@@ -1133,14 +1134,14 @@ export class Session {
   private show(raw: string): StatementResult {
     if (raw === 'all') {
       const rows = [...this.settings].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v, describeSetting(k) ?? ''])
-      return result('SHOW', undefined, ['name', 'setting', 'description'].map((n) => ({ name: n, type: T.text, tableOid: 0, attnum: 0 })), rows, this.notices)
+      return result('SHOW', undefined, SHOW_ALL_COLUMNS, rows, this.notices)
     }
     const name = canonicalName(raw)
     // Outside a block, SHOW runs in a transaction of its own: it shows the defaults a new one takes.
     if (this.block !== 'explicit' && (TXN_SETTINGS as readonly string[]).includes(name)) this.showModes()
     const value = this.settings.get(name)
     if (value === undefined) throw dbError('undefined_object', `unrecognized configuration parameter "${raw}"`)
-    return result('SHOW', undefined, [{ name, type: T.text, tableOid: 0, attnum: 0 }], [[value]], this.notices)
+    return result('SHOW', undefined, [textColumn(name)], [[value]], this.notices)
   }
 
   private reset(raw: string): StatementResult {
@@ -1156,6 +1157,21 @@ export class Session {
     if (this.settingsAtBegin !== undefined && !this.settingsAtBegin.has(name)) this.settingsAtBegin.set(name, this.settings.get(name))
     this.settings.set(name, value)
   }
+}
+
+type RegColumns = readonly (readonly [number, SqlType['kind']])[]
+const NO_REGS: RegColumns = []
+const regColumnsOf = new WeakMap<readonly ResultColumn[], RegColumns>()
+
+/** A result's reg* columns (position, type), found once per plan's columns: every statement's result passes here. */
+function regColumns(columns: readonly ResultColumn[]): RegColumns {
+  let regs = regColumnsOf.get(columns)
+  if (regs === undefined) {
+    const found = columns.flatMap((c, i) => (REG_TYPES.has(c.type.kind) ? [[i, c.type.kind] as const] : []))
+    regs = found.length === 0 ? NO_REGS : found
+    regColumnsOf.set(columns, regs)
+  }
+  return regs
 }
 
 /**

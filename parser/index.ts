@@ -16,6 +16,7 @@
 import { EOF, tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain'
 import { dbError, type IsolaError } from '../common/errors.js'
 import { checkText } from '../common/text.js'
+import type { Expr } from './ast.js'
 import type { Statement } from './statements.js'
 import { SqlParser } from './grammar.js'
 import { positionOf, scan } from './lexer.js'
@@ -51,6 +52,13 @@ export function parse(sql: string): Statement[] {
   if (error !== undefined && (lexicalError === undefined || !tokenMatcher(error.token, EOF))) throw syntaxError(sql, error, tokens)
   if (lexicalError !== undefined) throw lexicalError
   return result
+}
+
+/** One expression stored as text (a column default, a CHECK, an index expression), parsed back. */
+export function parseExpression(text: string): Expr {
+  const s = parse(`SELECT ${text}`)[0]
+  if (s?.kind !== 'query' || s.body.kind !== 'select' || s.body.columns[0]?.kind !== 'expr') throw dbError('internal_error', `bad stored expression: ${text}`)
+  return s.body.columns[0].expr
 }
 
 function syntaxError(sql: string, e: IRecognitionException, tokens: readonly IToken[]): IsolaError {

@@ -62,10 +62,7 @@ async function start(args: readonly string[], dir: string): Promise<number> {
     await cluster.ensureUser(name, password)
   }
   const server = await WireServer.listen({
-    host: option(args, 'host', '127.0.0.1'),
-    port: Number(option(args, 'port', String(DEFAULT_PORT))),
-    maxConnections: Number(option(args, 'max-connections', '100')),
-    logger: log,
+    ...listenOptions(args, log),
     tls: option(args, 'tls-cert', '') === '' ? undefined : { cert: fs.readFileSync(option(args, 'tls-cert', '')), key: fs.readFileSync(option(args, 'tls-key', '')) },
     session: (o) => cluster.session(o),
     authenticate: (user, _database, remote) => {
@@ -75,15 +72,11 @@ async function start(args: readonly string[], dir: string): Promise<number> {
   })
   const httpPort = option(args, 'http-port', '')
   const http = httpPort === '' ? undefined : await startHttpAdmin({ host: option(args, 'host', '127.0.0.1'), port: Number(httpPort), server, cluster })
-  console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
-  log.info({ dir, port: server.port, httpPort: httpPort || undefined }, 'listening')
-  await untilSignalled()
-  log.info('shutting down')
-  await http?.close()
-  await server.close()
-  await cluster.close()
-  log.info('closed cleanly')
-  return 0
+  return serveUntilSignalled(log, server, { dir, httpPort: httpPort || undefined }, async () => {
+    await http?.close()
+    await server.close()
+    await cluster.close()
+  })
 }
 
 /**
@@ -97,43 +90,50 @@ async function startSharded(args: readonly string[], dir: string, shards: number
   const local = await openLocalCluster({ dir, shards })
   const metadata = ClusterMetadata.fromShard(local.shards[0]!.db, shards)
   const server = await WireServer.listen({
-    host: option(args, 'host', '127.0.0.1'),
-    port: Number(option(args, 'port', String(DEFAULT_PORT))),
-    maxConnections: Number(option(args, 'max-connections', '100')),
-    logger: log,
+    ...listenOptions(args, log),
     session: async ({ user, database, applicationName }) => {
       if (database !== 'postgres') throw dbError('invalid_catalog_name', `database "${database}" does not exist`)
       return new ShardedWireSession(new ClusterSession(local.coordinator, metadata), local.shards[0]!.db.session({ user, database, applicationName }))
     },
   })
-  console.log(`ready on postgresql://postgres@${server.host}:${server.port}/postgres`)
-  log.info({ dir, port: server.port, shards }, 'listening (sharded)')
-  await untilSignalled()
-  log.info('shutting down')
-  await server.close()
-  await local.close()
-  log.info('closed cleanly')
-  return 0
+  return serveUntilSignalled(log, server, { dir, shards }, async () => {
+    await server.close()
+    await local.close()
+  })
 }
 
 async function shard(args: readonly string[], dir: string): Promise<number> {
   const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
-  const s = await ShardServer.open({ dir, host: option(args, 'host', '127.0.0.1'), port: Number(option(args, 'port', String(DEFAULT_PORT))), logger: log })
-  console.log(`ready on postgresql://postgres@${s.host}:${s.port}/postgres`)
-  log.info({ dir, port: s.port }, 'shard listening')
-  await untilSignalled()
-  log.info('shutting down')
-  await s.close()
-  log.info('closed cleanly')
-  return 0
+  const { host, port } = listenOptions(args, log)
+  const s = await ShardServer.open({ dir, host, port, logger: log })
+  return serveUntilSignalled(log, s, { dir, shard: true }, () => s.close())
 }
 
-/** Resolves at SIGINT or SIGTERM. (Signal handlers alone keep no event loop alive: the listeners do.) */
-function untilSignalled(): Promise<void> {
-  return new Promise<void>((resolve) => {
+/** The listener options every server command takes. */
+function listenOptions(args: readonly string[], log: pino.Logger): { host: string; port: number; maxConnections: number; logger: pino.Logger } {
+  return {
+    host: option(args, 'host', '127.0.0.1'),
+    port: Number(option(args, 'port', String(DEFAULT_PORT))),
+    maxConnections: Number(option(args, 'max-connections', '100')),
+    logger: log,
+  }
+}
+
+/**
+ * Prints the ready line, serves until SIGINT or SIGTERM, then closes. (Signal
+ * handlers alone keep no event loop alive: the listeners do.)
+ */
+async function serveUntilSignalled(log: pino.Logger, at: { readonly host: string; readonly port: number }, details: object, close: () => Promise<void>): Promise<number> {
+  console.log(`ready on postgresql://postgres@${at.host}:${at.port}/postgres`)
+  log.info({ ...details, port: at.port }, 'listening')
+  await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  log.info('shutting down')
+  await close()
+  log.info('closed cleanly')
+  return 0
 }
 
 async function main(argv: readonly string[]): Promise<number> {

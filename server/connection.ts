@@ -36,7 +36,7 @@ import { errorFields } from './protocol/error-fields.js'
 import { FrameReader } from './protocol/frame-reader.js'
 import { decodeMessage, decodeStartup, type FrontendMessage } from './protocol/frontend.js'
 import { sendNotices, sendRowDescription, sendRows } from './results-out.js'
-import { reportedParameters, startupSettings } from './startup-params.js'
+import { REPORTED, startupSettings } from './startup-params.js'
 import type { AuthExchange, AuthStep } from './auth/index.js'
 import type { ServerOptions, WireSession } from './server-options.js'
 
@@ -410,10 +410,11 @@ export class Connection {
   /** ParameterStatus for each reported setting whose value changed (SET, RESET, a rolled-back SET). */
   private reportParameters(): void {
     if (this.session === undefined) return
-    for (const [name, value] of reportedParameters(this.session, this.user)) {
-      if (this.reported.get(name) === value) continue
-      this.reported.set(name, value)
-      this.out.parameterStatus(name, value)
+    for (const p of REPORTED) {
+      const value = p.value(this.session, this.user)
+      if (value === undefined || this.reported.get(p.name) === value) continue
+      this.reported.set(p.name, value)
+      this.out.parameterStatus(p.name, value)
     }
   }
 

@@ -19,12 +19,12 @@
  */
 import type { WireSession } from './server-options.js'
 import { dbError } from '../common/errors.js'
-import { TYPE_OIDS, typeOid, type PreparedStatement, type StatementResult } from '../engine/index.js'
+import { TYPE_OIDS, typeOfOid, typeOid, type PreparedStatement, type SqlType, type StatementResult } from '../engine/index.js'
 import type { BackendWriter } from './protocol/backend.js'
 import { errorFields } from './protocol/error-fields.js'
 import type { FrontendMessage } from './protocol/frontend.js'
 import { sendNotices, sendRowDescription, sendRows } from './results-out.js'
-import { binaryParamText, typeOfOid } from './wire-values.js'
+import { binaryParamText } from './wire-values.js'
 
 interface Portal {
   readonly statement: PreparedStatement
@@ -103,7 +103,7 @@ export class ExtendedQuery {
 
   private async parse(name: string, sql: string, oids: readonly number[]): Promise<void> {
     if (name !== '' && this.statements.has(name)) throw dbError('duplicate_prepared_statement', `prepared statement "${name}" already exists`)
-    const ps = await this.session.prepare(sql, oids.map(typeOfOid))
+    const ps = await this.session.prepare(sql, oids.map(paramTypeOfOid))
     this.statements.set(name, ps)
     this.out.parseComplete()
   }
@@ -171,4 +171,10 @@ export class ExtendedQuery {
     if (p === undefined) throw dbError('invalid_cursor_name', `portal "${name}" does not exist`)
     return p
   }
+}
+
+/** A Parse message's parameter type: unspecified (0), array and unknown oids are left to inference. */
+function paramTypeOfOid(oid: number): SqlType | undefined {
+  const t = typeOfOid(oid)
+  return t?.kind === 'array' ? undefined : t
 }

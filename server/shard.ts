@@ -33,7 +33,7 @@ export interface ShardServerOptions {
 }
 
 /** The start-up parameter a coordinator names itself with. */
-export const COORDINATOR_PARAM = 'isola.coordinator'
+const COORDINATOR_PARAM = 'isola.coordinator'
 
 export interface ShardIdentity {
   readonly coordinator: string

@@ -7,9 +7,8 @@
 import pg from 'pg'
 import { IsolaError } from '../common/errors.js'
 import type { SqlState } from '../common/sqlstate.js'
-import { parseValue, T, type StatementResult } from '../engine/index.js'
+import { parseValue, T, typeOfOid, type StatementResult } from '../engine/index.js'
 import { Cluster } from './cluster/index.js'
-import { typeOfOid } from './wire-values.js'
 
 export interface ShellTarget {
   /** What the prompt's banner names. */
@@ -65,7 +64,7 @@ export async function remoteTarget(url: string): Promise<ShellTarget> {
 function toResult(r: pg.QueryResult, fullTag: string | undefined, notices: StatementResult['notices']): StatementResult {
   const command = fullTag?.replace(/( \d+)+$/, '') ?? r.command ?? ''
   const hasRows = r.fields.length > 0 || command === 'SELECT'
-  const columns = hasRows ? r.fields.map((f) => ({ name: f.name, type: typeOfOid(f.dataTypeID) ?? T.text, tableOid: f.tableID, attnum: f.columnID })) : undefined
+  const columns = hasRows ? r.fields.map((f) => ({ name: f.name, type: typeOfOid(f.dataTypeID, f.dataTypeModifier) ?? T.text, tableOid: f.tableID, attnum: f.columnID })) : undefined
   const rows = (r.rows as (string | null)[][]).map((row) => row.map((v, i) => (v === null ? null : parseValue(columns![i]!.type, v))))
   const rowCount = r.rowCount ?? undefined
   const tag = fullTag ?? (rowCount === undefined || rowCount === null ? command : `${command} ${rowCount}`)

@@ -56,25 +56,34 @@ export function parseOptions(options: string): [string, string][] {
   return pairs
 }
 
-/** The settings PostgreSQL 15 marks GUC_REPORT, with this session's values. */
-export function reportedParameters(session: Pick<WireSession, 'settings' | 'hasWrites' | 'hasCatalogChanges'>, user: string): [string, string][] {
-  const get = (name: string, dflt: string) => session.settings.get(name) ?? dflt
-  return [
-    ['application_name', get('application_name', '')],
-    ['client_encoding', get('client_encoding', 'UTF8')],
-    ['DateStyle', get('DateStyle', 'ISO, MDY')],
-    ['default_transaction_read_only', get('default_transaction_read_only', 'off')],
-    ['in_hot_standby', 'off'],
-    ['integer_datetimes', 'on'],
-    ['IntervalStyle', get('IntervalStyle', 'postgres')],
-    ['is_superuser', 'on'],
-    ['server_encoding', 'UTF8'],
-    ['server_version', get('server_version', '15.0')],
-    ['session_authorization', user],
-    ['standard_conforming_strings', get('standard_conforming_strings', 'on')],
-    ['TimeZone', get('TimeZone', 'UTC')],
-    // To a coordinator only (ARCHITECTURE.md §9.6): what its branch has written, so it knows without asking
-    // whether the branch needs a second phase and whether it ran DDL.
-    ...(session.settings.get('isola.coordinator') === undefined ? [] : [['isola.transaction_writes', session.hasCatalogChanges ? 'catalog' : session.hasWrites ? 'rows' : 'none'] as [string, string]]),
-  ]
+type Reporting = Pick<WireSession, 'settings' | 'hasWrites' | 'hasCatalogChanges'>
+
+/**
+ * The settings PostgreSQL 15 marks GUC_REPORT, each with how to read its value from
+ * a session: a table, so that checking them after every statement allocates nothing.
+ */
+export const REPORTED: readonly { readonly name: string; value(session: Reporting, user: string): string | undefined }[] = [
+  setting('application_name', ''),
+  setting('client_encoding', 'UTF8'),
+  setting('DateStyle', 'ISO, MDY'),
+  setting('default_transaction_read_only', 'off'),
+  { name: 'in_hot_standby', value: () => 'off' },
+  { name: 'integer_datetimes', value: () => 'on' },
+  setting('IntervalStyle', 'postgres'),
+  { name: 'is_superuser', value: () => 'on' },
+  { name: 'server_encoding', value: () => 'UTF8' },
+  setting('server_version', '15.0'),
+  { name: 'session_authorization', value: (_s, user) => user },
+  setting('standard_conforming_strings', 'on'),
+  setting('TimeZone', 'UTC'),
+  // To a coordinator only (ARCHITECTURE.md §9.7): what its branch has written, so it knows without asking
+  // whether the branch needs a second phase and whether it ran DDL.
+  {
+    name: 'isola.transaction_writes',
+    value: (s) => (s.settings.get('isola.coordinator') === undefined ? undefined : s.hasCatalogChanges ? 'catalog' : s.hasWrites ? 'rows' : 'none'),
+  },
+]
+
+function setting(name: string, dflt: string): (typeof REPORTED)[number] {
+  return { name, value: (s) => s.settings.get(name) ?? dflt }
 }

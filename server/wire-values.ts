@@ -1,7 +1,8 @@
 /**
- * SQL values on the wire: a result column in text or binary format, a Bind
+ * SQL values on the wire: a result column in text or binary format, and a Bind
  * parameter in binary format turned into its text form (the engine's parameters
- * take a type's text form, as a text-format parameter arrives), and type oids.
+ * take a type's text form, as a text-format parameter arrives). Type oids both
+ * ways are the value layer's (`typeOid`, `typeOfOid`).
  *
  * Binary formats are PostgreSQL's `*send`/`*recv` layouts, big-endian:
  *
@@ -12,21 +13,8 @@
  *                                           each), then ndigits base-10000 int16 digits
  */
 import { dbError } from '../common/errors.js'
-import { Decimal, formatDate, formatValue, formatTimestamp, TYPE_LENGTHS, TYPE_OIDS, typeOid, typmod, T, type ResultColumn, type SqlType, type SqlValue } from '../engine/index.js'
+import { Decimal, formatDate, formatValue, formatTimestamp, TYPE_LENGTHS, typeOid, typmod, type ResultColumn, type SqlType, type SqlValue } from '../engine/index.js'
 import type { WireField } from './protocol/backend.js'
-
-const BY_OID = new Map<number, SqlType>(Object.entries(TYPE_OIDS).flatMap(([kind, oid]) => {
-  const t = (T as Record<string, SqlType | undefined>)[kind]
-  return t === undefined ? [] : [[oid, t] as const]
-}))
-
-/** The SqlType of a Parse message's parameter oid; 0 (unspecified) is left to inference. */
-export function typeOfOid(oid: number): SqlType | undefined {
-  if (oid === 0) return undefined
-  const t = BY_OID.get(oid)
-  // Types the engine lacks (and arrays, whose element the oid names): inferred from context, as if unspecified.
-  return t
-}
 
 export function wireField(c: ResultColumn): WireField {
   return { name: c.name, tableOid: c.tableOid, attnum: c.attnum, typeOid: typeOid(c.type), typeLen: TYPE_LENGTHS[c.type.kind], typmod: typmod(c.type) }

@@ -88,16 +88,21 @@ export class Cursor implements TreeObserver {
   }
 
   next(): boolean {
-    // In the leaf whose frame this operation holds: no new operation, no pool lookup (see the module doc).
-    if (this.saved === null && this.valid && this.leafOp === this.pool.currentOperation) {
-      const L = this.depth - 1
-      const i = this.idx[L]! + 1
-      if (i < cellCount(this.leafFrame!)) {
-        this.idx[L] = i
-        return true
-      }
-    }
-    return this.move(1)
+    return this.stepInLeaf() || this.move(1)
+  }
+
+  /**
+   * One step forward inside the leaf whose frame this operation holds: no new
+   * operation, no pool lookup (see the module doc). False, without moving, when the
+   * next entry is in another leaf or the frame may have gone.
+   */
+  private stepInLeaf(): boolean {
+    if (this.saved !== null || !this.valid || this.leafOp !== this.pool.currentOperation) return false
+    const L = this.depth - 1
+    const i = this.idx[L]! + 1
+    if (i >= cellCount(this.leafFrame!)) return false
+    this.idx[L] = i
+    return true
   }
 
   prev(): boolean {
@@ -152,13 +157,8 @@ export class Cursor implements TreeObserver {
    * entries of one leaf is this: a few reads, no store operation.
    */
   nextInLeaf(): boolean {
-    if (this.saved !== null || !this.valid || this.leafOp !== this.pool.currentOperation) return false
-    const L = this.depth - 1
-    const i = this.idx[L]! + 1
-    const page = this.leafFrame!
-    if (i >= cellCount(page)) return false
-    this.idx[L] = i
-    this.locate(page, i)
+    if (!this.stepInLeaf()) return false
+    this.locate(this.leafFrame!, this.idx[this.depth - 1]!)
     return true
   }
 

@@ -170,7 +170,7 @@ export type FoundPin = { readonly pin: Pin; readonly text: string; readonly ref:
 /** Every value a pinning conjunct allows its distribution column: `d = v`, `v = d`, `d IN (v, …)`, each v a constant or parameter. */
 export type FoundPins = { readonly pins: readonly Pin[]; readonly text: string; readonly ref: TableRef }
 
-export function pinsOf(c: Expr, refs: readonly TableRef[], catalog: DistributionCatalog): FoundPins | undefined {
+function pinsOf(c: Expr, refs: readonly TableRef[], catalog: DistributionCatalog): FoundPins | undefined {
   const pinTo = (col: Expr, values: readonly Expr[]): FoundPins | undefined => {
     const r = resolveColumn(col, refs)
     if (r?.isDistribution !== true || r.ref.dist?.kind !== 'distributed') return undefined

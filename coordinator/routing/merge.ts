@@ -17,21 +17,22 @@
  *   NULL placement (last ascending, first descending, unless NULLS FIRST/LAST); the
  *   sort is stable, so rows equal on every key keep shard order.
  */
-import { encodeKey } from '../../common/key-encoding.js'
 import { fromJs } from '../../engine/js-values.js'
 import type { ResultColumn, StatementResult } from '../../engine/results.js'
 import { result } from '../../engine/results.js'
-import { keyColumn, keyValue } from '../../engine/rows/keys.js'
+import { KeyShape } from '../../engine/rows/keys.js'
 import { compareValues, Decimal, T, type SqlType, type SqlValue } from '../../engine/values/index.js'
 import type { Count, DistributedPlan, MergeSpec, PartialAggregate } from './plan.js'
 
 type Row = SqlValue[]
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
-
-/** A string equal for rows whose `columns` hold equal SQL values. */
-function groupKey(row: readonly SqlValue[], columns: readonly number[], types: readonly SqlType[]): string {
-  return hex(encodeKey(columns.map((c) => keyColumn(types[c]!)), columns.map((c) => keyValue(types[c]!, row[c]!))))
+/** A function giving a string equal for rows whose `columns` hold equal SQL values (their key encoding, shaped once). */
+function groupKeyOf(columns: readonly number[], types: readonly SqlType[]): (row: readonly SqlValue[]) => string {
+  const shape = new KeyShape(columns.map((c) => types[c]!))
+  return (row) => {
+    const b = shape.encode(columns.map((c) => row[c]!))
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
+  }
 }
 
 function resolveCount(c: Count, params: readonly unknown[]): number | undefined {
@@ -115,8 +116,9 @@ export function mergeScatter(spec: MergeSpec, results: readonly StatementResult[
   if (spec.aggregate !== undefined) {
     const { groupKeys, output } = spec.aggregate
     const groups = new Map<string, Row[]>()
+    const keyOf = groupKeyOf(groupKeys, shardTypes)
     for (const row of rows) {
-      const k = groupKey(row, groupKeys, shardTypes)
+      const k = keyOf(row)
       const g = groups.get(k)
       if (g === undefined) groups.set(k, [row])
       else g.push(row)
@@ -136,9 +138,9 @@ export function mergeScatter(spec: MergeSpec, results: readonly StatementResult[
   const visible = columns.length - spec.hidden
   if (spec.distinct) {
     const seen = new Set<string>()
-    const idx = Array.from({ length: visible }, (_, i) => i)
+    const keyOf = groupKeyOf(Array.from({ length: visible }, (_, i) => i), types)
     rows = rows.filter((r) => {
-      const k = groupKey(r, idx, types)
+      const k = keyOf(r)
       if (seen.has(k)) return false
       seen.add(k)
       return true

@@ -40,12 +40,12 @@ export function route(statement: Statement, sql: string, catalog: DistributionCa
   return (ROUTES[statement.kind] as Handler<StatementKind>)(statement, sql, catalog)
 }
 
-const pinReason = (p: FoundPin): string =>
+const pinReason = (p: Pick<FoundPin, 'pin' | 'text'>): string =>
   p.pin.kind === 'value' ? `pinned: ${p.text} → partition ${p.pin.partition} → shard ${p.pin.shard}` : `pinned: ${p.text} → the shard of $${p.pin.index}'s partition, at execute time`
 
 /** The target of a statement that a multi-shard IN narrows, and the words that say so. */
 function subset(p: FoundPins | undefined): { target: Shards; why: string | undefined } {
-  if (p === undefined) return { target: { kind: 'all' }, why: undefined }
+  if (p === undefined) return { target: ALL, why: undefined }
   const values = p.pins.flatMap((x) => (x.kind === 'value' ? [x] : []))
   const params = p.pins.flatMap((x) => (x.kind === 'param' ? [`$${x.index}`] : []))
   const parts: string[] = []
@@ -139,7 +139,7 @@ const routeInsert: Handler<'insert'> = (s, sql, catalog) => {
   const shardsOf = rows.map((r) => (r.pin.kind === 'value' ? r.pin.shard : -1))
   if (rows.length === 1 || (first.kind === 'value' && shardsOf.every((x) => x === shardsOf[0]))) {
     const text = rows.length === 1 ? `${t.name}.${t.column} = ${deparseExpr(rows[0]!.values[at]!)}` : `${rows.length} rows of ${t.name}, all`
-    const reason = first.kind === 'value' ? `pinned: ${text} → partition ${first.partition} → shard ${first.shard}` : `pinned: ${text} → the shard of $${first.index}'s partition, at execute time`
+    const reason = pinReason({ pin: first, text })
     return { kind: 'single', sql, target: { kind: 'pin', pin: first }, write: true, reason }
   }
   const known = rows.flatMap((r) => (r.pin.kind === 'value' ? [r.pin.shard] : []))

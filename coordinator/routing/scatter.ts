@@ -34,7 +34,7 @@ export type ScatterQuery = { readonly sql: string; readonly merge: MergeSpec } |
 const COMBINABLE = new Set(['count', 'sum', 'min', 'max', 'avg'])
 
 /** Whether an expression calls an aggregate at its own level (not inside a subquery). */
-export function callsAggregate(e: unknown): boolean {
+function callsAggregate(e: unknown): boolean {
   return someNode(e, (n) => n['kind'] === 'function' && typeof n['name'] === 'string' && AGGREGATE_NAMES.has(n['name']), ownLevel)
 }
 

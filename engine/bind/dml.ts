@@ -15,7 +15,7 @@
  * RETURNING is bound over the row as written (`newIds`), plus the FROM/USING items.
  */
 import { dbError } from '../../common/errors.js'
-import { parse, type Expr, type FromItem, type Query, type SelectItem, type Statement } from '../../parser/index.js'
+import { parseExpression, type Expr, type FromItem, type SelectItem, type Statement } from '../../parser/index.js'
 import type { ColumnInfo, IndexInfo, TableInfo } from '../catalog/schema.js'
 import { some, type BExpr, type ColumnId } from '../plan/bound.js'
 import { outputs, type Assign, type LogicalPlan } from '../plan/logical.js'
@@ -113,13 +113,6 @@ export function defaultExpr(b: Binder, c: ColumnInfo): BExpr {
   const e = parseExpression(c.default)
   const v = bindExpr(b, e, { scope: Scope.empty(), clause: 'DEFAULT expressions', aggregates: false })
   return coerce(b, v, c.type, 'assignment')
-}
-
-/** Parses stored expression text (a default, a CHECK, an index predicate). */
-export function parseExpression(text: string): Expr {
-  const s = parse(`SELECT ${text}`)[0] as Query
-  if (s.body.kind !== 'select' || s.body.columns[0]?.kind !== 'expr') throw dbError('internal_error', `bad stored expression: ${text}`)
-  return s.body.columns[0].expr
 }
 
 /** A value assigned to a column: coerced in the assignment context, 42804 otherwise. */

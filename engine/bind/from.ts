@@ -9,7 +9,7 @@
  * FULL).
  */
 import { dbError } from '../../common/errors.js'
-import { parse, type Alias, type FromItem, type Query } from '../../parser/index.js'
+import { parse, parseExpression, type Alias, type FromItem, type Query } from '../../parser/index.js'
 import type { TableInfo, ViewInfo } from '../catalog/schema.js'
 import { resolveFunction, tableFunctions, type TableFunction } from '../functions/index.js'
 import { andAll, BOOL, type BExpr } from '../plan/bound.js'
@@ -17,7 +17,6 @@ import { outputs, type JoinType, type LogicalPlan } from '../plan/logical.js'
 import { T, sameType } from '../values/index.js'
 import type { Binder } from './binder.js'
 import { coerce, commonType } from './coerce.js'
-import { parseExpression } from './dml.js'
 import { bindBinary, bindExpr, resolveUnknown, toBool } from './expr.js'
 import { bindQuery, bindSubquery, type BoundQuery } from './query.js'
 import { bindRecursiveCte, bindWorktable, tableReferences } from './recursive.js'

@@ -4,6 +4,7 @@
  * Compiled once per table definition (a new definition is a new object).
  */
 import { dbError } from '../../common/errors.js'
+import { parseExpression } from '../../parser/index.js'
 import type { Catalog } from '../catalog/catalog.js'
 import type { CheckInfo, IndexInfo, TableInfo } from '../catalog/schema.js'
 import { compile, type Compiled } from '../exec/compile.js'
@@ -11,7 +12,7 @@ import type { BExpr, ColumnId } from '../plan/bound.js'
 import { some } from '../plan/bound.js'
 import { Binder } from './binder.js'
 import { coerce } from './coerce.js'
-import { defaultExpr, parseExpression } from './dml.js'
+import { defaultExpr } from './dml.js'
 import { bindExpr, toBool } from './expr.js'
 import { Scope } from './scope.js'
 

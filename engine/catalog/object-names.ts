@@ -7,7 +7,7 @@
  * schema-qualified otherwise (information_schema.tables), as PostgreSQL prints them.
  */
 import { quoteIdent } from '../../parser/index.js'
-import { ARRAY_TYPE_OIDS, TYPE_OIDS, baseTypeName, plainType, type SqlType, type TypeKind } from '../values/index.js'
+import { baseTypeName, typeOfOid, type SqlType, type TypeKind } from '../values/index.js'
 import type { Catalog } from './catalog.js'
 import type { IndexInfo, Oid, Relation, TableInfo } from './schema.js'
 import type { VirtualTable } from './virtual-table.js'
@@ -39,7 +39,7 @@ export function relationByOid(n: ObjectNames, oid: Oid): RelationRef | undefined
 }
 
 /** A relation's name as regclassout prints it. */
-export function relationName(n: ObjectNames, oid: Oid): string | undefined {
+function relationName(n: ObjectNames, oid: Oid): string | undefined {
   const r = relationByOid(n, oid)
   if (r === undefined) return undefined
   if (r.kind === 'system') return r.view.schema === 'information_schema' ? `information_schema.${quoteIdent(r.view.name)}` : quoteIdent(r.view.name)
@@ -47,7 +47,7 @@ export function relationName(n: ObjectNames, oid: Oid): string | undefined {
 }
 
 /** Splits `a.b` / `"A".b` into (schema, name), folding unquoted parts as the parser does. */
-export function splitQualified(text: string): { schema: string | undefined; name: string } | undefined {
+function splitQualified(text: string): { schema: string | undefined; name: string } | undefined {
   const parts: string[] = []
   const re = /\s*(?:"((?:[^"]|"")*)"|([^".\s]+))\s*(\.|$)/y
   let m: RegExpExecArray | null
@@ -76,16 +76,8 @@ export function relationOid(n: ObjectNames, text: string): Oid | undefined {
   return n.systemViews.find((v) => v.name === name && v.schema === (schema ?? 'pg_catalog'))?.oid
 }
 
-const KIND_BY_OID = new Map<number, TypeKind>(Object.entries(TYPE_OIDS).map(([k, oid]) => [oid, k as TypeKind]))
-const ELEMENT_BY_ARRAY_OID = new Map<number, TypeKind>(Object.entries(ARRAY_TYPE_OIDS).map(([k, oid]) => [oid!, k as TypeKind]))
-
 /** The type an oid names (without modifiers). */
-export function typeByOid(oid: number): SqlType | undefined {
-  const k = KIND_BY_OID.get(oid)
-  if (k !== undefined) return plainType(k)
-  const e = ELEMENT_BY_ARRAY_OID.get(oid)
-  return e === undefined ? undefined : { kind: 'array', element: plainType(e) }
-}
+export const typeByOid = (oid: number): SqlType | undefined => typeOfOid(oid)
 
 /** regtypeout: format_type without modifiers. */
 export const typeName = (oid: number): string | undefined => {
@@ -93,7 +85,7 @@ export const typeName = (oid: number): string | undefined => {
   return t === undefined ? undefined : baseTypeName(t)
 }
 
-export function namespaceName(oid: number): string | undefined {
+function namespaceName(oid: number): string | undefined {
   return Object.entries(NAMESPACES).find(([, o]) => o === oid)?.[0]
 }
 

@@ -20,19 +20,11 @@
  * casts of expressions) print in Isola's canonical form, which can differ from
  * PostgreSQL's spelling in parentheses and casts.
  */
-import { deparseExpr, parse, quoteIdent, quoteLiteral, type Expr, type Query } from '../../parser/index.js'
+import { deparseExpr, parse, parseExpression, quoteIdent, quoteLiteral, type Expr, type Query } from '../../parser/index.js'
 import { T, typeName, withoutModifiers, type SqlType } from '../values/index.js'
 import type { TableInfo } from './schema.js'
 
 type Context = 'default' | 'folded'
-
-/** Stored expression text → its AST (the catalog's texts are deparse() output, so they parse). */
-function parseExpression(text: string): Expr {
-  const q = parse(`SELECT ${text}`)[0] as Query
-  const item = q.body.kind === 'select' ? q.body.columns[0] : undefined
-  if (item?.kind !== 'expr') throw new Error(`bad stored expression: ${text}`)
-  return item.expr
-}
 
 interface Printer {
   readonly table: TableInfo | undefined

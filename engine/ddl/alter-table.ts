@@ -17,8 +17,7 @@
  * when read, and then fails with 42703 / 42P01).
  */
 import { dbError } from '../../common/errors.js'
-import { deparseExpr, type AlterAction, type Expr, type Statement } from '../../parser/index.js'
-import { parseExpression } from '../bind/dml.js'
+import { deparseExpr, parseExpression, type AlterAction, type Expr, type Statement } from '../../parser/index.js'
 import { columnDefaults } from '../bind/table-exprs.js'
 import type { ColumnInfo, TableInfo } from '../catalog/schema.js'
 import { TableWriter } from '../exec/table-writer.js'

@@ -10,12 +10,13 @@
  */
 import type { AggregateOrder, BExpr } from '../plan/bound.js'
 import type { PhysicalPlan } from '../plan/physical.js'
-import { compareValues, type SqlType, type SqlValue } from '../values/index.js'
+import type { SqlType, SqlValue } from '../values/index.js'
 import type { AggregateFunction } from '../functions/types.js'
 import { compile, type Compiled, type Sync } from './compile.js'
 import { interruptPoint, type ExecContext, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { BATCH, compiledOf, layoutOf, run, value } from './run.js'
+import { compareKeys } from './compare-keys.js'
 
 interface Group {
   readonly values: SqlValue[]
@@ -32,35 +33,14 @@ interface Buffered {
 
 /** Buffered inputs in the ORDER BY's order (a stable sort: ties keep their arrival order). */
 function byKeys(order: readonly AggregateOrder[]): (a: Buffered, b: Buffered) => number {
-  return (a, b) => {
-    for (let i = 0; i < order.length; i++) {
-      const k = order[i]!
-      const [x, y] = [a.keys[i]!, b.keys[i]!]
-      if (x === null || y === null) {
-        if (x !== y) return (x === null) === k.nullsFirst ? -1 : 1
-        continue
-      }
-      const c = compareValues(k.expr.type, x, y)
-      if (c !== 0) return k.desc ? -c : c
-    }
-    return 0
-  }
+  const keys = order.map((k) => ({ type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst }))
+  return (a, b) => compareKeys(keys, a.keys, b.keys)
 }
 
 /** Argument tuples in ascending order, NULLs last. */
 function byArguments(types: readonly SqlType[]): (a: readonly SqlValue[], b: readonly SqlValue[]) => number {
-  return (a, b) => {
-    for (let i = 0; i < types.length; i++) {
-      const [x, y] = [a[i]!, b[i]!]
-      if (x === null || y === null) {
-        if (x !== y) return x === null ? 1 : -1
-        continue
-      }
-      const c = compareValues(types[i]!, x, y)
-      if (c !== 0) return c
-    }
-    return 0
-  }
+  const keys = types.map((type) => ({ type, desc: false, nullsFirst: false }))
+  return (a, b) => compareKeys(keys, a, b)
 }
 
 /** What feedSync needs of an aggregate (the `aggs` entries of `aggregate`). */

@@ -13,13 +13,14 @@
 import { dbError } from '../../common/errors.js'
 import { outputs } from '../plan/logical.js'
 import type { PhysicalPlan } from '../plan/physical.js'
-import { compareValues, type SqlValue } from '../values/index.js'
+import type { SqlValue } from '../values/index.js'
 import { compile, EMPTY_LAYOUT, type Compiled, type Layout } from './compile.js'
 import { interruptPoint, type ExecContext, type NodeStats, type Row } from './context.js'
 import { rowKey } from './hash-key.js'
 import { indexScan, indexScanRows, seqScan } from './scan.js'
 import { aggregate } from './aggregate.js'
 import { hashJoin, nestedLoop } from './join.js'
+import { compareKeys } from './compare-keys.js'
 
 export const BATCH = 256
 
@@ -289,20 +290,7 @@ const OPERATORS: { readonly [K in PhysicalPlan['kind']]: Operator<K> } = {
         rows.push({ row, keys: ks })
       }
     }
-    rows.sort((a, b) => {
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!
-        const x = a.keys[i]!
-        const y = b.keys[i]!
-        if (x === null || y === null) {
-          if (x === y) continue
-          return (x === null) === k.nullsFirst ? -1 : 1
-        }
-        const c = compareValues(k.type, x, y)
-        if (c !== 0) return k.desc ? -c : c
-      }
-      return 0
-    })
+    rows.sort((a, b) => compareKeys(keys, a.keys, b.keys))
     for (let i = 0; i < rows.length; i += BATCH) yield rows.slice(i, i + BATCH).map((r) => r.row)
   },
   limit: async function* (p, ctx) {

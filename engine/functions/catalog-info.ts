@@ -7,7 +7,7 @@
  * They read the catalog the statement runs against (FunctionContext.objects), so
  * they are stable, never folded at plan time.
  */
-import { relationByOid, regName, typeByOid, NAMESPACES, ROLE_OIDS, type ObjectNames } from '../catalog/object-names.js'
+import { relationByOid, regName, typeByOid, ROLE_OIDS, type ObjectNames } from '../catalog/object-names.js'
 import { conditionText, defaultText, indexExpressionText, viewDefinition } from '../catalog/pg-expr.js'
 import type { IndexInfo, TableInfo } from '../catalog/schema.js'
 import { quoteIdent } from '../../parser/index.js'
