@@ -12,6 +12,7 @@ import path from 'node:path'
 import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
+import type { ShardLockWait } from './deadlock-graph.js'
 import { NO_CONFLICTS, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 
 export class LocalParticipant implements Participant {
@@ -32,7 +33,8 @@ export class LocalParticipant implements Participant {
     const branch = new LocalBranch(this, options.snapshot)
     const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
     if (options.readOnly) modes.push('READ ONLY')
-    await branch.session.execute(`BEGIN ${modes.join(', ')}`)
+    const name = options.globalId === undefined ? '' : `; SET LOCAL isola.global_xid = ${quoteLiteral(options.globalId)}`
+    await branch.session.execute(`BEGIN ${modes.join(', ')}${name}`)
     return branch
   }
 
@@ -50,6 +52,16 @@ export class LocalParticipant implements Participant {
 
   async advanceHorizon(ts: Timestamp): Promise<void> {
     this.db.txn.limitHorizon(ts)
+  }
+
+  /** What `SELECT … FROM isola_lock_waits` returns, without the SQL. */
+  async lockWaits(): Promise<readonly ShardLockWait[]> {
+    const now = Date.now()
+    return this.db.txn.lockWaits().map((w) => ({ waitId: w.waitId, waiter: String(w.waiter), waiterGxid: w.waiterGlobalId, holder: String(w.holder), holderGxid: w.holderGlobalId, lock: w.lockName, waitedMs: now - w.since }))
+  }
+
+  async rejectLockWait(waitId: number, detail: string): Promise<boolean> {
+    return this.db.txn.rejectLockWait(waitId, detail)
   }
 
   close(): Promise<void> {

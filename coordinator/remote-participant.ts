@@ -23,6 +23,7 @@ import type { ShardId, Timestamp } from '../common/ids.js'
 import { asTimestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
+import type { ShardLockWait } from './deadlock-graph.js'
 import { refuseTransactionControl, resolved, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
 import { WirePool, type WireConnection } from './wire-client.js'
 
@@ -54,7 +55,9 @@ export class RemoteParticipant implements Participant {
     const conn = await this.pool.acquire()
     const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
     if (options.readOnly) modes.push('READ ONLY')
-    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)])
+    const prelude = [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)]
+    if (options.globalId !== undefined) prelude.push(`SET LOCAL isola.global_xid = ${quoteLiteral(options.globalId)}`)
+    return new RemoteBranch(this.id, this.pool, conn, prelude)
   }
 
   /**
@@ -81,9 +84,38 @@ export class RemoteParticipant implements Participant {
     return r!.rows.map((row) => ({ gid: row[0] as string, preparedAt: asTimestamp(Number(row[1])) }))
   }
 
-  close(): Promise<void> {
-    return this.pool.close()
+  async lockWaits(): Promise<readonly ShardLockWait[]> {
+    const [r] = await this.control().with((c) => c.query('SELECT wait_id, waiter, waiter_gxid, holder, holder_gxid, lock, waited_ms FROM isola_lock_waits'))
+    return r!.rows.map((row) => ({
+      waitId: Number(row[0]),
+      waiter: String(row[1]),
+      waiterGxid: row[2] === null ? undefined : String(row[2]),
+      holder: String(row[3]),
+      holderGxid: row[4] === null ? undefined : String(row[4]),
+      lock: String(row[5]),
+      waitedMs: Number(row[6]),
+    }))
   }
+
+  async rejectLockWait(waitId: number, detail: string): Promise<boolean> {
+    const [r] = await this.control().with((c) => c.query(`SELECT isola_reject_lock_wait(${waitId}, ${quoteLiteral(detail)})`))
+    return r!.rows[0]?.[0] === true
+  }
+
+  async close(): Promise<void> {
+    await this.controlPool?.close()
+    await this.pool.close()
+  }
+
+  /**
+   * A connection of its own for deadlock detection: when a deadlock has every
+   * connection of the pool waiting on a lock, the search must still reach the shard.
+   */
+  private control(): WirePool {
+    this.controlPool ??= new WirePool({ host: this.options.host, port: this.options.port, params: { 'isola.coordinator': this.options.coordinator, application_name: `isola coordinator ${this.options.coordinator} (deadlock detection)` }, connectTimeoutMs: this.options.connectTimeoutMs }, 1)
+    return this.controlPool
+  }
+  private controlPool: WirePool | undefined
 
   /** The messages in order on one connection; a gid the shard no longer has is 'unknown' (participant.ts `resolved`). */
   private resolve(...messages: string[]): Promise<Resolution> {

@@ -733,6 +733,9 @@ export class Session {
       get prepared() {
         return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
       },
+      get lockWaits() {
+        return session.db.txn.lockWaits()
+      },
       get cluster() {
         return session.db.cluster
       },
@@ -742,7 +745,7 @@ export class Session {
   /** A statement's function context: its timestamps, and the session's parts that stay (made once, not per statement). */
   private functionContext(): FunctionContext {
     const shared = this.functionParts
-    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, session: shared.session, objects: shared.objects }
+    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, locks: shared.locks, session: shared.session, objects: shared.objects }
   }
 
   private readonly functionParts: Omit<FunctionContext, 'transactionTimestamp' | 'statementTimestamp'> = (() => {
@@ -784,6 +787,9 @@ export class Session {
           if (isCalled) this.currvals.set(seq.oid, v)
           return v
         },
+      },
+      locks: {
+        reject: (waitId: number, detail: string) => this.db.txn.rejectLockWait(waitId, detail),
       },
       session: {
         get user() {
@@ -874,7 +880,8 @@ export class Session {
     const m = this.effectiveModes()
     const coordinated = this.options.snapshot === undefined ? this.coordinatorSnapshot() : undefined
     this.txnCoordinated = coordinated !== undefined
-    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot ?? coordinated })
+    const globalId = this.settings.get('isola.global_xid') || undefined
+    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot ?? coordinated, globalId })
     this.txnStart = currentTimestamp()
     this.txnJustBegun = true
     this.showModes(m)
@@ -1113,6 +1120,8 @@ export class Session {
     }
     if (name === 'isola.snapshot' || name === 'isola.commit_timestamp') await this.coordinatorTimestamp(name, value)
     this.assign(name, value)
+    // A branch named after its first query (a wait made it worth naming) is named at once.
+    if (name === 'isola.global_xid' && this.txn !== undefined) this.txn.globalId = value || undefined
     return this.done('SET')
   }
 

@@ -240,6 +240,20 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
   table('pg_catalog', 'isola_prepared_xacts', [['gid', T.text], ['prepare_ts', T.int8], ['owner', T.text], ['in_conflict', T.bool], ['out_conflict', T.bool], ['rw_edges', T.text]], (ctx) =>
     ctx.prepared.map((p) => [p.gid, p.preparedAt, p.owner, false, false, '[]']),
   ),
+  /**
+   * The node's wait-for graph, one row per edge (ARCHITECTURE.md §9.10): `waiter`
+   * waits for `holder` (which holds `lock`, or is queued ahead for it). The `_gxid`
+   * columns are the coordinator's ids of distributed transactions (`isola.global_xid`,
+   * or a prepared holder's gid), NULL for a transaction of this node alone. A
+   * coordinator merges every shard's rows to find cycles no shard sees, and hands
+   * `wait_id` to isola_reject_lock_wait.
+   */
+  table('pg_catalog', 'isola_lock_waits', [
+    ['wait_id', T.int8], ['waiter', T.int8], ['waiter_gxid', T.text], ['holder', T.int8], ['holder_gxid', T.text], ['lock', T.text], ['mode', T.text], ['waited_ms', T.int8],
+  ], (ctx) => {
+    const now = Date.now()
+    return ctx.lockWaits.map((w) => [BigInt(w.waitId), BigInt(w.waiter), w.waiterGlobalId ?? null, BigInt(w.holder), w.holderGlobalId ?? null, w.lockName, w.mode, BigInt(now - w.since)])
+  }),
 ]
 
 const CATEGORY: Record<keyof typeof TYPE_OIDS, string> = {
