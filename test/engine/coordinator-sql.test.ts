@@ -89,4 +89,29 @@ describe('the internal SQL of a coordinator', () => {
     await expect(w.execute("SET isola.commit_timestamp = '950'; COMMIT PREPARED 'g2'")).rejects.toMatchObject({ code: '25001' })
     await w.execute("ROLLBACK PREPARED 'g2'")
   })
+
+  it('isola_lock_waits shows the wait-for edges with the coordinator\'s global ids; isola_reject_lock_wait fails one wait with 40P01', async () => {
+    await session().execute("INSERT INTO t VALUES (1, 'a')")
+    const holder = session()
+    await holder.execute("BEGIN; SET LOCAL isola.global_xid = 'isola:c1:1:7'; UPDATE t SET v = 'h' WHERE k = 1")
+    const waiter = session()
+    await waiter.execute('BEGIN')
+    const waiting = waiter.execute("UPDATE t SET v = 'w' WHERE k = 1")
+    const failed = waiting.then(() => undefined, (e: unknown) => e)
+    await new Promise((r) => setTimeout(r, 20))
+    const ops = session()
+    const rows = (await ops.execute('SELECT wait_id, waiter_gxid, holder_gxid, lock, mode, waited_ms >= 0 FROM isola_lock_waits')).at(-1)!.rows
+    expect(rows).toHaveLength(1)
+    const [waitId, waiterGxid, holderGxid, lock, mode, waited] = rows[0]!
+    expect([waiterGxid, holderGxid, mode, waited]).toEqual([null, 'isola:c1:1:7', 'update', true])
+    expect(lock).toMatch(/^table \d+ key [0-9a-f]+$/)
+    expect(await one(ops, `SELECT isola_reject_lock_wait(${waitId}, 'Transaction x waits for y.')`)).toBe(true)
+    expect(await failed).toMatchObject({ code: '40P01', message: 'deadlock detected', detail: 'Transaction x waits for y.' })
+    // The wait is over: the same id is not rejected twice, and the view is empty.
+    expect(await one(ops, `SELECT isola_reject_lock_wait(${waitId}, 'again')`)).toBe(false)
+    expect((await ops.execute('SELECT * FROM isola_lock_waits')).at(-1)!.rows).toEqual([])
+    await waiter.execute('ROLLBACK')
+    await holder.execute('COMMIT')
+    expect(await one(ops, 'SELECT v FROM t WHERE k = 1')).toBe('h')
+  })
 })
