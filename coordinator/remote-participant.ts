@@ -23,7 +23,7 @@ import type { ShardId, Timestamp } from '../common/ids.js'
 import { asTimestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
-import type { ShardLockWait } from './deadlock-graph.js'
+import { BranchNames, type ShardLockWait } from './deadlock-graph.js'
 import { refuseTransactionControl, resolved, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
 import { WirePool, type WireConnection } from './wire-client.js'
 
@@ -42,6 +42,8 @@ export interface RemoteParticipantOptions {
 export class RemoteParticipant implements Participant {
   readonly id: ShardId
   private readonly pool: WirePool
+  /** Which connection's session runs which distributed transaction (deadlock detection names waits by it). */
+  private readonly branchNames = new BranchNames()
 
   constructor(readonly options: RemoteParticipantOptions) {
     this.id = options.id
@@ -55,9 +57,17 @@ export class RemoteParticipant implements Participant {
     const conn = await this.pool.acquire()
     const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
     if (options.readOnly) modes.push('READ ONLY')
-    const prelude = [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)]
-    if (options.globalId !== undefined) prelude.push(`SET LOCAL isola.global_xid = ${quoteLiteral(options.globalId)}`)
-    return new RemoteBranch(this.id, this.pool, conn, prelude)
+    let pid: number | undefined
+    if (options.globalId !== undefined) {
+      try {
+        pid = await backendPid(conn)
+      } catch (e) {
+        this.pool.release(conn)
+        throw e
+      }
+      this.branchNames.name(pid, options.globalId)
+    }
+    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)], () => pid !== undefined && this.branchNames.forget(pid))
   }
 
   /**
@@ -85,16 +95,18 @@ export class RemoteParticipant implements Participant {
   }
 
   async lockWaits(): Promise<readonly ShardLockWait[]> {
-    const [r] = await this.control().with((c) => c.query('SELECT wait_id, waiter, waiter_gxid, holder, holder_gxid, lock, waited_ms FROM isola_lock_waits'))
-    return r!.rows.map((row) => ({
+    const [r] = await this.control().with((c) => c.query('SELECT wait_id, waiter, waiter_pid, holder, holder_pid, holder_gid, lock, waited_ms FROM isola_lock_waits'))
+    const rows = r!.rows.map((row) => ({
       waitId: Number(row[0]),
       waiter: String(row[1]),
-      waiterGxid: row[2] === null ? undefined : String(row[2]),
+      waiterPid: row[2] === null ? undefined : Number(row[2]),
       holder: String(row[3]),
-      holderGxid: row[4] === null ? undefined : String(row[4]),
-      lock: String(row[5]),
-      waitedMs: Number(row[6]),
+      holderPid: row[4] === null ? undefined : Number(row[4]),
+      holderGid: row[5] === null ? undefined : String(row[5]),
+      lock: String(row[6]),
+      waitedMs: Number(row[7]),
     }))
+    return this.branchNames.waits(rows)
   }
 
   async rejectLockWait(waitId: number, detail: string): Promise<boolean> {
@@ -129,6 +141,18 @@ export class RemoteParticipant implements Participant {
 
 const snapshotSql = (ts: Timestamp): string => `SET LOCAL isola.snapshot = '${ts}'`
 
+/** Each pooled connection's session pid on the shard, asked once in the connection's life. */
+const pids = new WeakMap<WireConnection, number>()
+
+async function backendPid(conn: WireConnection): Promise<number> {
+  let pid = pids.get(conn)
+  if (pid === undefined) {
+    const [r] = await conn.query('SELECT pg_backend_pid()')
+    pids.set(conn, (pid = Number(r!.rows[0]![0])))
+  }
+  return pid
+}
+
 class RemoteBranch implements Branch {
   /** Statements not sent yet that must run before the next one (BEGIN and the first snapshot). */
   private prelude: string[]
@@ -139,6 +163,8 @@ class RemoteBranch implements Branch {
     private readonly pool: WirePool,
     private readonly conn: WireConnection,
     prelude: string[],
+    /** Forgets the branch's name (BranchNames) when it ends. */
+    private readonly forget: () => void,
   ) {
     this.prelude = prelude
   }
@@ -202,6 +228,7 @@ class RemoteBranch implements Branch {
   private async end(): Promise<void> {
     if (this.ended) return
     this.ended = true
+    this.forget()
     try {
       if (!this.conn.isBroken && this.conn.status !== 'I') await this.conn.query('ROLLBACK')
     } catch {

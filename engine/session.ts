@@ -112,6 +112,11 @@ export class Session {
     if (options.applicationName !== undefined) this.settings.set('application_name', options.applicationName)
   }
 
+  /** The transaction layer's id of the open transaction (isola_lock_waits names its session by it). */
+  get txnId(): number | undefined {
+    return this.txn?.id
+  }
+
   /** Whether the open transaction has written anything (a coordinator skips phase two for a branch that has not). */
   get hasWrites(): boolean {
     return this.txn?.hasWrites ?? false
@@ -734,7 +739,7 @@ export class Session {
         return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
       },
       get lockWaits() {
-        return session.db.txn.lockWaits()
+        return session.db.lockWaits()
       },
       get cluster() {
         return session.db.cluster
@@ -880,8 +885,7 @@ export class Session {
     const m = this.effectiveModes()
     const coordinated = this.options.snapshot === undefined ? this.coordinatorSnapshot() : undefined
     this.txnCoordinated = coordinated !== undefined
-    const globalId = this.settings.get('isola.global_xid') || undefined
-    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot ?? coordinated, globalId })
+    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot ?? coordinated })
     this.txnStart = currentTimestamp()
     this.txnJustBegun = true
     this.showModes(m)
@@ -1120,8 +1124,6 @@ export class Session {
     }
     if (name === 'isola.snapshot' || name === 'isola.commit_timestamp') await this.coordinatorTimestamp(name, value)
     this.assign(name, value)
-    // A branch named after its first query (a wait made it worth naming) is named at once.
-    if (name === 'isola.global_xid' && this.txn !== undefined) this.txn.globalId = value || undefined
     return this.done('SET')
   }
 

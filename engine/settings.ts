@@ -76,7 +76,6 @@ const SETTINGS: readonly Setting[] = [
   // The coordinator's internal commands (ARCHITECTURE.md §9.6): timestamps from its oracle.
   { name: 'isola.snapshot', kind: 'timestamp', default: '', description: "The coordinator's snapshot timestamp for the transaction's next snapshot (every statement's under READ COMMITTED)." },
   { name: 'isola.commit_timestamp', kind: 'timestamp', default: '', description: "The coordinator's timestamp for the next COMMIT (proposed) or COMMIT PREPARED (exact); COMMIT PREPARED clears it." },
-  { name: 'isola.global_xid', kind: 'string', default: '', description: "The coordinator's id for the distributed transaction the session's transaction is a branch of, shown in isola_lock_waits (distributed deadlock detection)." },
   { name: 'isola.last_commit_timestamp', kind: 'timestamp', default: '', readOnly: true, description: 'The timestamp the last COMMIT or COMMIT PREPARED of this session committed at (empty: it wrote nothing).' },
 ]
 

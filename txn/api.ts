@@ -37,12 +37,6 @@ export interface Transaction {
 
   /** Whether it has written a version (a transaction that has not needs no second phase). */
   readonly hasWrites: boolean
-  /**
-   * The id a coordinator gave the distributed transaction this is a branch of
-   * (`isola.global_xid`), shown with its lock waits so that the coordinator can join
-   * the shards' wait-for graphs. Undefined for a transaction of this node alone.
-   */
-  globalId: string | undefined
 
   /** Starts a new statement: under READ COMMITTED it takes a fresh snapshot at its first read or write. */
   nextStatement(): void

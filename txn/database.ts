@@ -171,11 +171,11 @@ export class MvccDatabase implements TxnDatabase {
   // ---- lock waits (distributed deadlock detection) -------------------------------------
 
   lockWaits(): LockWaitInfo[] {
-    const globalId = (id: TxnId): string | undefined => {
+    const gid = (id: TxnId): string | undefined => {
       const t = this.transactions.get(id)
-      return t?.globalId ?? t?.gid
+      return t?.state === 'prepared' ? t.gid : undefined
     }
-    return this.locks.waits().map((e) => ({ ...e, lockName: lockName(e.lock), waiterGlobalId: globalId(e.waiter), holderGlobalId: globalId(e.holder) }))
+    return this.locks.waits().map((e) => ({ ...e, lockName: lockName(e.lock), holderGid: gid(e.holder) }))
   }
 
   rejectLockWait(waitId: number, detail: string): boolean {

@@ -28,8 +28,6 @@ export interface TxnOptions {
    * commit.
    */
   readonly snapshot?: () => Timestamp
-  /** A coordinator's id for the distributed transaction this is a branch of (Transaction.globalId). */
-  readonly globalId?: string
 }
 
 /** A table or index of the transaction layer: a storage tree of versioned keys. */
@@ -89,11 +87,10 @@ export interface LockWaitEdge {
 
 /**
  * A lock wait as view `isola_lock_waits` shows it: the edge, the lock printable
- * (`table <id> key <hex>` or `object <oid>`), and the global ids a coordinator gave
- * the two transactions (a prepared holder's is its gid).
+ * (`table <id> key <hex>` or `object <oid>`), and the gid of a holder that is a
+ * prepared transaction (it has no session any more).
  */
 export interface LockWaitInfo extends LockWaitEdge {
   readonly lockName: string
-  readonly waiterGlobalId: string | undefined
-  readonly holderGlobalId: string | undefined
+  readonly holderGid: string | undefined
 }
