@@ -32,7 +32,7 @@ export interface BranchOptions {
    * READ COMMITTED.
    */
   readonly snapshot: Timestamp
-  /** The distributed transaction's gid, which the branch carries as `isola.global_xid` (its lock waits name it: §9.10). */
+  /** The distributed transaction's gid: the participant names the branch's lock waits by it (ARCHITECTURE.md §9.10). */
   readonly globalId?: string
 }
 

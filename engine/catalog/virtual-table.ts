@@ -3,15 +3,15 @@
  * are scanned (pg_catalog, information_schema), with no storage of their own.
  */
 import type { LockWaitInfo } from '../../txn/index.js'
+import type { SqlType, SqlValue } from '../values/index.js'
+import type { Catalog } from './catalog.js'
+import type { DatabaseInfo, RoleInfo } from '../cluster-admin.js'
 
 /** A lock wait with the pids of the sessions whose transactions wait and hold (undefined: a prepared holder, or none). */
 export interface LockWaitRow extends LockWaitInfo {
   readonly waiterPid: number | undefined
   readonly holderPid: number | undefined
 }
-import type { SqlType, SqlValue } from '../values/index.js'
-import type { Catalog } from './catalog.js'
-import type { DatabaseInfo, RoleInfo } from '../cluster-admin.js'
 
 /** What a virtual table may read when it is scanned. */
 export interface VirtualContext {
