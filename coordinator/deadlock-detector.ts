@@ -79,9 +79,13 @@ export class DeadlockDetector implements StatementWatch {
     this.timer = undefined
   }
 
+  /**
+   * The timer is not unref'd: it runs only while statements do, and a deadlock of
+   * in-process shards is nothing but promises, so without it a program whose only
+   * work is two deadlocked transactions would exit instead of seeing 40P01.
+   */
   private arm(ms: number): void {
     this.timer = setTimeout(() => this.tick(), Math.max(1, ms))
-    this.timer.unref()
   }
 
   private tick(): void {

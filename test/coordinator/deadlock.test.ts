@@ -174,6 +174,28 @@ for (const kind of CLUSTER_KINDS) describe(`distributed deadlocks over ${kind.na
     }
   })
 
+  it('a cycle through a lock queue (one transaction queued behind another) ends, and the oldest commits', async () => {
+    const c = await cluster(kind)
+    const [t1, t2, t3] = [c.coordinator.begin(), c.coordinator.begin(), c.coordinator.begin()]
+    await update(t1, S0, 1, 1)
+    await update(t2, S1, 1, 2)
+    const w3 = outcome(update(t3, S0, 1, 3)) // first in the queue for row 1 on shard 0
+    expect(await stillPending(w3, 20)).toBe(true)
+    const w2 = outcome(update(t2, S0, 1, 2)) // behind t3: waits for t1 through t3
+    expect(await stillPending(w2, 20)).toBe(true)
+    const w1 = outcome(update(t1, S1, 1, 1)) // t1 → t2 → t3 → t1
+    expect(await w1).toBe('ok')
+    await t1.commit()
+    // t3 is the youngest on the cycle; once it is gone t2 still waits for t1 and is
+    // judged at the next search (§9.10): the deadlock ends, whoever else pays for it.
+    const [o2, o3] = [await w2, await w3]
+    expect(o3).toBe('40P01')
+    expect(['ok', '40P01']).toContain(o2)
+    for (const t of [t2, t3]) await t.rollback()
+    expect(await valueOf(c, S1, 1)).toBe(1)
+    for (const s of c.shards) expect(await s.lockWaits()).toEqual([])
+  })
+
   it('no false positive: a long wait for a holder that sleeps, then commits, is left alone', async () => {
     const c = await cluster(kind)
     const t1 = c.coordinator.begin()
