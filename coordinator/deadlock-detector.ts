@@ -50,16 +50,20 @@ export class DeadlockDetector implements StatementWatch {
   started(): number {
     const token = ++this.lastToken
     this.running.set(token, Date.now())
-    if (this.timer === undefined && !this.closed) this.arm(this.timeoutMs)
+    if (this.timer === undefined) {
+      if (!this.closed) this.arm(this.timeoutMs)
+    } else if (this.running.size === 1) this.timer.ref()
     return token
   }
 
+  /**
+   * The timer stays when the last statement ends (it finds nothing and stops): one
+   * statement after another would otherwise set and clear a timer each. It stops
+   * keeping the process alive, though.
+   */
   ended(token: number): void {
     this.running.delete(token)
-    if (this.running.size === 0 && this.timer !== undefined) {
-      clearTimeout(this.timer)
-      this.timer = undefined
-    }
+    if (this.running.size === 0) this.timer?.unref()
   }
 
   /**
@@ -80,9 +84,9 @@ export class DeadlockDetector implements StatementWatch {
   }
 
   /**
-   * The timer is not unref'd: it runs only while statements do, and a deadlock of
-   * in-process shards is nothing but promises, so without it a program whose only
-   * work is two deadlocked transactions would exit instead of seeing 40P01.
+   * The timer keeps the process alive while statements run: a deadlock of in-process
+   * shards is nothing but promises, so without it a program whose only work is two
+   * deadlocked transactions would exit instead of seeing 40P01.
    */
   private arm(ms: number): void {
     this.timer = setTimeout(() => this.tick(), Math.max(1, ms))

@@ -32,6 +32,16 @@ describe('the global wait-for graph', () => {
     expect(d!.detail).toContain(`Transaction ${g(2)} waits for table 5 key 01 on shard 0; blocked by transaction ${g(1)}.`)
   })
 
+  it('a victim waiting on two shards at once (a broadcast statement) has both its waits rejected', () => {
+    const edges = waitForGraph([
+      { shard: S0, waits: [wait(g(1), g(2)), wait(g(2), g(1))] },
+      { shard: S1, waits: [wait(g(2), 8)] },
+    ])
+    const [d] = deadlocks(edges)
+    expect(d!.victim).toBe(g(2))
+    expect(d!.waits.map((w) => w.shard).sort()).toEqual([S0, S1])
+  })
+
   it('a transaction local to a shard is a node of that shard only', () => {
     // Local txn 7 on shard 0 and local txn 7 on shard 1 are different transactions: no cycle.
     const edges = waitForGraph([
