@@ -178,9 +178,26 @@ export function deadlocks(edges: readonly WaitEdge[]): Deadlock[] {
     const waits = new Map<string, { shard: ShardId; waitId: number }>()
     for (const e of rest) if (e.from === victim) waits.set(`${e.shard}/${e.waitId}`, { shard: e.shard, waitId: e.waitId })
     found.push({ cycle, victim, waits: [...waits.values()], detail: describeCycle(cycle) })
-    rest = rest.filter((e) => e.from !== victim && e.to !== victim)
+    rest = withoutNode(rest, victim)
   }
   return found
+}
+
+/**
+ * The graph once `node`'s waits are rejected: its edges go, and a waiter queued just
+ * behind it for the same lock now waits for what it waited for, as the lock table's
+ * queue closes up. (A cycle that ran through the victim's place in a queue may
+ * still be there, shorter: it is found in the same search.)
+ */
+function withoutNode(edges: readonly WaitEdge[], node: NodeId): WaitEdge[] {
+  const ahead = edges.filter((e) => e.from === node)
+  const rest: WaitEdge[] = []
+  for (const e of edges) {
+    if (e.from === node) continue
+    if (e.to !== node) rest.push(e)
+    else for (const a of ahead) if (a.shard === e.shard && a.lock === e.lock && a.to !== e.from) rest.push({ ...e, to: a.to })
+  }
+  return rest
 }
 
 /** PostgreSQL's DETAIL of a deadlock, one line per edge, with the shard each wait is on. */

@@ -42,6 +42,18 @@ describe('the global wait-for graph', () => {
     expect(d!.waits.map((w) => w.shard).sort()).toEqual([S0, S1])
   })
 
+  it('a victim queued ahead of another: the queue closes up, and a cycle left through it is found in the same search', () => {
+    // Row a on shard 0: held by g(1), queue g(3) then g(2). Row b on shard 1: held by g(2), g(1) waits.
+    const q3 = wait(g(3), g(1))
+    const edges = waitForGraph([
+      { shard: S0, waits: [q3, wait(g(2), g(3))] },
+      { shard: S1, waits: [wait(g(1), g(2))] },
+    ])
+    expect(deadlocks(edges).map((d) => d.victim)).toEqual([g(3), g(2)])
+    // Without the close-up g(2) would wait for nobody once g(3) is gone.
+    expect(deadlocks(edges)[1]!.cycle.map((e) => `${e.from}>${e.to}`).sort()).toEqual([`${g(1)}>${g(2)}`, `${g(2)}>${g(1)}`])
+  })
+
   it('a transaction local to a shard is a node of that shard only', () => {
     // Local txn 7 on shard 0 and local txn 7 on shard 1 are different transactions: no cycle.
     const edges = waitForGraph([
