@@ -9,6 +9,8 @@
  *     one-phase commit          SET LOCAL isola.commit_timestamp = '<proposed>'; COMMIT; SHOW isola.last_commit_timestamp
  *     prepare                   PREPARE TRANSACTION '<gid>'; SELECT prepare_ts, … FROM isola_prepared_xacts WHERE gid = '<gid>'
  *     phase two                 SET isola.commit_timestamp = '<ts>'   then   COMMIT PREPARED '<gid>'   /   ROLLBACK PREPARED '<gid>'
+ *     a new pooled connection   SELECT pg_backend_pid()   (once: the branches it runs are named by it, §9.10)
+ *     deadlock search           SELECT … FROM isola_lock_waits;  SELECT isola_reject_lock_wait(<id>, '<detail>')   (a connection of its own)
  *
  * A branch's BEGIN waits for its first statement and travels with it (one round
  * trip), and a statement with parameters goes as one extended-protocol batch with
