@@ -18,6 +18,7 @@
  */
 import { dbError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
+import { DeadlockDetector, DEFAULT_DEADLOCK_TIMEOUT_MS } from './deadlock-detector.js'
 import type { Decision, DecisionLog } from './decision-log.js'
 import { DistributedTxn, type DistributedTxnOptions, type TxnContext } from './distributed-txn.js'
 import { NO_FAULTS, type FaultInjector } from './faults.js'
@@ -39,6 +40,8 @@ export interface CoordinatorOptions {
   readonly oracle: TimestampOracle
   /** Named fault points (faults.ts); default none. */
   readonly faults?: FaultInjector
+  /** deadlock_timeout: how long a statement runs before the shards' lock waits are searched for a cycle (default 1 s). */
+  readonly deadlockTimeoutMs?: number
 }
 
 /** A gid's parts; undefined for a gid some other program made. */
@@ -60,6 +63,8 @@ export class Coordinator implements TxnContext {
   /** Transactions begun and not yet committed or aborted (their snapshots hold the horizon back). */
   private readonly active = new Set<DistributedTxn>()
   private horizonTimer: NodeJS.Timeout | undefined
+  /** Distributed deadlock detection (§9.10); `deadlocks.timeoutMs` is deadlock_timeout. */
+  readonly deadlocks: DeadlockDetector
 
   private constructor(options: CoordinatorOptions) {
     if (!/^[\w-]+$/.test(options.id)) throw dbError('invalid_parameter_value', `invalid coordinator id "${options.id}"`)
@@ -68,6 +73,7 @@ export class Coordinator implements TxnContext {
     this.log = options.log
     this.faults = options.faults ?? NO_FAULTS
     for (const p of options.participants) this.participants.set(p.id, p)
+    this.deadlocks = new DeadlockDetector(() => [...this.participants.values()], options.deadlockTimeoutMs ?? DEFAULT_DEADLOCK_TIMEOUT_MS)
   }
 
   /** A coordinator ready for transactions: recovery has finished. */
@@ -139,6 +145,7 @@ export class Coordinator implements TxnContext {
   async close(): Promise<void> {
     this.closing = true
     clearInterval(this.horizonTimer)
+    this.deadlocks.close()
     await this.settled()
   }
 

@@ -33,10 +33,11 @@
  * Branches that only read finish with the first phase (a commit that writes
  * nothing); they take no part in the decision.
  */
-import { dbError } from '../common/errors.js'
+import { dbError, isIsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import type { IsolationLevel } from '../txn/index.js'
+import type { StatementWatch } from './deadlock-detector.js'
 import type { Decision, DecisionLog } from './decision-log.js'
 import type { FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
@@ -55,6 +56,8 @@ export interface TxnContext {
   readonly oracle: TimestampOracle
   readonly log: DecisionLog
   readonly faults: FaultInjector
+  /** Distributed deadlock detection watches running statements (it searches when one runs long). */
+  readonly deadlocks: StatementWatch
   participant(id: ShardId): Participant
   /** The transaction is committed or aborted (it no longer holds the horizon back). */
   ended(txn: DistributedTxn): void
@@ -112,18 +115,33 @@ export class DistributedTxn {
     // READ COMMITTED: a snapshot per statement; otherwise the transaction's, the same on every shard.
     const snapshot = this.isolation === 'read committed' ? this.ctx.oracle.snapshot() : (this.snapshot ??= this.ctx.oracle.snapshot())
     this.oldestSnapshot ??= snapshot
+    const watch = this.ctx.deadlocks.started()
     try {
       let branch = this.branches.get(shard)
       if (branch === undefined) {
-        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot })
+        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot, globalId: this.gid })
         this.branches.set(shard, branch)
         return await (await branch).execute(sql, params)
       }
       return await (await branch).execute(sql, params, this.isolation === 'read committed' ? { snapshot } : {})
     } catch (e) {
       this.state = 'failed'
+      if (isIsolaError(e, 'deadlock_detected')) void this.releaseLocks()
       throw e
+    } finally {
+      this.ctx.deadlocks.ended(watch)
     }
+  }
+
+  /**
+   * A deadlock victim lets go at once (ARCHITECTURE.md §9.10): its branches on the
+   * other shards hold the locks the others of the cycle wait for, and the client's
+   * ROLLBACK may be long in coming. The transaction stays 'failed' until then, as a
+   * PostgreSQL block does; rolling back a branch twice is harmless.
+   */
+  private async releaseLocks(): Promise<void> {
+    await Promise.allSettled(this.running)
+    if (this.state === 'failed') await this.rollbackBranches([...this.branches.values()])
   }
 
   /**

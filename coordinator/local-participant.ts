@@ -12,9 +12,13 @@ import path from 'node:path'
 import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
+import { BranchNames, type ShardLockWait } from './deadlock-graph.js'
 import { NO_CONFLICTS, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 
 export class LocalParticipant implements Participant {
+  /** Which session runs which distributed transaction (deadlock detection names waits by it). */
+  readonly branchNames = new BranchNames()
+
   constructor(
     readonly id: ShardId,
     readonly db: Database,
@@ -33,6 +37,7 @@ export class LocalParticipant implements Participant {
     const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
     if (options.readOnly) modes.push('READ ONLY')
     await branch.session.execute(`BEGIN ${modes.join(', ')}`)
+    if (options.globalId !== undefined) this.branchNames.name(branch.session.pid, options.globalId)
     return branch
   }
 
@@ -50,6 +55,17 @@ export class LocalParticipant implements Participant {
 
   async advanceHorizon(ts: Timestamp): Promise<void> {
     this.db.txn.limitHorizon(ts)
+  }
+
+  /** What `SELECT … FROM isola_lock_waits` returns, without the SQL. */
+  async lockWaits(): Promise<readonly ShardLockWait[]> {
+    const now = Date.now()
+    const rows = this.db.lockWaits().map((w) => ({ waitId: w.waitId, waiter: String(w.waiter), waiterPid: w.waiterPid, holder: String(w.holder), holderPid: w.holderPid, holderGid: w.holderGid, lock: w.lockName, waitedMs: now - w.since }))
+    return this.branchNames.waits(rows)
+  }
+
+  async rejectLockWait(waitId: number, detail: string): Promise<boolean> {
+    return this.db.txn.rejectLockWait(waitId, detail)
   }
 
   close(): Promise<void> {
@@ -103,7 +119,7 @@ class LocalBranch implements Branch {
     } catch (error) {
       return { kind: 'refused', error }
     } finally {
-      await this.session.close()
+      await this.end()
     }
   }
 
@@ -112,12 +128,17 @@ class LocalBranch implements Branch {
       await this.shard.db.txn.advanceClock(proposedTs)
       return await this.session.commitAt(proposedTs)
     } finally {
-      await this.session.close()
+      await this.end()
     }
   }
 
   rollback(): Promise<void> {
     // Closing the session rolls its transaction back.
+    return this.end()
+  }
+
+  private end(): Promise<void> {
+    this.shard.branchNames.forget(this.session.pid)
     return this.session.close()
   }
 }

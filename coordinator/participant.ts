@@ -20,6 +20,7 @@ import type { ShardId, Timestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { parse } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
+import type { ShardLockWait } from './deadlock-graph.js'
 
 export interface BranchOptions {
   readonly isolation: IsolationLevel
@@ -31,6 +32,8 @@ export interface BranchOptions {
    * READ COMMITTED.
    */
   readonly snapshot: Timestamp
+  /** The distributed transaction's gid: the participant names the branch's lock waits by it (ARCHITECTURE.md §9.10). */
+  readonly globalId?: string
 }
 
 export interface StatementOptions {
@@ -113,6 +116,10 @@ export interface Participant {
    * garbage-collect versions below it. (Until told, a shard collects nothing.)
    */
   advanceHorizon(ts: Timestamp): Promise<void>
+  /** The shard's wait-for graph (view `isola_lock_waits`), for distributed deadlock detection. */
+  lockWaits(): Promise<readonly ShardLockWait[]>
+  /** `isola_reject_lock_wait`: fails that wait with 40P01 and `detail`; false when it is over. */
+  rejectLockWait(waitId: number, detail: string): Promise<boolean>
   close(): Promise<void>
 }
 

@@ -9,6 +9,8 @@
  *     one-phase commit          SET LOCAL isola.commit_timestamp = '<proposed>'; COMMIT; SHOW isola.last_commit_timestamp
  *     prepare                   PREPARE TRANSACTION '<gid>'; SELECT prepare_ts, … FROM isola_prepared_xacts WHERE gid = '<gid>'
  *     phase two                 SET isola.commit_timestamp = '<ts>'   then   COMMIT PREPARED '<gid>'   /   ROLLBACK PREPARED '<gid>'
+ *     a new pooled connection   SELECT pg_backend_pid()   (once: the branches it runs are named by it, §9.10)
+ *     deadlock search           SELECT … FROM isola_lock_waits;  SELECT isola_reject_lock_wait(<id>, '<detail>')   (a connection of its own)
  *
  * A branch's BEGIN waits for its first statement and travels with it (one round
  * trip), and a statement with parameters goes as one extended-protocol batch with
@@ -23,6 +25,7 @@ import type { ShardId, Timestamp } from '../common/ids.js'
 import { asTimestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
+import { BranchNames, type ShardLockWait } from './deadlock-graph.js'
 import { refuseTransactionControl, resolved, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
 import { WirePool, type WireConnection } from './wire-client.js'
 
@@ -41,6 +44,8 @@ export interface RemoteParticipantOptions {
 export class RemoteParticipant implements Participant {
   readonly id: ShardId
   private readonly pool: WirePool
+  /** Which connection's session runs which distributed transaction (deadlock detection names waits by it). */
+  private readonly branchNames = new BranchNames()
 
   constructor(readonly options: RemoteParticipantOptions) {
     this.id = options.id
@@ -54,7 +59,17 @@ export class RemoteParticipant implements Participant {
     const conn = await this.pool.acquire()
     const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
     if (options.readOnly) modes.push('READ ONLY')
-    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)])
+    let pid: number | undefined
+    if (options.globalId !== undefined) {
+      try {
+        pid = await backendPid(conn)
+      } catch (e) {
+        this.pool.release(conn)
+        throw e
+      }
+      this.branchNames.name(pid, options.globalId)
+    }
+    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)], () => pid !== undefined && this.branchNames.forget(pid))
   }
 
   /**
@@ -81,9 +96,40 @@ export class RemoteParticipant implements Participant {
     return r!.rows.map((row) => ({ gid: row[0] as string, preparedAt: asTimestamp(Number(row[1])) }))
   }
 
-  close(): Promise<void> {
-    return this.pool.close()
+  async lockWaits(): Promise<readonly ShardLockWait[]> {
+    const [r] = await this.control().with((c) => c.query('SELECT wait_id, waiter, waiter_pid, holder, holder_pid, holder_gid, lock, waited_ms FROM isola_lock_waits'))
+    const rows = r!.rows.map((row) => ({
+      waitId: Number(row[0]),
+      waiter: String(row[1]),
+      waiterPid: row[2] === null ? undefined : Number(row[2]),
+      holder: String(row[3]),
+      holderPid: row[4] === null ? undefined : Number(row[4]),
+      holderGid: row[5] === null ? undefined : String(row[5]),
+      lock: String(row[6]),
+      waitedMs: Number(row[7]),
+    }))
+    return this.branchNames.waits(rows)
   }
+
+  async rejectLockWait(waitId: number, detail: string): Promise<boolean> {
+    const [r] = await this.control().with((c) => c.query(`SELECT isola_reject_lock_wait(${waitId}, ${quoteLiteral(detail)})`))
+    return r!.rows[0]?.[0] === true
+  }
+
+  async close(): Promise<void> {
+    await this.controlPool?.close()
+    await this.pool.close()
+  }
+
+  /**
+   * A connection of its own for deadlock detection: when a deadlock has every
+   * connection of the pool waiting on a lock, the search must still reach the shard.
+   */
+  private control(): WirePool {
+    this.controlPool ??= new WirePool({ host: this.options.host, port: this.options.port, params: { 'isola.coordinator': this.options.coordinator, application_name: `isola coordinator ${this.options.coordinator} (deadlock detection)` }, connectTimeoutMs: this.options.connectTimeoutMs }, 1)
+    return this.controlPool
+  }
+  private controlPool: WirePool | undefined
 
   /** The messages in order on one connection; a gid the shard no longer has is 'unknown' (participant.ts `resolved`). */
   private resolve(...messages: string[]): Promise<Resolution> {
@@ -97,6 +143,18 @@ export class RemoteParticipant implements Participant {
 
 const snapshotSql = (ts: Timestamp): string => `SET LOCAL isola.snapshot = '${ts}'`
 
+/** Each pooled connection's session pid on the shard, asked once in the connection's life. */
+const pids = new WeakMap<WireConnection, number>()
+
+async function backendPid(conn: WireConnection): Promise<number> {
+  let pid = pids.get(conn)
+  if (pid === undefined) {
+    const [r] = await conn.query('SELECT pg_backend_pid()')
+    pids.set(conn, (pid = Number(r!.rows[0]![0])))
+  }
+  return pid
+}
+
 class RemoteBranch implements Branch {
   /** Statements not sent yet that must run before the next one (BEGIN and the first snapshot). */
   private prelude: string[]
@@ -107,6 +165,8 @@ class RemoteBranch implements Branch {
     private readonly pool: WirePool,
     private readonly conn: WireConnection,
     prelude: string[],
+    /** Forgets the branch's name (BranchNames) when it ends. */
+    private readonly forget: () => void,
   ) {
     this.prelude = prelude
   }
@@ -170,6 +230,7 @@ class RemoteBranch implements Branch {
   private async end(): Promise<void> {
     if (this.ended) return
     this.ended = true
+    this.forget()
     try {
       if (!this.conn.isBroken && this.conn.status !== 'I') await this.conn.query('ROLLBACK')
     } catch {

@@ -24,6 +24,7 @@ import { Catalog } from './catalog/catalog.js'
 import type { ClusterAdmin } from './cluster-admin.js'
 import { CatalogStore, statsKey, toJson } from './catalog/catalog-store.js'
 import { FIRST_USER_OID, type Oid, type Relation, type TableInfo, type TableStats } from './catalog/schema.js'
+import type { LockWaitRow } from './catalog/virtual-table.js'
 import type { TxnCatalog } from './ddl/context.js'
 import { PlanCache } from './plan-cache.js'
 import type { TableEstimates } from './plan/access-path.js'
@@ -121,6 +122,21 @@ export class Database {
       for (const i of t.indexes) used.add(i.tree)
     }
     for (const tree of this.txn.tables()) if (!used.has(tree)) await this.txn.dropTable(tree)
+  }
+
+  /**
+   * The node's lock waits (view isola_lock_waits), with the sessions (pg_backend_pid)
+   * of the waiting and holding transactions: a coordinator knows which of its
+   * branches runs in which session, so a pid names a distributed transaction without
+   * the branch having to say so at every begin.
+   */
+  lockWaits(): LockWaitRow[] {
+    const pids = new Map<number, number>()
+    for (const s of this.sessions) {
+      const id = s.txnId
+      if (id !== undefined) pids.set(id, s.pid)
+    }
+    return this.txn.lockWaits().map((w) => ({ ...w, waiterPid: pids.get(w.waiter), holderPid: w.holderGid === undefined ? pids.get(w.holder) : undefined }))
   }
 
   session(options: SessionOptions = {}): Session {

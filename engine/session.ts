@@ -112,6 +112,11 @@ export class Session {
     if (options.applicationName !== undefined) this.settings.set('application_name', options.applicationName)
   }
 
+  /** The transaction layer's id of the open transaction (isola_lock_waits names its session by it). */
+  get txnId(): number | undefined {
+    return this.txn?.id
+  }
+
   /** Whether the open transaction has written anything (a coordinator skips phase two for a branch that has not). */
   get hasWrites(): boolean {
     return this.txn?.hasWrites ?? false
@@ -733,6 +738,9 @@ export class Session {
       get prepared() {
         return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
       },
+      get lockWaits() {
+        return session.db.lockWaits()
+      },
       get cluster() {
         return session.db.cluster
       },
@@ -742,7 +750,7 @@ export class Session {
   /** A statement's function context: its timestamps, and the session's parts that stay (made once, not per statement). */
   private functionContext(): FunctionContext {
     const shared = this.functionParts
-    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, session: shared.session, objects: shared.objects }
+    return { transactionTimestamp: this.txnStart, statementTimestamp: this.statementStart, setting: shared.setting, sequences: shared.sequences, locks: shared.locks, session: shared.session, objects: shared.objects }
   }
 
   private readonly functionParts: Omit<FunctionContext, 'transactionTimestamp' | 'statementTimestamp'> = (() => {
@@ -784,6 +792,9 @@ export class Session {
           if (isCalled) this.currvals.set(seq.oid, v)
           return v
         },
+      },
+      locks: {
+        reject: (waitId: number, detail: string) => this.db.txn.rejectLockWait(waitId, detail),
       },
       session: {
         get user() {

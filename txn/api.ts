@@ -8,7 +8,7 @@
  * call that may wait (a row lock, a prepared writer's decision) returns a promise.
  */
 import type { Timestamp, TxnId } from '../common/ids.js'
-import type { IsolationLevel, KeyRange, LockWait, PreparedInfo, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
+import type { IsolationLevel, KeyRange, LockWait, LockWaitInfo, PreparedInfo, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
 
 /**
  * A row as `scanEach` hands it over: the row's value is `bytes[start…end)`, bytes
@@ -147,6 +147,15 @@ export interface TxnDatabase {
   /** ROLLBACK PREPARED. */
   rollbackPrepared(gid: string): Promise<void>
   prepared(): PreparedInfo[]
+
+  /** The wait-for graph's edges now (view `isola_lock_waits`). */
+  lockWaits(): LockWaitInfo[]
+  /**
+   * Fails lock wait `waitId` with 40P01 "deadlock detected" and `detail` (a
+   * coordinator found it on a cycle through several nodes). False when that wait is
+   * over.
+   */
+  rejectLockWait(waitId: number, detail: string): boolean
 
   /** One bounded step of version garbage collection; resolves with the number of versions removed. */
   gcStep(maxVersions?: number): Promise<number>

@@ -22,7 +22,7 @@ import { statusKey, statusValue, TxnRegistry } from './registry.js'
 import type { SsiHooks } from './ssi-hooks.js'
 import { createSsi } from './ssi/index.js'
 import { MvccTransaction } from './transaction.js'
-import type { PreparedInfo, TableId, TxnOptions } from './types.js'
+import type { LockWaitInfo, PreparedInfo, TableId, TxnOptions } from './types.js'
 import { hasPrefix, isTombstone, keyPrefix, prefixOf, userKeyOf, versionWriter } from './version-key.js'
 
 export const META_TREE = asTreeId(1)
@@ -168,6 +168,20 @@ export class MvccDatabase implements TxnDatabase {
     })
   }
 
+  // ---- lock waits (distributed deadlock detection) -------------------------------------
+
+  lockWaits(): LockWaitInfo[] {
+    const gid = (id: TxnId): string | undefined => {
+      const t = this.transactions.get(id)
+      return t?.state === 'prepared' ? t.gid : undefined
+    }
+    return this.locks.waits().map((e) => ({ ...e, lockName: lockName(e.lock), holderGid: gid(e.holder) }))
+  }
+
+  rejectLockWait(waitId: number, detail: string): boolean {
+    return this.locks.rejectWait(waitId, dbError('deadlock_detected', 'deadlock detected', { detail, hint: 'A coordinator found the cycle across shards; the transaction of this wait was chosen as the victim.' }))
+  }
+
   private preparedTxn(gid: string): MvccTransaction {
     const t = this.preparedByGid.get(gid)
     if (!t || t.state !== 'prepared') throw dbError('undefined_object', `prepared transaction with identifier "${gid}" does not exist`)
@@ -280,4 +294,12 @@ export class MvccDatabase implements TxnDatabase {
 
 export async function openTxnDatabase(options: TxnDatabaseOptions): Promise<TxnDatabase> {
   return MvccDatabase.open(options)
+}
+
+/** A lock id printable: `object <oid>` (table 0, transaction.ts objectLockId) or `table <id> key <hex>`. */
+function lockName(lock: string): string {
+  const colon = lock.indexOf(':')
+  const table = lock.slice(0, colon)
+  const rest = lock.slice(colon + 1)
+  return table === '0' ? `object ${rest}` : `table ${table} key ${Buffer.from(rest, 'latin1').toString('hex')}`
 }

@@ -8,6 +8,8 @@ export {
   type IsolationLevel,
   type KeyRange,
   type LockWait,
+  type LockWaitEdge,
+  type LockWaitInfo,
   type PreparedInfo,
   type RowLockMode,
   type TableId,

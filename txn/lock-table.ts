@@ -8,14 +8,24 @@
  * fails with 40P01. PostgreSQL runs the same search after deadlock_timeout (1 s);
  * searching at once is cheap here (one process) and makes the victim deterministic:
  * the transaction whose wait closed the cycle.
+ *
+ * A cycle through several nodes (a distributed transaction waits on one shard for
+ * a row its other branch's opponent holds on another) is invisible here: each
+ * table sees one edge. `waits` lists the edges, each wait with an id that no other
+ * wait ever gets, and `rejectWait` fails one of them with the coordinator's verdict
+ * (coordinator/deadlock-detector.ts, ARCHITECTURE.md §9.10).
  */
 import { dbError } from '../common/errors.js'
 import type { TxnId } from '../common/ids.js'
-import type { LockWait, RowLockMode } from './types.js'
+import type { LockWait, LockWaitEdge, RowLockMode } from './types.js'
 
 interface Waiter {
   readonly txn: TxnId
   readonly mode: RowLockMode
+  /** Names this one wait (a transaction that waits again gets a new id): a rejection aimed at an old wait misses. */
+  readonly id: number
+  /** Date.now() when it began. */
+  readonly since: number
   resolve(): void
   reject(e: unknown): void
 }
@@ -62,6 +72,7 @@ export class LockTable {
    * at the end, would hash each row once more.
    */
   private readonly held = new Map<TxnId, RowLock[]>()
+  private lastWaitId = 0
 
   /**
    * Takes a lock on `row`. Resolves true once held; false when it is busy and
@@ -95,6 +106,8 @@ export class LockTable {
       const waiter: Waiter = {
         txn,
         mode,
+        id: ++this.lastWaitId,
+        since: Date.now(),
         resolve: () => {
           clearTimeout(timer)
           this.waitingFor.delete(txn)
@@ -110,11 +123,7 @@ export class LockTable {
       const queue = (owner.queue ??= [])
       queue.push(waiter)
       if (timeoutMs > 0)
-        timer = setTimeout(() => {
-          const i = queue.indexOf(waiter)
-          if (i >= 0) queue.splice(i, 1)
-          waiter.reject(dbError('lock_not_available', 'canceling statement due to lock timeout'))
-        }, timeoutMs)
+        timer = setTimeout(() => this.dropWaiter(owner, waiter, dbError('lock_not_available', 'canceling statement due to lock timeout')), timeoutMs)
     })
   }
 
@@ -140,8 +149,47 @@ export class LockTable {
     const row = this.waitingFor.get(txn)
     if (row === undefined) return
     const lock = this.rows.get(row)
-    const i = lock?.queue?.findIndex((w) => w.txn === txn) ?? -1
-    if (lock && i >= 0) lock.queue!.splice(i, 1)[0]!.reject(error)
+    const w = lock?.queue?.find((x) => x.txn === txn)
+    if (lock && w) this.dropWaiter(lock, w, error)
+  }
+
+  /**
+   * The wait-for graph's edges, each with the wait's id: what view `isola_lock_waits`
+   * shows and a coordinator merges across shards. The first waiter of a queue waits
+   * for the lock's holders; each other waiter for the one just ahead of it (FIFO:
+   * the holders block it through that chain). The same cycles as edges to everyone
+   * ahead, in edges linear in the queue's length, not quadratic: a hot row with
+   * hundreds of waiters stays cheap to search.
+   */
+  waits(): LockWaitEdge[] {
+    const edges: LockWaitEdge[] = []
+    for (const row of new Set(this.waitingFor.values())) {
+      const lock = this.rows.get(row)
+      const queue = lock?.queue
+      if (!lock || !queue) continue
+      queue.forEach((w, i) => {
+        const blockers = i > 0 ? [queue[i - 1]!.txn] : lock.exclusive !== undefined ? [lock.exclusive, ...sharers(lock)] : sharers(lock)
+        for (const holder of blockers) if (holder !== w.txn) edges.push({ waitId: w.id, waiter: w.txn, holder, lock: row, mode: w.mode, since: w.since })
+      })
+    }
+    return edges
+  }
+
+  /**
+   * Fails the wait `waitId` with `error` (a coordinator found it on a deadlock
+   * cycle). False when no such wait is in progress: it was granted or ended since,
+   * and a wait of the same transaction begun later is not the one that was judged.
+   */
+  rejectWait(waitId: number, error: unknown): boolean {
+    for (const [txn, row] of this.waitingFor) {
+      const lock = this.rows.get(row)
+      const w = lock?.queue?.find((x) => x.txn === txn)
+      if (lock && w?.id === waitId) {
+        this.dropWaiter(lock, w, error)
+        return true
+      }
+    }
+    return false
   }
 
   /** Releases everything `txn` holds and wakes the waiters that can now go. */
@@ -156,6 +204,30 @@ export class LockTable {
       if (lock.queue !== undefined) this.wake(lock)
       if (!lock.keep && lock.exclusive === undefined && sharers(lock).length === 0 && queueLength(lock) === 0) this.rows.delete(lock.row)
     }
+  }
+
+  /**
+   * Takes a waiter out of the queue and fails its wait. The ones behind it may now go
+   * (a share request queued behind an exclusive one that gave up joins the sharers).
+   */
+  private dropWaiter(lock: RowLock, w: Waiter, error: unknown): void {
+    const queue = lock.queue!
+    const i = queue.indexOf(w)
+    if (i < 0) return
+    queue.splice(i, 1)
+    w.reject(error)
+    if (queue.length > 0) this.wake(lock)
+    else if (!lock.keep && lock.exclusive === undefined && sharers(lock).length === 0) this.rows.delete(lock.row)
+  }
+
+  /** Who `txn`, waiting for `lock`, waits for: its holders, and the waiters queued ahead of it (FIFO: they are granted first). */
+  private blockers(lock: RowLock, txn: TxnId): TxnId[] {
+    const blockers = lock.exclusive !== undefined ? [lock.exclusive, ...sharers(lock)] : [...sharers(lock)]
+    for (const w of lock.queue ?? []) {
+      if (w.txn === txn) break
+      blockers.push(w.txn)
+    }
+    return blockers.filter((b) => b !== txn)
   }
 
   private grantable(lock: RowLock, txn: TxnId, mode: RowLockMode): boolean {
@@ -207,14 +279,7 @@ export class LockTable {
       const lock = this.rows.get(row)
       if (!lock) return false
       path.push(txn)
-      const blockers = lock.exclusive !== undefined ? [lock.exclusive, ...sharers(lock)] : [...sharers(lock)]
-      // Waiters ahead of it in the queue block it too (FIFO: they are granted first).
-      for (const w of lock.queue ?? []) {
-        if (w.txn === txn) break
-        blockers.push(w.txn)
-      }
-      for (const b of blockers) {
-        if (b === txn) continue
+      for (const b of this.blockers(lock, txn)) {
         if (b === start) return true
         if (seen.has(b)) continue
         seen.add(b)

@@ -70,3 +70,27 @@ export interface PreparedInfo {
   /** The keys it wrote or locked: (table, user key) pairs. */
   readonly holds: readonly { readonly table: TableId; readonly key: Uint8Array }[]
 }
+
+/** One edge of a node's wait-for graph (LockTable.waits): `waiter` waits for `holder`. */
+export interface LockWaitEdge {
+  /** The wait's id, unique on the node for its life: it names the wait to reject. */
+  readonly waitId: number
+  readonly waiter: TxnId
+  /** A transaction holding the lock, or queued ahead of the waiter for it. */
+  readonly holder: TxnId
+  /** The lock as the table keys it: `<table>:<key bytes as latin1>` for a row, `0:<oid>` for an object. */
+  readonly lock: string
+  readonly mode: RowLockMode
+  /** Date.now() when the wait began. */
+  readonly since: number
+}
+
+/**
+ * A lock wait as view `isola_lock_waits` shows it: the edge, the lock printable
+ * (`table <id> key <hex>` or `object <oid>`), and the gid of a holder that is a
+ * prepared transaction (it has no session any more).
+ */
+export interface LockWaitInfo extends LockWaitEdge {
+  readonly lockName: string
+  readonly holderGid: string | undefined
+}

@@ -30,6 +30,12 @@ export const SYSTEM_FUNCTIONS: readonly ScalarFunction[] = [
     if (v === undefined && a[1] !== true) throw dbError('undefined_object', `unrecognized configuration parameter "${a[0] as string}"`)
     return v ?? null
   }, { volatility: 'stable' }),
+  /**
+   * A coordinator's deadlock verdict (ARCHITECTURE.md §9.10): fails lock wait
+   * `wait_id` of isola_lock_waits with 40P01 and the given DETAIL (the cycle). True
+   * when it was still waiting; false when that wait is over (its id is never reused).
+   */
+  scalar('isola_reject_lock_wait', ['int8', 'text'], T.bool, (a, _t, ctx) => ctx.locks.reject(Number(a[0] as bigint), a[1] as string), { volatility: 'volatile' }),
   scalar('pg_typeof', ['any'], T.text, (_a, t) => pgTypeof(t[0]!), { strict: false, volatility: 'stable' }),
   scalar('nextval', ['text'], T.int8, (a, _t, ctx) => ctx.sequences.nextval(a[0] as string), { volatility: 'volatile', async: true }),
   scalar('currval', ['text'], T.int8, (a, _t, ctx) => ctx.sequences.currval(a[0] as string), { volatility: 'volatile' }),

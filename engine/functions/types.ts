@@ -25,6 +25,8 @@ export interface FunctionContext {
   setting(name: string): string | undefined
   /** Sequences (nextval, currval, setval); async because a refill writes a log record. */
   readonly sequences: SequenceAccess
+  /** The node's lock table, for isola_reject_lock_wait (a coordinator's deadlock verdict). */
+  readonly locks: { reject(waitId: number, detail: string): boolean }
   /** Catalog questions functions answer (pg_typeof needs none; psql's helpers need these). */
   readonly session: { readonly user: string; readonly database: string; readonly pid: number }
   /** The catalog the statement runs against and the system views: reg* names, pg_get_indexdef … */

@@ -146,7 +146,7 @@ describe('remote participants over shard processes', () => {
     const c = await openRemoteCluster({
       dir,
       shards: procs.map((p) => ({ host: '127.0.0.1', port: p.port })),
-      wrap: (p) => (p.id !== S1 ? p : { id: p.id, begin: (o) => p.begin(o), rollbackPrepared: (g) => p.rollbackPrepared(g), listPrepared: () => p.listPrepared(), advanceHorizon: (ts) => p.advanceHorizon(ts), close: () => p.close(), commitPrepared: async (g, ts) => (await hold, p.commitPrepared(g, ts)) }),
+      wrap: (p) => (p.id !== S1 ? p : { id: p.id, begin: (o) => p.begin(o), rollbackPrepared: (g) => p.rollbackPrepared(g), listPrepared: () => p.listPrepared(), advanceHorizon: (ts) => p.advanceHorizon(ts), lockWaits: () => p.lockWaits(), rejectLockWait: (w, d) => p.rejectLockWait(w, d), close: () => p.close(), commitPrepared: async (g, ts) => (await hold, p.commitPrepared(g, ts)) }),
     })
     clusters.push(c)
     await createTables(c, [0, 1])

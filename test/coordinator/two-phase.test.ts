@@ -289,6 +289,8 @@ function forward(p: Participant): Participant {
     rollbackPrepared: (g) => p.rollbackPrepared(g),
     listPrepared: () => p.listPrepared(),
     advanceHorizon: (ts) => p.advanceHorizon(ts),
+    lockWaits: () => p.lockWaits(),
+    rejectLockWait: (w, d) => p.rejectLockWait(w, d),
     close: () => p.close(),
   }
 }

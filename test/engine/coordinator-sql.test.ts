@@ -89,4 +89,39 @@ describe('the internal SQL of a coordinator', () => {
     await expect(w.execute("SET isola.commit_timestamp = '950'; COMMIT PREPARED 'g2'")).rejects.toMatchObject({ code: '25001' })
     await w.execute("ROLLBACK PREPARED 'g2'")
   })
+
+  it('isola_lock_waits shows the wait-for edges with the sessions involved; isola_reject_lock_wait fails one wait with 40P01', async () => {
+    await session().execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+    const holder = session()
+    await holder.execute("BEGIN; UPDATE t SET v = 'h' WHERE k = 1")
+    const prepared = session()
+    await prepared.execute("BEGIN; UPDATE t SET v = 'p' WHERE k = 2; PREPARE TRANSACTION 'isola:c1:1:7'")
+    const waiter = session()
+    await waiter.execute('BEGIN')
+    const waiting = waiter.execute("UPDATE t SET v = 'w' WHERE k = 1")
+    const failed = waiting.then(() => undefined, (e: unknown) => e)
+    const other = session()
+    const waitingForPrepared = other.execute("UPDATE t SET v = 'o' WHERE k = 2")
+    await new Promise((r) => setTimeout(r, 20))
+    const ops = session()
+    const rows = (await ops.execute('SELECT wait_id, waiter_pid, holder_pid, holder_gid, lock, mode, waited_ms >= 0 FROM isola_lock_waits ORDER BY wait_id')).at(-1)!.rows
+    expect(rows).toHaveLength(2)
+    const [waitId, waiterPid, holderPid, holderGid, lock, mode, waited] = rows[0]!
+    expect([waiterPid, holderPid, holderGid, mode, waited]).toEqual([waiter.pid, holder.pid, null, 'update', true])
+    expect(lock).toMatch(/^table \d+ key [0-9a-f]+$/)
+    // A prepared holder has no session any more: its gid names it.
+    expect(rows[1]!.slice(1, 4)).toEqual([other.pid, null, 'isola:c1:1:7'])
+    expect(await one(ops, 'SELECT pg_backend_pid()')).toBe(ops.pid)
+    expect(await one(ops, `SELECT isola_reject_lock_wait(${waitId}, 'Transaction x waits for y.')`)).toBe(true)
+    expect(await failed).toMatchObject({ code: '40P01', message: 'deadlock detected', detail: 'Transaction x waits for y.' })
+    // The wait is over: the same id is not rejected twice.
+    expect(await one(ops, `SELECT isola_reject_lock_wait(${waitId}, 'again')`)).toBe(false)
+    expect((await ops.execute('SELECT count(*) FROM isola_lock_waits')).at(-1)!.rows).toEqual([[1n]])
+    await waiter.execute('ROLLBACK')
+    await holder.execute('COMMIT')
+    await ops.execute("ROLLBACK PREPARED 'isola:c1:1:7'")
+    await waitingForPrepared
+    expect(await one(ops, 'SELECT v FROM t WHERE k = 1')).toBe('h')
+    expect(await one(ops, 'SELECT v FROM t WHERE k = 2')).toBe('o')
+  })
 })

@@ -56,4 +56,50 @@ describe('lock table', () => {
     locks.releaseAll(t(2))
     expect(await state(first)).toBe('granted true')
   })
+
+  it('lists its wait-for edges with wait ids, and rejects one wait by its id (a coordinator\'s deadlock verdict)', async () => {
+    const locks = new LockTable()
+    locks.acquire(t(1), 'a', 'share')
+    locks.acquire(t(2), 'a', 'share')
+    const w3 = locks.acquire(t(3), 'a', 'update')
+    const w4 = locks.acquire(t(4), 'a', 'share') // behind the exclusive request (FIFO)
+    expect(await state(w3)).toBe('pending')
+    const edges = locks.waits()
+    // t3, first in the queue, waits for both sharers; t4 for t3 just ahead of it (and through t3 for the sharers).
+    expect(edges.map((e) => [e.waiter, e.holder, e.lock, e.mode])).toEqual([
+      [3, 1, 'a', 'update'], [3, 2, 'a', 'update'],
+      [4, 3, 'a', 'share'],
+    ])
+    const id3 = edges[0]!.waitId
+    const id4 = edges[2]!.waitId
+    expect(id3).not.toBe(id4)
+    expect(edges.every((e) => e.since <= Date.now())).toBe(true)
+    // Rejecting t3's wait fails it with the error given, and t4, queued behind it, now shares the lock.
+    expect(locks.rejectWait(id3, Object.assign(new Error('deadlock detected'), { code: '40P01' }))).toBe(true)
+    expect(await state(w3)).toBe('failed 40P01')
+    expect(await state(w4)).toBe('granted true')
+    expect(locks.holders('a').sort()).toEqual([1, 2, 4])
+    expect(locks.waits()).toEqual([])
+    // A wait that is over is not rejected again, nor a later wait of the same transaction.
+    expect(locks.rejectWait(id3, new Error('x'))).toBe(false)
+    const again = locks.acquire(t(3), 'a', 'update')
+    expect(locks.rejectWait(id3, new Error('x'))).toBe(false)
+    expect(await state(again)).toBe('pending')
+    locks.releaseAll(t(1))
+    locks.releaseAll(t(2))
+    locks.releaseAll(t(4))
+    expect(await state(again)).toBe('granted true')
+  })
+
+  it('a lock timeout lets the waiters behind the one that gave up go', async () => {
+    const locks = new LockTable()
+    locks.acquire(t(1), 'a', 'share')
+    const ex = locks.acquire(t(2), 'a', 'update', 'wait', 20) as Promise<boolean>
+    ex.catch(() => undefined)
+    const sh = locks.acquire(t(3), 'a', 'share')
+    expect(await state(sh)).toBe('pending')
+    await new Promise((r) => setTimeout(r, 40))
+    expect(await state(ex)).toBe('failed 55P03')
+    expect(await state(sh)).toBe('granted true')
+  })
 })
