@@ -99,7 +99,7 @@ export class ClusterSession {
     switch (stmt.kind) {
       case 'begin':
         // READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
-        if (!this.inBlock) this.startBlock(stmt.modes.isolation === 'read uncommitted' ? 'read committed' : stmt.modes.isolation)
+        if (!this.inBlock) this.startBlock(stmt.modes.isolation === 'read uncommitted' ? 'read committed' : stmt.modes.isolation, stmt.modes.readOnly)
         return done('BEGIN')
       case 'commit':
         return done((await this.endBlock(true)) ? 'COMMIT' : 'ROLLBACK')
@@ -124,9 +124,10 @@ export class ClusterSession {
     }
   }
 
-  private startBlock(isolation: IsolationLevel | undefined): void {
+  /** DEFERRABLE is not passed on: a safe snapshot is a shard's notion, not yet the cluster's (ARCHITECTURE.md §9.10). */
+  private startBlock(isolation: IsolationLevel | undefined, readOnly = false): void {
     this.inBlock = true
-    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed' })
+    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed', readOnly })
     this.catalog = this.metadata.catalog
   }
 
