@@ -27,7 +27,7 @@ import { parse, type Statement } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
 import type { Coordinator } from './coordinator.js'
 import type { DistributedTxn } from './distributed-txn.js'
-import { allShards, applyDdl, catalogOf, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type TableDistribution } from './routing/index.js'
+import { allShards, applyDdl, catalogOf, executeInsertSelect, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type ShardStatement, type TableDistribution } from './routing/index.js'
 
 /** The cluster's distribution metadata, shared by its sessions (updated when DDL commits). */
 export class ClusterMetadata {
@@ -99,7 +99,7 @@ export class ClusterSession {
     switch (stmt.kind) {
       case 'begin':
         // READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
-        if (!this.inBlock) this.startBlock(stmt.modes.isolation === 'read uncommitted' ? 'read committed' : stmt.modes.isolation)
+        if (!this.inBlock) this.startBlock(stmt.modes.isolation === 'read uncommitted' ? 'read committed' : stmt.modes.isolation, stmt.modes.readOnly)
         return done('BEGIN')
       case 'commit':
         return done((await this.endBlock(true)) ? 'COMMIT' : 'ROLLBACK')
@@ -124,9 +124,10 @@ export class ClusterSession {
     }
   }
 
-  private startBlock(isolation: IsolationLevel | undefined): void {
+  /** DEFERRABLE is not passed on: a safe snapshot is a shard's notion, not yet the cluster's (ARCHITECTURE.md §9.10). */
+  private startBlock(isolation: IsolationLevel | undefined, readOnly = false): void {
     this.inBlock = true
-    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed' })
+    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed', readOnly })
     this.catalog = this.metadata.catalog
   }
 
@@ -169,12 +170,15 @@ export class ClusterSession {
           (input, inputParams) => Promise.all(this.shardsFor(input.shards).map((s) => txn.execute(s, input.sql, inputParams))),
           params,
         )
-      default: {
-        const work = shardStatements(plan, map, params)
-        const results = await Promise.all(work.map((w) => txn.execute(w.shard, w.sql, w.params)))
-        return gather(plan, results, params)
-      }
+      case 'insert-select':
+        return executeInsertSelect(plan, this.catalog!, params, (source) => this.runPlan(txn, source, params), (work) => this.send(txn, work))
+      default:
+        return gather(plan, await this.send(txn, shardStatements(plan, map, params)), params)
     }
+  }
+
+  private send(txn: DistributedTxn, work: readonly ShardStatement[]): Promise<StatementResult[]> {
+    return Promise.all(work.map((w) => txn.execute(w.shard, w.sql, w.params)))
   }
 
   /** A pull input's shards, from the partition map the plan was routed against. */

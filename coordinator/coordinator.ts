@@ -20,6 +20,7 @@ import { dbError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import { DeadlockDetector, DEFAULT_DEADLOCK_TIMEOUT_MS } from './deadlock-detector.js'
 import type { Decision, DecisionLog } from './decision-log.js'
+import { GlobalSsi } from './global-ssi.js'
 import { DistributedTxn, type DistributedTxnOptions, type TxnContext } from './distributed-txn.js'
 import { NO_FAULTS, type FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
@@ -55,6 +56,7 @@ export class Coordinator implements TxnContext {
   readonly log: DecisionLog
   readonly faults: FaultInjector
   readonly id: string
+  readonly ssi = new GlobalSsi()
   private readonly participants = new Map<ShardId, Participant>()
   private seq = 0
   /** Phase twos in progress (close waits for them, or abandons them to the next recovery). */
@@ -114,6 +116,7 @@ export class Coordinator implements TxnContext {
   /** Tells every shard the horizon (a shard that does not answer hears it next time). */
   async pushHorizon(): Promise<void> {
     const h = this.horizon()
+    this.ssi.prune(h)
     await Promise.allSettled([...this.participants.values()].map((p) => p.advanceHorizon(h)))
   }
 
@@ -158,7 +161,7 @@ export class Coordinator implements TxnContext {
       decision.participants.map(async (shard) => {
         for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
           try {
-            await this.participant(shard).commitPrepared(decision.gid, decision.commitTs)
+            await this.participant(shard).commitPrepared(decision.gid, decision.commitTs, decision.outConflict)
             break
           } catch (e) {
             if (this.closing) throw e

@@ -32,6 +32,12 @@ export interface Decision {
   readonly gid: string
   readonly commitTs: Timestamp
   readonly participants: readonly ShardId[]
+  /**
+   * Cross-shard SSI: the transaction read what one that committed first wrote, and
+   * its shards hear so at COMMIT PREPARED (global-ssi.ts). Not logged: a decision
+   * re-driven by recovery commits without it (see ARCHITECTURE.md §9.10).
+   */
+  readonly outConflict?: boolean
 }
 
 /** What the coordinator's core needs of its log (the SQLite one below; a simulated one in tests to come). */

@@ -41,7 +41,9 @@ import type { StatementWatch } from './deadlock-detector.js'
 import type { Decision, DecisionLog } from './decision-log.js'
 import type { FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
+import { crossShardFailure, type CheckResult, type GlobalSsi } from './global-ssi.js'
 import type { Branch, Participant, Vote } from './participant.js'
+import type { ConflictReport } from '../txn/index.js'
 
 export type DistributedTxnState = 'active' | 'failed' | 'committing-one' | 'preparing' | 'deciding' | 'committed' | 'aborted'
 
@@ -58,6 +60,8 @@ export interface TxnContext {
   readonly faults: FaultInjector
   /** Distributed deadlock detection watches running statements (it searches when one runs long). */
   readonly deadlocks: StatementWatch
+  /** Cross-shard SSI: the records of transactions' commits, and the check before one commits. */
+  readonly ssi: GlobalSsi
   participant(id: ShardId): Participant
   /** The transaction is committed or aborted (it no longer holds the horizon back). */
   ended(txn: DistributedTxn): void
@@ -150,10 +154,14 @@ export class DistributedTxn {
    * A failed transaction is rolled back and the call fails with 25P02.
    */
   async commit(): Promise<Timestamp | undefined> {
+    let commitTs: Timestamp | undefined
     try {
-      return await this.commitOrRollBack()
+      return (commitTs = await this.commitOrRollBack())
     } finally {
-      if (this.state === 'committed' || this.state === 'aborted') this.ctx.ended(this)
+      if (this.state === 'committed' || this.state === 'aborted') {
+        this.ctx.ssi.ended(this.gid, commitTs, this.state === 'committed')
+        this.ctx.ended(this)
+      }
     }
   }
 
@@ -167,7 +175,33 @@ export class DistributedTxn {
     const branches = await this.begunBranches()
     const writers = branches.filter((b) => b.hasWrites)
     const readers = branches.filter((b) => !b.hasWrites)
-    return writers.length <= 1 ? this.commitOnePhase(writers[0], readers) : this.commitTwoPhase(writers, readers)
+    const serializable = this.crossShardSerializable(branches)
+    if (writers.length > 1 || (serializable && writers.length === 1)) return this.commitTwoPhase(writers, readers, serializable)
+    if (serializable) await this.checkReadOnly(readers)
+    this.ctx.ssi.committing(this.gid)
+    return this.commitOnePhase(writers[0], readers)
+  }
+
+  /** SERIALIZABLE over several shards: a dangerous structure may have its edges on two of them (global-ssi.ts). */
+  private crossShardSerializable(branches: readonly Branch[]): boolean {
+    return this.isolation === 'serializable' && branches.length > 1
+  }
+
+  /** A read-only SERIALIZABLE transaction over several shards: every branch's edges, joined and checked, before it ends. */
+  private async checkReadOnly(branches: readonly Branch[]): Promise<void> {
+    let reports
+    try {
+      reports = await Promise.all(branches.map(async (b) => ({ shard: b.participant, report: await b.conflicts() })))
+    } catch (e) {
+      this.state = 'aborted'
+      await this.rollbackBranches(branches.map((b) => Promise.resolve(b)))
+      throw e
+    }
+    const checked = this.ctx.ssi.check(this.gid, reports)
+    if (checked.kind === 'safe') return
+    this.state = 'aborted'
+    await this.rollbackBranches(branches.map((b) => Promise.resolve(b)))
+    throw crossShardFailure(checked.structure)
   }
 
   async rollback(): Promise<void> {
@@ -189,7 +223,9 @@ export class DistributedTxn {
   private async commitOnePhase(writer: Branch | undefined, readers: readonly Branch[]): Promise<Timestamp | undefined> {
     this.state = 'committing-one'
     try {
-      await Promise.all(readers.map((r) => r.commit(this.ctx.oracle.snapshot())))
+      // Ended now: SERIALIZABLE counts a reader as concurrent with every snapshot handed out before.
+      const endTs = this.ctx.oracle.next()
+      await Promise.all(readers.map((r) => r.commit(endTs)))
     } catch (e) {
       this.state = 'aborted'
       await this.rollbackBranches(writer === undefined ? [] : [Promise.resolve(writer)])
@@ -222,36 +258,48 @@ export class DistributedTxn {
    * appended durably: that is the commit point. The client is answered then; COMMIT
    * PREPARED goes on in the background until every writer acknowledges it.
    */
-  private async commitTwoPhase(writers: readonly Branch[], readers: readonly Branch[]): Promise<Timestamp> {
+  private async commitTwoPhase(writers: readonly Branch[], readers: readonly Branch[], check: boolean): Promise<Timestamp> {
     this.state = 'preparing'
     const { faults } = this.ctx
     const ddl = writers.some((w) => w.hasCatalogChanges)
+    const reports: { shard: ShardId; report: ConflictReport }[] = []
     let prepared = 0
     const votes = await Promise.all([
       ...writers.map(async (w): Promise<Vote> => {
         const v = await w.prepare(this.gid)
         if (v.kind === 'prepared' && ++prepared === 1) faults('after-prepare')
+        if (v.kind === 'prepared') reports.push({ shard: w.participant, report: v.conflicts })
         return v
       }),
-      ...readers.map((r) =>
-        r.commit(this.ctx.oracle.snapshot()).then(
-          (): Vote | undefined => undefined,
-          (error: unknown): Vote => ({ kind: 'refused', error }),
-        ),
-      ),
+      ...readers.map(async (r): Promise<Vote | undefined> => {
+        try {
+          if (check) reports.push({ shard: r.participant, report: await r.conflicts() })
+          else await r.commit(this.ctx.oracle.snapshot())
+          return undefined
+        } catch (error) {
+          return { kind: 'refused', error }
+        }
+      }),
     ])
     const refusal = votes.find((v): v is Vote & { kind: 'refused' } => v?.kind === 'refused')
-    if (refusal !== undefined) {
+    const checked = refusal === undefined && check ? this.ctx.ssi.check(this.gid, reports) : undefined
+    if (refusal !== undefined || checked?.kind === 'dangerous') {
       this.state = 'aborted'
-      await this.abortPrepared(writers.filter((_, i) => votes[i]?.kind === 'prepared'))
-      throw refusal.error
+      await Promise.all([
+        this.abortPrepared(writers.filter((_, i) => votes[i]?.kind === 'prepared')),
+        check ? this.rollbackBranches(readers.map((r) => Promise.resolve(r))) : undefined,
+      ])
+      throw refusal !== undefined ? refusal.error : crossShardFailure((checked as CheckResult & { kind: 'dangerous' }).structure)
     }
+    this.ctx.ssi.committing(this.gid)
+    const maxPrepareTs = Math.max(...votes.map((v) => (v?.kind === 'prepared' ? v.prepareTs : 0))) as Timestamp
+    const commitTs = this.ctx.oracle.nextAbove(maxPrepareTs)
+    if (check) await this.endReaders(readers, writers, commitTs)
     faults('after-votes')
 
     this.state = 'deciding'
-    const maxPrepareTs = Math.max(...votes.map((v) => (v?.kind === 'prepared' ? v.prepareTs : 0))) as Timestamp
-    const commitTs = this.ctx.oracle.nextAbove(maxPrepareTs)
-    const decision: Decision = { gid: this.gid, commitTs, participants: writers.map((w) => w.participant) }
+    const outConflict = checked?.kind === 'safe' && checked.outFirst
+    const decision: Decision = { gid: this.gid, commitTs, participants: writers.map((w) => w.participant), ...(outConflict ? { outConflict } : {}) }
     try {
       await this.ctx.log.append(decision)
     } catch (e) {
@@ -266,6 +314,22 @@ export class DistributedTxn {
     const phaseTwo = this.ctx.driveDecision(decision)
     if (ddl) await phaseTwo
     return commitTs
+  }
+
+  /**
+   * SERIALIZABLE: the read-only branches end at the transaction's commit timestamp,
+   * once it is known, so that each shard's SSI counts them concurrent with exactly
+   * the transactions the whole one is concurrent with. A reader that fails there
+   * (doomed by its shard meanwhile) aborts the transaction: it is not decided yet.
+   */
+  private async endReaders(readers: readonly Branch[], writers: readonly Branch[], commitTs: Timestamp): Promise<void> {
+    try {
+      await Promise.all(readers.map((r) => r.commit(commitTs)))
+    } catch (e) {
+      this.state = 'aborted'
+      await Promise.all([this.abortPrepared(writers), this.rollbackBranches(readers.map((r) => Promise.resolve(r)))])
+      throw e
+    }
   }
 
   /** ROLLBACK PREPARED where a branch prepared (presumed abort: nothing to log). */

@@ -5,7 +5,7 @@ export { DistributedTxn, type DistributedTxnOptions, type DistributedTxnState } 
 export { FAULT_POINTS, faultsFromEnv, NO_FAULTS, type FaultInjector, type FaultPoint } from './faults.js'
 export { LocalParticipant } from './local-participant.js'
 export { TimestampOracle, type ReservationStore } from './oracle.js'
-export type { Branch, BranchOptions, ConflictInfo, Participant, PreparedBranch, Resolution, RwEdge, StatementOptions, Vote } from './participant.js'
+export type { Branch, BranchOptions, Participant, PreparedBranch, Resolution, StatementOptions, Vote } from './participant.js'
 export { openLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.js'
 export { ClusterMetadata, ClusterSession } from './cluster-session.js'
 export { RemoteParticipant, type RemoteParticipantOptions } from './remote-participant.js'

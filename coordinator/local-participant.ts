@@ -12,8 +12,9 @@ import path from 'node:path'
 import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
+import type { ConflictReport } from '../txn/index.js'
 import { BranchNames, type ShardLockWait } from './deadlock-graph.js'
-import { NO_CONFLICTS, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
+import { beginSql, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 
 export class LocalParticipant implements Participant {
   /** Which session runs which distributed transaction (deadlock detection names waits by it). */
@@ -34,15 +35,13 @@ export class LocalParticipant implements Participant {
   async begin(options: BranchOptions): Promise<Branch> {
     await this.db.txn.advanceClock(options.snapshot)
     const branch = new LocalBranch(this, options.snapshot)
-    const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
-    if (options.readOnly) modes.push('READ ONLY')
-    await branch.session.execute(`BEGIN ${modes.join(', ')}`)
+    await branch.session.execute(beginSql(options).join('; '))
     if (options.globalId !== undefined) this.branchNames.name(branch.session.pid, options.globalId)
     return branch
   }
 
-  async commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution> {
-    return resolved(this.db.commitPrepared(gid, commitTs))
+  async commitPrepared(gid: string, commitTs: Timestamp, outConflict = false): Promise<Resolution> {
+    return resolved(this.db.commitPrepared(gid, commitTs, outConflict))
   }
 
   async rollbackPrepared(gid: string): Promise<Resolution> {
@@ -115,12 +114,16 @@ class LocalBranch implements Branch {
       if (r[0]?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.shard.id} rolled back a failed transaction at PREPARE`) }
       const p = this.shard.db.txn.prepared().find((x) => x.gid === gid)
       if (p === undefined) return { kind: 'refused', error: new Error(`shard ${this.shard.id} lost prepared transaction ${gid}`) }
-      return { kind: 'prepared', prepareTs: p.preparedAt, conflicts: NO_CONFLICTS }
+      return { kind: 'prepared', prepareTs: p.preparedAt, conflicts: this.shard.db.txn.conflicts(p.txn) }
     } catch (error) {
       return { kind: 'refused', error }
     } finally {
       await this.end()
     }
+  }
+
+  async conflicts(): Promise<ConflictReport> {
+    return JSON.parse(String((await this.session.execute('SHOW isola.rw_conflicts'))[0]!.rows[0]![0])) as ConflictReport
   }
 
   async commit(proposedTs: Timestamp): Promise<Timestamp | undefined> {

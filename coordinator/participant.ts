@@ -18,8 +18,8 @@
 import { dbError, isIsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
-import { parse } from '../parser/index.js'
-import type { IsolationLevel } from '../txn/index.js'
+import { parse, quoteLiteral } from '../parser/index.js'
+import type { ConflictReport, IsolationLevel } from '../txn/index.js'
 import type { ShardLockWait } from './deadlock-graph.js'
 
 export interface BranchOptions {
@@ -32,7 +32,12 @@ export interface BranchOptions {
    * READ COMMITTED.
    */
   readonly snapshot: Timestamp
-  /** The distributed transaction's gid: the participant names the branch's lock waits by it (ARCHITECTURE.md §9.10). */
+  /**
+   * The distributed transaction's gid. The shard names the branch by it when it
+   * reports rw edges (`SET LOCAL isola.global_xid`), so that the coordinator can
+   * join edges seen on different shards (cross-shard SSI, global-ssi.ts); the
+   * participant names the branch's lock waits by it (ARCHITECTURE.md §9.10).
+   */
   readonly globalId?: string
 }
 
@@ -42,33 +47,13 @@ export interface StatementOptions {
 }
 
 /**
- * A rw-antidependency edge a shard saw between a distributed transaction and another
- * (DESIGN.md §4), named by gid or by the shard's transaction id. The slot for
- * cross-shard SSI: no shard reports edges yet, and the coordinator does not look.
- */
-export interface RwEdge {
-  readonly reader: string
-  readonly writer: string
-}
-
-export interface ConflictInfo {
-  /** Some transaction read what this branch wrote (an rw-edge into it). */
-  readonly inConflict: boolean
-  /** This branch read what some transaction wrote after its snapshot (an rw-edge out of it). */
-  readonly outConflict: boolean
-  readonly edges: readonly RwEdge[]
-}
-
-export const NO_CONFLICTS: ConflictInfo = { inConflict: false, outConflict: false, edges: [] }
-
-/**
  * A participant's answer to PREPARE. `prepareTs` is the shard's timestamp of the
  * preparation: the coordinator commits above every vote's (Clock-SI), so that a
  * reader whose snapshot is at or below `prepareTs`, and so skipped the prepared
  * versions, can never find that the commit falls inside its snapshot.
  */
 export type Vote =
-  | { readonly kind: 'prepared'; readonly prepareTs: Timestamp; readonly conflicts: ConflictInfo }
+  | { readonly kind: 'prepared'; readonly prepareTs: Timestamp; readonly conflicts: ConflictReport }
   | { readonly kind: 'refused'; readonly error: unknown }
 
 /** A prepared transaction a participant holds (pg_prepared_xacts). */
@@ -95,6 +80,8 @@ export interface Branch {
   execute(sql: string, params?: readonly unknown[], options?: StatementOptions): Promise<StatementResult>
   /** PREPARE TRANSACTION gid. Never throws: a failure is a refusal, and the branch is then rolled back. */
   prepare(gid: string): Promise<Vote>
+  /** The other ends of the branch's rw edges so far (SERIALIZABLE; `SHOW isola.rw_conflicts`), for the coordinator's check before it commits. */
+  conflicts(): Promise<ConflictReport>
   /**
    * One-phase commit at the coordinator's proposed timestamp: resolves with the
    * timestamp it committed at, max(proposed, highest served + 1) (DESIGN.md §2), or
@@ -107,8 +94,12 @@ export interface Branch {
 export interface Participant {
   readonly id: ShardId
   begin(options: BranchOptions): Promise<Branch>
-  /** COMMIT PREPARED at the coordinator's timestamp; idempotent ('unknown' once done). */
-  commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution>
+  /**
+   * COMMIT PREPARED at the coordinator's timestamp; idempotent ('unknown' once done).
+   * `outConflict`: the transaction has an rw edge out, on some shard, to one that
+   * committed first (`SET isola.commit_out_conflict`, global-ssi.ts).
+   */
+  commitPrepared(gid: string, commitTs: Timestamp, outConflict?: boolean): Promise<Resolution>
   rollbackPrepared(gid: string): Promise<Resolution>
   listPrepared(): Promise<readonly PreparedBranch[]>
   /**
@@ -121,6 +112,18 @@ export interface Participant {
   /** `isola_reject_lock_wait`: fails that wait with 40P01 and `detail`; false when it is over. */
   rejectLockWait(waitId: number, detail: string): Promise<boolean>
   close(): Promise<void>
+}
+
+/**
+ * What opens a branch on a shard: its BEGIN with the transaction's modes, and the
+ * setting that names it by the distributed transaction's gid. (The snapshot, set
+ * per statement under READ COMMITTED, is the participant's to send.)
+ */
+export function beginSql(options: BranchOptions): string[] {
+  const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
+  if (options.readOnly) modes.push('READ ONLY')
+  const begin = `BEGIN ${modes.join(', ')}`
+  return options.globalId === undefined ? [begin] : [begin, `SET LOCAL isola.global_xid = ${quoteLiteral(options.globalId)}`]
 }
 
 /** Words that may begin a statement that ends or starts a transaction (a cheap test before parsing). */

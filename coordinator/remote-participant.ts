@@ -25,8 +25,9 @@ import type { ShardId, Timestamp } from '../common/ids.js'
 import { asTimestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
+import { NO_CONFLICTS, type ConflictReport } from '../txn/index.js'
 import { BranchNames, type ShardLockWait } from './deadlock-graph.js'
-import { refuseTransactionControl, resolved, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
+import { beginSql, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 import { WirePool, type WireConnection } from './wire-client.js'
 
 export interface RemoteParticipantOptions {
@@ -57,8 +58,6 @@ export class RemoteParticipant implements Participant {
 
   async begin(options: BranchOptions): Promise<Branch> {
     const conn = await this.pool.acquire()
-    const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
-    if (options.readOnly) modes.push('READ ONLY')
     let pid: number | undefined
     if (options.globalId !== undefined) {
       try {
@@ -69,7 +68,7 @@ export class RemoteParticipant implements Participant {
       }
       this.branchNames.name(pid, options.globalId)
     }
-    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)], () => pid !== undefined && this.branchNames.forget(pid))
+    return new RemoteBranch(this.id, this.pool, conn, [...beginSql(options), snapshotSql(options.snapshot)], () => pid !== undefined && this.branchNames.forget(pid))
   }
 
   /**
@@ -83,8 +82,9 @@ export class RemoteParticipant implements Participant {
    * not share a message with another statement (that would be an implicit block, as
    * in PostgreSQL), and it must never run without its timestamp.
    */
-  async commitPrepared(gid: string, commitTs: Timestamp): Promise<Resolution> {
-    return this.resolve(`SET isola.commit_timestamp = '${commitTs}'`, `COMMIT PREPARED ${quoteLiteral(gid)}`)
+  async commitPrepared(gid: string, commitTs: Timestamp, outConflict = false): Promise<Resolution> {
+    const settings = `SET isola.commit_timestamp = '${commitTs}'${outConflict ? '; SET isola.commit_out_conflict = on' : ''}`
+    return this.resolve(settings, `COMMIT PREPARED ${quoteLiteral(gid)}`)
   }
 
   async rollbackPrepared(gid: string): Promise<Resolution> {
@@ -196,18 +196,23 @@ class RemoteBranch implements Branch {
   async prepare(gid: string): Promise<Vote> {
     try {
       if (this.prelude.length > 0) return { kind: 'refused', error: new Error(`shard ${this.participant}: PREPARE of a branch that ran nothing`) }
-      const [prepared, info] = await this.conn.query(`PREPARE TRANSACTION ${quoteLiteral(gid)}; SELECT prepare_ts, in_conflict, out_conflict, rw_edges FROM isola_prepared_xacts WHERE gid = ${quoteLiteral(gid)}`)
+      const [prepared, info] = await this.conn.query(`PREPARE TRANSACTION ${quoteLiteral(gid)}; SELECT prepare_ts, rw_edges FROM isola_prepared_xacts WHERE gid = ${quoteLiteral(gid)}`)
       // A failed block answers PREPARE with ROLLBACK, as PostgreSQL does.
       if (prepared?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.participant} rolled back a failed transaction at PREPARE`) }
       const row = info?.rows[0]
       if (row === undefined) return { kind: 'refused', error: new Error(`shard ${this.participant} lost prepared transaction ${gid}`) }
-      const conflicts: ConflictInfo = { inConflict: row[1] === true, outConflict: row[2] === true, edges: JSON.parse(String(row[3])) as RwEdge[] }
-      return { kind: 'prepared', prepareTs: asTimestamp(Number(row[0])), conflicts }
+      return { kind: 'prepared', prepareTs: asTimestamp(Number(row[0])), conflicts: JSON.parse(String(row[1])) as ConflictReport }
     } catch (error) {
       return { kind: 'refused', error }
     } finally {
       await this.end()
     }
+  }
+
+  async conflicts(): Promise<ConflictReport> {
+    if (this.prelude.length > 0) return NO_CONFLICTS
+    const [r] = await this.conn.query('SHOW isola.rw_conflicts')
+    return JSON.parse(String(r!.rows[0]![0])) as ConflictReport
   }
 
   async commit(proposedTs: Timestamp): Promise<Timestamp | undefined> {

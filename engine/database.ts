@@ -150,10 +150,10 @@ export class Database {
    * COMMIT PREPARED, at a coordinator's timestamp when given (a single node picks its
    * own); the prepared transaction's DDL, if any, reaches the shared catalog.
    */
-  async commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp> {
+  async commitPrepared(gid: string, commitTs?: Timestamp, outConflict = false): Promise<Timestamp> {
     this.raiseGate()
     try {
-      const ts = await this.txn.commitPrepared(gid, commitTs)
+      const ts = await this.txn.commitPrepared(gid, commitTs, outConflict)
       // Its DDL, if any, is in the catalog table now.
       await this.reloadCatalog()
       return ts

@@ -15,7 +15,7 @@
  */
 import { dbError, IsolaError } from '../common/errors.js'
 import { parse, type Statement, type TransactionModes } from '../parser/index.js'
-import type { Transaction } from '../txn/index.js'
+import { NO_CONFLICTS, type Transaction } from '../txn/index.js'
 import type { BindEnvironment } from './bind/binder.js'
 import type { Catalog } from './catalog/catalog.js'
 import type { SequenceInfo } from './catalog/schema.js'
@@ -736,7 +736,7 @@ export class Session {
       },
       settings: this.settings,
       get prepared() {
-        return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner }))
+        return session.db.txn.prepared().map((p) => ({ gid: p.gid, txn: p.txn, preparedAt: BigInt(p.preparedAt), owner: p.owner, conflicts: session.db.txn.conflicts(p.txn) }))
       },
       get lockWaits() {
         return session.db.lockWaits()
@@ -885,7 +885,7 @@ export class Session {
     const m = this.effectiveModes()
     const coordinated = this.options.snapshot === undefined ? this.coordinatorSnapshot() : undefined
     this.txnCoordinated = coordinated !== undefined
-    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot ?? coordinated })
+    this.txn = this.db.txn.begin({ isolation: m.isolation, readOnly: m.readOnly, deferrable: m.deferrable, lockTimeoutMs: durationMs(this.settings.get('lock_timeout') ?? '0'), snapshot: this.options.snapshot ?? coordinated, globalId: this.settings.get('isola.global_xid') || undefined })
     this.txnStart = currentTimestamp()
     this.txnJustBegun = true
     this.showModes(m)
@@ -1098,9 +1098,11 @@ export class Session {
     if (kind === 'commit-prepared') {
       // A coordinator's decision timestamp (§9.6), used once: a later COMMIT PREPARED must name its own.
       const at = this.timestampSetting('isola.commit_timestamp')
+      const outConflict = this.settings.get('isola.commit_out_conflict') === 'on'
       this.settings.set('isola.commit_timestamp', '')
+      this.settings.set('isola.commit_out_conflict', 'off')
       this.settings.set('isola.last_commit_timestamp', '')
-      this.settings.set('isola.last_commit_timestamp', String(await this.db.commitPrepared(gid, at)))
+      this.settings.set('isola.last_commit_timestamp', String(await this.db.commitPrepared(gid, at, outConflict)))
     } else await this.db.txn.rollbackPrepared(gid)
     return this.done(word)
   }
@@ -1150,7 +1152,7 @@ export class Session {
     const name = canonicalName(raw)
     // Outside a block, SHOW runs in a transaction of its own: it shows the defaults a new one takes.
     if (this.block !== 'explicit' && (TXN_SETTINGS as readonly string[]).includes(name)) this.showModes()
-    const value = this.settings.get(name)
+    const value = name === 'isola.rw_conflicts' ? JSON.stringify(this.txn === undefined ? NO_CONFLICTS : this.db.txn.conflicts(this.txn.id)) : this.settings.get(name)
     if (value === undefined) throw dbError('undefined_object', `unrecognized configuration parameter "${raw}"`)
     return result('SHOW', undefined, [textColumn(name)], [[value]], this.notices)
   }

@@ -77,6 +77,9 @@ const SETTINGS: readonly Setting[] = [
   { name: 'isola.snapshot', kind: 'timestamp', default: '', description: "The coordinator's snapshot timestamp for the transaction's next snapshot (every statement's under READ COMMITTED)." },
   { name: 'isola.commit_timestamp', kind: 'timestamp', default: '', description: "The coordinator's timestamp for the next COMMIT (proposed) or COMMIT PREPARED (exact); COMMIT PREPARED clears it." },
   { name: 'isola.last_commit_timestamp', kind: 'timestamp', default: '', readOnly: true, description: 'The timestamp the last COMMIT or COMMIT PREPARED of this session committed at (empty: it wrote nothing).' },
+  { name: 'isola.commit_out_conflict', kind: 'bool', default: 'off', description: "The next COMMIT PREPARED's transaction has an rw edge out, on another shard, to one that committed first (the coordinator's cross-shard SSI); COMMIT PREPARED clears it." },
+  { name: 'isola.global_xid', kind: 'string', default: '', description: 'The gid of the distributed transaction this transaction is a branch of (set before its first query): how SSI names it to other shards.' },
+  { name: 'isola.rw_conflicts', kind: 'string', default: '', readOnly: true, description: "The other ends of the open transaction's rw-antidependency edges, as JSON (a coordinator's cross-shard SSI check)." },
 ]
 
 const BY_NAME = new Map(SETTINGS.map((s) => [s.name.toLowerCase(), s]))

@@ -8,6 +8,7 @@
  * call that may wait (a row lock, a prepared writer's decision) returns a promise.
  */
 import type { Timestamp, TxnId } from '../common/ids.js'
+import type { ConflictReport } from './ssi-hooks.js'
 import type { IsolationLevel, KeyRange, LockWait, LockWaitInfo, PreparedInfo, RowLockMode, TableId, TxnOptions, TxnState } from './types.js'
 
 /**
@@ -137,7 +138,8 @@ export interface TxnDatabase {
   limitHorizon(ts: Timestamp): void
 
   /** COMMIT PREPARED; `commitTs` is the coordinator's (a single node picks its own). */
-  commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp>
+  /** `outConflict`: see SsiHooks.outConflictElsewhere (a coordinator's cross-shard SSI). */
+  commitPrepared(gid: string, commitTs?: Timestamp, outConflict?: boolean): Promise<Timestamp>
   /**
    * Makes a timestamp from outside (a coordinator's snapshot or proposed commit
    * timestamp) usable here: the oracle's durable reservation covers it, so a snapshot
@@ -147,6 +149,8 @@ export interface TxnDatabase {
   /** ROLLBACK PREPARED. */
   rollbackPrepared(gid: string): Promise<void>
   prepared(): PreparedInfo[]
+  /** The other ends of a transaction's rw edges (SERIALIZABLE; empty without SSI): what a shard reports to its coordinator. */
+  conflicts(txn: TxnId): ConflictReport
 
   /** The wait-for graph's edges now (view `isola_lock_waits`). */
   lockWaits(): LockWaitInfo[]

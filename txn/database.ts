@@ -19,7 +19,7 @@ import { LockTable } from './lock-table.js'
 import { Oracle } from './oracle.js'
 import { decodePrepared } from './prepared-payload.js'
 import { statusKey, statusValue, TxnRegistry } from './registry.js'
-import type { SsiHooks } from './ssi-hooks.js'
+import { NO_CONFLICTS, type ConflictReport, type SsiHooks } from './ssi-hooks.js'
 import { createSsi } from './ssi/index.js'
 import { MvccTransaction } from './transaction.js'
 import type { LockWaitInfo, PreparedInfo, TableId, TxnOptions } from './types.js'
@@ -90,6 +90,7 @@ export class MvccDatabase implements TxnDatabase {
   begin(options?: TxnOptions): MvccTransaction {
     const t = new MvccTransaction(this, this.store.begin(), options)
     this.transactions.set(t.id, t)
+    if (options?.globalId !== undefined) this.ssi?.name?.(t.id, options.globalId)
     return t
   }
 
@@ -121,8 +122,9 @@ export class MvccDatabase implements TxnDatabase {
 
   // ---- prepared transactions -----------------------------------------------------------
 
-  async commitPrepared(gid: string, commitTs?: Timestamp): Promise<Timestamp> {
+  async commitPrepared(gid: string, commitTs?: Timestamp, outConflict = false): Promise<Timestamp> {
     const t = this.preparedTxn(gid)
+    if (outConflict) this.ssi?.outConflictElsewhere?.(t.id)
     // The timestamp becomes visible to new local snapshots when the commit is durable (afterCommit).
     if (commitTs !== undefined) {
       await this.oracle.advance(commitTs)
@@ -142,6 +144,7 @@ export class MvccDatabase implements TxnDatabase {
   }
 
   advanceClock(ts: Timestamp): Promise<void> {
+    if (!this.coordinated) this.ssi?.externalSnapshots?.()
     this.coordinated = true
     return this.oracle.advance(ts)
   }
@@ -150,6 +153,10 @@ export class MvccDatabase implements TxnDatabase {
 
   async rollbackPrepared(gid: string): Promise<void> {
     await this.preparedTxn(gid).rollback()
+  }
+
+  conflicts(txn: TxnId): ConflictReport {
+    return this.ssi?.conflicts(txn) ?? NO_CONFLICTS
   }
 
   prepared(): PreparedInfo[] {

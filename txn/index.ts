@@ -1,7 +1,7 @@
 /** The transaction layer: MVCC transactions over the storage engine. */
 export type { ModifyResult, RowChange, Transaction, TxnDatabase, VisibleRow } from './api.js'
 export { openTxnDatabase, type TxnDatabaseOptions } from './database.js'
-export type { SsiHooks, SsiTxnInfo } from './ssi-hooks.js'
+export { NO_CONFLICTS, type ConflictEnd, type ConflictReport, type SsiHooks, type SsiTxnInfo } from './ssi-hooks.js'
 export {
   ISOLATION_LEVELS,
   successorKey,

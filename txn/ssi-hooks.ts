@@ -57,6 +57,45 @@ export interface SsiHooks {
    * new snapshot and try again).
    */
   whenSafe?(txn: TxnId): Promise<boolean>
-  /** For the coordinator (issue 6): a transaction's rw edges and in/out conflict flags. */
-  conflicts(txn: TxnId): { readonly inConflict: boolean; readonly outConflict: boolean; readonly edges: readonly { readonly from: TxnId; readonly to: TxnId }[] }
+  /**
+   * Snapshots come from a coordinator from now on, and may be older than commits
+   * already reported here: clear old transactions only at `cleanup()`, whose horizon
+   * the coordinator bounds (autoCleanup off).
+   */
+  externalSnapshots?(): void
+  /**
+   * The coordinator found that `txn` (prepared) has an rw edge out, on another
+   * shard, to a transaction that committed first: it counts here as a conflict out
+   * to an old committed transaction, so that a reader that later skips one of its
+   * versions fails as the Tin of that structure.
+   */
+  outConflictElsewhere?(txn: TxnId): void
+  /** Names `txn` as a branch of the distributed transaction `globalId` (before its first read or write). */
+  name?(txn: TxnId, globalId: string): void
+  /**
+   * For the coordinator (cross-shard SSI, DESIGN.md §4): the other ends of `txn`'s
+   * rw edges, in (they read what it wrote) and out (it read what they wrote), each
+   * with its state, so that the coordinator can join them with edges on other shards.
+   */
+  conflicts(txn: TxnId): ConflictReport
 }
+
+/**
+ * One end of an rw edge as a shard reports it. `name` is the distributed
+ * transaction's gid for a branch, `local:<txn id>` for a transaction of this shard
+ * alone, `*` for old committed transactions summarised together (their timestamps
+ * are gone: the coordinator must assume the worst order).
+ */
+export interface ConflictEnd {
+  readonly name: string
+  readonly state: 'active' | 'prepared' | 'committed'
+  /** Its commit timestamp, when committed and known. */
+  readonly commitTs?: number
+}
+
+export interface ConflictReport {
+  readonly ins: readonly ConflictEnd[]
+  readonly outs: readonly ConflictEnd[]
+}
+
+export const NO_CONFLICTS: ConflictReport = Object.freeze({ ins: Object.freeze([]), outs: Object.freeze([]) })

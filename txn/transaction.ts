@@ -507,7 +507,8 @@ export class MvccTransaction implements Transaction {
     if (!this.wrote) {
       await this.storeTxn.commit()
       this.finish('committed')
-      this.db.ssi?.committed(this.id, this.snapshot ?? this.db.oracle.visible)
+      // A read-only branch of a distributed transaction ends at the coordinator's commit timestamp.
+      this.db.ssi?.committed(this.id, proposedTs ?? this.snapshot ?? this.db.oracle.visible)
       return undefined
     }
     const commitTs = proposedTs === undefined ? this.db.oracle.next() : this.db.oracle.nextAtLeast(proposedTs)

@@ -28,6 +28,11 @@ export interface TxnOptions {
    * commit.
    */
   readonly snapshot?: () => Timestamp
+  /**
+   * The name of the distributed transaction this one is a branch of (a coordinator's
+   * gid): how SSI names it in the rw-edges it reports for cross-shard checking.
+   */
+  readonly globalId?: string
 }
 
 /** A table or index of the transaction layer: a storage tree of versioned keys. */

@@ -48,6 +48,10 @@ export function explainPlan(plan: DistributedPlan, map: PartitionMap, shards?: r
       'Distributed Pull (the coordinator runs the statement)', `  Reason: ${plan.reason}`,
       ...plan.inputs.map((i) => `  Pull ${i.alias} (${i.shards === 'all' ? shardList(all) : 'any shard'}): ${i.sql}`),
     ]
+    case 'insert-select': return [
+      'Distributed Insert … Select (the coordinator inserts the source\'s rows)', `  Reason: ${plan.reason}`,
+      ...explainPlan(plan.source, map).map((l) => `  ${l}`),
+    ]
     case 'explain': return explainPlan(plan.plan, map, shards)
     case 'coordinator': return ['Coordinator', `  Reason: ${plan.reason}`]
   }

@@ -177,6 +177,7 @@ export function gather(plan: DistributedPlan, results: readonly StatementResult[
     case 'broadcast': return plan.result === 'concat' ? concatResults(results) : results[0]!
     case 'single': return results[0]!
     case 'pull':
+    case 'insert-select':
     case 'explain':
     case 'coordinator':
       throw new Error(`a ${plan.kind} plan has no shard results to gather`)

@@ -6,6 +6,9 @@
  *     broadcast     the whole statement on every shard: unpinned UPDATE/DELETE (results
  *                   concatenated), writes of reference tables and DDL (one shard's result)
  *     split-insert  a multi-row INSERT cut into one INSERT per shard
+ *     insert-select INSERT … SELECT (or VALUES reading a distributed table): the source
+ *                   runs as a read plan, its rows come back as a VALUES INSERT's
+ *                   parameters, routed again (insert-select.ts)
  *     scatter       a read on every shard whose results merge.ts combines
  *     pull          each table's filtered rows pulled to the coordinator, which runs
  *                   the statement over them (pull.ts: executePull)
@@ -83,6 +86,7 @@ export type DistributedPlan =
   /** `result`: 'concat' adds up the shards' rows and counts (distributed tables); 'one' takes one shard's (every shard does the same: reference tables, DDL). */
   | { readonly kind: 'broadcast'; readonly sql: string; readonly target: Shards; readonly write: boolean; readonly result: 'concat' | 'one'; readonly reason: string }
   | { readonly kind: 'split-insert'; readonly statement: Statement & { readonly kind: 'insert' }; readonly rows: readonly { readonly pin: Pin; readonly values: readonly Expr[] }[]; readonly reason: string }
+  | { readonly kind: 'insert-select'; readonly statement: Statement & { readonly kind: 'insert' }; readonly source: DistributedPlan; readonly reason: string }
   | { readonly kind: 'scatter'; readonly sql: string; readonly target: Shards; readonly merge: MergeSpec; readonly reason: string }
   | { readonly kind: 'pull'; readonly inputs: readonly PullInput[]; readonly sql: string; readonly reason: string }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly plan: DistributedPlan; readonly reason: string }

@@ -48,6 +48,8 @@ export function shardStatements(plan: DistributedPlan, map: PartitionMap, params
       }
       return [...byShard].sort(([a], [b]) => a - b).map(([shard, rows]) => splitPart(plan.statement, rows, shard, params))
     }
+    case 'insert-select':
+      // Its source runs first; its rows are inserted by executeInsertSelect (insert-select.ts).
     case 'pull':
       // Its inputs are fetched and the statement run by executePull (pull.ts).
       throw dbError('feature_not_supported', `a pull plan runs at the coordinator (executePull), not as shard statements (${plan.reason})`)

@@ -117,12 +117,16 @@ function nullPin(t: TableDistribution & { kind: 'distributed' }, catalog: Distri
 const routeInsert: Handler<'insert'> = (s, sql, catalog) => {
   const t = targetOf(s.table, s.schema, catalog)
   const source = s.source
-  if (readsDistributed([source === 'default-values' ? [] : source, s.onConflict, s.returning], catalog)) {
-    throw notSupported(`INSERT … SELECT or a subquery reading a distributed table, into ${t.kind === 'distributed' ? 'distributed' : 'reference'} table "${t.name}"`)
+  if (readsDistributed([s.onConflict, s.returning], catalog)) throw notSupported(`a subquery reading a distributed table in INSERT's ON CONFLICT or RETURNING, into table "${t.name}"`)
+  const plainValues = source !== 'default-values' && source.body.kind === 'values' && source.with.length === 0 && source.orderBy.length === 0 && source.limit === undefined && source.offset === undefined
+  if (source !== 'default-values' && (readsDistributed(source, catalog) || (t.kind === 'distributed' && !plainValues))) {
+    const plan = routeQuery(source, deparseQuery(source), catalog)
+    const into = t.kind === 'distributed' ? `split by ${t.column}` : 'on every shard'
+    return { kind: 'insert-select', statement: s, source: plan, reason: `INSERT … SELECT into ${t.kind} table ${t.name}: the coordinator runs the source, then inserts its rows ${into}` }
   }
   if (t.kind === 'reference') return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
-  if (source === 'default-values' || source.body.kind !== 'values' || source.with.length > 0 || source.orderBy.length > 0 || source.limit !== undefined || source.offset !== undefined) {
-    throw notSupported(`INSERT into distributed table "${t.name}" takes VALUES (the coordinator must see each row's "${t.column}")`)
+  if (source === 'default-values' || source.body.kind !== 'values') {
+    throw notSupported(`INSERT into distributed table "${t.name}" takes VALUES or a query (the coordinator must see each row's "${t.column}")`)
   }
   const names = s.columns.length > 0 ? s.columns : t.columns.map((c) => c.name)
   const at = names.indexOf(t.column)

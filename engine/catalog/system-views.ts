@@ -238,7 +238,7 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
    * (no shard reports rw-edges yet: false, false, '[]').
    */
   table('pg_catalog', 'isola_prepared_xacts', [['gid', T.text], ['prepare_ts', T.int8], ['owner', T.text], ['in_conflict', T.bool], ['out_conflict', T.bool], ['rw_edges', T.text]], (ctx) =>
-    ctx.prepared.map((p) => [p.gid, p.preparedAt, p.owner, false, false, '[]']),
+    ctx.prepared.map((p) => [p.gid, p.preparedAt, p.owner, p.conflicts.ins.length > 0, p.conflicts.outs.length > 0, JSON.stringify(p.conflicts)]),
   ),
   /**
    * The node's wait-for graph, one row per edge (ARCHITECTURE.md §9.10): transaction

@@ -2,7 +2,7 @@
  * Virtual tables: relations computed from the catalog and the session when they
  * are scanned (pg_catalog, information_schema), with no storage of their own.
  */
-import type { LockWaitInfo } from '../../txn/index.js'
+import type { ConflictReport, LockWaitInfo } from '../../txn/index.js'
 import type { SqlType, SqlValue } from '../values/index.js'
 import type { Catalog } from './catalog.js'
 import type { DatabaseInfo, RoleInfo } from '../cluster-admin.js'
@@ -21,7 +21,7 @@ export interface VirtualContext {
   /** Current values of the session's settings (pg_settings). */
   readonly settings: ReadonlyMap<string, string>
   /** Prepared transactions of this node (pg_prepared_xacts). */
-  readonly prepared: readonly { readonly gid: string; readonly txn: number; readonly preparedAt: bigint; readonly owner: string }[]
+  readonly prepared: readonly { readonly gid: string; readonly txn: number; readonly preparedAt: bigint; readonly owner: string; readonly conflicts: ConflictReport }[]
   /** The node's lock waits, one per edge of its wait-for graph, with the sessions involved (isola_lock_waits). */
   readonly lockWaits: readonly LockWaitRow[]
   /** The cluster's databases and roles (pg_database, pg_roles); absent for a database opened alone. */

@@ -120,4 +120,27 @@ describe('SQL through the coordinator', () => {
     for (const p of cluster.shards) expect((await p.db.session().query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 't2'")).rows[0]!.n).toBe(0n)
     expect((await s.execute('SELECT * FROM t2').catch((err) => err)).code).toBe('42P01')
   })
+
+  it('INSERT … SELECT: rows land on the shards of their new partitions, into distributed and reference tables, with RETURNING', async () => {
+    const s = session()
+    await s.execute('CREATE TABLE by_owner (owner int, id int, balance int, PRIMARY KEY (owner, id)) DISTRIBUTED BY (owner)')
+    await s.execute('CREATE TABLE copies (id int PRIMARY KEY, balance int) DISTRIBUTED REPLICATED')
+    const [ins] = await s.execute('INSERT INTO by_owner SELECT id % 5, id, balance FROM accounts WHERE id < $1', [30])
+    expect(ins!.tag).toBe('INSERT 0 30')
+    // Each row is on the shard of its owner's partition and nowhere else.
+    const shardOf = async (owner: number) => Number((await value(s, `EXPLAIN SELECT * FROM by_owner WHERE owner = ${owner}`) as string).match(/shard (\d+)/)![1])
+    for (let owner = 0; owner < 5; owner++) {
+      const home = await shardOf(owner)
+      for (const p of cluster.shards) {
+        const n = Number((await p.db.session().query('SELECT count(*) AS n FROM by_owner WHERE owner = $1', [owner])).rows[0]!.n)
+        expect(n, `owner ${owner} on shard ${p.id}`).toBe(p.id === home ? 6 : 0)
+      }
+    }
+    expect(Number(await value(s, 'SELECT sum(balance) FROM by_owner'))).toBe(Number(await value(s, 'SELECT sum(balance) FROM accounts WHERE id < 30')))
+    const [ret] = await s.execute('INSERT INTO copies SELECT id, balance FROM accounts WHERE id >= 38 RETURNING id')
+    expect(ret!.rows.map((r) => Number(r[0])).sort()).toEqual([38, 39])
+    for (const p of cluster.shards) expect(Number((await p.db.session().query('SELECT count(*) AS n FROM copies')).rows[0]!.n)).toBe(2)
+    const [none] = await s.execute('INSERT INTO by_owner SELECT 1, id, 0 FROM accounts WHERE id < 0')
+    expect(none!.tag).toBe('INSERT 0 0')
+  })
 })

@@ -136,7 +136,7 @@ for (const kind of CLUSTER_KINDS) describe(`distributed transactions over ${kind
     const c = await cluster(kind)
     await createTables(c)
     const before = c.log.stats.appended
-    const t = c.coordinator.begin({ isolation: 'serializable' })
+    const t = c.coordinator.begin({ isolation: 'repeatable read' })
     await t.execute(S0, 'SELECT * FROM t')
     await t.execute(S1, 'INSERT INTO t VALUES (5, $1)', ['one'])
     await t.execute(S2, 'SELECT * FROM t')
@@ -151,6 +151,21 @@ for (const kind of CLUSTER_KINDS) describe(`distributed transactions over ${kind
     const r = c.coordinator.begin()
     await r.execute(S0, 'SELECT 1')
     expect(await r.commit()).toBeUndefined()
+  })
+
+  it('SERIALIZABLE over several shards: one writer still takes two phases, so its readers end at the commit timestamp', async () => {
+    const c = await cluster(kind)
+    await createTables(c)
+    const before = c.log.stats.appended
+    const t = c.coordinator.begin({ isolation: 'serializable' })
+    await t.execute(S0, 'SELECT * FROM t')
+    await t.execute(S1, 'INSERT INTO t VALUES (6, $1)', ['two'])
+    const ts = await t.commit()
+    expect(ts).toBeGreaterThan(0)
+    expect(c.log.stats.appended).toBe(before + 1)
+    await c.coordinator.settled()
+    for (const s of c.shards) expect(await s.listPrepared()).toEqual([])
+    expect(await rows(c)).toEqual([[], ['6=two'], []])
   })
 
   it('group-commit the decisions of concurrent transactions in one SQLite transaction', async () => {
@@ -259,6 +274,7 @@ function refusing(p: Participant, refuse: Set<ShardId>): Participant {
         },
         execute: (sql, params, o) => b.execute(sql, params, o),
         commit: (ts) => b.commit(ts),
+        conflicts: () => b.conflicts(),
         rollback: () => b.rollback(),
         async prepare(gid) {
           if (!refuse.has(p.id)) return b.prepare(gid)

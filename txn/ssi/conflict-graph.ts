@@ -8,7 +8,7 @@
  * does not make edge creation quadratic. Edges are created only on a conflict, so
  * they may allocate.
  */
-import type { TxnId } from '../../common/ids.js'
+import { NO_CONFLICTS, type ConflictEnd, type ConflictReport } from '../ssi-hooks.js'
 import type { TableId } from '../types.js'
 import { Edge, type Sxact } from './sxact.js'
 
@@ -86,31 +86,23 @@ export function fixEarliestOut(x: Sxact): void {
   x.earliestOutRef = ref
 }
 
-/** What `conflicts(txn)` returns: the interface's shape, plus the key of each edge. */
-export interface SsiEdge {
-  readonly from: TxnId
-  readonly to: TxnId
-  readonly table: TableId
-  readonly key: Uint8Array
+/** How a shard reports `x`'s edges to a coordinator (ssi-hooks.ts `conflicts`). */
+export function conflictsOf(x: Sxact | undefined): ConflictReport {
+  if (x === undefined) return NO_CONFLICTS
+  const ins: ConflictEnd[] = []
+  const outs: ConflictEnd[] = []
+  x.ins?.forEach((e) => e.from.live && ins.push(endOf(e.from)))
+  x.outs?.forEach((e) => e.to.live && outs.push(endOf(e.to)))
+  if (x.summaryIn) ins.push(SUMMARISED)
+  // A committed transaction's earliestOut stands for out edges whose ends are forgotten.
+  if (x.summaryOut || x.earliestOut !== 0) outs.push(SUMMARISED)
+  return ins.length === 0 && outs.length === 0 ? NO_CONFLICTS : { ins, outs }
 }
 
-export interface SsiConflicts {
-  readonly inConflict: boolean
-  readonly outConflict: boolean
-  readonly edges: readonly SsiEdge[]
-}
+const SUMMARISED: ConflictEnd = Object.freeze({ name: '*', state: 'committed' })
 
-const NONE: SsiConflicts = Object.freeze({ inConflict: false, outConflict: false, edges: Object.freeze([]) })
-
-export function conflictsOf(x: Sxact | undefined): SsiConflicts {
-  if (x === undefined) return NONE
-  const edges: SsiEdge[] = []
-  const push = (e: Edge): void => void edges.push({ from: e.from.id, to: e.to.id, table: e.table, key: e.key })
-  x.ins?.forEach(push)
-  x.outs?.forEach(push)
-  return {
-    inConflict: (x.ins !== undefined && x.ins.size > 0) || x.summaryIn,
-    outConflict: (x.outs !== undefined && x.outs.size > 0) || x.summaryOut || x.earliestOut !== 0,
-    edges,
-  }
+function endOf(t: Sxact): ConflictEnd {
+  const name = t.globalId ?? `local:${t.id}`
+  if (t.committed) return { name, state: 'committed', commitTs: t.commitTs }
+  return { name, state: t.prepared ? 'prepared' : 'active' }
 }

@@ -15,5 +15,4 @@
  */
 export { createSsi, Ssi, type SsiStats } from './ssi.js'
 export { SSI_DEFAULTS, type SsiOptions } from './options.js'
-export type { SsiConflicts, SsiEdge } from './conflict-graph.js'
 export type { Safety } from './sxact.js'

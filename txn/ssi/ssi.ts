@@ -26,8 +26,9 @@
  * snapshots of the serializable transactions this module tracks, which is exact on
  * one node, where a snapshot handed to `begin` is never older than a commit already
  * reported through `committed`. Where that can happen (a coordinator's snapshot
- * arriving late at a shard), pass `autoCleanup: false` and call `cleanup()` with a
- * horizon no future snapshot will be older than.
+ * arriving late at a shard), pass `autoCleanup: false` (or call
+ * `externalSnapshots()`) and call `cleanup()` with a horizon no future snapshot will
+ * be older than.
  *
  * Writers at other isolation levels call `onWrite` and `committed`/`aborted` too
  * (the hook contract): they get a record on their first write so that serializable
@@ -37,9 +38,9 @@
  */
 import { internalError } from '../../common/errors.js'
 import { asTimestamp, type Timestamp, type TxnId } from '../../common/ids.js'
-import type { SsiHooks, SsiTxnInfo } from '../ssi-hooks.js'
+import type { ConflictReport, SsiHooks, SsiTxnInfo } from '../ssi-hooks.js'
 import type { TableId } from '../types.js'
-import { type SsiConflicts, conflictsOf, fixEarliestOut, foldEdgesIntoFlags, hasEdge, removeEdges } from './conflict-graph.js'
+import { conflictsOf, fixEarliestOut, foldEdgesIntoFlags, hasEdge, removeEdges } from './conflict-graph.js'
 import { failure } from './dangerous-structure.js'
 import { Detector } from './detection.js'
 import { FinishedQueue } from './finished-queue.js'
@@ -82,12 +83,16 @@ export class Ssi implements SsiHooks {
   private readonly summary: Summary
   private readonly safe = new SafeSnapshots()
   private readonly options: Required<SsiOptions>
+  private autoCleanup: boolean
   /** Reused by onWrite: no allocation per written row. */
   private readonly found: Sxact[] = []
   private readonly detect = new Detector()
+  /** Global names of branches whose record is not made yet (a writer's is made at its first write). */
+  private readonly names = new Map<TxnId, string>()
 
   constructor(options: SsiOptions = {}) {
     this.options = { ...SSI_DEFAULTS, ...options }
+    this.autoCleanup = this.options.autoCleanup
     this.locks = new SireadLocks<Sxact>(this.options)
     this.summary = new Summary(this.locks, {
       bucketSpan: Math.max(1, Math.ceil(this.options.maxCommitted / 4)),
@@ -101,13 +106,16 @@ export class Ssi implements SsiHooks {
   begin(txn: SsiTxnInfo): void {
     if (this.txns.has(txn.id)) throw internalError(`transaction ${txn.id} began serializable tracking twice`)
     const x = new Sxact(txn.id, 'serializable', txn.snapshot, this.seq, txn.readOnly)
+    x.globalId = this.names.get(txn.id)
     this.txns.set(txn.id, x)
-    if (txn.readOnly) {
+    // A branch's snapshot may be older than commits this shard has seen, and its
+    // transaction may have read elsewhere: its safety is not this shard's to judge.
+    if (txn.readOnly && x.globalId === undefined) {
       if (this.safe.beginReadOnly(x) === 'safe') {
         x.tracking = false // nothing running can put it in a dangerous structure
         return
       }
-    } else this.safe.beginReadWrite(x)
+    } else if (!txn.readOnly) this.safe.beginReadWrite(x)
     this.running.add(x)
   }
 
@@ -146,6 +154,7 @@ export class Ssi implements SsiHooks {
     let w = this.txns.get(writer)
     if (w === undefined) {
       w = new Sxact(writer, 'writer', NO_SNAPSHOT, this.seq, false)
+      w.globalId = this.names.get(writer)
       this.txns.set(writer, w)
     } else if (w.doomed !== undefined && w.tracking) throw failure(w.doomed, 'conflict in checking')
     w.didWrite = true
@@ -198,6 +207,7 @@ export class Ssi implements SsiHooks {
   }
 
   committed(txn: TxnId, commitTs: Timestamp): void {
+    this.names.delete(txn)
     const x = this.txns.get(txn)
     if (x === undefined || x.committed || x.state === 'aborted') return
     if (x.prepareSeq === 0) {
@@ -212,8 +222,11 @@ export class Ssi implements SsiHooks {
     x.commitSeq = ++this.seq
     x.commitTs = commitTs
     x.state = 'committed'
-    if (!x.didWrite) x.readOnly = true // implicitly read-only (README-SSI)
-    x.horizonTs = x.didWrite || commitTs < x.snapshot ? commitTs : x.snapshot
+    // Implicitly read-only (README-SSI), unless it is the branch of a distributed
+    // transaction, which may have written on another shard.
+    const readOnly = !x.didWrite && x.globalId === undefined
+    if (readOnly) x.readOnly = true
+    x.horizonTs = !readOnly || commitTs < x.snapshot ? commitTs : x.snapshot
     fixEarliestOut(x)
     this.running.delete(x)
     if (x.serializable) {
@@ -226,6 +239,7 @@ export class Ssi implements SsiHooks {
   }
 
   aborted(txn: TxnId): void {
+    this.names.delete(txn)
     const x = this.txns.get(txn)
     if (x === undefined || x.committed) return
     x.state = 'aborted'
@@ -246,7 +260,24 @@ export class Ssi implements SsiHooks {
     this.summariseExcess()
   }
 
-  conflicts(txn: TxnId): SsiConflicts {
+  outConflictElsewhere(txn: TxnId): void {
+    const x = this.txns.get(txn)
+    if (x === undefined) return
+    x.summaryOut = true
+    x.summaryOutSeq = EARLIEST_SEQ // committed at some time before it: the worst case
+  }
+
+  externalSnapshots(): void {
+    this.autoCleanup = false
+  }
+
+  name(txn: TxnId, globalId: string): void {
+    const x = this.txns.get(txn)
+    if (x !== undefined) x.globalId = globalId
+    else this.names.set(txn, globalId)
+  }
+
+  conflicts(txn: TxnId): ConflictReport {
     return conflictsOf(this.txns.get(txn))
   }
 
@@ -313,7 +344,7 @@ export class Ssi implements SsiHooks {
   // ---- memory ---------------------------------------------------------------------------
 
   private afterEnd(): void {
-    if (this.options.autoCleanup) this.clearOld(NEVER)
+    if (this.autoCleanup) this.clearOld(NEVER)
     this.summariseExcess()
   }
 

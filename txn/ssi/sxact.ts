@@ -93,6 +93,8 @@ export class Sxact implements LockHolder<Sxact> {
    */
   horizonTs: Timestamp
   doomed: Doom | undefined
+  /** The coordinator's gid when it is a branch of a distributed transaction (how reports name it). */
+  globalId: string | undefined
 
   /** Edges out (it read what they wrote) and in (they read what it wrote), by the other end. */
   outs: Map<Sxact, Edge> | undefined

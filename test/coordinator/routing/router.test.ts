@@ -244,7 +244,6 @@ describe('writes', () => {
   test.each([
     ['UPDATE t SET id = id + 1', /modifying the distribution column "id"/],
     ['INSERT INTO t (v) VALUES (1)', /must give its distribution column "id"/],
-    ['INSERT INTO t SELECT * FROM t', /INSERT … SELECT/],
     ['INSERT INTO t (id) VALUES (1 + 1)', /must be a constant or a parameter/],
     ['INSERT INTO t DEFAULT VALUES', /takes VALUES/],
     ['DELETE FROM t WHERE v IN (SELECT w FROM u)', /subquery reading a distributed table/],
@@ -252,6 +251,12 @@ describe('writes', () => {
     ['INSERT INTO nope VALUES (1)', /"nope" is not a table the coordinator knows/],
   ])('refused: %s', (sql, message) => {
     expect(() => plan(sql)).toThrow(message)
+  })
+
+  test('INSERT … SELECT: the source is routed as a read, its rows inserted by the coordinator', () => {
+    expect(plan('INSERT INTO t SELECT * FROM t WHERE v > 1')).toMatchObject({ kind: 'insert-select', source: { kind: 'scatter' }, reason: 'INSERT … SELECT into distributed table t: the coordinator runs the source, then inserts its rows split by id' })
+    expect(plan('INSERT INTO t SELECT * FROM t WHERE id = 4')).toMatchObject({ kind: 'insert-select', source: { kind: 'single' } })
+    expect(plan('INSERT INTO t (id, v) VALUES ((SELECT max(id) + 1 FROM t), 0)')).toMatchObject({ kind: 'insert-select', source: { kind: 'pull' } })
   })
 
   test('DDL goes to every shard; CREATE TABLE is checked first', () => {

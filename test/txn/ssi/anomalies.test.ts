@@ -162,7 +162,7 @@ describe('commit ordering (Tout must commit first)', () => {
     db.write(pivot, 'a', '1') // Tin →rw Tpivot
     db.write(tout, 'b', '1') // Tpivot →rw Tout
     db.write(tin, 'c', '1')
-    expect(db.ssi.conflicts(pivot.id)).toMatchObject({ inConflict: true, outConflict: true })
+    expect(db.ssi.conflicts(pivot.id)).toEqual({ ins: [{ name: `local:${tin.id}`, state: 'active' }], outs: [{ name: `local:${tout.id}`, state: 'active' }] })
     // Tout has not committed: nobody fails yet, and committing in order pivot, Tin, Tout is fine.
     db.commit(pivot)
     db.commit(tin)

@@ -8,19 +8,26 @@ import { createSsi } from '../../../txn/ssi/index.js'
 import { detailOf, key, SimDb, TABLE } from './sim-db.js'
 
 describe('conflicts()', () => {
-  it('reports edges with their key, and in/out flags', () => {
+  it('reports the other end of each edge, in and out, with its state', () => {
     const db = new SimDb()
     const t1 = db.begin('T1')
     const t2 = db.begin('T2')
     db.read(t1, 'k')
     db.write(t2, 'k', 'v')
-    expect(db.ssi.conflicts(t1.id)).toEqual({
-      inConflict: false,
-      outConflict: true,
-      edges: [{ from: t1.id, to: t2.id, table: TABLE, key: key('k') }],
-    })
-    expect(db.ssi.conflicts(t2.id)).toMatchObject({ inConflict: true, outConflict: false, edges: [{ from: t1.id, to: t2.id }] })
-    expect(db.ssi.conflicts(asTxnId(12345))).toEqual({ inConflict: false, outConflict: false, edges: [] })
+    expect(db.ssi.conflicts(t1.id)).toEqual({ ins: [], outs: [{ name: `local:${t2.id}`, state: 'active' }] })
+    expect(db.ssi.conflicts(t2.id)).toEqual({ ins: [{ name: `local:${t1.id}`, state: 'active' }], outs: [] })
+    expect(db.ssi.conflicts(asTxnId(12345))).toEqual({ ins: [], outs: [] })
+  })
+
+  it('names a distributed transaction\'s branch by its gid, and a committed end with its commit timestamp', () => {
+    const db = new SimDb()
+    const t1 = db.begin('T1')
+    const t2 = db.begin('T2')
+    db.ssi.name(t2.id, 'isola:c1:1:7')
+    db.read(t1, 'k')
+    db.write(t2, 'k', 'v')
+    db.commit(t2)
+    expect(db.ssi.conflicts(t1.id)).toEqual({ ins: [], outs: [{ name: 'isola:c1:1:7', state: 'committed', commitTs: expect.any(Number) }] })
   })
 })
 

@@ -38,7 +38,7 @@ describe('clearing committed transactions', () => {
     expect(db.ssi.stats()).toMatchObject({ committed: 1, rowLocks: 2 })
     // T2 still runs and overlaps T1: a write of 'a' by T2 must still see T1's lock.
     db.write(t2, 'a', '1')
-    expect(db.ssi.conflicts(t2.id)).toMatchObject({ inConflict: true, edges: [{ from: t1.id, to: t2.id }] })
+    expect(db.ssi.conflicts(t2.id)).toEqual({ ins: [{ name: `local:${t1.id}`, state: 'committed', commitTs: expect.any(Number) }], outs: [] })
     db.commit(t2)
     expect(db.ssi.stats()).toMatchObject({ known: 0, committed: 0, rowLocks: 0, edges: 0 })
   })
@@ -52,7 +52,7 @@ describe('clearing committed transactions', () => {
     db.commit(t1)
     const t2 = db.begin('T2')
     db.write(t2, 'a', '1')
-    expect(db.ssi.conflicts(t2.id).inConflict).toBe(false)
+    expect(db.ssi.conflicts(t2.id).ins).toEqual([])
     db.commit(t2)
     db.commit(t0)
   })
@@ -74,7 +74,7 @@ describe('clearing committed transactions', () => {
     db.commit(t1)
     // Only R (read-only) overlaps P and T1: their locks and edges go, their flags stay.
     expect(db.ssi.stats()).toMatchObject({ committed: 2, rowLocks: 0, edges: 0 })
-    expect(db.ssi.conflicts(pivot.id)).toMatchObject({ outConflict: true, edges: [] })
+    expect(db.ssi.conflicts(pivot.id)).toEqual({ ins: [], outs: [{ name: '*', state: 'committed' }] })
     // …which is still enough to protect R: skipping P's version of d fails.
     expect(detailOf(() => db.read(r, 'd'))).toMatch(new RegExp(`^Reason code: Canceled on conflict out to pivot ${pivot.id}, during read\\.`))
     db.abort(r)

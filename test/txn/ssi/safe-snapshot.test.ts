@@ -49,7 +49,7 @@ describe('safe snapshots', () => {
     expect(settled).toBe(true)
     expect(db.ssi.snapshotSafety(r.id)).toBe('safe')
     // Now untracked: its locks and edges are gone.
-    expect(db.ssi.conflicts(r.id).edges).toEqual([])
+    expect(db.ssi.conflicts(r.id)).toEqual({ ins: [], outs: [] })
     expect(db.ssi.stats().rowLocks).toBe(0)
     db.read(r, 'y')
     expect(db.ssi.stats().rowLocks).toBe(0)
