@@ -29,6 +29,8 @@ import type { Coordinator } from './coordinator.js'
 import type { DistributedTxn } from './distributed-txn.js'
 import { allShards, applyDdl, catalogOf, executeInsertSelect, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type ShardStatement, type TableDistribution } from './routing/index.js'
 
+const NEXTVAL = /\bnextval\s*\(/i
+
 /** The cluster's distribution metadata, shared by its sessions (updated when DDL commits). */
 export class ClusterMetadata {
   catalog: DistributionCatalog
@@ -46,13 +48,15 @@ export class ClusterMetadata {
     const tables: TableDistribution[] = []
     for (const t of shard.catalog.tables()) {
       const columns = t.columns.map((c) => ({ name: c.name, type: c.type }))
+      const seq = t.columns.flatMap((c) => (c.default !== undefined && NEXTVAL.test(c.default) ? [{ column: c.name, nextval: c.default }] : []))
+      const sequenced = seq.length > 0 ? { sequenced: seq } : {}
       if (t.distribution?.kind === 'replicated') {
-        tables.push({ kind: 'reference', name: t.name, columns })
+        tables.push({ kind: 'reference', name: t.name, columns, ...sequenced })
         continue
       }
       const attnum = t.distribution?.attnum ?? t.primaryKey[0]
       const column = t.columns.find((c) => c.attnum === attnum)
-      if (column !== undefined) tables.push({ kind: 'distributed', name: t.name, columns, column: column.name, columnType: column.type })
+      if (column !== undefined) tables.push({ kind: 'distributed', name: t.name, columns, column: column.name, columnType: column.type, ...sequenced })
     }
     return new ClusterMetadata(shards, tables)
   }

@@ -29,14 +29,39 @@ import { dbError } from '../../common/errors.js'
 import { asShardId, type ShardId } from '../../common/ids.js'
 import { resolveType } from '../../engine/bind/coerce.js'
 import type { SqlType } from '../../engine/values/index.js'
-import type { Statement } from '../../parser/index.js'
+import { deparseExpr, quoteLiteral, type ColumnDef, type Statement } from '../../parser/index.js'
+import { T } from '../../engine/values/index.js'
 import { hashClass, PARTITION_COUNT } from './hash.js'
 
 export type ColumnInfo = { readonly name: string; readonly type: SqlType }
 
+/**
+ * A column whose default takes a sequence's next value (serial, identity, DEFAULT
+ * nextval(…)): `nextval` is that default's SQL. Sequences live on every shard, but
+ * the coordinator takes their values from one, shard 0 (where reads of no
+ * distributed table go), so that ids are unique across the cluster and a reference
+ * table's copies agree: an INSERT that leaves such a column out gets its values
+ * from there (insert-select.ts), never from the shard that stores the row.
+ */
+export type Sequenced = { readonly column: string; readonly nextval: string }
+
 export type TableDistribution =
-  | { readonly kind: 'distributed'; readonly name: string; readonly columns: readonly ColumnInfo[]; readonly column: string; readonly columnType: SqlType }
-  | { readonly kind: 'reference'; readonly name: string; readonly columns: readonly ColumnInfo[] }
+  | { readonly kind: 'distributed'; readonly name: string; readonly columns: readonly ColumnInfo[]; readonly column: string; readonly columnType: SqlType; readonly sequenced?: readonly Sequenced[] }
+  | { readonly kind: 'reference'; readonly name: string; readonly columns: readonly ColumnInfo[]; readonly sequenced?: readonly Sequenced[] }
+
+const SERIAL_TYPES: Readonly<Record<string, SqlType>> = { serial: T.int4, bigserial: T.int8, smallserial: T.int2 }
+
+/** A column definition's type (a serial is its integer type) and its sequence default, if any. */
+export function columnOf(table: string, def: ColumnDef): { readonly info: ColumnInfo; readonly sequenced: Sequenced | undefined } {
+  const serial = def.type.array === true ? undefined : SERIAL_TYPES[def.type.name]
+  const info = { name: def.name, type: serial ?? resolveType(def.type, def.position) }
+  const owned = serial !== undefined || def.constraints.some((c) => c.kind === 'identity')
+  const dflt = def.constraints.find((c) => c.kind === 'default')
+  // PostgreSQL's name for the owned sequence (the engine adds a suffix if it is taken: ClusterMetadata.fromShard then reads the real one).
+  if (owned) return { info, sequenced: { column: def.name, nextval: `nextval(${quoteLiteral(`${table}_${def.name}_seq`)})` } }
+  if (dflt?.kind === 'default' && /\bnextval\s*\(/i.test(deparseExpr(dflt.expr))) return { info, sequenced: { column: def.name, nextval: deparseExpr(dflt.expr) } }
+  return { info, sequenced: undefined }
+}
 
 /** Which shard holds each virtual partition (index = partition). */
 export type PartitionMap = { readonly shardCount: number; readonly shards: readonly ShardId[] }
@@ -85,8 +110,11 @@ export function coLocated(a: TableDistribution, b: TableDistribution): boolean {
 
 /** The distribution a CREATE TABLE declares (see the module doc for the rules). */
 export function distributionOf(s: Statement & { kind: 'create-table' }): TableDistribution {
-  const columns = s.columns.map((c) => ({ name: c.name, type: resolveType(c.type, c.position) }))
-  if (s.distribution?.kind === 'replicated') return { kind: 'reference', name: s.name, columns }
+  const defs = s.columns.map((c) => columnOf(s.name, c))
+  const columns = defs.map((d) => d.info)
+  const seq = defs.flatMap((d) => (d.sequenced === undefined ? [] : [d.sequenced]))
+  const sequenced = seq.length > 0 ? { sequenced: seq } : {}
+  if (s.distribution?.kind === 'replicated') return { kind: 'reference', name: s.name, columns, ...sequenced }
   const keys: { kind: 'primary key' | 'unique'; columns: readonly string[] }[] = []
   for (const c of s.columns) {
     for (const k of c.constraints) {
@@ -120,5 +148,5 @@ export function distributionOf(s: Statement & { kind: 'create-table' }): TableDi
       })
     }
   }
-  return { kind: 'distributed', name: s.name, columns, column, columnType: col.type }
+  return { kind: 'distributed', name: s.name, columns, column, columnType: col.type, ...sequenced }
 }

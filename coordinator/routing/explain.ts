@@ -50,7 +50,7 @@ export function explainPlan(plan: DistributedPlan, map: PartitionMap, shards?: r
     ]
     case 'insert-select': return [
       'Distributed Insert … Select (the coordinator inserts the source\'s rows)', `  Reason: ${plan.reason}`,
-      ...explainPlan(plan.source, map).map((l) => `  ${l}`),
+      ...(plan.source === undefined ? [] : explainPlan(plan.source, map).map((l) => `  ${l}`)),
     ]
     case 'explain': return explainPlan(plan.plan, map, shards)
     case 'coordinator': return ['Coordinator', `  Reason: ${plan.reason}`]

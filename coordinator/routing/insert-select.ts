@@ -1,9 +1,10 @@
 /**
- * INSERT … SELECT through the coordinator: the rows a shard would need to see from
- * other shards cannot be inserted there, so the coordinator runs the source as a
- * read (single, scatter or pull: whatever the router chose for it), then inserts
- * its rows as a VALUES INSERT whose values are parameters, routed like any other
- * (split by the distribution column, or broadcast to a reference table), in
+ * INSERT … SELECT through the coordinator, and INSERTs whose distribution values
+ * or sequence-filled columns the coordinator must compute: the coordinator runs the
+ * source as a read (single, scatter or pull: whatever the router chose for it), takes
+ * the values of the columns left to sequences from the sequences' shard, then
+ * inserts the rows as a VALUES INSERT whose values are parameters, routed like any
+ * other (split by the distribution column, or broadcast to a reference table), in
  * batches so that no statement carries more than ROWS_PER_INSERT rows.
  *
  * The values travel as text parameters (each in its source type's output form, which
@@ -16,7 +17,7 @@ import { formatValue } from '../../engine/values/index.js'
 import { deparseInsert, type Expr, type Statement } from '../../parser/index.js'
 import { concatResults, gather } from './merge.js'
 import type { DistributedPlan, ShardStatement } from './plan.js'
-import type { DistributionCatalog } from './distribution.js'
+import type { DistributionCatalog, Sequenced } from './distribution.js'
 import { shardStatements } from './resolve.js'
 import { route } from './router.js'
 
@@ -35,9 +36,15 @@ export async function executeInsertSelect(
   runSource: (source: DistributedPlan) => Promise<StatementResult>,
   send: (work: readonly ShardStatement[]) => Promise<readonly StatementResult[]>,
 ): Promise<StatementResult> {
-  const source = await runSource(plan.source)
-  const types = source.columns?.map((c) => c.type)
-  const rows = source.rows
+  const source = plan.source === undefined ? ONE_EMPTY_ROW : await runSource(plan.source)
+  let types = source.columns?.map((c) => c.type)
+  let rows = source.rows
+  if (plan.fill.length > 0 && rows.length > 0) {
+    const values = await runSource(sequenceValues(plan.fill, rows.length))
+    const fillTypes = values.columns!.map((c) => c.type)
+    types = types === undefined ? undefined : [...fillTypes, ...types]
+    rows = rows.map((r, i) => [...values.rows[i]!, ...r])
+  }
   const results: StatementResult[] = []
   for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
     const batch = rows.slice(at, at + ROWS_PER_INSERT)
@@ -47,6 +54,17 @@ export async function executeInsertSelect(
     results.push(gather(routed, await send(shardStatements(routed, catalog.partitions, values)), values))
   }
   return results.length === 0 ? result('INSERT', 0, undefined, [], []) : concatResults(results)
+}
+
+const ONE_EMPTY_ROW: StatementResult = result('SELECT', 1, [], [[]], [])
+
+/**
+ * `n` values of each sequence, from the shard reads of no distributed table go to
+ * (shard 0: the sequences' home, distribution.ts `Sequenced`).
+ */
+function sequenceValues(fill: readonly Sequenced[], n: number): DistributedPlan {
+  const sql = `SELECT ${fill.map((q) => q.nextval).join(', ')} FROM generate_series(1, ${n})`
+  return { kind: 'single', sql, target: { kind: 'any' }, write: true, reason: 'sequence values' }
 }
 
 /** The statement with VALUES ($1, …, $w), ($w+1, …) for `rows` rows of `width` values. */

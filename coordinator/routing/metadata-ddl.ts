@@ -12,10 +12,9 @@
  * column list, and column names to resolve unqualified references.
  */
 import { dbError } from '../../common/errors.js'
-import { resolveType } from '../../engine/bind/coerce.js'
 import type { Statement } from '../../parser/index.js'
 import { readsDistributed } from './analyze.js'
-import { distributionOf, withoutTables, withTable, type DistributionCatalog, type TableDistribution } from './distribution.js'
+import { columnOf, distributionOf, withoutTables, withTable, type DistributionCatalog, type TableDistribution } from './distribution.js'
 
 const refuse = (message: string, detail?: string): Error => dbError('feature_not_supported', message, detail === undefined ? {} : { detail })
 
@@ -57,16 +56,19 @@ function alterTable(t: TableDistribution, s: Statement & { kind: 'alter-table' }
   let out = t
   for (const a of s.actions) {
     switch (a.kind) {
-      case 'add-column':
+      case 'add-column': {
         if (out.columns.some((c) => c.name === a.column.name)) break // IF NOT EXISTS, or the shard refused it
-        out = { ...out, columns: [...out.columns, { name: a.column.name, type: resolveType(a.column.type, a.column.position) }] }
+        const { info, sequenced } = columnOf(out.name, a.column)
+        out = { ...out, columns: [...out.columns, info], ...(sequenced === undefined ? {} : { sequenced: [...(out.sequenced ?? []), sequenced] }) }
         break
+      }
       case 'drop-column':
-        out = { ...out, columns: out.columns.filter((c) => c.name !== a.name) }
+        out = { ...out, columns: out.columns.filter((c) => c.name !== a.name), sequenced: out.sequenced?.filter((q) => q.column !== a.name) }
         break
       case 'rename-column': {
         const columns = out.columns.map((c) => (c.name === a.from ? { ...c, name: a.to } : c))
-        out = out.kind === 'distributed' ? { ...out, columns, column: out.column === a.from ? a.to : out.column } : { ...out, columns }
+        const sequenced = out.sequenced?.map((q) => (q.column === a.from ? { ...q, column: a.to } : q))
+        out = out.kind === 'distributed' ? { ...out, columns, sequenced, column: out.column === a.from ? a.to : out.column } : { ...out, columns, sequenced }
         break
       }
       case 'rename-table':

@@ -22,6 +22,7 @@
 import type { ShardId } from '../../common/ids.js'
 import type { SqlType, SqlValue } from '../../engine/values/index.js'
 import type { Expr, Statement } from '../../parser/index.js'
+import type { Sequenced } from './distribution.js'
 
 /** Where a pinned statement goes. */
 export type Pin =
@@ -86,7 +87,8 @@ export type DistributedPlan =
   /** `result`: 'concat' adds up the shards' rows and counts (distributed tables); 'one' takes one shard's (every shard does the same: reference tables, DDL). */
   | { readonly kind: 'broadcast'; readonly sql: string; readonly target: Shards; readonly write: boolean; readonly result: 'concat' | 'one'; readonly reason: string }
   | { readonly kind: 'split-insert'; readonly statement: Statement & { readonly kind: 'insert' }; readonly rows: readonly { readonly pin: Pin; readonly values: readonly Expr[] }[]; readonly reason: string }
-  | { readonly kind: 'insert-select'; readonly statement: Statement & { readonly kind: 'insert' }; readonly source: DistributedPlan; readonly reason: string }
+  /** `source` undefined: DEFAULT VALUES (one row of nothing); `fill`: columns whose values the sequences' shard gives, before the source's. */
+  | { readonly kind: 'insert-select'; readonly statement: Statement & { readonly kind: 'insert' }; readonly source: DistributedPlan | undefined; readonly fill: readonly Sequenced[]; readonly reason: string }
   | { readonly kind: 'scatter'; readonly sql: string; readonly target: Shards; readonly merge: MergeSpec; readonly reason: string }
   | { readonly kind: 'pull'; readonly inputs: readonly PullInput[]; readonly sql: string; readonly reason: string }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly plan: DistributedPlan; readonly reason: string }

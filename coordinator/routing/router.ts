@@ -24,7 +24,7 @@
 import { dbError } from '../../common/errors.js'
 import { deparseExpr, deparseQuery, type Expr, type FromItem, type Query, type Statement, type StatementKind } from '../../parser/index.js'
 import { analyzeFrom, coLocationClasses, findPin, findPins, pinOf, readsDistributed, resolveColumn, type FoundPin, type FoundPins, type TableRef } from './analyze.js'
-import { distributionOf, type DistributionCatalog, type TableDistribution } from './distribution.js'
+import { distributionOf, type DistributionCatalog, type Sequenced, type TableDistribution } from './distribution.js'
 import { explainMerge } from './explain.js'
 import { partitionOf } from './hash.js'
 import type { DistributedPlan, Pin, Shards } from './plan.js'
@@ -98,13 +98,28 @@ function targetOf(name: string, schema: string | undefined, catalog: Distributio
   return t
 }
 
-/** The pin of one VALUES row's distribution value: a constant or a parameter, nothing else. */
-function rowPin(e: Expr, t: TableDistribution & { kind: 'distributed' }, catalog: DistributionCatalog): Pin {
+/** The pin of one VALUES row's distribution value when it is a constant or a parameter (else the coordinator computes it: insert-select). */
+function rowPin(e: Expr, t: TableDistribution & { kind: 'distributed' }, catalog: DistributionCatalog): Pin | undefined {
   const col: Expr = { kind: 'column', table: t.name, name: t.column, position: 0 }
   const p = pinOf({ kind: 'binary', op: '=', left: col, right: e, position: 0 }, [{ ref: t.name, name: t.name, dist: t }], catalog)
   if (p !== undefined) return p.pin
   if (e.kind === 'null') return nullPin(t, catalog)
-  throw dbError('feature_not_supported', `the value of distribution column "${t.column}" must be a constant or a parameter, not ${deparseExpr(e)}`, { position: e.position })
+  return undefined
+}
+
+/**
+ * An INSERT the coordinator carries out (insert-select.ts): its source (a query, or
+ * VALUES whose distribution value is an expression) runs as a read, and the columns
+ * it leaves to a sequence (`fill`) take their values from the sequence's home shard.
+ */
+function insertSelect(s: Statement & { kind: 'insert' }, t: TableDistribution, given: readonly string[], fill: readonly Sequenced[], catalog: DistributionCatalog): DistributedPlan {
+  const source = s.source === 'default-values' ? undefined : routeQuery(s.source, deparseQuery(s.source), catalog)
+  const into = t.kind === 'distributed' ? `split by ${t.column}` : 'on every shard'
+  const filled = fill.length === 0 ? '' : `; ${fill.map((q) => `${q.column} from ${q.nextval}`).join(', ')} on the sequences' shard`
+  return {
+    kind: 'insert-select', statement: { ...s, columns: [...fill.map((q) => q.column), ...given] }, source, fill,
+    reason: `${source === undefined ? 'INSERT … DEFAULT VALUES' : 'INSERT … SELECT'} into ${t.kind} table ${t.name}: the coordinator runs the source, then inserts its rows ${into}${filled}`,
+  }
 }
 
 function nullPin(t: TableDistribution & { kind: 'distributed' }, catalog: DistributionCatalog): Pin {
@@ -118,27 +133,23 @@ const routeInsert: Handler<'insert'> = (s, sql, catalog) => {
   const t = targetOf(s.table, s.schema, catalog)
   const source = s.source
   if (readsDistributed([s.onConflict, s.returning], catalog)) throw notSupported(`a subquery reading a distributed table in INSERT's ON CONFLICT or RETURNING, into table "${t.name}"`)
-  const plainValues = source !== 'default-values' && source.body.kind === 'values' && source.with.length === 0 && source.orderBy.length === 0 && source.limit === undefined && source.offset === undefined
-  if (source !== 'default-values' && (readsDistributed(source, catalog) || (t.kind === 'distributed' && !plainValues))) {
-    const plan = routeQuery(source, deparseQuery(source), catalog)
-    const into = t.kind === 'distributed' ? `split by ${t.column}` : 'on every shard'
-    return { kind: 'insert-select', statement: s, source: plan, reason: `INSERT … SELECT into ${t.kind} table ${t.name}: the coordinator runs the source, then inserts its rows ${into}` }
-  }
-  if (t.kind === 'reference') return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
-  if (source === 'default-values' || source.body.kind !== 'values') {
-    throw notSupported(`INSERT into distributed table "${t.name}" takes VALUES or a query (the coordinator must see each row's "${t.column}")`)
-  }
-  const names = s.columns.length > 0 ? s.columns : t.columns.map((c) => c.name)
-  const at = names.indexOf(t.column)
-  if (at < 0) throw notSupported(`INSERT into distributed table "${t.name}" must give its distribution column "${t.column}"`)
-  if (s.onConflict?.action === 'update' && s.onConflict.set.some((a) => a.column === t.column)) {
+  if (t.kind === 'distributed' && s.onConflict?.action === 'update' && s.onConflict.set.some((a) => a.column === t.column)) {
     throw notSupported(`modifying the distribution column "${t.column}" of a row is not supported`)
   }
-  const rows = source.body.rows.map((values) => {
-    const e = values[at]
-    if (e === undefined) throw dbError('syntax_error', 'INSERT has more target columns than expressions')
-    return { pin: rowPin(e, t, catalog), values }
-  })
+  const given = source === 'default-values' ? [] : s.columns.length > 0 ? s.columns : t.columns.map((c) => c.name)
+  const fill = (t.sequenced ?? []).filter((q) => !given.includes(q.column))
+  if (t.kind === 'distributed' && !given.includes(t.column) && !fill.some((q) => q.column === t.column)) {
+    throw notSupported(`INSERT into distributed table "${t.name}" must give its distribution column "${t.column}"`)
+  }
+  const at = t.kind === 'distributed' ? given.indexOf(t.column) : -1
+  const plainValues = source !== 'default-values' && source.body.kind === 'values' && source.with.length === 0 && source.orderBy.length === 0 && source.limit === undefined && source.offset === undefined
+  const pinned = plainValues && t.kind === 'distributed' && (source.body as { rows: readonly (readonly Expr[])[] }).rows.every((r) => r[at] !== undefined && rowPin(r[at]!, t, catalog) !== undefined)
+  if (fill.length > 0 || (source !== 'default-values' && (readsDistributed(source, catalog) || (t.kind === 'distributed' && !pinned)))) {
+    return insertSelect(s, t, given, fill, catalog)
+  }
+  if (t.kind === 'reference') return { kind: 'broadcast', sql, target: ALL, write: true, result: 'one', reason: `reference table ${t.name}: written on every shard` }
+  if (source === 'default-values' || source.body.kind !== 'values') throw new Error('unreachable: a distributed INSERT without pinned VALUES is an insert-select')
+  const rows = source.body.rows.map((values) => ({ pin: rowPin(values[at]!, t, catalog)!, values }))
   const first = rows[0]!.pin
   const shardsOf = rows.map((r) => (r.pin.kind === 'value' ? r.pin.shard : -1))
   if (rows.length === 1 || (first.kind === 'value' && shardsOf.every((x) => x === shardsOf[0]))) {

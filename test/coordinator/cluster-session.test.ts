@@ -143,4 +143,23 @@ describe('SQL through the coordinator', () => {
     const [none] = await s.execute('INSERT INTO by_owner SELECT 1, id, 0 FROM accounts WHERE id < 0')
     expect(none!.tag).toBe('INSERT 0 0')
   })
+
+  it('serial columns count across shards: the coordinator takes the values from the sequences\' shard', async () => {
+    const s = session()
+    await s.execute('CREATE TABLE events (id serial PRIMARY KEY, what text)')
+    await s.execute('CREATE TABLE kinds (id serial PRIMARY KEY, name text) DISTRIBUTED REPLICATED')
+    const [one] = await s.execute("INSERT INTO events (what) VALUES ('a'), ('b'), ('c') RETURNING id")
+    expect(one!.rows.map((r) => Number(r[0])).sort()).toEqual([1, 2, 3])
+    await Promise.all([session().execute("INSERT INTO events (what) SELECT 'copy' FROM accounts WHERE id < 10"), session().execute("INSERT INTO events (what) VALUES ('d')")])
+    const ids = (await s.execute('SELECT id FROM events ORDER BY id'))[0]!.rows.map((r) => Number(r[0]))
+    expect(ids).toEqual(Array.from({ length: 14 }, (_, i) => i + 1))
+    // Rows spread over the shards by their ids, each once.
+    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await p.db.session().query('SELECT count(*) AS n FROM events')).rows[0]!.n)))
+    expect(counts.filter((n) => n > 0).length).toBeGreaterThan(1)
+    expect(counts.reduce((a, b) => a + b)).toBe(14)
+    // A reference table's copies agree on the ids.
+    await s.execute("INSERT INTO kinds (name) VALUES ('x'), ('y')")
+    for (const p of cluster.shards) expect((await p.db.session().query('SELECT id, name FROM kinds ORDER BY id')).rows).toEqual([{ id: 1, name: 'x' }, { id: 2, name: 'y' }])
+    expect(Number(await value(s, "SELECT nextval('events_id_seq')"))).toBe(15)
+  })
 })
