@@ -70,7 +70,14 @@ export class ClusterSession {
   constructor(
     private readonly coordinator: Coordinator,
     private readonly metadata: ClusterMetadata,
+    /** The client's settings each transaction's branches take at their begin (lock_timeout), read when it begins. */
+    private readonly branchSettings?: () => Readonly<Record<string, string>> | undefined,
   ) {}
+
+  /** Interrupts the statement running on the shards (57014 from them); a commit in progress goes on. */
+  cancel(): void {
+    this.txn?.cancel()
+  }
 
   /** As PostgreSQL's ReadyForQuery reports it: idle, in a block, or in a failed block. */
   get status(): 'I' | 'T' | 'E' {
@@ -126,7 +133,7 @@ export class ClusterSession {
 
   private startBlock(isolation: IsolationLevel | undefined): void {
     this.inBlock = true
-    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed' })
+    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed', settings: this.branchSettings?.() })
     this.catalog = this.metadata.catalog
   }
 

@@ -48,6 +48,8 @@ export interface DistributedTxnOptions {
   /** Default 'read committed', as PostgreSQL's. */
   readonly isolation?: IsolationLevel
   readonly readOnly?: boolean
+  /** Settings every branch takes at its begin (BranchOptions.settings: the client's lock_timeout). */
+  readonly settings?: Readonly<Record<string, string>>
 }
 
 /** What a distributed transaction needs of its coordinator. */
@@ -66,6 +68,9 @@ export class DistributedTxn {
   state: DistributedTxnState = 'active'
   readonly isolation: IsolationLevel
   readonly readOnly: boolean
+  readonly settings: Readonly<Record<string, string>> | undefined
+  /** When it began (ms since the epoch): its age in isola_distributed_xacts. */
+  readonly startedAt = Date.now()
   /** The one snapshot of a REPEATABLE READ or SERIALIZABLE transaction, taken at its first statement. */
   private snapshot: Timestamp | undefined
   /**
@@ -87,6 +92,7 @@ export class DistributedTxn {
   ) {
     this.isolation = options.isolation ?? 'read committed'
     this.readOnly = options.readOnly ?? false
+    this.settings = options.settings
   }
 
   /** The shards touched so far. */
@@ -115,7 +121,7 @@ export class DistributedTxn {
     try {
       let branch = this.branches.get(shard)
       if (branch === undefined) {
-        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot })
+        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot, settings: this.settings })
         this.branches.set(shard, branch)
         return await (await branch).execute(sql, params)
       }
@@ -150,6 +156,16 @@ export class DistributedTxn {
     const writers = branches.filter((b) => b.hasWrites)
     const readers = branches.filter((b) => !b.hasWrites)
     return writers.length <= 1 ? this.commitOnePhase(writers[0], readers) : this.commitTwoPhase(writers, readers)
+  }
+
+  /**
+   * Interrupts the statements running in its branches (a client's CancelRequest, a
+   * statement timeout): each fails with 57014 and the transaction fails with it.
+   * Only while active: a commit in progress is not interrupted.
+   */
+  cancel(): void {
+    if (this.state !== 'active' || this.running.size === 0) return
+    for (const b of this.branches.values()) void b.then((branch) => branch.cancel(), () => undefined)
   }
 
   async rollback(): Promise<void> {

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
-import { NO_CONFLICTS, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
+import { NO_CONFLICTS, refuseTransactionControl, resolved, settingsSql, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 
 export class LocalParticipant implements Participant {
   constructor(
@@ -32,7 +32,7 @@ export class LocalParticipant implements Participant {
     const branch = new LocalBranch(this, options.snapshot)
     const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
     if (options.readOnly) modes.push('READ ONLY')
-    await branch.session.execute(`BEGIN ${modes.join(', ')}`)
+    await branch.session.execute([`BEGIN ${modes.join(', ')}`, ...settingsSql(options.settings)].join(';\n'))
     return branch
   }
 
@@ -114,6 +114,10 @@ class LocalBranch implements Branch {
     } finally {
       await this.session.close()
     }
+  }
+
+  cancel(): void {
+    this.session.cancel()
   }
 
   rollback(): Promise<void> {

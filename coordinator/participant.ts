@@ -18,7 +18,7 @@
 import { dbError, isIsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
-import { parse } from '../parser/index.js'
+import { parse, quoteLiteral } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
 
 export interface BranchOptions {
@@ -31,6 +31,11 @@ export interface BranchOptions {
    * READ COMMITTED.
    */
   readonly snapshot: Timestamp
+  /**
+   * Settings the client's session had when the transaction began that must hold in
+   * the branch too (lock_timeout): set with SET LOCAL before its first statement.
+   */
+  readonly settings?: Readonly<Record<string, string>>
 }
 
 export interface StatementOptions {
@@ -99,6 +104,8 @@ export interface Branch {
    */
   commit(proposedTs: Timestamp): Promise<Timestamp | undefined>
   rollback(): Promise<void>
+  /** Interrupts the statement running in the branch, if any (it fails with 57014); nothing else changes. */
+  cancel(): void
 }
 
 export interface Participant {
@@ -146,4 +153,9 @@ export async function resolved(work: Promise<unknown>): Promise<Resolution> {
     if (isIsolaError(e, 'undefined_object')) return 'unknown'
     throw e
   }
+}
+
+/** The client's settings a branch takes (BranchOptions.settings), as the SET LOCAL statements that follow its BEGIN. */
+export function settingsSql(settings: Readonly<Record<string, string>> = {}): string[] {
+  return Object.entries(settings).map(([k, v]) => `SET LOCAL ${k} = ${quoteLiteral(v)}`)
 }

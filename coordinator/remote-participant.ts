@@ -23,7 +23,7 @@ import type { ShardId, Timestamp } from '../common/ids.js'
 import { asTimestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
-import { refuseTransactionControl, resolved, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
+import { refuseTransactionControl, resolved, settingsSql, type Branch, type BranchOptions, type ConflictInfo, type Participant, type PreparedBranch, type Resolution, type RwEdge, type StatementOptions, type Vote } from './participant.js'
 import { WirePool, type WireConnection } from './wire-client.js'
 
 export interface RemoteParticipantOptions {
@@ -54,7 +54,7 @@ export class RemoteParticipant implements Participant {
     const conn = await this.pool.acquire()
     const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
     if (options.readOnly) modes.push('READ ONLY')
-    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, snapshotSql(options.snapshot)])
+    return new RemoteBranch(this.id, this.pool, conn, [`BEGIN ${modes.join(', ')}`, ...settingsSql(options.settings), snapshotSql(options.snapshot)])
   }
 
   /**
@@ -164,6 +164,10 @@ class RemoteBranch implements Branch {
 
   async rollback(): Promise<void> {
     await this.end()
+  }
+
+  cancel(): void {
+    if (!this.ended) this.conn.cancel()
   }
 
   /** The branch is over: a block still open (an error cut a commit short) is rolled back, and the connection goes back. */

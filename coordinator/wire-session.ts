@@ -1,29 +1,74 @@
 /**
  * A session over shards in the shape the wire server's connections use (the
- * server's WireSession), for `isola start --shards N`: statements run through a
- * ClusterSession; Parse and Describe ask one shard's engine (every shard has the same
- * schema), so parameter types and result columns are what one node would say; SET,
- * SHOW and RESET keep the session's settings in that engine session too.
+ * server's WireSession), for `isola start --shards N` and `isola coordinator`:
+ * statements run through a ClusterSession; the rest is kept here.
  *
- * Shortcuts we admit (issue 6 in progress): settings are kept and shown but do not
- * reach the shards' sessions (statement_timeout does not apply to distributed
- * statements); cancel does nothing yet; COPY is refused (0A000); each statement of
- * the extended protocol outside a block is its own distributed transaction.
+ *   - Parse and Describe ask a Describer: one local shard's engine session (`start
+ *     --shards`), or a remote shard over the wire (remote-describer.ts, `isola
+ *     coordinator`, which has no engine of its own). Every shard has the same
+ *     schema, so parameter types and result columns are what one node would say.
+ *   - SET, SHOW and RESET keep the session's settings in a settings session: an
+ *     engine session that runs nothing else (shard 0's for `start --shards`, one of
+ *     a tiny in-memory engine in a coordinator process).
+ *   - Settings that must hold on the shards reach them: lock_timeout as SET LOCAL in
+ *     each branch at its begin; statement_timeout is kept here, by the coordinator,
+ *     which cancels the statement on its shards when it runs out (so it also covers
+ *     a change in the middle of a block), and reports 57014 as PostgreSQL does.
+ *   - CancelRequest cancels the statement running on the shards (Branch.cancel:
+ *     the engine session's cancel, or the wire protocol's CancelRequest with the
+ *     shard connection's BackendKeyData): the client gets 57014.
+ *   - `isola_distributed_xacts` (distributed-xacts.ts) is answered here.
+ *
+ * Shortcuts we admit (issue 6 in progress): COPY is refused (0A000); each
+ * statement of the extended protocol outside a block is its own distributed
+ * transaction; statement_timeout does not interrupt the coordinator's own work
+ * (merging, pull plans), only the shards' statements.
  */
-import { dbError } from '../common/errors.js'
-import { result, type CopyIn, type PreparedStatement, type Session, type SqlType, type StatementResult } from '../engine/index.js'
-import { parse } from '../parser/index.js'
-import type { ClusterSession } from './cluster-session.js'
+import { dbError, isIsolaError } from '../common/errors.js'
+import { durationMs, result, type CopyIn, type PreparedStatement, type Session, type SqlType, type StatementResult } from '../engine/index.js'
+import { parse, type Statement } from '../parser/index.js'
+import { ClusterSession, type ClusterMetadata } from './cluster-session.js'
+import type { Coordinator } from './coordinator.js'
+import { assertReadOfView, distributedXacts, readsDistributedXacts, withDistributedXacts } from './distributed-xacts.js'
+import type { Describer } from './remote-describer.js'
 import { statementTexts } from './routing/index.js'
 
 const LOCAL = new Set(['set', 'show', 'reset'])
 
+/** Settings a branch takes from the client's session when its transaction begins (only when not at their default). */
+const BRANCH_SETTINGS = ['lock_timeout'] as const
+
+/** The client session's settings that the shards' branches must apply (BranchOptions.settings). */
+export function branchSettings(settings: Session['settings']): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined
+  for (const name of BRANCH_SETTINGS) {
+    const v = settings.get(name)
+    if (v !== undefined && durationMs(v) > 0) (out ??= {})[name] = v
+  }
+  return out
+}
+
 export class ShardedWireSession {
   constructor(
     private readonly cluster: ClusterSession,
-    /** A session on one shard's engine: the describer and keeper of settings. */
+    /** The keeper of settings (SET, SHOW, RESET run there). */
     private readonly local: Session,
+    /** Answers Parse and Describe. */
+    private readonly describer: Describer,
+    /** For isola_distributed_xacts. */
+    private readonly coordinator: Coordinator,
+    /** Runs at close (a coordinator's describer pools are shared and stay open). */
+    private readonly onClose?: () => Promise<void>,
   ) {}
+
+  /**
+   * A client's session over a coordinator: `local` keeps its settings (and
+   * describes statements, unless a describer is given); its branches take the
+   * settings' lock_timeout.
+   */
+  static open(coordinator: Coordinator, metadata: ClusterMetadata, local: Session, describer: Describer = local, onClose?: () => Promise<void>): ShardedWireSession {
+    return new ShardedWireSession(new ClusterSession(coordinator, metadata, () => branchSettings(local.settings)), local, describer, coordinator, onClose)
+  }
 
   get settings(): Session['settings'] {
     return this.local.settings
@@ -41,7 +86,7 @@ export class ShardedWireSession {
     const out: StatementResult[] = []
     for (const text of statementTexts(sql)) {
       const stmt = parse(text)[0]
-      const results = stmt !== undefined && LOCAL.has(stmt.kind) ? await this.local.execute(text, params) : [await this.cluster.statement(text, params, stmt)]
+      const results = stmt !== undefined && LOCAL.has(stmt.kind) ? await this.local.execute(text, params) : [await this.statement(text, params, stmt)]
       for (const r of results) {
         out.push(r)
         onResult?.(r)
@@ -50,8 +95,11 @@ export class ShardedWireSession {
     return out
   }
 
-  prepare(sql: string, paramTypes: readonly (SqlType | undefined)[] = []): Promise<PreparedStatement> {
-    return this.local.prepare(sql, paramTypes)
+  async prepare(sql: string, paramTypes: readonly (SqlType | undefined)[] = []): Promise<PreparedStatement> {
+    const stmt = parse(sql)[0]
+    if (stmt !== undefined && LOCAL.has(stmt.kind)) return this.local.prepare(sql, paramTypes)
+    if (readsDistributedXacts(stmt)) return withDistributedXacts([], (s) => s.prepare(sql, paramTypes))
+    return this.describer.prepare(sql, paramTypes)
   }
 
   async executePrepared(ps: PreparedStatement, params: readonly unknown[] = []): Promise<StatementResult> {
@@ -67,7 +115,9 @@ export class ShardedWireSession {
     return Promise.reject(dbError('feature_not_supported', 'COPY through the coordinator is not supported yet'))
   }
 
-  cancel(): void {}
+  cancel(): void {
+    this.cluster.cancel()
+  }
 
   beginImplicitBlock(_ps: PreparedStatement): void {}
 
@@ -76,5 +126,34 @@ export class ShardedWireSession {
   async close(): Promise<void> {
     await this.cluster.close()
     await this.local.close()
+    await this.onClose?.()
+  }
+
+  /** One statement through the coordinator, under the session's statement_timeout. */
+  private async statement(text: string, params: readonly unknown[], stmt: Statement | undefined): Promise<StatementResult> {
+    if (readsDistributedXacts(stmt)) {
+      assertReadOfView(stmt!)
+      const rows = await distributedXacts(this.coordinator)
+      const results = await withDistributedXacts(rows, (s) => s.execute(text, params))
+      return results[results.length - 1]!
+    }
+    const timeout = durationMs(this.local.settings.get('statement_timeout') ?? '0')
+    if (timeout <= 0) return this.cluster.statement(text, params, stmt)
+    let timedOut = false
+    // Cancelled again until it ends: a CancelRequest that reaches a shard before its statement is lost there.
+    let timer = setTimeout(function expire(this: void) {
+      timedOut = true
+      cancel()
+      timer = setTimeout(expire, 200)
+    }, timeout)
+    const cancel = (): void => this.cluster.cancel()
+    try {
+      return await this.cluster.statement(text, params, stmt)
+    } catch (e) {
+      if (timedOut && isIsolaError(e, 'query_canceled')) throw dbError('query_canceled', 'canceling statement due to statement timeout')
+      throw e
+    } finally {
+      clearTimeout(timer)
+    }
   }
 }

@@ -260,6 +260,7 @@ function refusing(p: Participant, refuse: Set<ShardId>): Participant {
         execute: (sql, params, o) => b.execute(sql, params, o),
         commit: (ts) => b.commit(ts),
         rollback: () => b.rollback(),
+        cancel: () => b.cancel(),
         async prepare(gid) {
           if (!refuse.has(p.id)) return b.prepare(gid)
           await b.rollback()
