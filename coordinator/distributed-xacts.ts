@@ -52,9 +52,14 @@ export interface DistributedXactRow {
   readonly unreachable: readonly ShardId[]
 }
 
-/** Whether a statement reads the view (then the coordinator answers it itself). */
+const isView = (schema: string | undefined, name: string): boolean => name.toLowerCase() === DISTRIBUTED_XACTS_VIEW && (schema === undefined || schema === 'pg_catalog')
+
+/** Whether a statement names the view, in FROM or as the target of a write (then the coordinator answers it itself). */
 export function readsDistributedXacts(stmt: Statement | undefined): boolean {
-  return stmt !== undefined && tableItems(stmt).some((t) => t.name.toLowerCase() === DISTRIBUTED_XACTS_VIEW && (t.schema === undefined || t.schema === 'pg_catalog'))
+  if (stmt === undefined) return false
+  const target = stmt as { readonly schema?: unknown; readonly table?: unknown }
+  if (typeof target.table === 'string' && isView(typeof target.schema === 'string' ? target.schema : undefined, target.table)) return true
+  return tableItems(stmt).some((t) => isView(t.schema, t.name))
 }
 
 /** The view's rows now. */
