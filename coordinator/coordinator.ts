@@ -155,8 +155,13 @@ export class Coordinator implements TxnContext {
     return p
   }
 
-  driveDecision(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery' = 'after-some-commit-prepared'): Promise<void> {
-    const work = this.commitEverywhere(decision, point).then(
+  driveDecision(decision: Decision): Promise<void> {
+    return this.track(decision, this.commitOnEach(decision, 'after-some-commit-prepared'))
+  }
+
+  /** A phase two in progress, one promise per participant: forgotten once all acknowledged; close waits for it. */
+  private track(decision: Decision, each: readonly Promise<void>[]): Promise<void> {
+    const work = Promise.all(each).then(
       () => this.log.forget(decision.gid),
       () => undefined, // closing: the decision stays logged for the next recovery
     )
@@ -183,23 +188,21 @@ export class Coordinator implements TxnContext {
 
   // ── phase two and recovery ──────────────────────────────────────────────────
 
-  /** COMMIT PREPARED on every participant of a decision, each retried until acknowledged. */
-  private async commitEverywhere(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery' = 'after-some-commit-prepared'): Promise<void> {
+  /** COMMIT PREPARED on every participant of a decision, each retried until acknowledged: one promise per participant. */
+  private commitOnEach(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery'): Promise<void>[] {
     let acknowledged = 0
-    await Promise.all(
-      decision.participants.map(async (shard) => {
-        for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
-          try {
-            await this.participant(shard).commitPrepared(decision.gid, decision.commitTs)
-            break
-          } catch (e) {
-            if (this.closing) throw e
-            await new Promise((r) => setTimeout(r, wait))
-          }
+    return decision.participants.map(async (shard) => {
+      for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+        try {
+          await this.participant(shard).commitPrepared(decision.gid, decision.commitTs)
+          break
+        } catch (e) {
+          if (this.closing) throw e
+          await new Promise((r) => setTimeout(r, wait))
         }
-        if (++acknowledged === 1) this.faults(point)
-      }),
-    )
+      }
+      if (++acknowledged === 1) this.faults(point)
+    })
   }
 
   private async recover(): Promise<void> {
@@ -220,8 +223,14 @@ export class Coordinator implements TxnContext {
     )
     const down = new Set(answers.filter((a) => a.prepared === undefined).map((a) => a.p.id))
     // Every decision is re-driven (retried in the background as phase two is); open waits for those it can finish.
-    const drives = decided.map((d) => ({ d, work: this.driveDecision(d, 'during-recovery') }))
-    await Promise.all(drives.filter(({ d }) => d.participants.every((s) => !down.has(s))).map(({ work }) => work))
+    // Open waits for the participants that answered; a missing one's COMMIT PREPARED goes on being retried.
+    await Promise.all(
+      decided.map((d) => {
+        const each = this.commitOnEach(d, 'during-recovery')
+        const work = this.track(d, each)
+        return d.participants.every((s) => !down.has(s)) ? work : Promise.allSettled(each.filter((_, i) => !down.has(d.participants[i]!)))
+      }),
+    )
     const known = new Set(decided.map((d) => d.gid))
     for (const { p, prepared } of answers) if (prepared !== undefined) await this.rollBackUndecided(p, prepared, known)
     for (const s of down) this.unrecovered.add(s)
