@@ -70,7 +70,7 @@ export class ClusterSession {
   constructor(
     private readonly coordinator: Coordinator,
     private readonly metadata: ClusterMetadata,
-    /** The client's settings each transaction's branches take at their begin (lock_timeout), read when it begins. */
+    /** The client's settings each branch takes at its begin (lock_timeout). */
     private readonly branchSettings?: () => Readonly<Record<string, string>> | undefined,
   ) {}
 
@@ -133,7 +133,7 @@ export class ClusterSession {
 
   private startBlock(isolation: IsolationLevel | undefined): void {
     this.inBlock = true
-    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed', settings: this.branchSettings?.() })
+    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed', settings: this.branchSettings })
     this.catalog = this.metadata.catalog
   }
 

@@ -48,8 +48,8 @@ export interface DistributedTxnOptions {
   /** Default 'read committed', as PostgreSQL's. */
   readonly isolation?: IsolationLevel
   readonly readOnly?: boolean
-  /** Settings every branch takes at its begin (BranchOptions.settings: the client's lock_timeout). */
-  readonly settings?: Readonly<Record<string, string>>
+  /** Settings each branch takes at its begin (BranchOptions.settings: the client's lock_timeout), read then. */
+  readonly settings?: () => Readonly<Record<string, string>> | undefined
 }
 
 /** What a distributed transaction needs of its coordinator. */
@@ -68,7 +68,7 @@ export class DistributedTxn {
   state: DistributedTxnState = 'active'
   readonly isolation: IsolationLevel
   readonly readOnly: boolean
-  readonly settings: Readonly<Record<string, string>> | undefined
+  private readonly settings: (() => Readonly<Record<string, string>> | undefined) | undefined
   /** When it began (ms since the epoch): its age in isola_distributed_xacts. */
   readonly startedAt = Date.now()
   /** The one snapshot of a REPEATABLE READ or SERIALIZABLE transaction, taken at its first statement. */
@@ -121,7 +121,7 @@ export class DistributedTxn {
     try {
       let branch = this.branches.get(shard)
       if (branch === undefined) {
-        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot, settings: this.settings })
+        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot, settings: this.settings?.() })
         this.branches.set(shard, branch)
         return await (await branch).execute(sql, params)
       }

@@ -9,9 +9,10 @@
  *     schema, so parameter types and result columns are what one node would say.
  *   - SET, SHOW and RESET keep the session's settings in a settings session: an
  *     engine session that runs nothing else (shard 0's for `start --shards`, one of
- *     a tiny in-memory engine in a coordinator process).
+ *     a tiny in-memory engine in a coordinator process). It follows the client's
+ *     transaction blocks, so SET LOCAL and a rolled-back SET behave as in PostgreSQL.
  *   - Settings that must hold on the shards reach them: lock_timeout as SET LOCAL in
- *     each branch at its begin; statement_timeout is kept here, by the coordinator,
+ *     each branch at its begin (read then); statement_timeout is kept here, by the coordinator,
  *     which cancels the statement on its shards when it runs out (so it also covers
  *     a change in the middle of a block), and reports 57014 as PostgreSQL does.
  *   - CancelRequest cancels the statement running on the shards (Branch.cancel:
@@ -86,7 +87,19 @@ export class ShardedWireSession {
     const out: StatementResult[] = []
     for (const text of statementTexts(sql)) {
       const stmt = parse(text)[0]
-      const results = stmt !== undefined && LOCAL.has(stmt.kind) ? await this.local.execute(text, params) : [await this.statement(text, params, stmt)]
+      let results: StatementResult[]
+      if (stmt !== undefined && LOCAL.has(stmt.kind)) {
+        if (this.cluster.status === 'E') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+        results = await this.local.execute(text, params)
+      } else {
+        let r: StatementResult | undefined
+        try {
+          r = await this.statement(text, params, stmt)
+        } finally {
+          await this.followBlock(r)
+        }
+        results = [r]
+      }
       for (const r of results) {
         out.push(r)
         onResult?.(r)
@@ -127,6 +140,17 @@ export class ShardedWireSession {
     await this.cluster.close()
     await this.local.close()
     await this.onClose?.()
+  }
+
+  /**
+   * The settings session follows the client's transaction blocks, so that SET LOCAL
+   * lasts until the block ends and a block that rolls back takes its SETs back, as
+   * in PostgreSQL. (Its block holds nothing: it runs only SET, SHOW and RESET.)
+   */
+  private async followBlock(r: StatementResult | undefined): Promise<void> {
+    const inBlock = this.local.status !== 'I'
+    if (this.cluster.status !== 'I' && !inBlock) await this.local.execute('BEGIN')
+    else if (this.cluster.status === 'I' && inBlock) await this.local.execute(r?.command === 'COMMIT' ? 'COMMIT' : 'ROLLBACK')
   }
 
   /** One statement through the coordinator, under the session's statement_timeout. */

@@ -318,8 +318,19 @@ async function checkTimeoutsAndCancel(port: number): Promise<void> {
   t0 = Date.now()
   await expect(c.query('UPDATE acct SET balance = 1 WHERE id = 1')).rejects.toMatchObject({ code: '55P03' })
   expect(Date.now() - t0).toBeLessThan(5000)
-  await holder.query('ROLLBACK')
   await c.query('RESET lock_timeout')
+  // SET LOCAL in a block reaches the branches begun after it, and ends with the block; a rolled-back SET is undone.
+  await c.query('BEGIN')
+  await c.query("SET LOCAL lock_timeout = '200ms'")
+  await expect(c.query('UPDATE acct SET balance = 1 WHERE id = 1')).rejects.toMatchObject({ code: '55P03' })
+  await expect(c.query('SHOW lock_timeout')).rejects.toMatchObject({ code: '25P02' })
+  await c.query('ROLLBACK')
+  expect((await c.query('SHOW lock_timeout')).rows).toEqual([{ lock_timeout: '0' }])
+  await c.query('BEGIN')
+  await c.query("SET statement_timeout = '1s'")
+  await c.query('ROLLBACK')
+  expect((await c.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '0' }])
+  await holder.query('ROLLBACK')
 
   // A CancelRequest to the coordinator (node-postgres' cancel) cancels the statement on the shards.
   const running = c.query(LONG)
