@@ -7,6 +7,13 @@
  *
  * The statement is parsed here too: the wire session needs its kind (an empty
  * query, COPY, SET), and a syntax error is reported without a round trip.
+ *
+ * Descriptions are cached by text and parameter types, since drivers Parse every
+ * parameterized query (node-postgres: each `query(text, values)`), and a round trip
+ * per Parse would double a pinned statement's latency. The cache is dropped whenever
+ * DDL commits through this coordinator (`invalidate`, called by the wire session),
+ * the only way a shard's schema changes; a description taken while DDL committed is
+ * not kept (the generation check).
  */
 import { isIsolaError } from '../common/errors.js'
 import { T, typeOfOid, typeOid, type PreparedStatement, type SqlType } from '../engine/index.js'
@@ -16,10 +23,17 @@ import { WirePool, type WireClientOptions } from './wire-client.js'
 /** What a wire session asks to answer Parse: the engine Session's `prepare`. */
 export interface Describer {
   prepare(sql: string, paramTypes?: readonly (SqlType | undefined)[]): Promise<PreparedStatement>
+  /** The schema changed (DDL committed): descriptions kept from before are stale. */
+  invalidate?(): void
 }
+
+/** Descriptions kept at most (the cache starts over when full). */
+const CACHE_ENTRIES = 1000
 
 export class RemoteDescriber implements Describer {
   private readonly pools: WirePool[]
+  private readonly cache = new Map<string, PreparedStatement>()
+  private generation = 0
 
   constructor(shards: readonly WireClientOptions[]) {
     // A few connections each: a Describe is one short round trip.
@@ -27,13 +41,22 @@ export class RemoteDescriber implements Describer {
   }
 
   async prepare(sql: string, paramTypes: readonly (SqlType | undefined)[] = []): Promise<PreparedStatement> {
-    const statement = parse(sql)[0]
     const oids = paramTypes.map((t) => (t === undefined ? 0 : typeOid(t)))
+    const key = `${oids.join(',')}\0${sql}`
+    const cached = this.cache.get(key)
+    if (cached !== undefined) return cached
+    const statement = parse(sql)[0]
+    const generation = this.generation
     let lastError: unknown
     for (const pool of this.pools) {
       try {
         const d = await pool.with((c) => c.describe(sql, oids))
-        return { sql, statement, paramTypes: d.paramOids.map((o) => typeOfOid(o) ?? T.text), columns: d.columns }
+        const ps: PreparedStatement = { sql, statement, paramTypes: d.paramOids.map((o) => typeOfOid(o) ?? T.text), columns: d.columns }
+        if (generation === this.generation) {
+          if (this.cache.size >= CACHE_ENTRIES) this.cache.clear()
+          this.cache.set(key, ps)
+        }
+        return ps
       } catch (e) {
         // An unreachable shard: ask the next; any other error is the statement's.
         if (!isIsolaError(e, 'connection_failure') && !isIsolaError(e, 'admin_shutdown')) throw e
@@ -41,6 +64,11 @@ export class RemoteDescriber implements Describer {
       }
     }
     throw lastError
+  }
+
+  invalidate(): void {
+    this.generation++
+    this.cache.clear()
   }
 
   async close(): Promise<void> {

@@ -36,6 +36,9 @@ import { statementTexts } from './routing/index.js'
 
 const LOCAL = new Set(['set', 'show', 'reset'])
 
+/** Statements that leave the schema as it is; anything else may change what a Describe says. */
+const NOT_DDL = new Set(['query', 'insert', 'update', 'delete', 'values', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'rollback-to', 'set-transaction', 'explain', 'set', 'show', 'reset', 'copy', 'analyze', 'vacuum', 'check', 'prepare-transaction', 'commit-prepared', 'rollback-prepared'])
+
 /** Settings a branch takes from the client's session when its transaction begins (only when not at their default). */
 const BRANCH_SETTINGS = ['lock_timeout'] as const
 
@@ -61,6 +64,9 @@ export class ShardedWireSession {
     /** Runs at close (a coordinator's describer pools are shared and stay open). */
     private readonly onClose?: () => Promise<void>,
   ) {}
+
+  /** The block ran DDL: the describer's cache is dropped when it ends. */
+  private ddlInBlock = false
 
   /**
    * A client's session over a coordinator: `local` keeps its settings (and
@@ -93,6 +99,7 @@ export class ShardedWireSession {
         results = await this.local.execute(text, params)
       } else {
         let r: StatementResult | undefined
+        if (stmt !== undefined && !NOT_DDL.has(stmt.kind)) this.ddlInBlock = true
         try {
           r = await this.statement(text, params, stmt)
         } finally {
@@ -143,11 +150,19 @@ export class ShardedWireSession {
   }
 
   /**
+   * After each statement through the coordinator. A block (or statement) that ran DDL
+   * and has ended drops the describer's cache: its DDL is committed on every shard
+   * (a transaction with DDL is answered after phase two).
+   *
    * The settings session follows the client's transaction blocks, so that SET LOCAL
    * lasts until the block ends and a block that rolls back takes its SETs back, as
    * in PostgreSQL. (Its block holds nothing: it runs only SET, SHOW and RESET.)
    */
   private async followBlock(r: StatementResult | undefined): Promise<void> {
+    if (this.cluster.status === 'I' && this.ddlInBlock) {
+      this.ddlInBlock = false
+      this.describer.invalidate?.()
+    }
     const inBlock = this.local.status !== 'I'
     if (this.cluster.status !== 'I' && !inBlock) await this.local.execute('BEGIN')
     else if (this.cluster.status === 'I' && inBlock) await this.local.execute(r?.command === 'COMMIT' ? 'COMMIT' : 'ROLLBACK')
