@@ -61,8 +61,6 @@ export class ShardedWireSession {
     private readonly describer: Describer,
     /** For isola_distributed_xacts. */
     private readonly coordinator: Coordinator,
-    /** Runs at close (a coordinator's describer pools are shared and stay open). */
-    private readonly onClose?: () => Promise<void>,
   ) {}
 
   /** The block ran DDL: the describer's cache is dropped when it ends. */
@@ -73,8 +71,8 @@ export class ShardedWireSession {
    * describes statements, unless a describer is given); its branches take the
    * settings' lock_timeout.
    */
-  static open(coordinator: Coordinator, metadata: ClusterMetadata, local: Session, describer: Describer = local, onClose?: () => Promise<void>): ShardedWireSession {
-    return new ShardedWireSession(new ClusterSession(coordinator, metadata, () => branchSettings(local.settings)), local, describer, coordinator, onClose)
+  static open(coordinator: Coordinator, metadata: ClusterMetadata, local: Session, describer: Describer = local): ShardedWireSession {
+    return new ShardedWireSession(new ClusterSession(coordinator, metadata, () => branchSettings(local.settings)), local, describer, coordinator)
   }
 
   get settings(): Session['settings'] {
@@ -146,7 +144,6 @@ export class ShardedWireSession {
   async close(): Promise<void> {
     await this.cluster.close()
     await this.local.close()
-    await this.onClose?.()
   }
 
   /**
