@@ -11,8 +11,10 @@
  *     engine session that runs nothing else (shard 0's for `start --shards`, one of
  *     a tiny in-memory engine in a coordinator process). It follows the client's
  *     transaction blocks, so SET LOCAL and a rolled-back SET behave as in PostgreSQL.
- *   - Settings that must hold on the shards reach them: lock_timeout as SET LOCAL in
- *     each branch at its begin (read then); statement_timeout is kept here, by the coordinator,
+ *   - Settings that must hold on the shards reach them: default_transaction_isolation
+ *     and default_transaction_read_only choose the distributed transaction's modes
+ *     (BEGIN's own modes win); lock_timeout goes as SET LOCAL in each branch at its
+ *     begin (read then); statement_timeout is kept here, by the coordinator,
  *     which cancels the statement on its shards when it runs out (so it also covers
  *     a change in the middle of a block), and reports 57014 as PostgreSQL does.
  *   - CancelRequest cancels the statement running on the shards (Branch.cancel:
@@ -28,7 +30,7 @@
 import { dbError, isIsolaError } from '../common/errors.js'
 import { durationMs, result, type CopyIn, type PreparedStatement, type Session, type SqlType, type StatementResult } from '../engine/index.js'
 import { parse, type Statement } from '../parser/index.js'
-import { ClusterSession, type ClusterMetadata } from './cluster-session.js'
+import { ClusterSession, type ClientSettings, type ClusterMetadata } from './cluster-session.js'
 import type { Coordinator } from './coordinator.js'
 import { assertReadOfView, distributedXacts, readsDistributedXacts, withDistributedXacts } from './distributed-xacts.js'
 import type { Describer } from './remote-describer.js'
@@ -42,14 +44,28 @@ const NOT_DDL = new Set(['query', 'insert', 'update', 'delete', 'values', 'begin
 /** Settings a branch takes from the client's session when its transaction begins (only when not at their default). */
 const BRANCH_SETTINGS = ['lock_timeout'] as const
 
-/** The client session's settings that the shards' branches must apply (BranchOptions.settings). */
-export function branchSettings(settings: Session['settings']): Record<string, string> | undefined {
-  let out: Record<string, string> | undefined
-  for (const name of BRANCH_SETTINGS) {
-    const v = settings.get(name)
-    if (v !== undefined && durationMs(v) > 0) (out ??= {})[name] = v
+/**
+ * The client session's settings as its distributed transactions take them: the
+ * branches' (BranchOptions.settings) and the default isolation and read-only mode.
+ */
+export function clientSettings(settings: Session['settings']): ClientSettings {
+  return {
+    branch() {
+      let out: Record<string, string> | undefined
+      for (const name of BRANCH_SETTINGS) {
+        const v = settings.get(name)
+        if (v !== undefined && durationMs(v) > 0) (out ??= {})[name] = v
+      }
+      return out
+    },
+    defaults() {
+      const iso = settings.get('default_transaction_isolation') ?? 'read committed'
+      return {
+        isolation: iso === 'serializable' || iso === 'repeatable read' ? iso : 'read committed',
+        readOnly: settings.get('default_transaction_read_only') === 'on',
+      }
+    },
   }
-  return out
 }
 
 export class ShardedWireSession {
@@ -72,7 +88,7 @@ export class ShardedWireSession {
    * settings' lock_timeout.
    */
   static open(coordinator: Coordinator, metadata: ClusterMetadata, local: Session, describer: Describer = local): ShardedWireSession {
-    return new ShardedWireSession(new ClusterSession(coordinator, metadata, () => branchSettings(local.settings)), local, describer, coordinator)
+    return new ShardedWireSession(new ClusterSession(coordinator, metadata, clientSettings(local.settings)), local, describer, coordinator)
   }
 
   get settings(): Session['settings'] {
@@ -101,7 +117,7 @@ export class ShardedWireSession {
         try {
           r = await this.statement(text, params, stmt)
         } finally {
-          await this.followBlock(r)
+          await this.followBlock(r, stmt?.kind === 'begin' ? text : 'BEGIN')
         }
         results = [r]
       }
@@ -153,15 +169,17 @@ export class ShardedWireSession {
    *
    * The settings session follows the client's transaction blocks, so that SET LOCAL
    * lasts until the block ends and a block that rolls back takes its SETs back, as
-   * in PostgreSQL. (Its block holds nothing: it runs only SET, SHOW and RESET.)
+   * in PostgreSQL; it begins with the client's BEGIN text, so SHOW
+   * transaction_isolation tells the block's level. (Its block holds nothing: it runs
+   * only SET, SHOW and RESET.)
    */
-  private async followBlock(r: StatementResult | undefined): Promise<void> {
+  private async followBlock(r: StatementResult | undefined, begin: string): Promise<void> {
     if (this.cluster.status === 'I' && this.ddlInBlock) {
       this.ddlInBlock = false
       this.describer.invalidate?.()
     }
     const inBlock = this.local.status !== 'I'
-    if (this.cluster.status !== 'I' && !inBlock) await this.local.execute('BEGIN')
+    if (this.cluster.status !== 'I' && !inBlock) await this.local.execute(begin)
     else if (this.cluster.status === 'I' && inBlock) await this.local.execute(r?.command === 'COMMIT' ? 'COMMIT' : 'ROLLBACK')
   }
 

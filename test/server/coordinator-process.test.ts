@@ -171,6 +171,19 @@ describe('isola coordinator over isola shard processes', () => {
     expect((await c.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '5s' }])
     await expect(c.query("SET statement_timeout = 'soon'")).rejects.toMatchObject({ code: '22023' })
     await expect(c.query('SELECT * FROM acct WHERE')).rejects.toMatchObject({ code: '42601' })
+    // default_transaction_isolation and BEGIN's modes choose the distributed transaction's.
+    await c.query("SET default_transaction_isolation = 'repeatable read'")
+    await c.query('BEGIN')
+    expect((await c.query('SHOW transaction_isolation')).rows).toEqual([{ transaction_isolation: 'repeatable read' }])
+    await c.query('SELECT count(*) FROM acct')
+    expect((await c.query("SELECT isolation, participants FROM isola_distributed_xacts WHERE state = 'active'")).rows).toEqual([{ isolation: 'repeatable read', participants: '{0,1}' }])
+    await c.query('COMMIT')
+    await c.query('RESET default_transaction_isolation')
+    await c.query('BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY')
+    expect((await c.query("SELECT isolation FROM isola_distributed_xacts WHERE state = 'active'")).rows).toEqual([{ isolation: 'serializable' }])
+    await expect(c.query('INSERT INTO acct VALUES (99, 1, $1)', ['ro'])).rejects.toMatchObject({ code: '25006' })
+    await c.query('ROLLBACK')
+    expect((await c.query('SHOW transaction_isolation')).rows).toEqual([{ transaction_isolation: 'read committed' }])
 
     if (PSQL !== undefined) {
       const out = spawnSync(PSQL, ['-X', '-h', '127.0.0.1', '-p', String(co.port), '-U', 'postgres', 'postgres', '-c', 'SELECT sum(balance) FROM acct', '-c', 'SELECT * FROM isola_distributed_xacts'], { encoding: 'utf8', timeout: 20_000 })
