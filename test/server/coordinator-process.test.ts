@@ -202,6 +202,10 @@ describe('isola coordinator over isola shard processes', () => {
     await c2.query('INSERT INTO acct VALUES (21, 1, $1)', ['after restart'])
     expect((await c2.query('SELECT count(*)::int AS n FROM acct')).rows).toEqual([{ n: 21 }])
     expect((await c2.query('EXPLAIN SELECT * FROM cur')).rows[0]['QUERY PLAN']).toMatch(/Single \(any shard\)/)
+    // The shards belong to coordinator c1: one with another --id is refused (28000) and exits.
+    const other = spawnSync(process.execPath, [CLI, 'coordinator', '--id', 'c2', '--data', path.join(dir, 'c2'), '--port', '0', '--log-level', 'warn', ...s.flatMap((x) => ['--shard', `127.0.0.1:${x.port}`])], { encoding: 'utf8', timeout: 30_000 })
+    expect(other.status).toBe(1)
+    expect(other.stderr).toContain('ERROR 28000: shard belongs to coordinator "c1", not "c2"')
   })
 
   it('statement_timeout, lock_timeout and a CancelRequest reach the statements on the shards (57014, 55P03)', async () => {
