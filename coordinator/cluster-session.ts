@@ -23,13 +23,14 @@
 import { dbError } from '../common/errors.js'
 import { asShardId, type ShardId } from '../common/ids.js'
 import { EXPLAIN_COLUMNS, result, type Database, type StatementResult } from '../engine/index.js'
-import { parse, type Statement } from '../parser/index.js'
+import { parse, type Statement, type TransactionModes } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
 import type { Coordinator } from './coordinator.js'
 import type { DistributedTxn } from './distributed-txn.js'
 import { allShards, applyDdl, catalogOf, executeInsertSelect, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type ShardStatement, type TableDistribution } from './routing/index.js'
 
-const NEXTVAL = /\bnextval\s*\(/i
+/** A default that takes a sequence's next value (routing/distribution.ts `Sequenced`). */
+export const NEXTVAL = /\bnextval\s*\(/i
 
 /** The cluster's distribution metadata, shared by its sessions (updated when DDL commits). */
 export class ClusterMetadata {
@@ -62,6 +63,16 @@ export class ClusterMetadata {
   }
 }
 
+/** The client session's settings that its distributed transactions take. */
+export interface ClientSettings {
+  /** Settings each branch takes at its begin (lock_timeout), read then. */
+  branch(): Readonly<Record<string, string>> | undefined
+  /** default_transaction_isolation and default_transaction_read_only: for BEGIN without modes and statements outside a block. */
+  defaults(): { readonly isolation: IsolationLevel; readonly readOnly: boolean }
+}
+
+const NO_CLIENT_SETTINGS: ClientSettings = { branch: () => undefined, defaults: () => ({ isolation: 'read committed', readOnly: false }) }
+
 /** A command's result without rows (BEGIN, COMMIT …). */
 const done = (tag: string): StatementResult => result(tag, undefined, undefined, [], [])
 
@@ -74,7 +85,14 @@ export class ClusterSession {
   constructor(
     private readonly coordinator: Coordinator,
     private readonly metadata: ClusterMetadata,
+    /** What the client's session settings say (default: PostgreSQL's defaults, nothing for the branches). */
+    private readonly client: ClientSettings = NO_CLIENT_SETTINGS,
   ) {}
+
+  /** Interrupts the statement running on the shards (57014 from them); a commit in progress goes on. */
+  cancel(): void {
+    this.txn?.cancel()
+  }
 
   /** As PostgreSQL's ReadyForQuery reports it: idle, in a block, or in a failed block. */
   get status(): 'I' | 'T' | 'E' {
@@ -102,8 +120,7 @@ export class ClusterSession {
     if (stmt === undefined) return done('')
     switch (stmt.kind) {
       case 'begin':
-        // READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
-        if (!this.inBlock) this.startBlock(stmt.modes.isolation === 'read uncommitted' ? 'read committed' : stmt.modes.isolation, stmt.modes.readOnly)
+        if (!this.inBlock) this.startBlock(stmt.modes)
         return done('BEGIN')
       case 'commit':
         return done((await this.endBlock(true)) ? 'COMMIT' : 'ROLLBACK')
@@ -128,10 +145,17 @@ export class ClusterSession {
     }
   }
 
-  /** DEFERRABLE is not passed on: a safe snapshot is a shard's notion, not yet the cluster's (ARCHITECTURE.md §9.10). */
-  private startBlock(isolation: IsolationLevel | undefined, readOnly = false): void {
+  /** DEFERRABLE is not passed on: a safe snapshot is a shard's notion, not yet the cluster's (ARCHITECTURE.md §9.11). */
+  private startBlock(modes: TransactionModes | undefined): void {
+    const defaults = this.client.defaults()
+    const isolation = modes?.isolation ?? defaults.isolation
     this.inBlock = true
-    this.txn = this.coordinator.begin({ isolation: isolation ?? 'read committed', readOnly })
+    this.txn = this.coordinator.begin({
+      // READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
+      isolation: isolation === 'read uncommitted' ? 'read committed' : isolation,
+      readOnly: modes?.readOnly ?? defaults.readOnly,
+      settings: () => this.client.branch(),
+    })
     this.catalog = this.metadata.catalog
   }
 

@@ -15,8 +15,17 @@
  *      crash), then forgotten;
  *   2. every participant's prepared transactions of this coordinator, of an earlier
  *      epoch and without a decision, are rolled back.
+ * A participant that cannot be reached does not hold the open up: `open` waits for
+ * the decisions whose participants all answered and resolves the prepared
+ * transactions of those that did; the rest goes on in the background (decisions
+ * re-driven with retries as phase two is; the missing participant asked for its
+ * prepared transactions again every RECOVERY_RETRY_MS until it answers). Meanwhile
+ * statements that need it fail with 08006, as they would if it went away later, and
+ * the other shards serve. Deciding nothing for the missing shard is safe: its
+ * undecided branches of earlier epochs can only be rolled back (presumed abort), and
+ * a logged decision stays logged until every participant acknowledged it.
  */
-import { dbError } from '../common/errors.js'
+import { dbError, isIsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import { DeadlockDetector, DEFAULT_DEADLOCK_TIMEOUT_MS } from './deadlock-detector.js'
 import type { Decision, DecisionLog } from './decision-log.js'
@@ -33,6 +42,9 @@ const HORIZON_PUSH_MS = 200
 const RETRY_MIN_MS = 20
 const RETRY_MAX_MS = 1000
 
+/** How often recovery asks an unreachable participant again for its prepared transactions. */
+const RECOVERY_RETRY_MS = 500
+
 export interface CoordinatorOptions {
   /** Names this coordinator in gids: letters, digits, '-' and '_'. */
   readonly id: string
@@ -44,6 +56,9 @@ export interface CoordinatorOptions {
   /** deadlock_timeout: how long a statement runs before the shards' lock waits are searched for a cycle (default 1 s). */
   readonly deadlockTimeoutMs?: number
 }
+
+/** A participant that cannot be reached now (08006, or 57P01/57P03: shutting down or starting). */
+const isUnreachable = (e: unknown): boolean => isIsolaError(e, 'connection_failure') || isIsolaError(e, 'admin_shutdown') || isIsolaError(e, 'cannot_connect_now')
 
 /** A gid's parts; undefined for a gid some other program made. */
 export function parseGid(gid: string): { readonly coordinator: string; readonly epoch: number; readonly seq: number } | undefined {
@@ -67,6 +82,9 @@ export class Coordinator implements TxnContext {
   private horizonTimer: NodeJS.Timeout | undefined
   /** Distributed deadlock detection (§9.10); `deadlocks.timeoutMs` is deadlock_timeout. */
   readonly deadlocks: DeadlockDetector
+  /** Participants whose recovery waits for them to answer (unreachable at open). */
+  private readonly unrecovered = new Set<ShardId>()
+  private recoveryTimer: NodeJS.Timeout | undefined
 
   private constructor(options: CoordinatorOptions) {
     if (!/^[\w-]+$/.test(options.id)) throw dbError('invalid_parameter_value', `invalid coordinator id "${options.id}"`)
@@ -89,6 +107,26 @@ export class Coordinator implements TxnContext {
 
   get epoch(): number {
     return this.log.epoch
+  }
+
+  /** The participants' ids, in order. */
+  get shardIds(): ShardId[] {
+    return [...this.participants.keys()]
+  }
+
+  /** Transactions begun and not yet committed or aborted (isola_distributed_xacts). */
+  inFlight(): readonly DistributedTxn[] {
+    return [...this.active]
+  }
+
+  /** Participants whose prepared transactions recovery has not resolved yet: they did not answer. */
+  get unrecoveredShards(): ShardId[] {
+    return [...this.unrecovered]
+  }
+
+  /** Resolves once recovery has resolved every participant (tests; an operator's wait). */
+  async recovered(pollMs = 50): Promise<void> {
+    while (this.unrecovered.size > 0) await new Promise((r) => setTimeout(r, pollMs))
   }
 
   begin(options: DistributedTxnOptions = {}): DistributedTxn {
@@ -127,7 +165,12 @@ export class Coordinator implements TxnContext {
   }
 
   driveDecision(decision: Decision): Promise<void> {
-    const work = this.commitEverywhere(decision).then(
+    return this.track(decision, this.commitOnEach(decision, 'after-some-commit-prepared'))
+  }
+
+  /** A phase two in progress, one promise per participant: forgotten once all acknowledged; close waits for it. */
+  private track(decision: Decision, each: readonly Promise<void>[]): Promise<void> {
+    const work = Promise.all(each).then(
       () => this.log.forget(decision.gid),
       () => undefined, // closing: the decision stays logged for the next recovery
     )
@@ -149,44 +192,89 @@ export class Coordinator implements TxnContext {
     this.closing = true
     clearInterval(this.horizonTimer)
     this.deadlocks.close()
+    clearTimeout(this.recoveryTimer)
     await this.settled()
   }
 
   // ── phase two and recovery ──────────────────────────────────────────────────
 
-  /** COMMIT PREPARED on every participant of a decision, each retried until acknowledged. */
-  private async commitEverywhere(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery' = 'after-some-commit-prepared'): Promise<void> {
+  /** COMMIT PREPARED on every participant of a decision, each retried until acknowledged: one promise per participant. */
+  private commitOnEach(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery'): Promise<void>[] {
     let acknowledged = 0
-    await Promise.all(
-      decision.participants.map(async (shard) => {
-        for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
-          try {
-            await this.participant(shard).commitPrepared(decision.gid, decision.commitTs, decision.outConflict)
-            break
-          } catch (e) {
-            if (this.closing) throw e
-            await new Promise((r) => setTimeout(r, wait))
-          }
+    return decision.participants.map(async (shard) => {
+      for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+        try {
+          await this.participant(shard).commitPrepared(decision.gid, decision.commitTs, decision.outConflict)
+          break
+        } catch (e) {
+          if (this.closing) throw e
+          await new Promise((r) => setTimeout(r, wait))
         }
-        if (++acknowledged === 1) this.faults(point)
-      }),
-    )
+      }
+      if (++acknowledged === 1) this.faults(point)
+    })
   }
 
   private async recover(): Promise<void> {
     const decided = this.log.decisions()
-    for (const d of decided) {
-      this.oracle.observe(d.commitTs)
-      await this.commitEverywhere(d, 'during-recovery')
-      this.log.forget(d.gid)
-    }
+    for (const d of decided) this.oracle.observe(d.commitTs)
+    // Which participants answer now (each asked once; a refused connection answers fast).
+    const answers = await Promise.all(
+      [...this.participants.values()].map((p) =>
+        p.listPrepared().then(
+          (prepared) => ({ p, prepared }),
+          (e: unknown) => {
+            // Unreachable (or shutting down): later. Anything else (a shard that refuses this coordinator) fails the open.
+            if (!isUnreachable(e)) throw e
+            return { p, prepared: undefined }
+          },
+        ),
+      ),
+    )
+    const down = new Set(answers.filter((a) => a.prepared === undefined).map((a) => a.p.id))
+    // Every decision is re-driven (retried in the background as phase two is); open waits for those it can finish.
+    // Open waits for the participants that answered; a missing one's COMMIT PREPARED goes on being retried.
+    await Promise.all(
+      decided.map((d) => {
+        const each = this.commitOnEach(d, 'during-recovery')
+        const work = this.track(d, each)
+        return d.participants.every((s) => !down.has(s)) ? work : Promise.allSettled(each.filter((_, i) => !down.has(d.participants[i]!)))
+      }),
+    )
     const known = new Set(decided.map((d) => d.gid))
-    for (const p of this.participants.values()) {
-      for (const prepared of await p.listPrepared()) {
-        const g = parseGid(prepared.gid)
-        if (g === undefined || g.coordinator !== this.id || g.epoch >= this.log.epoch || known.has(prepared.gid)) continue
-        await p.rollbackPrepared(prepared.gid)
-      }
+    for (const { p, prepared } of answers) if (prepared !== undefined) await this.rollBackUndecided(p, prepared, known)
+    for (const s of down) this.unrecovered.add(s)
+    if (down.size > 0) this.retryRecovery(known)
+  }
+
+  /** Rolls back a participant's prepared transactions of this coordinator's earlier epochs that have no decision. */
+  private async rollBackUndecided(p: Participant, prepared: readonly { readonly gid: string }[], decided: ReadonlySet<string>): Promise<void> {
+    for (const x of prepared) {
+      const g = parseGid(x.gid)
+      if (g === undefined || g.coordinator !== this.id || g.epoch >= this.log.epoch || decided.has(x.gid)) continue
+      await p.rollbackPrepared(x.gid)
     }
   }
+
+  /** Asks the participants recovery could not reach again, until each has answered and been resolved. */
+  private retryRecovery(decided: ReadonlySet<string>): void {
+    this.recoveryTimer = setTimeout(() => {
+      void (async () => {
+        for (const s of [...this.unrecovered]) {
+          if (this.closing) return
+          const p = this.participant(s)
+          try {
+            // Decisions logged at open are re-driven by their own retries; what is left is presumed abort.
+            await this.rollBackUndecided(p, await p.listPrepared(), decided)
+            this.unrecovered.delete(s)
+          } catch {
+            // Still unreachable: next time.
+          }
+        }
+        if (this.unrecovered.size > 0 && !this.closing) this.retryRecovery(decided)
+      })()
+    }, RECOVERY_RETRY_MS)
+    this.recoveryTimer.unref()
+  }
+
 }

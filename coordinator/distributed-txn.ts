@@ -51,6 +51,8 @@ export interface DistributedTxnOptions {
   /** Default 'read committed', as PostgreSQL's. */
   readonly isolation?: IsolationLevel
   readonly readOnly?: boolean
+  /** Settings each branch takes at its begin (BranchOptions.settings: the client's lock_timeout), read then. */
+  readonly settings?: () => Readonly<Record<string, string>> | undefined
 }
 
 /** What a distributed transaction needs of its coordinator. */
@@ -73,6 +75,9 @@ export class DistributedTxn {
   state: DistributedTxnState = 'active'
   readonly isolation: IsolationLevel
   readonly readOnly: boolean
+  private readonly settings: (() => Readonly<Record<string, string>> | undefined) | undefined
+  /** When it began (ms since the epoch): its age in isola_distributed_xacts. */
+  readonly startedAt = Date.now()
   /** The one snapshot of a REPEATABLE READ or SERIALIZABLE transaction, taken at its first statement. */
   private snapshot: Timestamp | undefined
   /**
@@ -94,6 +99,7 @@ export class DistributedTxn {
   ) {
     this.isolation = options.isolation ?? 'read committed'
     this.readOnly = options.readOnly ?? false
+    this.settings = options.settings
   }
 
   /** The shards touched so far. */
@@ -123,7 +129,7 @@ export class DistributedTxn {
     try {
       let branch = this.branches.get(shard)
       if (branch === undefined) {
-        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot, globalId: this.gid })
+        branch = this.ctx.participant(shard).begin({ isolation: this.isolation, readOnly: this.readOnly, snapshot, globalId: this.gid, settings: this.settings?.() })
         this.branches.set(shard, branch)
         return await (await branch).execute(sql, params)
       }
@@ -202,6 +208,16 @@ export class DistributedTxn {
     this.state = 'aborted'
     await this.rollbackBranches(branches.map((b) => Promise.resolve(b)))
     throw crossShardFailure(checked.structure)
+  }
+
+  /**
+   * Interrupts the statements running in its branches (a client's CancelRequest, a
+   * statement timeout): each fails with 57014 and the transaction fails with it.
+   * Only while active: a commit in progress is not interrupted.
+   */
+  cancel(): void {
+    if (this.state !== 'active' || this.running.size === 0) return
+    for (const b of this.branches.values()) void b.then((branch) => branch.cancel(), () => undefined)
   }
 
   async rollback(): Promise<void> {

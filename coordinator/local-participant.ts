@@ -35,7 +35,7 @@ export class LocalParticipant implements Participant {
   async begin(options: BranchOptions): Promise<Branch> {
     await this.db.txn.advanceClock(options.snapshot)
     const branch = new LocalBranch(this, options.snapshot)
-    await branch.session.execute(beginSql(options).join('; '))
+    await branch.session.execute(beginSql(options).join(';\n'))
     if (options.globalId !== undefined) this.branchNames.name(branch.session.pid, options.globalId)
     return branch
   }
@@ -133,6 +133,10 @@ class LocalBranch implements Branch {
     } finally {
       await this.end()
     }
+  }
+
+  cancel(): void {
+    this.session.cancel()
   }
 
   rollback(): Promise<void> {

@@ -39,6 +39,11 @@ export interface BranchOptions {
    * participant names the branch's lock waits by it (ARCHITECTURE.md §9.10).
    */
   readonly globalId?: string
+  /**
+   * Settings the client's session had when the transaction began that must hold in
+   * the branch too (lock_timeout): set with SET LOCAL before its first statement.
+   */
+  readonly settings?: Readonly<Record<string, string>>
 }
 
 export interface StatementOptions {
@@ -89,6 +94,8 @@ export interface Branch {
    */
   commit(proposedTs: Timestamp): Promise<Timestamp | undefined>
   rollback(): Promise<void>
+  /** Interrupts the statement running in the branch, if any (it fails with 57014); nothing else changes. */
+  cancel(): void
 }
 
 export interface Participant {
@@ -122,8 +129,9 @@ export interface Participant {
 export function beginSql(options: BranchOptions): string[] {
   const modes = [`ISOLATION LEVEL ${options.isolation.toUpperCase()}`]
   if (options.readOnly) modes.push('READ ONLY')
-  const begin = `BEGIN ${modes.join(', ')}`
-  return options.globalId === undefined ? [begin] : [begin, `SET LOCAL isola.global_xid = ${quoteLiteral(options.globalId)}`]
+  const out = [`BEGIN ${modes.join(', ')}`, ...settingsSql(options.settings)]
+  if (options.globalId !== undefined) out.push(`SET LOCAL isola.global_xid = ${quoteLiteral(options.globalId)}`)
+  return out
 }
 
 /** Words that may begin a statement that ends or starts a transaction (a cheap test before parsing). */
@@ -156,4 +164,9 @@ export async function resolved(work: Promise<unknown>): Promise<Resolution> {
     if (isIsolaError(e, 'undefined_object')) return 'unknown'
     throw e
   }
+}
+
+/** The client's settings a branch takes (BranchOptions.settings), as the SET LOCAL statements that follow its BEGIN. */
+export function settingsSql(settings: Readonly<Record<string, string>> = {}): string[] {
+  return Object.entries(settings).map(([k, v]) => `SET LOCAL ${k} = ${quoteLiteral(v)}`)
 }

@@ -1,8 +1,10 @@
 /**
  * A coordinator over shards in other processes (`isola shard` each): one remote
  * participant per address, shard i at `shards[i]`, the decision log in
- * `<dir>/coordinator`. Opening it runs the coordinator's recovery, which waits for
- * every shard (an unreachable one fails the open with 08006).
+ * `<dir>/coordinator`. Opening it runs the coordinator's recovery, which does not
+ * wait for a shard that cannot be reached (it is recovered in the background when
+ * it answers; coordinator.ts); a shard that refuses this coordinator (28000) fails
+ * the open. `isola coordinator` (server/coordinator-process.ts) serves one.
  */
 import path from 'node:path'
 import { asShardId } from '../common/ids.js'

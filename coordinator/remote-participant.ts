@@ -231,6 +231,10 @@ class RemoteBranch implements Branch {
     await this.end()
   }
 
+  cancel(): void {
+    if (!this.ended) this.conn.cancel()
+  }
+
   /** The branch is over: a block still open (an error cut a commit short) is rolled back, and the connection goes back. */
   private async end(): Promise<void> {
     if (this.ended) return

@@ -44,6 +44,8 @@ export interface BatchStatement {
 
 interface Pending {
   readonly results: StatementResult[]
+  /** ParameterDescription's type oids (a Describe of a statement). */
+  paramOids?: number[]
   /** The result being collected (its RowDescription seen, its CommandComplete not yet). */
   current: { columns: ResultColumn[] | undefined; rows: SqlValue[][]; notices: Notice[] } | undefined
   error: IsolaError | undefined
@@ -58,10 +60,13 @@ export class WireConnection {
   status: 'I' | 'T' | 'E' = 'I'
   /** The server's reported parameters (ParameterStatus), current as of the last reply. */
   readonly parameters = new Map<string, string>()
+  /** BackendKeyData: what a CancelRequest for this connection must name. */
+  private key: { readonly processID: number; readonly secretKey: number } | undefined
 
   private constructor(
     private readonly socket: net.Socket,
     readonly where: string,
+    private readonly options: WireClientOptions,
   ) {}
 
   /** Connects and runs start-up (trust only); 08006 when the shard cannot be reached. */
@@ -70,7 +75,7 @@ export class WireConnection {
     return new Promise<WireConnection>((resolve, reject) => {
       const socket = net.connect({ host: options.host, port: options.port })
       socket.setNoDelay(true)
-      const conn = new WireConnection(socket, where)
+      const conn = new WireConnection(socket, where, options)
       let started = false
       const timer = setTimeout(() => socket.destroy(new Error(`timed out after ${options.connectTimeoutMs ?? 5000} ms`)), options.connectTimeoutMs ?? 5000)
       const fail = (e: unknown): void => {
@@ -89,8 +94,10 @@ export class WireConnection {
         switch (m.name) {
           case 'parameterStatus':
             return conn.receive(m)
-          case 'authenticationOk':
           case 'backendKeyData':
+            conn.key = m as unknown as { processID: number; secretKey: number }
+            return
+          case 'authenticationOk':
           case 'notice':
             return
           case 'readyForQuery':
@@ -138,6 +145,42 @@ export class WireConnection {
     }
     parts.push(serialize.sync())
     return this.request(Buffer.concat(parts))
+  }
+
+  /**
+   * Parse (unnamed) and Describe of one statement, then Sync: its parameter types
+   * and result columns as the shard sees them, without running it. What a
+   * coordinator, which has no catalog of its own, answers a client's Parse and
+   * Describe with.
+   */
+  describe(sql: string, paramOids: readonly number[] = []): Promise<{ paramOids: number[]; columns: ResultColumn[] | undefined }> {
+    if (this.broken !== undefined) return Promise.reject(this.broken)
+    const message = Buffer.concat([serialize.parse({ text: sql, types: [...paramOids] }), serialize.describe({ type: 'S' }), serialize.sync()])
+    return new Promise((resolve, reject) => {
+      const p: Pending = {
+        results: [],
+        current: undefined,
+        error: undefined,
+        resolve: () => resolve({ paramOids: p.paramOids ?? [], columns: p.current?.columns }),
+        reject,
+      }
+      this.pending.push(p)
+      this.socket.write(message)
+    })
+  }
+
+  /**
+   * Sends a CancelRequest for this connection's running statement, on a connection
+   * of its own (as libpq's PQcancel): the shard interrupts it with 57014, or ignores
+   * the request when nothing runs. Fire and forget: a lost request cancels nothing.
+   */
+  cancel(): void {
+    const key = this.key
+    if (key === undefined || this.broken !== undefined) return
+    const s = net.connect({ host: this.options.host, port: this.options.port })
+    s.on('error', () => undefined)
+    s.once('connect', () => s.end(serialize.cancel(key.processID, key.secretKey)))
+    setTimeout(() => s.destroy(), 2000).unref()
   }
 
   /** Terminate and close; pending requests fail. */
@@ -196,6 +239,10 @@ export class WireConnection {
           return
         }
         if (p) p.error ??= e
+        return
+      }
+      case 'parameterDescription': {
+        if (p) p.paramOids = (m as unknown as { dataTypeIDs: number[] }).dataTypeIDs
         return
       }
       case 'parameterStatus': {

@@ -12,12 +12,18 @@
  *       scram-sha-256) sets one method for all; --user creates a login superuser
  *       or sets its password. With a certificate and key, clients may use TLS.
  *       --http-port serves the read-only JSON admin (http-admin.ts). --shards N runs
- *       a coordinator over N local shards instead (issue 6, in progress).
+ *       a coordinator over N local shards instead (--id names it, default c1).
  *   isola shard [--data ./data] [--port 5433] [--host 127.0.0.1] [--log-level info]
  *       A shard of a distributed Isola (shard.ts): the wire protocol over one
  *       database, for a coordinator's remote participants (trust; the first
  *       coordinator to connect is recorded and others are refused). Prints
  *       `ready on postgresql://…` like start.
+ *   isola coordinator [--data ./data] [--port 5433] [--host 127.0.0.1] [--id c1]
+ *               --shard HOST:PORT [--shard HOST:PORT]… [--max-connections 100] [--log-level info]
+ *       A coordinator over shard processes (coordinator-process.ts): the wire
+ *       protocol for clients, distributed transactions over the shards (shard i is
+ *       the i-th --shard), the decision log in DIR/coordinator/. Prints `ready on
+ *       postgresql://…` like start.
  *   isola sql [--data DIR | postgresql://…]
  *       An interactive SQL prompt on the embedded database or on a server.
  *   isola check [--data DIR]
@@ -27,8 +33,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
 import { dbError, isIsolaError } from '../common/errors.js'
-import { ClusterMetadata, ClusterSession, openLocalCluster } from '../coordinator/index.js'
+import { ClusterMetadata, openLocalCluster } from '../coordinator/index.js'
 import { ShardedWireSession } from '../coordinator/wire-session.js'
+import { openCoordinatorServer, parseShardAddress } from './coordinator-process.js'
 import { Store } from '../storage/store.js'
 import { authExchange, AUTH_METHODS, type AuthMethod } from './auth/index.js'
 import { Cluster, parseUserSpec } from './cluster/index.js'
@@ -87,13 +94,13 @@ async function start(args: readonly string[], dir: string): Promise<number> {
  */
 async function startSharded(args: readonly string[], dir: string, shards: number, log: pino.Logger): Promise<number> {
   if (fs.existsSync(path.join(dir, 'global.json'))) throw new Error(`${dir} holds a single-node cluster; --shards needs a directory of its own`)
-  const local = await openLocalCluster({ dir, shards })
+  const local = await openLocalCluster({ dir, shards, id: option(args, 'id', 'c1') })
   const metadata = ClusterMetadata.fromShard(local.shards[0]!.db, shards)
   const server = await WireServer.listen({
     ...listenOptions(args, log),
     session: async ({ user, database, applicationName }) => {
       if (database !== 'postgres') throw dbError('invalid_catalog_name', `database "${database}" does not exist`)
-      return new ShardedWireSession(new ClusterSession(local.coordinator, metadata), local.shards[0]!.db.session({ user, database, applicationName }))
+      return ShardedWireSession.open(local.coordinator, metadata, local.shards[0]!.db.session({ user, database, applicationName }))
     },
   })
   return serveUntilSignalled(log, server, { dir, shards }, async () => {
@@ -107,6 +114,14 @@ async function shard(args: readonly string[], dir: string): Promise<number> {
   const { host, port } = listenOptions(args, log)
   const s = await ShardServer.open({ dir, host, port, logger: log })
   return serveUntilSignalled(log, s, { dir, shard: true }, () => s.close())
+}
+
+async function coordinator(args: readonly string[], dir: string): Promise<number> {
+  const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
+  const shards = options(args, 'shard').map(parseShardAddress)
+  if (shards.length === 0) throw new Error('isola coordinator needs its shards: --shard HOST:PORT, once for each, in order')
+  const c = await openCoordinatorServer({ ...listenOptions(args, log), dir, shards, id: option(args, 'id', 'c1') })
+  return serveUntilSignalled(log, c.server, { dir, shards: shards.map((a) => `${a.host}:${a.port}`) }, () => c.close())
 }
 
 /** The listener options every server command takes. */
@@ -144,6 +159,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return start(args, dir)
     case 'shard':
       return shard(args, dir)
+    case 'coordinator':
+      return coordinator(args, dir)
     case 'sql': {
       const url = args.find((a) => /^postgres(ql)?:\/\//.test(a))
       await sqlShell(url !== undefined ? await remoteTarget(url) : await embeddedTarget(dir), process.stdin, process.stdout, process.stderr)
@@ -162,7 +179,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0
     }
     default:
-      console.log('usage: isola start [--data DIR] [--port P] [--auth METHOD] [--user NAME:PASSWORD] | isola shard [--data DIR] [--port P] | isola sql [--data DIR | postgresql://…] | isola check [--data DIR]')
+      console.log('usage: isola start [--data DIR] [--port P] [--auth METHOD] [--user NAME:PASSWORD] | isola shard [--data DIR] [--port P] | isola coordinator [--data DIR] [--port P] [--id ID] --shard HOST:PORT… | isola sql [--data DIR | postgresql://…] | isola check [--data DIR]')
       return command === 'help' ? 0 : 2
   }
 }

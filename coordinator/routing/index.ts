@@ -15,7 +15,7 @@
 export { PARTITION_COUNT, hashValue, partitionOf, hashClass } from './hash.js'
 export {
   allShards, catalogOf, coLocated, distributionOf, movePartition, uniformPartitionMap, withTable, withoutTables,
-  type ColumnInfo, type DistributionCatalog, type PartitionMap, type TableDistribution,
+  type ColumnInfo, type DistributionCatalog, type PartitionMap, type Sequenced, type TableDistribution,
 } from './distribution.js'
 export type { Count, DistributedPlan, DistributedPlanKind, MergeSpec, OutputColumn, PartialAggregate, Pin, PullInput, ShardStatement, Shards, SortKey } from './plan.js'
 export { route } from './router.js'

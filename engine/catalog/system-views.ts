@@ -254,6 +254,25 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
     const now = Date.now()
     return ctx.lockWaits.map((w) => [BigInt(w.waitId), BigInt(w.waiter), w.waiterPid ?? null, BigInt(w.holder), w.holderPid ?? null, w.holderGid ?? null, w.lockName, w.mode, BigInt(now - w.since)])
   }),
+  /**
+   * Where each table's rows live in a cluster, as CREATE TABLE declared it (DISTRIBUTED
+   * BY / REPLICATED; else the first primary-key column): how a coordinator in another
+   * process rebuilds its routing metadata from a shard (ARCHITECTURE.md §9.9).
+   * `kind` is 'hash' (with the column's attnum) or 'replicated'; a table with neither
+   * a clause nor a primary key is not listed.
+   */
+  table('pg_catalog', 'isola_distribution', [['relid', OID], ['relname', T.text], ['kind', T.text], ['attnum', T.int2]], (ctx) => {
+    const rows: SqlValue[][] = []
+    for (const r of ctx.catalog.relations.values()) {
+      if (r.kind !== 'table') continue
+      if (r.distribution?.kind === 'replicated') rows.push([r.oid, r.name, 'replicated', null])
+      else {
+        const attnum = r.distribution?.attnum ?? r.primaryKey[0]
+        if (attnum !== undefined) rows.push([r.oid, r.name, 'hash', attnum])
+      }
+    }
+    return rows
+  }),
 ]
 
 const CATEGORY: Record<keyof typeof TYPE_OIDS, string> = {

@@ -276,6 +276,7 @@ function refusing(p: Participant, refuse: Set<ShardId>): Participant {
         commit: (ts) => b.commit(ts),
         conflicts: () => b.conflicts(),
         rollback: () => b.rollback(),
+        cancel: () => b.cancel(),
         async prepare(gid) {
           if (!refuse.has(p.id)) return b.prepare(gid)
           await b.rollback()

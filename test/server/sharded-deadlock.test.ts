@@ -24,7 +24,7 @@ beforeAll(async () => {
   const metadata = new ClusterMetadata(3)
   server = await WireServer.listen({
     port: 0,
-    session: async (o) => new ShardedWireSession(new ClusterSession(local.coordinator, metadata), local.shards[0]!.db.session(o)),
+    session: async (o) => ShardedWireSession.open(local.coordinator, metadata, local.shards[0]!.db.session(o)),
   })
 })
 afterAll(async () => {

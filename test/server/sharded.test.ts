@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { ClusterMetadata, ClusterSession } from '../../coordinator/cluster-session.js'
+import { ClusterMetadata } from '../../coordinator/cluster-session.js'
 import { openLocalCluster, type LocalCluster } from '../../coordinator/local-cluster.js'
 import { ShardedWireSession } from '../../coordinator/wire-session.js'
 import { WireServer } from '../../server/server.js'
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const metadata = new ClusterMetadata(3)
   server = await WireServer.listen({
     port: 0,
-    session: async (o) => new ShardedWireSession(new ClusterSession(local.coordinator, metadata), local.shards[0]!.db.session(o)),
+    session: async (o) => ShardedWireSession.open(local.coordinator, metadata, local.shards[0]!.db.session(o)),
   })
 })
 afterAll(async () => {
