@@ -55,12 +55,15 @@ function options(args: readonly string[], name: string): string[] {
   return args.flatMap((a, i) => (a === `--${name}` && args[i + 1] !== undefined ? [args[i + 1]!] : []))
 }
 
+/** A mistake in the command line: printed as one line, without a stack. */
+class UsageError extends Error {}
+
 const isLoopback = (address: string | undefined): boolean => address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address?.startsWith('127.') === true
 
 async function start(args: readonly string[], dir: string): Promise<number> {
   const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
   const auth = option(args, 'auth', '')
-  if (auth !== '' && !(AUTH_METHODS as readonly string[]).includes(auth)) throw new Error(`--auth must be one of ${AUTH_METHODS.join(', ')}`)
+  if (auth !== '' && !(AUTH_METHODS as readonly string[]).includes(auth)) throw new UsageError(`--auth must be one of ${AUTH_METHODS.join(', ')}`)
   const shards = Number(option(args, 'shards', '0'))
   if (shards > 0) return startSharded(args, dir, shards, log)
   const cluster = await Cluster.open({ dir })
@@ -92,8 +95,13 @@ async function start(args: readonly string[], dir: string): Promise<number> {
  * database, `postgres`, and trust authentication; distributed tables are declared
  * with DISTRIBUTED BY (col) or DISTRIBUTED REPLICATED.
  */
+/** Options of the single node that a coordinator does not have yet: refused rather than ignored (trust, no TLS, no roles). */
+const SINGLE_NODE_ONLY = ['auth', 'user', 'tls-cert', 'tls-key', 'http-port']
+
 async function startSharded(args: readonly string[], dir: string, shards: number, log: pino.Logger): Promise<number> {
-  if (fs.existsSync(path.join(dir, 'global.json'))) throw new Error(`${dir} holds a single-node cluster; --shards needs a directory of its own`)
+  const unsupported = SINGLE_NODE_ONLY.filter((o) => args.includes(`--${o}`))
+  if (unsupported.length > 0) throw new UsageError(`${unsupported.map((o) => `--${o}`).join(', ')}: not available with --shards yet (a coordinator trusts its clients: keep it on loopback)`)
+  if (fs.existsSync(path.join(dir, 'global.json'))) throw new UsageError(`${dir} holds a single-node cluster; --shards needs a directory of its own`)
   const local = await openLocalCluster({ dir, shards, id: option(args, 'id', 'c1') })
   const metadata = ClusterMetadata.fromShard(local.shards[0]!.db, shards)
   const server = await WireServer.listen({
@@ -119,7 +127,7 @@ async function shard(args: readonly string[], dir: string): Promise<number> {
 async function coordinator(args: readonly string[], dir: string): Promise<number> {
   const log = pino({ level: option(args, 'log-level', 'info') }, pino.destination(2))
   const shards = options(args, 'shard').map(parseShardAddress)
-  if (shards.length === 0) throw new Error('isola coordinator needs its shards: --shard HOST:PORT, once for each, in order')
+  if (shards.length === 0) throw new UsageError('isola coordinator needs its shards: --shard HOST:PORT, once for each, in order')
   const c = await openCoordinatorServer({ ...listenOptions(args, log), dir, shards, id: option(args, 'id', 'c1') })
   return serveUntilSignalled(log, c.server, { dir, shards: shards.map((a) => `${a.host}:${a.port}`) }, () => c.close())
 }
@@ -189,6 +197,7 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     // Database errors are reported as PostgreSQL would print them, not as a stack trace.
     if (isIsolaError(e)) console.error(`isola: ERROR ${e.code}: ${e.message}${e.detail ? `\nDETAIL: ${e.detail}` : ''}`)
+    else if (e instanceof UsageError) console.error(`isola: ${e.message}`)
     else console.error(e)
     process.exit(1)
   },
