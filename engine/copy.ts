@@ -21,7 +21,7 @@ import { interruptPoint, type ExecContext } from './exec/context.js'
 import { TableWriter, type WriteEnv } from './exec/table-writer.js'
 import { decodeRow, rowLayout, type Row } from './rows/row-codec.js'
 import { successorKey } from '../txn/index.js'
-import { formatValue, parseValue, type SqlValue } from './values/index.js'
+import { formatValue, parseValue, type SqlType, type SqlValue } from './values/index.js'
 
 type CopyStatement = Statement & { kind: 'copy' }
 
@@ -114,16 +114,71 @@ function csvRecords(text: string, final: boolean): { records: (string | null)[][
   return { records, rest: text.slice(start) }
 }
 
+/**
+ * COPY data to records, chunk by chunk: `push` takes the next decoded text and
+ * returns the records it completed (`final`: the data ended, take the rest too);
+ * `ended` once the line "\." was read (what follows is ignored). The engine's
+ * copyIn and the coordinator's (which routes each record to its shard) share it.
+ */
+export class CopyRecords {
+  ended = false
+  private buffer = ''
+
+  constructor(private readonly format: 'text' | 'csv') {}
+
+  push(text: string, final: boolean): (string | null)[][] {
+    if (this.ended) return []
+    this.buffer += text
+    const out: (string | null)[][] = []
+    if (this.format === 'csv') {
+      const { records, rest } = csvRecords(this.buffer, final)
+      this.buffer = rest
+      for (const r of records) {
+        if (r.length === 1 && r[0] === '\\.') {
+          this.ended = true
+          break
+        }
+        out.push(r)
+      }
+      return out
+    }
+    let nl: number
+    while ((nl = this.buffer.indexOf('\n')) >= 0 || (final && this.buffer.length > 0)) {
+      const raw = nl >= 0 ? this.buffer.slice(0, nl) : this.buffer
+      this.buffer = nl >= 0 ? this.buffer.slice(nl + 1) : ''
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+      if (line === '\\.') {
+        this.ended = true
+        break
+      }
+      out.push(line.split('\t').map(unescapeText))
+    }
+    return out
+  }
+}
+
+/** One COPY … TO STDOUT line (newline included) of values of `types`. */
+export function copyLine(values: readonly SqlValue[], types: readonly SqlType[], csv: boolean): string {
+  const fields = values.map((v, i) => {
+    const text = formatValue(types[i]!, v ?? null)
+    if (text === null) return csv ? '' : '\\N'
+    return csv ? quoteCsv(text) : escapeText(text)
+  })
+  return fields.join(csv ? ',' : '\t') + '\n'
+}
+
+/** COPY's header line (CSV only, as PostgreSQL's HEADER). */
+export const copyHeader = (names: readonly string[]): string => names.map(quoteCsv).join(',') + '\n'
+
 export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv, s: CopyStatement, catalog: Catalog, finished: (ok: boolean) => Promise<void>): CopyIn {
   const { table, columns } = target(catalog, s)
   const env = envFor(ctx)
   const writer = new TableWriter(table, env)
   const defaults = columnDefaults(catalog, table)
   const missing = table.columns.filter((c) => !columns.includes(c) && defaults.has(c.attnum))
-  let buffer = ''
+  const reader = new CopyRecords(s.format)
   let line = 0
   let count = 0
-  let ended = false
   let skipHeader = s.header
   const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -152,29 +207,9 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
     count++
   }
 
-  const consume = async (final: boolean) => {
-    if (s.format === 'csv') {
-      const { records, rest } = csvRecords(buffer, final)
-      buffer = rest
-      for (const r of records) {
-        if (r.length === 1 && r[0] === '\\.') {
-          ended = true
-          return
-        }
-        await insert(r)
-      }
-      return
-    }
-    let nl: number
-    while ((nl = buffer.indexOf('\n')) >= 0 || (final && buffer.length > 0)) {
-      const raw = nl >= 0 ? buffer.slice(0, nl) : buffer
-      buffer = nl >= 0 ? buffer.slice(nl + 1) : ''
-      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-      if (text === '\\.') {
-        ended = true
-        return
-      }
-      await insert(text.split('\t').map(unescapeText))
+  const consume = async (text: string, final: boolean) => {
+    for (const r of reader.push(text, final)) {
+      await insert(r)
       await interruptPoint(ctx)
     }
   }
@@ -196,15 +231,13 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
     columns: columns.length,
     write: (chunk) =>
       guard(async () => {
-        if (ended) return
-        buffer += typeof chunk === 'string' ? chunk : utf8(() => decoder.decode(chunk, { stream: true }))
-        await consume(false)
+        if (reader.ended) return
+        await consume(typeof chunk === 'string' ? chunk : utf8(() => decoder.decode(chunk, { stream: true })), false)
       }),
     end: () =>
       guard(async () => {
         // Bytes of a character cut off by the end of the data are an error, not dropped.
-        buffer += utf8(() => decoder.decode())
-        if (!ended) await consume(true)
+        await consume(utf8(() => decoder.decode()), true)
         while (env.deferred.length > 0) await env.deferred.shift()!()
         await finished(true)
         return count
@@ -241,7 +274,8 @@ export async function copyOut(ctx: ExecContext, s: CopyStatement, catalog: Catal
   const { table, columns } = target(catalog, s)
   const layout = rowLayout(table)
   const csv = s.format === 'csv'
-  if (s.header && csv) emit(columns.map((c) => quoteCsv(c.name)).join(',') + '\n')
+  if (s.header && csv) emit(copyHeader(columns.map((c) => c.name)))
+  const types = columns.map((c) => c.type)
   let count = 0
   let from: Uint8Array | undefined
   for (;;) {
@@ -249,12 +283,7 @@ export async function copyOut(ctx: ExecContext, s: CopyStatement, catalog: Catal
     const batch = await ctx.txn.scan(table.tree, { from, limit: 1024 })
     for (const [, v] of batch) {
       const row = decodeRow(layout, v)
-      const fields = columns.map((c) => {
-        const text = formatValue(c.type, row[c.attnum - 1] ?? null)
-        if (text === null) return csv ? '' : '\\N'
-        return csv ? quoteCsv(text) : escapeText(text)
-      })
-      emit(fields.join(csv ? ',' : '\t') + '\n')
+      emit(copyLine(columns.map((c) => row[c.attnum - 1] ?? null), types, csv))
       count++
     }
     if (batch.length < 1024) return count
