@@ -118,16 +118,30 @@ export class Coordinator implements TxnContext {
   }
 
   driveDecision(decision: Decision): Promise<void> {
-    const work = this.commitEverywhere(decision).then(
-      () => this.log.forget(decision.gid),
-      () => undefined, // closing: the decision stays logged for the next recovery
-    )
-    this.driving.add(work)
-    void work.finally(() => this.driving.delete(work))
-    return work
+    // Closing: the decision stays logged for the next recovery.
+    return this.track(this.commitEverywhere(decision).then(() => this.log.forget(decision.gid)))
   }
 
-  /** Waits for every phase two in progress to be acknowledged. */
+  /** Background work that settled() waits for; a failure (only when closing) is left to the next recovery. */
+  private track(work: Promise<void>): Promise<void> {
+    const tracked = work.catch(() => undefined)
+    this.driving.add(tracked)
+    void tracked.finally(() => this.driving.delete(tracked))
+    return tracked
+  }
+
+  /**
+   * ROLLBACK PREPARED of an aborted transaction, in the background, on shards that
+   * could not be reached when it aborted: each retried until it answers, so that a
+   * PREPARE the shard made durable (its vote lost with the connection) does not hold
+   * its rows until the next recovery. Closing abandons it: by then the gid is of an
+   * earlier epoch, which the next recovery rolls back.
+   */
+  driveAbort(gid: string, participants: readonly ShardId[]): Promise<void> {
+    return this.track(Promise.all(participants.map((shard) => this.untilAcknowledged(() => this.participant(shard).rollbackPrepared(gid)))).then(() => undefined))
+  }
+
+  /** Waits for every phase two in progress (and every abort still being driven) to be acknowledged. */
   async settled(): Promise<void> {
     while (this.driving.size > 0) await Promise.all(this.driving)
   }
@@ -149,18 +163,23 @@ export class Coordinator implements TxnContext {
     let acknowledged = 0
     await Promise.all(
       decision.participants.map(async (shard) => {
-        for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
-          try {
-            await this.participant(shard).commitPrepared(decision.gid, decision.commitTs)
-            break
-          } catch (e) {
-            if (this.closing) throw e
-            await new Promise((r) => setTimeout(r, wait))
-          }
-        }
+        await this.untilAcknowledged(() => this.participant(shard).commitPrepared(decision.gid, decision.commitTs))
         if (++acknowledged === 1) this.faults(point)
       }),
     )
+  }
+
+  /** Sends a phase-two message again, waiting longer each time, until the shard answers (or the coordinator closes). */
+  private async untilAcknowledged(send: () => Promise<unknown>): Promise<void> {
+    for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+      try {
+        await send()
+        return
+      } catch (e) {
+        if (this.closing) throw e
+        await new Promise((r) => setTimeout(r, wait))
+      }
+    }
   }
 
   private async recover(): Promise<void> {
