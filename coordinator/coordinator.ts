@@ -15,14 +15,18 @@
  *      crash), then forgotten;
  *   2. every participant's prepared transactions of this coordinator, of an earlier
  *      epoch and without a decision, are rolled back.
+ * A shard that cannot be reached does not keep the coordinator closed: open returns
+ * once the reachable shards are done, and the work on the missing one goes on in the
+ * background, retried until it answers (settled() waits for it). Meanwhile its
+ * prepared rows stay locked and readers wait on them, as for any phase two in flight.
  */
-import { dbError } from '../common/errors.js'
+import { dbError, IsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import type { Decision, DecisionLog } from './decision-log.js'
 import { DistributedTxn, type DistributedTxnOptions, type TxnContext } from './distributed-txn.js'
 import { NO_FAULTS, type FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
-import type { Participant } from './participant.js'
+import type { Participant, PreparedBranch } from './participant.js'
 
 /** How often the shards hear the horizon (the oldest snapshot still in use), which bounds their version GC. */
 const HORIZON_PUSH_MS = 200
@@ -73,7 +77,12 @@ export class Coordinator implements TxnContext {
   /** A coordinator ready for transactions: recovery has finished. */
   static async open(options: CoordinatorOptions): Promise<Coordinator> {
     const c = new Coordinator(options)
-    await c.recover()
+    try {
+      await c.recover()
+    } catch (e) {
+      c.closing = true // stops the retries of the recovery left running
+      throw e
+    }
     c.horizonTimer = setInterval(() => void c.pushHorizon(), HORIZON_PUSH_MS)
     c.horizonTimer.unref()
     return c
@@ -159,43 +168,71 @@ export class Coordinator implements TxnContext {
   // ── phase two and recovery ──────────────────────────────────────────────────
 
   /** COMMIT PREPARED on every participant of a decision, each retried until acknowledged. */
-  private async commitEverywhere(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery' = 'after-some-commit-prepared'): Promise<void> {
+  private async commitEverywhere(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery' = 'after-some-commit-prepared', failed?: (e: unknown) => void): Promise<void> {
     let acknowledged = 0
     await Promise.all(
       decision.participants.map(async (shard) => {
-        await this.untilAcknowledged(() => this.participant(shard).commitPrepared(decision.gid, decision.commitTs))
+        await this.untilAcknowledged(() => this.participant(shard).commitPrepared(decision.gid, decision.commitTs), failed)
         if (++acknowledged === 1) this.faults(point)
       }),
     )
   }
 
-  /** Sends a phase-two message again, waiting longer each time, until the shard answers (or the coordinator closes). */
-  private async untilAcknowledged(send: () => Promise<unknown>): Promise<void> {
+  /** Sends a phase-two message again, waiting longer each time, until the shard answers (or the coordinator closes); `failed` hears of each failure. */
+  private async untilAcknowledged(send: () => Promise<unknown>, failed?: (e: unknown) => void): Promise<void> {
     for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
       try {
         await send()
         return
       } catch (e) {
+        failed?.(e)
         if (this.closing) throw e
         await new Promise((r) => setTimeout(r, wait))
       }
     }
   }
 
+  /**
+   * Both steps of recovery at once (their gids are disjoint), every shard's work on its
+   * own. Open waits for all of it, unless some shard cannot be reached: then only
+   * until that is known, and the rest carries on in the background. Any other error
+   * (a shard refusing this coordinator, 28000) fails the open.
+   */
   private async recover(): Promise<void> {
     const decided = this.log.decisions()
-    for (const d of decided) {
-      this.oracle.observe(d.commitTs)
-      await this.commitEverywhere(d, 'during-recovery')
-      this.log.forget(d.gid)
-    }
+    for (const d of decided) this.oracle.observe(d.commitTs)
     const known = new Set(decided.map((d) => d.gid))
-    for (const p of this.participants.values()) {
-      for (const prepared of await p.listPrepared()) {
-        const g = parseGid(prepared.gid)
-        if (g === undefined || g.coordinator !== this.id || g.epoch >= this.log.epoch || known.has(prepared.gid)) continue
-        await p.rollbackPrepared(prepared.gid)
-      }
+    let unreachable = (): void => undefined
+    let refused = (_e: unknown): void => undefined
+    const stop = new Promise<void>((resolve, reject) => {
+      unreachable = resolve
+      refused = reject
+    })
+    const failed = (e: unknown): void => (isUnreachable(e) ? unreachable() : refused(e))
+    const work = Promise.all([
+      ...decided.map(async (d) => {
+        await this.commitEverywhere(d, 'during-recovery', failed)
+        this.log.forget(d.gid)
+      }),
+      ...[...this.participants.values()].map((p) => this.rollBackLeftovers(p, known, failed)),
+    ]).then(() => undefined)
+    void this.track(work)
+    await Promise.race([work, stop])
+  }
+
+  /** Rolls back a participant's prepared transactions of this coordinator from earlier epochs that have no decision (presumed abort). */
+  private async rollBackLeftovers(p: Participant, decided: ReadonlySet<string>, failed: (e: unknown) => void): Promise<void> {
+    let prepared: readonly PreparedBranch[] = []
+    await this.untilAcknowledged(async () => (prepared = await p.listPrepared()), failed)
+    for (const x of prepared) {
+      const g = parseGid(x.gid)
+      if (g === undefined || g.coordinator !== this.id || g.epoch >= this.log.epoch || decided.has(x.gid)) continue
+      await this.untilAcknowledged(() => p.rollbackPrepared(x.gid), failed)
     }
   }
+}
+
+/** The shard could not be reached, or is going away (08xxx, 57P0x): worth retrying, and no reason to stay closed. */
+function isUnreachable(e: unknown): boolean {
+  return e instanceof IsolaError && (e.code.startsWith('08') || e.code.startsWith('57P'))
 }

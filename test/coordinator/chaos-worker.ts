@@ -105,10 +105,14 @@ async function transfers(p: number, w: number): Promise<void> {
     } catch (e) {
       if (t.state === 'active' || t.state === 'failed') await t.rollback()
       say(`fail ${codeOf(e)}`)
-      // As a client would: back off a little, longer while a shard is away.
-      await new Promise((r) => setTimeout(r, isIsolaError(e, 'serialization_failure') ? rng.below(3) : 5 + rng.below(20)))
+      await backOff(e, rng)
     }
   }
+}
+
+/** As a client would: a moment after a conflict, longer while a shard is away (its processes need the CPU to come back). */
+function backOff(e: unknown, rng: Rng): Promise<void> {
+  return new Promise((r) => setTimeout(r, isIsolaError(e, 'serialization_failure') ? rng.below(3) : 20 + rng.below(40)))
 }
 
 /** Money between two accounts on the first two of `shards` (one shard: both there), and a mark on each shard touched. */
@@ -139,7 +143,7 @@ async function audits(isolation: IsolationLevel, rng: Rng): Promise<void> {
     } catch (e) {
       if (t.state === 'active' || t.state === 'failed') await t.rollback()
       say(`fail ${codeOf(e)}`)
-      await new Promise((r) => setTimeout(r, 5 + rng.below(20)))
+      await backOff(e, rng)
     }
     await new Promise((r) => setTimeout(r, rng.below(10)))
   }
