@@ -12,18 +12,27 @@
  *                run on; then stop the workload and check, while the coordinator that
  *                lived through it is still up (it alone must resolve what the shard
  *                held: no new coordinator's recovery helps)
+ *   both         SIGKILL a random shard, then, while it is away, the coordinator; the
+ *                new coordinator must open without the shard and the workload must
+ *                get transfers through on the others; then the shard comes back, and
+ *                the check is made as for `shard`
  *
- * The check, read straight from each shard (psql-style, nothing running): no prepared
- * transaction is left (for a shard kill, within seconds of its return); every
- * transaction's marks are on all the shards it touched or on none; every
- * acknowledged transfer is there; the total is exact. Every audit the workload
+ * The check, read straight from each shard (psql-style, nothing running) and from the
+ * decision log: no prepared transaction and no decision is left (for a shard kill,
+ * within seconds of its return); every transaction's marks are on all the shards it
+ * touched or on none; every acknowledged transfer is there; the total is exact.
+ * Every audit the workload
  * finished saw the exact total, and a transaction failed only with a code its fault
- * explains. Needs `npm run build`.
+ * explains. The schedule (round order, which shard, every wait) comes from the seed;
+ * the processes' own timing does not, so a replay takes the same decisions, not
+ * necessarily the same interleaving. CHAOS_TRACE=1 prints a timeline on stderr.
+ * Needs `npm run build`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import Sqlite from 'better-sqlite3'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Rng } from '../helpers/random.js'
@@ -119,7 +128,9 @@ async function startShard(dir: string, port = 0): Promise<{ proc: Proc; port: nu
 /** A coordinator process over the shards; resolves once its recovery has finished. */
 async function startCoordinator(dir: string, generation: number, ports: readonly number[], setup = false): Promise<Proc> {
   const proc = start([WORKER, dir, String(seed), String(generation), ...(setup ? ['--setup'] : []), ...ports.map(String)])
-  await proc.waitFor(/^recovered$/, 20_000)
+  await proc.waitFor(/^recovered$/, 20_000).catch((e: unknown) => {
+    throw new Error(`the coordinator did not open (its recovery did not finish): ${String(e)}`)
+  })
   return proc
 }
 
@@ -164,6 +175,16 @@ async function settledShards(ports: readonly number[], ms: number): Promise<Shar
     const states = await Promise.all(ports.map(readShard))
     if (states.every((s) => s.prepared.length === 0) || Date.now() > deadline) return states
     await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** The decisions the coordinator's log still holds (read beside the running coordinator, as an operator would). */
+function decisionsLeft(dir: string): string[] {
+  const db = new Sqlite(path.join(dir, 'coordinator', 'decisions.sqlite'), { readonly: true })
+  try {
+    return (db.prepare('SELECT gid FROM decisions ORDER BY gid').all() as { gid: string }[]).map((r) => r.gid)
+  } finally {
+    db.close()
   }
 }
 
@@ -222,50 +243,74 @@ describe(`chaos: kill -9 of the coordinator and of shards during the bank test (
     let generation = 1
     let coordinator = await startCoordinator(dir, generation, ports, true)
     const acked = new Set<number>()
+    const rounds = rng.shuffle(['coordinator', 'coordinator', 'shard', 'shard', 'both', 'both'] as const)
     const stats = { audits: 0, acks: 0, fails: new Map<string, number>(), marks: 0 }
-    const rounds = rng.shuffle(['coordinator', 'coordinator', 'coordinator', 'shard', 'shard', 'shard'] as const)
+    /** What coordinator `c` printed from line `from` on, judged: every audit exact, every failure explained by the fault; its acks recorded. */
+    const judge = (c: Proc, from: number, explained: ReadonlySet<string>, round: string): number => {
+      const o = outcomes(c, from)
+      for (const a of o.acks) acked.add(a)
+      expect(o.audits.filter((t) => t !== TOTAL), `${round}: audits that saw a wrong total`).toEqual([])
+      expect(o.fails.filter((f) => !explained.has(f)), `${round}: failures the fault does not explain`).toEqual([])
+      stats.audits += o.audits.length
+      stats.acks += o.acks.length
+      for (const f of o.fails) stats.fails.set(f, (stats.fails.get(f) ?? 0) + 1)
+      trace(`${round}: ${o.acks.length} acks, ${o.audits.length} audits, ${o.fails.length} failures`)
+      return o.acks.length
+    }
+    /** Once the workload is under way (a cold process is slow to start), a random moment later. */
+    const underWay = async (c: Proc, from: number, what: string): Promise<void> => {
+      await c.waitFor(/^ack /, 15_000, from).catch((e: unknown) => {
+        throw new Error(`${what}: no transfer acknowledged: ${String(e)}`)
+      })
+      await sleep(rng.below(400))
+    }
+    /** Restarts shard k on its directory and port, lets the workload run on, stops it (which needs what the shard held to be resolved). */
+    const shardBack = async (k: number, from: number, round: string): Promise<void> => {
+      shards[k] = await startShard(shardDir(k), ports[k])
+      trace(`shard ${k} back`)
+      await sleep(200 + rng.below(300))
+      coordinator.send('stop')
+      await stopped(coordinator, from, ports, round)
+    }
 
     for (const [n, kind] of rounds.entries()) {
       const round = `round ${n} (${kind})`
       trace(`${round} begins`)
       const from = coordinator.lines.length
       coordinator.send('go')
-      // The moment: at random, once the workload is under way (a cold process is slow to start).
-      await coordinator.waitFor(/^ack /, 15_000, from)
-      await sleep(rng.below(400))
-      let explained = ALWAYS
+      await underWay(coordinator, from, round)
       if (kind === 'coordinator') {
         await coordinator.kill()
         expect(coordinator.stderr, round).toBe('')
-      } else {
-        const k = rng.below(SHARDS)
-        await shards[k]!.proc.kill()
-        trace(`shard ${k} killed`)
-        await sleep(100 + rng.below(500))
-        shards[k] = await startShard(shardDir(k), ports[k])
-        trace(`shard ${k} back`)
-        // Run on with the shard back: held rows must be released for this to get anywhere.
-        await sleep(200 + rng.below(300))
-        coordinator.send('stop')
-        await stopped(coordinator, from, ports, `${round}, shard ${k} killed`)
-        explained = SHARD_AWAY
-      }
-      const o = outcomes(coordinator, from)
-      for (const a of o.acks) acked.add(a)
-      expect(o.audits.filter((t) => t !== TOTAL), `${round}: audits that saw a wrong total`).toEqual([])
-      expect(o.fails.filter((f) => !explained.has(f)), `${round}: failures the fault does not explain`).toEqual([])
-      expect(o.acks.length, `${round}: transfers acknowledged`).toBeGreaterThan(0)
-      stats.audits += o.audits.length
-      stats.acks += o.acks.length
-      for (const f of o.fails) stats.fails.set(f, (stats.fails.get(f) ?? 0) + 1)
-
-      trace(`${round}: ${o.acks.length} acks, ${o.fails.length} failures`)
-      if (kind === 'coordinator') {
+        expect(judge(coordinator, from, ALWAYS, round), `${round}: transfers acknowledged`).toBeGreaterThan(0)
         coordinator = await startCoordinator(dir, ++generation, ports)
         stats.marks = checkStates(await Promise.all(ports.map(readShard)), acked, `${round}, after recovery`)
-      } else {
-        stats.marks = checkStates(await settledShards(ports, 5000), acked, `${round}, once the shard was back`)
+        expect(decisionsLeft(dir), `${round}: decisions left after recovery`).toEqual([])
+        continue
       }
+      const k = rng.below(SHARDS)
+      await shards[k]!.proc.kill()
+      trace(`shard ${k} killed`)
+      if (kind === 'shard') {
+        await sleep(100 + rng.below(500))
+        await shardBack(k, from, `${round}, shard ${k} killed`)
+        expect(judge(coordinator, from, SHARD_AWAY, round), `${round}: transfers acknowledged`).toBeGreaterThan(0)
+      } else {
+        // The coordinator too, while the shard is away; the new one opens without it, and the other shards serve.
+        await sleep(rng.below(300))
+        await coordinator.kill()
+        expect(coordinator.stderr, round).toBe('')
+        judge(coordinator, from, SHARD_AWAY, `${round}, the first coordinator`)
+        coordinator = await startCoordinator(dir, ++generation, ports)
+        trace(`coordinator back without shard ${k}`)
+        const again = coordinator.lines.length
+        coordinator.send('go')
+        await underWay(coordinator, again, `${round}, the new coordinator without shard ${k}`)
+        await shardBack(k, again, `${round}, shard ${k} and the coordinator killed`)
+        expect(judge(coordinator, again, SHARD_AWAY, `${round}, the new coordinator`), `${round}: transfers acknowledged`).toBeGreaterThan(0)
+      }
+      stats.marks = checkStates(await settledShards(ports, 5000), acked, `${round}, once the shard was back`)
+      expect(decisionsLeft(dir), `${round}: decisions left once the shard was back`).toEqual([])
     }
 
     // A last phase with nothing killed: all shards serve, and the total is still exact.
