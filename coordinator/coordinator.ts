@@ -74,7 +74,7 @@ export class Coordinator implements TxnContext {
     for (const p of options.participants) this.participants.set(p.id, p)
   }
 
-  /** A coordinator ready for transactions: recovery has finished. */
+  /** A coordinator ready for transactions: recovery has finished (on a shard that cannot be reached, it goes on in the background). */
   static async open(options: CoordinatorOptions): Promise<Coordinator> {
     const c = new Coordinator(options)
     try {

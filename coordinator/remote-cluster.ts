@@ -2,7 +2,8 @@
  * A coordinator over shards in other processes (`isola shard` each): one remote
  * participant per address, shard i at `shards[i]`, the decision log in
  * `<dir>/coordinator`. Opening it runs the coordinator's recovery, which waits for
- * every shard (an unreachable one fails the open with 08006).
+ * every shard it can reach; a shard that is down gets its part once it is back
+ * (coordinator.ts), and a shard that refuses this coordinator fails the open (28000).
  */
 import path from 'node:path'
 import { asShardId } from '../common/ids.js'
