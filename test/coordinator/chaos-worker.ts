@@ -14,6 +14,8 @@
  *          two (Coordinator.settled), prints `stopped`
  *   exit   closes the coordinator and exits 0
  *
+ * stdin closing without `exit` (the test process died) ends it at once, with 1.
+ *
  * On stdout, as they happen: `ack <mark>` once a transfer's commit was acknowledged
  * (stdout to a pipe is synchronous on Linux: a printed ack survives a SIGKILL that
  * follows), `audit <total>` per finished audit, `fail <sqlstate>` per transaction
@@ -70,6 +72,8 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
     process.exit(0)
   }
 }
+// stdin closed without `exit`: the test is gone (killed itself); so is this process.
+process.exit(1)
 
 async function createBank(cluster: RemoteCluster): Promise<void> {
   const t = cluster.coordinator.begin()

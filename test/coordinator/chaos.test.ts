@@ -38,6 +38,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Rng } from '../helpers/random.js'
 
 const CLI = path.resolve('dist/server/cli.js')
+const GUARD = path.resolve('dist/test/coordinator/chaos-orphan-guard.js')
 const WORKER = path.resolve('dist/test/coordinator/chaos-worker.js')
 const SHARDS = 3
 const TOTAL = 30 * 100
@@ -120,7 +121,7 @@ function start(args: readonly string[]): Proc {
 
 /** `isola shard` on DIR (port 0: a free one); resolves with its port once it serves. */
 async function startShard(dir: string, port = 0): Promise<{ proc: Proc; port: number }> {
-  const proc = start([CLI, 'shard', '--data', dir, '--port', String(port), '--log-level', 'warn'])
+  const proc = start(['--import', GUARD, CLI, 'shard', '--data', dir, '--port', String(port), '--log-level', 'warn'])
   const m = await proc.waitFor(/^ready on postgresql:\/\/\S+:(\d+)\/\S*$/, 20_000)
   return { proc, port: Number(m[1]) }
 }
