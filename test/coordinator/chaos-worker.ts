@@ -33,7 +33,6 @@ import { Rng } from '../helpers/random.js'
 const SHARDS = 3
 const ACCOUNTS = 30
 const START = 100
-const TOTAL = ACCOUNTS * START
 const COORDINATOR_ID = 'chaos'
 const TRANSFER_WORKERS = 4
 const AUDITORS: readonly IsolationLevel[] = ['repeatable read', 'serializable']
