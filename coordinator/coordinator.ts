@@ -33,7 +33,7 @@ import { GlobalSsi } from './global-ssi.js'
 import { DistributedTxn, type DistributedTxnOptions, type TxnContext } from './distributed-txn.js'
 import { NO_FAULTS, type FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
-import type { Participant } from './participant.js'
+import type { Participant, PreparedBranch } from './participant.js'
 
 /** How often the shards hear the horizon (the oldest snapshot still in use), which bounds their version GC. */
 const HORIZON_PUSH_MS = 200
@@ -96,10 +96,15 @@ export class Coordinator implements TxnContext {
     this.deadlocks = new DeadlockDetector(() => [...this.participants.values()], options.deadlockTimeoutMs ?? DEFAULT_DEADLOCK_TIMEOUT_MS)
   }
 
-  /** A coordinator ready for transactions: recovery has finished. */
+  /** A coordinator ready for transactions: recovery has finished (on a shard that cannot be reached, it goes on in the background). */
   static async open(options: CoordinatorOptions): Promise<Coordinator> {
     const c = new Coordinator(options)
-    await c.recover()
+    try {
+      await c.recover()
+    } catch (e) {
+      c.closing = true // stops the retries of the recovery left running
+      throw e
+    }
     c.horizonTimer = setInterval(() => void c.pushHorizon(), HORIZON_PUSH_MS)
     c.horizonTimer.unref()
     return c
@@ -165,21 +170,30 @@ export class Coordinator implements TxnContext {
   }
 
   driveDecision(decision: Decision): Promise<void> {
-    return this.track(decision, this.commitOnEach(decision, 'after-some-commit-prepared'))
+    // Closing: the decision stays logged for the next recovery.
+    return this.track(Promise.all(this.commitOnEach(decision, 'after-some-commit-prepared')).then(() => this.log.forget(decision.gid)))
   }
 
-  /** A phase two in progress, one promise per participant: forgotten once all acknowledged; close waits for it. */
-  private track(decision: Decision, each: readonly Promise<void>[]): Promise<void> {
-    const work = Promise.all(each).then(
-      () => this.log.forget(decision.gid),
-      () => undefined, // closing: the decision stays logged for the next recovery
-    )
-    this.driving.add(work)
-    void work.finally(() => this.driving.delete(work))
-    return work
+  /** Background work that settled() waits for; a failure (only when closing) is left to the next recovery. */
+  private track(work: Promise<void>): Promise<void> {
+    const tracked = work.catch(() => undefined)
+    this.driving.add(tracked)
+    void tracked.finally(() => this.driving.delete(tracked))
+    return tracked
   }
 
-  /** Waits for every phase two in progress to be acknowledged. */
+  /**
+   * ROLLBACK PREPARED of an aborted transaction, in the background, on shards that
+   * could not be reached when it aborted: each retried until it answers, so that a
+   * PREPARE the shard made durable (its vote lost with the connection) does not hold
+   * its rows until the next recovery. Closing abandons it: by then the gid is of an
+   * earlier epoch, which the next recovery rolls back.
+   */
+  driveAbort(gid: string, participants: readonly ShardId[]): Promise<void> {
+    return this.track(Promise.all(participants.map((shard) => this.untilAcknowledged(() => this.participant(shard).rollbackPrepared(gid)))).then(() => undefined))
+  }
+
+  /** Waits for every phase two in progress (and every abort still being driven) to be acknowledged. */
   async settled(): Promise<void> {
     while (this.driving.size > 0) await Promise.all(this.driving)
   }
@@ -202,17 +216,22 @@ export class Coordinator implements TxnContext {
   private commitOnEach(decision: Decision, point: 'after-some-commit-prepared' | 'during-recovery'): Promise<void>[] {
     let acknowledged = 0
     return decision.participants.map(async (shard) => {
-      for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
-        try {
-          await this.participant(shard).commitPrepared(decision.gid, decision.commitTs, decision.outConflict)
-          break
-        } catch (e) {
-          if (this.closing) throw e
-          await new Promise((r) => setTimeout(r, wait))
-        }
-      }
+      await this.untilAcknowledged(() => this.participant(shard).commitPrepared(decision.gid, decision.commitTs, decision.outConflict))
       if (++acknowledged === 1) this.faults(point)
     })
+  }
+
+  /** Sends a phase-two message again, waiting longer each time, until the shard answers (or the coordinator closes). */
+  private async untilAcknowledged(send: () => Promise<unknown>): Promise<void> {
+    for (let wait = RETRY_MIN_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+      try {
+        await send()
+        return
+      } catch (e) {
+        if (this.closing) throw e
+        await new Promise((r) => setTimeout(r, wait))
+      }
+    }
   }
 
   private async recover(): Promise<void> {
@@ -237,7 +256,7 @@ export class Coordinator implements TxnContext {
     await Promise.all(
       decided.map((d) => {
         const each = this.commitOnEach(d, 'during-recovery')
-        const work = this.track(d, each)
+        const work = this.track(Promise.all(each).then(() => this.log.forget(d.gid)))
         return d.participants.every((s) => !down.has(s)) ? work : Promise.allSettled(each.filter((_, i) => !down.has(d.participants[i]!)))
       }),
     )

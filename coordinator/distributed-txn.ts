@@ -11,7 +11,7 @@
  *     │   commit(), ≤ 1 writer                  commit(), ≥ 2 writers
  *     │        │                                        │
  *     │        ▼                                        ▼
- *     │   committing-one ──ok──► committed       preparing ──a refusal──► aborted (rollbackPrepared the prepared)
+ *     │   committing-one ──ok──► committed       preparing ──a refusal──► aborted (rollbackPrepared on every writer)
  *     │        │                                        │ all voted yes
  *     │        └─error──► aborted                       ▼
  *     │                                             deciding ──log failed──► aborted
@@ -69,6 +69,8 @@ export interface TxnContext {
   ended(txn: DistributedTxn): void
   /** Phase two of a logged decision, in the background: COMMIT PREPARED until acknowledged, then forget. Resolves when acknowledged everywhere. */
   driveDecision(decision: Decision): Promise<void>
+  /** ROLLBACK PREPARED in the background on shards that could not be reached, each retried until it answers. */
+  driveAbort(gid: string, participants: readonly ShardId[]): Promise<void>
 }
 
 export class DistributedTxn {
@@ -301,10 +303,7 @@ export class DistributedTxn {
     const checked = refusal === undefined && check ? this.ctx.ssi.check(this.gid, reports) : undefined
     if (refusal !== undefined || checked?.kind === 'dangerous') {
       this.state = 'aborted'
-      await Promise.all([
-        this.abortPrepared(writers.filter((_, i) => votes[i]?.kind === 'prepared')),
-        check ? this.rollbackBranches(readers.map((r) => Promise.resolve(r))) : undefined,
-      ])
+      await Promise.all([this.abortPrepared(writers), check ? this.rollbackBranches(readers.map((r) => Promise.resolve(r))) : undefined])
       throw refusal !== undefined ? refusal.error : crossShardFailure((checked as CheckResult & { kind: 'dangerous' }).structure)
     }
     this.ctx.ssi.committing(this.gid)
@@ -348,9 +347,18 @@ export class DistributedTxn {
     }
   }
 
-  /** ROLLBACK PREPARED where a branch prepared (presumed abort: nothing to log). */
-  private async abortPrepared(prepared: readonly Branch[]): Promise<void> {
-    await Promise.allSettled(prepared.map((b) => this.ctx.participant(b.participant).rollbackPrepared(this.gid)))
+  /**
+   * ROLLBACK PREPARED on every writer (presumed abort: nothing to log), whatever its
+   * vote: a refusal may be a PREPARE the shard made durable whose answer was lost with
+   * the connection (the shard died, or the connection broke), and that transaction
+   * would hold its rows, of the current epoch, until the next recovery. Where the
+   * gid is unknown the shard says so (42704, 'unknown'), harmlessly. A shard that
+   * cannot be reached now gets it again in the background until it answers.
+   */
+  private async abortPrepared(writers: readonly Branch[]): Promise<void> {
+    const sent = await Promise.allSettled(writers.map((b) => this.ctx.participant(b.participant).rollbackPrepared(this.gid)))
+    const unreached = writers.filter((_, i) => sent[i]!.status === 'rejected').map((b) => b.participant)
+    if (unreached.length > 0) void this.ctx.driveAbort(this.gid, unreached)
   }
 
   // ── helpers ─────────────────────────────────────────────────────────────────

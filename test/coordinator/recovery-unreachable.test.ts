@@ -42,7 +42,7 @@ function switchable(p: Participant, down: ReadonlySet<ShardId>): Participant {
   return {
     id: p.id,
     begin: (o) => gate(() => p.begin(o)),
-    commitPrepared: (g, ts) => gate(() => p.commitPrepared(g, ts)),
+    commitPrepared: (g, ts, o) => gate(() => p.commitPrepared(g, ts, o)),
     rollbackPrepared: (g) => gate(() => p.rollbackPrepared(g)),
     listPrepared: () => gate(() => p.listPrepared()),
     advanceHorizon: (ts) => gate(() => p.advanceHorizon(ts)),

@@ -302,7 +302,7 @@ function forward(p: Participant): Participant {
   return {
     id: p.id,
     begin: (o) => p.begin(o),
-    commitPrepared: (g, ts) => p.commitPrepared(g, ts),
+    commitPrepared: (g, ts, o) => p.commitPrepared(g, ts, o),
     rollbackPrepared: (g) => p.rollbackPrepared(g),
     listPrepared: () => p.listPrepared(),
     advanceHorizon: (ts) => p.advanceHorizon(ts),
