@@ -22,9 +22,10 @@
  */
 import { dbError } from '../common/errors.js'
 import { asShardId, type ShardId } from '../common/ids.js'
-import { EXPLAIN_COLUMNS, result, type Database, type StatementResult } from '../engine/index.js'
+import { EXPLAIN_COLUMNS, result, type CopyIn, type Database, type StatementResult } from '../engine/index.js'
 import { parse, type Statement, type TransactionModes } from '../parser/index.js'
 import type { IsolationLevel } from '../txn/index.js'
+import { copyIntoCluster, copyOutOfCluster, type CopyStatement } from './cluster-copy.js'
 import type { Coordinator } from './coordinator.js'
 import type { DistributedTxn } from './distributed-txn.js'
 import { allShards, applyDdl, catalogOf, executeInsertSelect, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type ShardStatement, type TableDistribution } from './routing/index.js'
@@ -73,6 +74,8 @@ export interface ClientSettings {
 
 const NO_CLIENT_SETTINGS: ClientSettings = { branch: () => undefined, defaults: () => ({ isolation: 'read committed', readOnly: false }) }
 
+const failedBlock = (): Error => dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+
 /** A command's result without rows (BEGIN, COMMIT …). */
 const done = (tag: string): StatementResult => result(tag, undefined, undefined, [], [])
 
@@ -114,6 +117,38 @@ export class ClusterSession {
     await this.endBlock(false)
   }
 
+  /** COPY … FROM STDIN (cluster-copy.ts): in the block, or a distributed transaction of its own that commits when the data ends. */
+  async copyFrom(s: CopyStatement): Promise<CopyIn> {
+    const own = this.beginCopy()
+    const txn = this.txn!
+    const finished = async (ok: boolean): Promise<void> => {
+      if (own) await this.endBlock(ok)
+      else if (!ok && txn.state === 'active') txn.state = 'failed'
+    }
+    try {
+      return copyIntoCluster(s, this.catalog!, { runSource: (plan) => this.runPlan(txn, plan, []), send: (work) => this.send(txn, work), finished })
+    } catch (e) {
+      await finished(false)
+      throw e
+    }
+  }
+
+  /** COPY … TO STDOUT: a SELECT of its columns through the coordinator, in COPY's format. */
+  copyTo(s: CopyStatement): Promise<{ data: string; rowCount: number }> {
+    if (this.inBlock && this.txn!.state === 'failed') return Promise.reject(failedBlock())
+    return copyOutOfCluster(s, (this.catalog ?? this.metadata.catalog), (sql) => this.statement(sql, []))
+  }
+
+  /** A COPY's transaction: the block's, or one begun for it (true). */
+  private beginCopy(): boolean {
+    if (this.inBlock) {
+      if (this.txn!.state === 'failed') throw failedBlock()
+      return false
+    }
+    this.startBlock(undefined)
+    return true
+  }
+
   /** One statement's text (and its parse, when the caller has it already). */
   async statement(sql: string, params: readonly unknown[], parsed?: Statement): Promise<StatementResult> {
     const stmt = parsed ?? parse(sql)[0]
@@ -130,7 +165,7 @@ export class ClusterSession {
       default:
     }
     if (this.inBlock) {
-      if (this.txn!.state === 'failed') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+      if (this.txn!.state === 'failed') throw failedBlock()
       return this.run(this.txn!, stmt, sql, params)
     }
     // A statement of its own: its own distributed transaction.

@@ -33,7 +33,7 @@ import { GlobalSsi } from './global-ssi.js'
 import { DistributedTxn, type DistributedTxnOptions, type TxnContext } from './distributed-txn.js'
 import { NO_FAULTS, type FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
-import type { Participant, PreparedBranch } from './participant.js'
+import type { Participant } from './participant.js'
 
 /** How often the shards hear the horizon (the oldest snapshot still in use), which bounds their version GC. */
 const HORIZON_PUSH_MS = 200

@@ -22,8 +22,9 @@
  *     shard connection's BackendKeyData): the client gets 57014.
  *   - `isola_distributed_xacts` (distributed-xacts.ts) is answered here.
  *
- * Shortcuts we admit (issue 6 in progress): COPY is refused (0A000); each
- * statement of the extended protocol outside a block is its own distributed
+ * COPY runs through the coordinator (cluster-copy.ts).
+ *
+ * Shortcuts we admit (issue 6 in progress): each statement of the extended protocol outside a block is its own distributed
  * transaction; statement_timeout does not interrupt the coordinator's own work
  * (merging, pull plans), only the shards' statements.
  */
@@ -31,6 +32,7 @@ import { dbError, isIsolaError } from '../common/errors.js'
 import { durationMs, result, type CopyIn, type PreparedStatement, type Session, type SqlType, type StatementResult } from '../engine/index.js'
 import { parse, type Statement } from '../parser/index.js'
 import { ClusterSession, type ClientSettings, type ClusterMetadata } from './cluster-session.js'
+import type { CopyStatement } from './cluster-copy.js'
 import type { Coordinator } from './coordinator.js'
 import { assertReadOfView, distributedXacts, readsDistributedXacts, withDistributedXacts } from './distributed-xacts.js'
 import type { Describer } from './remote-describer.js'
@@ -40,6 +42,12 @@ const LOCAL = new Set(['set', 'show', 'reset'])
 
 /** Statements that leave the schema as it is; anything else may change what a Describe says. */
 const NOT_DDL = new Set(['query', 'insert', 'update', 'delete', 'values', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'rollback-to', 'set-transaction', 'explain', 'set', 'show', 'reset', 'copy', 'analyze', 'vacuum', 'check', 'prepare-transaction', 'commit-prepared', 'rollback-prepared'])
+
+function copyStatement(sql: string, direction: 'from-stdin' | 'to-stdout'): CopyStatement {
+  const s = parse(sql)[0]
+  if (s?.kind !== 'copy' || s.direction !== direction) throw dbError('syntax_error', `not a COPY … ${direction === 'from-stdin' ? 'FROM STDIN' : 'TO STDOUT'} statement`)
+  return s
+}
 
 /** Settings a branch takes from the client's session when its transaction begins (only when not at their default). */
 const BRANCH_SETTINGS = ['lock_timeout'] as const
@@ -141,12 +149,12 @@ export class ShardedWireSession {
     return results[results.length - 1] ?? result('', undefined, undefined, [], [])
   }
 
-  copyFrom(_sql: string): Promise<CopyIn> {
-    return Promise.reject(dbError('feature_not_supported', 'COPY through the coordinator is not supported yet'))
+  async copyFrom(sql: string): Promise<CopyIn> {
+    return this.cluster.copyFrom(copyStatement(sql, 'from-stdin'))
   }
 
-  copyTo(_sql: string): Promise<{ data: string; rowCount: number }> {
-    return Promise.reject(dbError('feature_not_supported', 'COPY through the coordinator is not supported yet'))
+  async copyTo(sql: string): Promise<{ data: string; rowCount: number }> {
+    return this.cluster.copyTo(copyStatement(sql, 'to-stdout'))
   }
 
   cancel(): void {

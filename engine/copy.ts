@@ -253,7 +253,7 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
 }
 
 /** Decoding COPY data's bytes: TextDecoder's TypeError is PostgreSQL's 22021. */
-function utf8(decode: () => string): string {
+export function utf8(decode: () => string): string {
   try {
     return decode()
   } catch (e) {

@@ -13,7 +13,7 @@
  * with every batch, and the result adds the batches up.
  */
 import { result, type StatementResult } from '../../engine/index.js'
-import { formatValue } from '../../engine/values/index.js'
+import { formatValue, type SqlType, type SqlValue } from '../../engine/values/index.js'
 import { deparseInsert, type Expr, type Statement } from '../../parser/index.js'
 import { concatResults, gather } from './merge.js'
 import type { DistributedPlan, ShardStatement } from './plan.js'
@@ -37,19 +37,34 @@ export async function executeInsertSelect(
   send: (work: readonly ShardStatement[]) => Promise<readonly StatementResult[]>,
 ): Promise<StatementResult> {
   const source = plan.source === undefined ? ONE_EMPTY_ROW : await runSource(plan.source)
-  let types = source.columns?.map((c) => c.type)
-  let rows = source.rows
+  return insertRows(plan, catalog, source.rows, source.columns?.map((c) => c.type), runSource, send)
+}
+
+/**
+ * Inserts `rows` (values of `types`; without types, text or NULL already, as COPY's
+ * fields are) into the plan's table: the sequences' values first, then VALUES
+ * INSERTs of at most ROWS_PER_INSERT rows, each routed. COPY FROM STDIN through the
+ * coordinator comes here a batch at a time (cluster-copy.ts).
+ */
+export async function insertRows(
+  plan: DistributedPlan & { kind: 'insert-select' },
+  catalog: DistributionCatalog,
+  rows: readonly (readonly unknown[])[],
+  types: readonly SqlType[] | undefined,
+  runSource: (source: DistributedPlan) => Promise<StatementResult>,
+  send: (work: readonly ShardStatement[]) => Promise<readonly StatementResult[]>,
+): Promise<StatementResult> {
+  let text = types === undefined ? rows : rows.map((r) => r.map((v, i) => formatValue(types[i]!, v as SqlValue)))
   if (plan.fill.length > 0 && rows.length > 0) {
-    const values = await runSource(sequenceValues(plan.fill, rows.length))
-    const fillTypes = values.columns!.map((c) => c.type)
-    types = types === undefined ? undefined : [...fillTypes, ...types]
-    rows = rows.map((r, i) => [...values.rows[i]!, ...r])
+    const filled = await runSource(sequenceValues(plan.fill, rows.length))
+    const fillTypes = filled.columns!.map((c) => c.type)
+    text = text.map((r, i) => [...filled.rows[i]!.map((v, j) => formatValue(fillTypes[j]!, v)), ...r])
   }
   const results: StatementResult[] = []
-  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
-    const batch = rows.slice(at, at + ROWS_PER_INSERT)
+  for (let at = 0; at < text.length; at += ROWS_PER_INSERT) {
+    const batch = text.slice(at, at + ROWS_PER_INSERT)
     const insert = valuesInsert(plan.statement, batch.length, batch[0]!.length)
-    const values = batch.flatMap((row) => row.map((v, i) => (types === undefined ? v : formatValue(types[i]!, v))))
+    const values = batch.flat()
     const routed = route(insert, deparseInsert(insert), catalog)
     results.push(gather(routed, await send(shardStatements(routed, catalog.partitions, values)), values))
   }

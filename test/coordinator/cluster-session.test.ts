@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isIsolaError } from '../../common/errors.js'
 import { ClusterMetadata, ClusterSession } from '../../coordinator/cluster-session.js'
 import { openLocalCluster, type LocalCluster } from '../../coordinator/local-cluster.js'
+import { parse } from '../../parser/index.js'
 import { Rng } from '../helpers/random.js'
 
 const SHARDS = 3
@@ -161,5 +162,39 @@ describe('SQL through the coordinator', () => {
     await s.execute("INSERT INTO kinds (name) VALUES ('x'), ('y')")
     for (const p of cluster.shards) expect((await p.db.session().query('SELECT id, name FROM kinds ORDER BY id')).rows).toEqual([{ id: 1, name: 'x' }, { id: 2, name: 'y' }])
     expect(Number(await value(s, "SELECT nextval('events_id_seq')"))).toBe(15)
+  })
+
+  it('COPY FROM STDIN and TO STDOUT through the coordinator: rows routed by their distribution value, sequences filled, a bad line rolls all back', async () => {
+    const s = session()
+    await s.execute('CREATE TABLE items (id int PRIMARY KEY, name text, price numeric)')
+    const copy = (sql: string) => s.copyFrom(parse(sql)[0] as Parameters<ClusterSession['copyFrom']>[0])
+    const into = await copy('COPY items FROM STDIN')
+    await into.write('1\tpen\t1.50\n2\tink\t\\N\n3\tpa')
+    await into.write(Buffer.from('d\t2\n4\tt\\tab\t0\n'))
+    expect(await into.end()).toBe(4)
+    const rows = (await s.execute('SELECT id, name, price FROM items ORDER BY id'))[0]!.rows.map((r) => r.map((v) => (v === null ? null : String(v))))
+    expect(rows).toEqual([['1', 'pen', '1.50'], ['2', 'ink', null], ['3', 'pad', '2'], ['4', 't\tab', '0']])
+    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await p.db.session().query('SELECT count(*) AS n FROM items')).rows[0]!.n)))
+    expect(counts.reduce((a, b) => a + b)).toBe(4)
+    expect(counts.filter((n) => n > 0).length).toBeGreaterThan(1)
+    // A bad line fails the COPY, and its transaction of its own takes nothing.
+    const bad = await copy('COPY items FROM STDIN')
+    await expect(bad.write('5\tok\t1\n6\tmissing\n')).rejects.toMatchObject({ code: '22P04', detail: 'COPY items, line 2' })
+    expect(Number(await value(s, 'SELECT count(*) FROM items'))).toBe(4)
+    // CSV with a header into a table with a serial key: the sequences' shard numbers the rows.
+    await s.execute('CREATE TABLE notes (id serial PRIMARY KEY, body text)')
+    const csv = await copy('COPY notes (body) FROM STDIN WITH (FORMAT csv, HEADER)')
+    await csv.write('body\n"a,b"\nc\n')
+    expect(await csv.end()).toBe(2)
+    expect((await s.execute('SELECT id, body FROM notes ORDER BY id'))[0]!.rows).toEqual([[1, 'a,b'], [2, 'c']])
+    const out = await s.copyTo(parse('COPY notes TO STDOUT WITH (FORMAT csv, HEADER)')[0] as Parameters<ClusterSession['copyTo']>[0])
+    expect(out.rowCount).toBe(2)
+    expect(out.data.split('\n').slice(1).sort()).toEqual(['', '1,"a,b"', '2,c'])
+    expect(out.data.startsWith('id,body\n')).toBe(true)
+    // Inside a block, a failed COPY fails the block.
+    await s.execute('BEGIN')
+    await expect(copy('COPY nope FROM STDIN')).rejects.toMatchObject({ code: '42P01' })
+    expect(s.status).toBe('E')
+    await s.execute('ROLLBACK')
   })
 })
