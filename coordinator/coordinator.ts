@@ -19,7 +19,8 @@
  * the decisions whose participants all answered and resolves the prepared
  * transactions of those that did; the rest goes on in the background (decisions
  * re-driven with retries as phase two is; the missing participant asked for its
- * prepared transactions again every RECOVERY_RETRY_MS until it answers). Meanwhile
+ * prepared transactions again, with the same retries, until it answers; settled()
+ * waits for all of it). Meanwhile
  * statements that need it fail with 08006, as they would if it went away later, and
  * the other shards serve. Deciding nothing for the missing shard is safe: its
  * undecided branches of earlier epochs can only be rolled back (presumed abort), and
@@ -43,7 +44,6 @@ const RETRY_MIN_MS = 20
 const RETRY_MAX_MS = 1000
 
 /** How often recovery asks an unreachable participant again for its prepared transactions. */
-const RECOVERY_RETRY_MS = 500
 
 export interface CoordinatorOptions {
   /** Names this coordinator in gids: letters, digits, '-' and '_'. */
@@ -84,7 +84,6 @@ export class Coordinator implements TxnContext {
   readonly deadlocks: DeadlockDetector
   /** Participants whose recovery waits for them to answer (unreachable at open). */
   private readonly unrecovered = new Set<ShardId>()
-  private recoveryTimer: NodeJS.Timeout | undefined
 
   private constructor(options: CoordinatorOptions) {
     if (!/^[\w-]+$/.test(options.id)) throw dbError('invalid_parameter_value', `invalid coordinator id "${options.id}"`)
@@ -206,7 +205,6 @@ export class Coordinator implements TxnContext {
     this.closing = true
     clearInterval(this.horizonTimer)
     this.deadlocks.close()
-    clearTimeout(this.recoveryTimer)
     await this.settled()
   }
 
@@ -262,8 +260,7 @@ export class Coordinator implements TxnContext {
     )
     const known = new Set(decided.map((d) => d.gid))
     for (const { p, prepared } of answers) if (prepared !== undefined) await this.rollBackUndecided(p, prepared, known)
-    for (const s of down) this.unrecovered.add(s)
-    if (down.size > 0) this.retryRecovery(known)
+    for (const s of down) this.recoverLater(this.participant(s), known)
   }
 
   /** Rolls back a participant's prepared transactions of this coordinator's earlier epochs that have no decision. */
@@ -275,25 +272,22 @@ export class Coordinator implements TxnContext {
     }
   }
 
-  /** Asks the participants recovery could not reach again, until each has answered and been resolved. */
-  private retryRecovery(decided: ReadonlySet<string>): void {
-    this.recoveryTimer = setTimeout(() => {
-      void (async () => {
-        for (const s of [...this.unrecovered]) {
-          if (this.closing) return
-          const p = this.participant(s)
-          try {
-            // Decisions logged at open are re-driven by their own retries; what is left is presumed abort.
-            await this.rollBackUndecided(p, await p.listPrepared(), decided)
-            this.unrecovered.delete(s)
-          } catch {
-            // Still unreachable: next time.
-          }
-        }
-        if (this.unrecovered.size > 0 && !this.closing) this.retryRecovery(decided)
-      })()
-    }, RECOVERY_RETRY_MS)
-    this.recoveryTimer.unref()
+  /**
+   * A participant recovery could not reach: asked again (retried as phase two is)
+   * until it answers, then its undecided branches are rolled back. Tracked, so
+   * settled() waits for it; closing abandons it to the next recovery.
+   */
+  private recoverLater(p: Participant, decided: ReadonlySet<string>): void {
+    this.unrecovered.add(p.id)
+    void this.track(
+      (async () => {
+        // Decisions logged at open are re-driven by their own retries; what is left is presumed abort.
+        let prepared: readonly { readonly gid: string }[] = []
+        await this.untilAcknowledged(async () => (prepared = await p.listPrepared()))
+        await this.rollBackUndecided(p, prepared, decided)
+        this.unrecovered.delete(p.id)
+      })(),
+    )
   }
 
 }
