@@ -82,6 +82,8 @@ const done = (tag: string): StatementResult => result(tag, undefined, undefined,
 export class ClusterSession {
   private txn: DistributedTxn | undefined
   private inBlock = false
+  /** The block's catalog at each of its savepoints, oldest first. */
+  private catalogs: DistributionCatalog[] = []
   /** The block's catalog: the shared one with this transaction's DDL applied. */
   private catalog: DistributionCatalog | undefined
 
@@ -162,6 +164,10 @@ export class ClusterSession {
       case 'rollback':
         await this.endBlock(false)
         return done('ROLLBACK')
+      case 'savepoint':
+      case 'release':
+      case 'rollback-to':
+        return this.savepoint(stmt)
       default:
     }
     if (this.inBlock) {
@@ -178,6 +184,29 @@ export class ClusterSession {
       await this.endBlock(false)
       throw e
     }
+  }
+
+  /**
+   * SAVEPOINT, RELEASE and ROLLBACK TO in a block: on the distributed transaction's
+   * branches (DistributedTxn.savepoint), and on the block's catalog, so that a
+   * rolled-back CREATE TABLE leaves the router too.
+   */
+  private async savepoint(s: Statement & { kind: 'savepoint' | 'release' | 'rollback-to' }): Promise<StatementResult> {
+    const word = s.kind === 'savepoint' ? 'SAVEPOINT' : s.kind === 'release' ? 'RELEASE' : 'ROLLBACK'
+    if (!this.inBlock) throw dbError('no_active_sql_transaction', `${s.kind === 'rollback-to' ? 'ROLLBACK TO SAVEPOINT' : word} can only be used in transaction blocks`)
+    const txn = this.txn!
+    if (s.kind === 'savepoint') {
+      await txn.savepoint(s.name)
+      this.catalogs.push(this.catalog!)
+    } else if (s.kind === 'release') {
+      await txn.releaseSavepoint(s.name)
+      this.catalogs.length = txn.savepointCount
+    } else {
+      await txn.rollbackToSavepoint(s.name)
+      this.catalogs.length = txn.savepointCount
+      this.catalog = this.catalogs[this.catalogs.length - 1]!
+    }
+    return done(word)
   }
 
   /** DEFERRABLE is not passed on: a safe snapshot is a shard's notion, not yet the cluster's (ARCHITECTURE.md §9.11). */
@@ -200,6 +229,7 @@ export class ClusterSession {
     const catalog = this.catalog
     this.txn = undefined
     this.catalog = undefined
+    this.catalogs = []
     this.inBlock = false
     if (txn === undefined) return commit
     if (!commit || txn.state === 'failed') {

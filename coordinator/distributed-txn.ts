@@ -36,14 +36,14 @@
 import { dbError, isIsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
-import type { IsolationLevel } from '../txn/index.js'
+import { quoteIdent } from '../parser/index.js'
+import type { ConflictReport, IsolationLevel } from '../txn/index.js'
 import type { StatementWatch } from './deadlock-detector.js'
 import type { Decision, DecisionLog } from './decision-log.js'
 import type { FaultInjector } from './faults.js'
 import type { TimestampOracle } from './oracle.js'
 import { crossShardFailure, type CheckResult, type GlobalSsi } from './global-ssi.js'
 import type { Branch, Participant, Vote } from './participant.js'
-import type { ConflictReport } from '../txn/index.js'
 
 export type DistributedTxnState = 'active' | 'failed' | 'committing-one' | 'preparing' | 'deciding' | 'committed' | 'aborted'
 
@@ -90,6 +90,8 @@ export class DistributedTxn {
   oldestSnapshot: Timestamp | undefined
   /** Branches by shard, as promises: two statements sent at once to a new shard begin it once. */
   private readonly branches = new Map<ShardId, Promise<Branch>>()
+  /** The block's savepoints, oldest first, each with the shards whose branches hold it. */
+  private readonly savepoints: { readonly name: string; readonly shards: ReadonlySet<ShardId> }[] = []
   /** Statements still running: commit waits for them (a branch's writes decide how it commits). */
   private readonly running = new Set<Promise<unknown>>()
 
@@ -228,6 +230,80 @@ export class DistributedTxn {
     this.state = 'aborted'
     this.ctx.ended(this)
     await this.rollbackBranches([...this.branches.values()])
+  }
+
+  // ── savepoints ──────────────────────────────────────────────────────────────
+
+  /**
+   * SAVEPOINT on every branch begun so far. A branch begun later does not hold it:
+   * ROLLBACK TO that savepoint rolls such a branch back whole (it began after it) and
+   * forgets it, so the next statement on that shard begins a new one, in the same
+   * snapshot under REPEATABLE READ and SERIALIZABLE.
+   */
+  async savepoint(name: string): Promise<void> {
+    const branches = await this.settledBranches()
+    this.assertNotFailed()
+    await this.onEach(branches, `SAVEPOINT ${quoteIdent(name)}`)
+    this.savepoints.push({ name, shards: new Set(branches.map((b) => b.participant)) })
+  }
+
+  get savepointCount(): number {
+    return this.savepoints.length
+  }
+
+  async releaseSavepoint(name: string): Promise<void> {
+    const branches = await this.settledBranches()
+    this.assertNotFailed()
+    const i = this.savepointIndex(name)
+    const sp = this.savepoints[i]!
+    await this.onEach(branches.filter((b) => sp.shards.has(b.participant)), `RELEASE SAVEPOINT ${quoteIdent(name)}`)
+    this.savepoints.length = i
+  }
+
+  /** Undoes what came after the savepoint on every shard; a failed transaction is active again (as a failed block is in PostgreSQL). */
+  async rollbackToSavepoint(name: string): Promise<void> {
+    await Promise.allSettled(this.running)
+    if (this.state !== 'failed') this.assertActive()
+    const i = this.savepointIndex(name)
+    const sp = this.savepoints[i]!
+    const held: Branch[] = []
+    for (const [shard, promise] of [...this.branches]) {
+      const b = await promise.catch(() => undefined)
+      if (b !== undefined && sp.shards.has(shard)) held.push(b)
+      else {
+        this.branches.delete(shard)
+        await b?.rollback()
+      }
+    }
+    await this.onEach(held, `ROLLBACK TO SAVEPOINT ${quoteIdent(name)}`)
+    this.savepoints.length = i + 1
+    this.state = 'active'
+  }
+
+  /** The branches once every running statement has ended (a savepoint marks a point between statements). */
+  private async settledBranches(): Promise<Branch[]> {
+    await Promise.allSettled(this.running)
+    return this.begunBranches()
+  }
+
+  private savepointIndex(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i]!.name === name) return i
+    this.state = 'failed'
+    throw dbError('invalid_savepoint_specification', `savepoint "${name}" does not exist`)
+  }
+
+  private async onEach(branches: readonly Branch[], sql: string): Promise<void> {
+    try {
+      await Promise.all(branches.map((b) => b.execute(sql)))
+    } catch (e) {
+      this.state = 'failed'
+      throw e
+    }
+  }
+
+  private assertNotFailed(): void {
+    if (this.state === 'failed') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
+    this.assertActive()
   }
 
   // ── one phase ───────────────────────────────────────────────────────────────

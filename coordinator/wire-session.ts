@@ -39,6 +39,7 @@ import type { Describer } from './remote-describer.js'
 import { statementTexts } from './routing/index.js'
 
 const LOCAL = new Set(['set', 'show', 'reset'])
+const SAVEPOINTS = new Set(['savepoint', 'release', 'rollback-to'])
 
 /** Statements that leave the schema as it is; anything else may change what a Describe says. */
 const NOT_DDL = new Set(['query', 'insert', 'update', 'delete', 'values', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'rollback-to', 'set-transaction', 'explain', 'set', 'show', 'reset', 'copy', 'analyze', 'vacuum', 'check', 'prepare-transaction', 'commit-prepared', 'rollback-prepared'])
@@ -124,6 +125,8 @@ export class ShardedWireSession {
         if (stmt !== undefined && !NOT_DDL.has(stmt.kind)) this.ddlInBlock = true
         try {
           r = await this.statement(text, params, stmt)
+          // The settings session keeps the savepoints too: ROLLBACK TO takes back the SET LOCALs after it.
+          if (stmt !== undefined && SAVEPOINTS.has(stmt.kind)) await this.local.execute(text)
         } finally {
           await this.followBlock(r, stmt?.kind === 'begin' ? text : 'BEGIN')
         }
