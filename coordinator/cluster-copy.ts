@@ -11,7 +11,7 @@
  * the data ends; inside one it is part of the block, and a failure fails the block.
  */
 import { dbError } from '../common/errors.js'
-import { CopyRecords, copyHeader, copyLine, utf8, type CopyIn, type StatementResult } from '../engine/index.js'
+import { CopyRecords, copyFailure, copyHeader, copyLine, utf8, type CopyIn, type StatementResult } from '../engine/index.js'
 import { parse, quoteIdent, type Statement } from '../parser/index.js'
 import { insertRows, type DistributedPlan, type DistributionCatalog, type ShardStatement, type TableDistribution } from './routing/index.js'
 
@@ -49,7 +49,6 @@ export function copyIntoCluster(s: CopyStatement, catalog: DistributionCatalog, 
   let line = 0
   let count = 0
   let pending: (string | null)[][] = []
-  let failed = false
 
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return
@@ -71,17 +70,7 @@ export function copyIntoCluster(s: CopyStatement, catalog: DistributionCatalog, 
       if (pending.length >= BATCH) await flush()
     }
   }
-  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
-    try {
-      return await f()
-    } catch (e) {
-      if (!failed) {
-        failed = true
-        await io.finished(false)
-      }
-      throw e
-    }
-  }
+  const { guard, fail } = copyFailure(io.finished)
   return {
     columns: columns.length,
     write: (chunk) => guard(() => take(reader.push(typeof chunk === 'string' ? chunk : utf8(() => decoder.decode(chunk, { stream: true })), false))),
@@ -92,13 +81,7 @@ export function copyIntoCluster(s: CopyStatement, catalog: DistributionCatalog, 
         await io.finished(true)
         return count
       }),
-    fail: async (message) => {
-      if (!failed) {
-        failed = true
-        await io.finished(false)
-      }
-      throw dbError('query_canceled', `COPY from stdin failed: ${message}`)
-    },
+    fail,
   }
 }
 

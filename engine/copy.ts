@@ -214,18 +214,7 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
     }
   }
 
-  let failed = false
-  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
-    try {
-      return await f()
-    } catch (e) {
-      if (!failed) {
-        failed = true
-        await finished(false)
-      }
-      throw e
-    }
-  }
+  const { guard, fail } = copyFailure(finished)
 
   return {
     columns: columns.length,
@@ -242,11 +231,33 @@ export function copyIn(ctx: ExecContext, envFor: (ctx: ExecContext) => WriteEnv,
         await finished(true)
         return count
       }),
-    fail: async (message) => {
-      if (!failed) {
-        failed = true
-        await finished(false)
+    fail,
+  }
+}
+
+/**
+ * How a COPY FROM STDIN fails: `finished(false)` exactly once, at the first failure
+ * (of a write, of the end, or the client's CopyFail), so that its transaction is
+ * rolled back (or its block failed) once; `guard` runs a step under that rule.
+ */
+export function copyFailure(finished: (ok: boolean) => Promise<void>): { guard<T>(f: () => Promise<T>): Promise<T>; fail(message: string): Promise<never> } {
+  let failed = false
+  const failOnce = async (): Promise<void> => {
+    if (failed) return
+    failed = true
+    await finished(false)
+  }
+  return {
+    async guard(f) {
+      try {
+        return await f()
+      } catch (e) {
+        await failOnce()
+        throw e
       }
+    },
+    async fail(message) {
+      await failOnce()
       throw dbError('query_canceled', `COPY from stdin failed: ${message}`)
     },
   }

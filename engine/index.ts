@@ -15,7 +15,7 @@ export { Database, type OpenOptions, type TransactionOptions } from './database.
 export { EXPLAIN_COLUMNS, result } from './results.js'
 export type { Notice, PreparedStatement, QueryOptions, QueryResult, ResultColumn, StatementResult } from './results.js'
 export type { Session, SessionOptions } from './session.js'
-export { CopyRecords, copyHeader, copyLine, utf8, type CopyIn } from './copy.js'
+export { CopyRecords, copyFailure, copyHeader, copyLine, utf8, type CopyIn } from './copy.js'
 export { durationMs } from './settings.js'
 export type { SqlType, SqlValue } from './values/index.js'
 /** What the wire layer needs of the value layer: type oids and sizes, text output, values it encodes in binary. */

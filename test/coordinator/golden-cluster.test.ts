@@ -14,14 +14,8 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fileURLToPath } from 'node:url'
 import { GOLDEN_DIR, goldenFiles } from '../txn/golden-files.js'
-import { runScript, type StepMismatch } from '../txn/golden-runner.js'
+import { describeMismatches, runScript } from '../txn/golden-runner.js'
 import { ClusterBackend, PLACEMENT } from './golden-cluster.js'
-
-function describeMismatches(file: string, ms: readonly StepMismatch[]): string {
-  return ms
-    .map((m) => `${file}:${m.line} ${m.command}\n    expected: ${m.expected.join(' | ') || '(blocks)'}\n    got:      ${m.got.join(' | ') || '(blocks)'}`)
-    .join('\n')
-}
 
 const CLUSTER_DIR = fileURLToPath(new URL('./golden-cluster/', import.meta.url))
 const overridden = new Set(fs.existsSync(CLUSTER_DIR) ? fs.readdirSync(CLUSTER_DIR) : [])

@@ -18,7 +18,8 @@ import { movePartition } from '../../coordinator/routing/distribution.js'
 import { partitionOf } from '../../coordinator/routing/hash.js'
 import { T } from '../../engine/values/index.js'
 import { toSql } from '../txn/golden-postgres.js'
-import { formatRows, type GoldenBackend, type Line } from '../txn/golden-runner.js'
+import type { GoldenBackend, Line } from '../txn/golden-runner.js'
+import { sqlOutput } from '../txn/golden-sql.js'
 
 export const SHARDS = 3
 /** Where each id of the scripts lives. */
@@ -69,21 +70,7 @@ export class ClusterBackend implements GoldenBackend {
       return ['ok']
     }
     const r = (await this.session(line.session).execute(sql)).at(-1)!
-    switch (c.kind) {
-      case 'get':
-      case 'scan':
-        return [formatRows(r.rows.map((row) => [Number(row[0]), Number(row[1])] as const))]
-      case 'update':
-        return [`updated ${r.rowCount}`]
-      case 'delete':
-        return [`deleted ${r.rowCount}`]
-      case 'insert':
-        return [`inserted ${r.rowCount}`]
-      case 'commit':
-        return [r.command === 'ROLLBACK' ? 'rolled back' : 'ok']
-      default:
-        return ['ok']
-    }
+    return sqlOutput(c, r.command, r.rowCount, r.rows.map((row) => [Number(row[0]), Number(row[1])] as const))
   }
 
   async close(): Promise<void> {

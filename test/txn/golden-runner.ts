@@ -282,6 +282,13 @@ export interface StepMismatch {
   readonly got: readonly string[]
 }
 
+/** A script's mismatches, one line each with what was expected and what came (for a test's failure message). */
+export function describeMismatches(file: string, ms: readonly StepMismatch[]): string {
+  return ms
+    .map((m) => `${file}:${m.line} ${m.command}\n    expected: ${m.expected.join(' | ') || '(blocks)'}\n    got:      ${m.got.join(' | ') || '(blocks)'}`)
+    .join('\n')
+}
+
 export interface ScriptRun {
   /** The script as run: the file's text with the outputs obtained. */
   readonly actual: string

@@ -6,14 +6,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { GOLDEN_DIR, goldenFiles } from './golden-files.js'
-import { runScript, type StepMismatch } from './golden-runner.js'
+import { describeMismatches, runScript } from './golden-runner.js'
 import { SqlBackend } from './golden-sql.js'
-
-function describeMismatches(file: string, ms: readonly StepMismatch[]): string {
-  return ms
-    .map((m) => `${file}:${m.line} ${m.command}\n    expected: ${m.expected.join(' | ') || '(blocks)'}\n    got:      ${m.got.join(' | ') || '(blocks)'}`)
-    .join('\n')
-}
 
 describe('golden scripts through SQL on Isola', () => {
   for (const file of goldenFiles()) {

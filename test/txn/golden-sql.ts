@@ -10,7 +10,26 @@
  */
 import { open, type Database, type Session } from '../../index.js'
 import { toSql } from './golden-postgres.js'
-import { formatRows, type GoldenBackend, type Line } from './golden-runner.js'
+import { formatRows, type Command, type GoldenBackend, type Line } from './golden-runner.js'
+
+/** A command's output lines from its SQL result (the command tag, the row count, the rows as (id, value)). */
+export function sqlOutput(c: Command, command: string, rowCount: number | undefined, rows: readonly (readonly [number, number])[]): string[] {
+  switch (c.kind) {
+    case 'get':
+    case 'scan':
+      return [formatRows(rows)]
+    case 'update':
+      return [`updated ${rowCount}`]
+    case 'delete':
+      return [`deleted ${rowCount}`]
+    case 'insert':
+      return [`inserted ${rowCount}`]
+    case 'commit':
+      return [command === 'ROLLBACK' ? 'rolled back' : 'ok']
+    default:
+      return ['ok']
+  }
+}
 
 export class SqlBackend implements GoldenBackend {
   private readonly sessions = new Map<string, Session>()
@@ -37,21 +56,7 @@ export class SqlBackend implements GoldenBackend {
       return ['ok']
     }
     const r = await this.session(line.session).query<{ id: number; value: number }>(sql)
-    switch (c.kind) {
-      case 'get':
-      case 'scan':
-        return [formatRows(r.rows.map((row) => [Number(row.id), Number(row.value)] as const))]
-      case 'update':
-        return [`updated ${r.rowCount}`]
-      case 'delete':
-        return [`deleted ${r.rowCount}`]
-      case 'insert':
-        return [`inserted ${r.rowCount}`]
-      case 'commit':
-        return [r.command === 'ROLLBACK' ? 'rolled back' : 'ok']
-      default:
-        return ['ok']
-    }
+    return sqlOutput(c, r.command, r.rowCount, r.rows.map((row) => [Number(row.id), Number(row.value)] as const))
   }
 
   async close(): Promise<void> {

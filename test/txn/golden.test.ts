@@ -7,13 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { GOLDEN_DIR, goldenFiles } from './golden-files.js'
-import { openIsolaBackend, runScript, type StepMismatch } from './golden-runner.js'
-
-function describeMismatches(file: string, ms: readonly StepMismatch[]): string {
-  return ms
-    .map((m) => `${file}:${m.line} ${m.command}\n    expected: ${m.expected.join(' | ') || '(blocks)'}\n    got:      ${m.got.join(' | ') || '(blocks)'}`)
-    .join('\n')
-}
+import { describeMismatches, openIsolaBackend, runScript } from './golden-runner.js'
 
 describe('golden scripts on Isola', () => {
   for (const file of goldenFiles()) {
