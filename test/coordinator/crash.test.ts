@@ -25,7 +25,11 @@ interface Run {
   readonly stderr: string
 }
 
-/** Runs the worker with ISOLA_FAULT=fault and waits for it to end; `killAfterMs`: SIGKILL it that long after it is ready. */
+/**
+ * Runs the worker with ISOLA_FAULT=fault and waits for it to end; `killAfterMs`:
+ * SIGKILL it that long after its first acknowledged commit (not after it is ready:
+ * on a loaded machine the first commit may take longer than the whole window).
+ */
 function runWorker(dir: string, fault: string, killAfterMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, dir, String(seed)], { env: { ...process.env, ISOLA_FAULT: fault }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -34,7 +38,7 @@ function runWorker(dir: string, fault: string, killAfterMs?: number): Promise<Ru
     let timer: NodeJS.Timeout | undefined
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
-      if (killAfterMs !== undefined && timer === undefined && out.startsWith('ready\n')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+      if (killAfterMs !== undefined && timer === undefined && /^ack \d+$/m.test(out)) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
     })
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)
