@@ -58,6 +58,11 @@ function options(args: readonly string[], name: string): string[] {
 /** A mistake in the command line: printed as one line, without a stack. */
 class UsageError extends Error {}
 
+/** A single node's command must not make a single-node cluster inside a sharded one's directory (`npm start`'s ./data). */
+function notSharded(dir: string, instead: string): void {
+  if (fs.existsSync(path.join(dir, 'coordinator'))) throw new UsageError(`${dir} holds a sharded cluster (a coordinator and its shards): ${instead}`)
+}
+
 const isLoopback = (address: string | undefined): boolean => address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address?.startsWith('127.') === true
 
 async function start(args: readonly string[], dir: string): Promise<number> {
@@ -66,6 +71,7 @@ async function start(args: readonly string[], dir: string): Promise<number> {
   if (auth !== '' && !(AUTH_METHODS as readonly string[]).includes(auth)) throw new UsageError(`--auth must be one of ${AUTH_METHODS.join(', ')}`)
   const shards = Number(option(args, 'shards', '0'))
   if (shards > 0) return startSharded(args, dir, shards, log)
+  notSharded(dir, 'start it with isola start --shards N')
   const cluster = await Cluster.open({ dir })
   for (const spec of options(args, 'user')) {
     const { name, password } = parseUserSpec(spec)
@@ -171,17 +177,23 @@ async function main(argv: readonly string[]): Promise<number> {
       return coordinator(args, dir)
     case 'sql': {
       const url = args.find((a) => /^postgres(ql)?:\/\//.test(a))
+      if (url === undefined) notSharded(dir, 'connect to it while it runs: isola sql postgresql://…')
       await sqlShell(url !== undefined ? await remoteTarget(url) : await embeddedTarget(dir), process.stdin, process.stdout, process.stderr)
       return 0
     }
     case 'check': {
-      // Each database of the cluster is a store of its own under base/.
+      // Each database of a single node is a store of its own under base/; each local shard of a cluster is one store.
       const base = path.join(dir, 'base')
-      for (const name of fs.existsSync(base) ? fs.readdirSync(base) : []) {
-        const store = await Store.open({ dir: path.join(base, name) })
+      const stores = [
+        ...(fs.existsSync(base) ? fs.readdirSync(base).map((name) => path.join(base, name)) : []),
+        ...(fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /^shard\d+$/.test(n)).map((n) => path.join(dir, n)) : []),
+      ]
+      if (stores.length === 0) throw new UsageError(`${dir} holds no database`)
+      for (const at of stores) {
+        const store = await Store.open({ dir: at })
         store.check()
         const s = store.stats()
-        console.log(`isola: ${path.join(base, name)}: ${store.trees().length} trees, ${s.pages} pages: all invariants hold`)
+        console.log(`isola: ${at}: ${store.trees().length} trees, ${s.pages} pages: all invariants hold`)
         await store.close()
       }
       return 0
