@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
+import { openLocalCluster } from '../../coordinator/local-cluster.js'
 
 const CLI = path.resolve('dist/server/cli.js')
 
@@ -71,5 +72,33 @@ describe('isola start', () => {
     again.child.kill('SIGINT')
     expect(await exitedAgain).toBe(0)
     fs.rmSync(dir, { recursive: true, force: true })
+  })
+})
+
+describe('a sharded cluster\'s directory (npm start\'s)', () => {
+  it('is checked shard by shard, and refused by the single node\'s start and embedded sql', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-cli-sharded-'))
+    try {
+      const c = await openLocalCluster({ dir, shards: 2 })
+      await c.close()
+      const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--data', dir], { encoding: 'utf8', input: '', timeout: 30_000 })
+      const check = run('check')
+      expect(check.status).toBe(0)
+      expect(check.stdout).toMatch(/shard0: .*all invariants hold/)
+      expect(check.stdout).toMatch(/shard1: .*all invariants hold/)
+      for (const cmd of ['start', 'sql']) {
+        const r = run(cmd)
+        expect(r.status, cmd).toBe(1)
+        expect(r.stderr).toMatch(/holds a sharded cluster/)
+      }
+      expect(fs.existsSync(path.join(dir, 'global.json'))).toBe(false)
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-cli-empty-'))
+      const none = spawnSync(process.execPath, [CLI, 'check', '--data', empty], { encoding: 'utf8', timeout: 30_000 })
+      fs.rmSync(empty, { recursive: true, force: true })
+      expect(none.status).toBe(1)
+      expect(none.stderr).toMatch(/holds no database/)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
