@@ -3,7 +3,7 @@
  * PostgreSQL 15 instances with a client-side coordinator (issue 6, "Benchmark").
  *
  *   npm run bench:cross-shard [-- --seconds 8 --clients 1,8 --rounds 1 --accounts 1000
- *                                 --cells pg-single,pg-cross,… --profile DIR]
+ *                                 --warmup 2 --cells pg-single,pg-cross,… --profile DIR]
  *
  * The workload: `accounts (id int primary key, balance bigint)` over two shards, and
  * `history (aid int, seq bigint, delta int, primary key (aid, seq))` distributed by
@@ -34,7 +34,7 @@
  *     the coordinator. They use accounts no coordinator cell touches (a shard's own
  *     commits and the coordinator's timestamps are not meant to mix on one row).
  *
- * Cells run in the order pg-single, pg-cross, isola-single, isola-cross,
+ * After a warm-up (every cell for `warmup` seconds, unmeasured), cells run in the order pg-single, pg-cross, isola-single, isola-cross,
  * isola-coord-s0, isola-direct for 1 client, then for 8, `rounds` times over; each
  * cell reports committed transfers per second and p50/p99 latency of committed ones.
  * Clients speak the simple Query protocol through node-postgres (literals in the
@@ -62,6 +62,8 @@ const SECONDS = Number(arg('seconds', '8'))
 const CLIENTS = arg('clients', '1,8').split(',').map(Number)
 const ROUNDS = Number(arg('rounds', '1'))
 const ACCOUNTS = Number(arg('accounts', '1000'))
+/** Seconds of every cell run once, unmeasured, before the first round (JIT, caches, connection pools). */
+const WARMUP = Number(arg('warmup', '2'))
 const PROFILE = arg('profile', '')
 const ALL_CELLS = ['pg-single', 'pg-cross', 'isola-single', 'isola-cross', 'isola-coord-s0', 'isola-direct'] as const
 type CellName = (typeof ALL_CELLS)[number]
@@ -291,13 +293,13 @@ interface Measured {
   readonly seconds: number
 }
 
-async function measure(clients: readonly Client[]): Promise<Measured> {
+async function measure(clients: readonly Client[], seconds = SECONDS): Promise<Measured> {
   const latenciesMs: number[] = []
   const errors: string[] = []
   let retries = 0
   let seq = Date.now() * 1000
   const t0 = performance.now()
-  const end = t0 + SECONDS * 1000
+  const end = t0 + seconds * 1000
   await Promise.all(
     clients.map(async (client) => {
       while (performance.now() < end) {
@@ -404,7 +406,7 @@ function printTable(results: readonly Result[]): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`cross-shard benchmark: ${SECONDS} s per cell, clients ${CLIENTS.join(',')}, ${ROUNDS} round(s), ${ACCOUNTS} accounts per shard, cells ${CELLS.join(',')}, node ${process.version}, ${os.cpus().length} cpus`)
+  console.log(`cross-shard benchmark: ${SECONDS} s per cell, clients ${CLIENTS.join(',')}, ${ROUNDS} round(s), ${WARMUP} s warm-up, ${ACCOUNTS} accounts per shard, cells ${CELLS.join(',')}, node ${process.version}, ${os.cpus().length} cpus`)
   console.log('topology: PostgreSQL = 2 instances + client-side 2PC; Isola = coordinator process + 2 `isola shard` processes over loopback; all durable (fsync)')
   if (PROFILE !== '') fs.mkdirSync(PROFILE, { recursive: true })
   const stack: (() => Promise<void>)[] = []
@@ -427,6 +429,11 @@ async function main(): Promise<void> {
       systems.isolaPlacement = await setUpIsola(systems.isola)
       const p = systems.isolaPlacement
       console.log(`isola: coordinator on ${systems.isola.coordinator.port}, shards on ${systems.isola.shards.map((s) => s.port).join(', ')}; accounts ${p.shards.map((s) => s.length).join(' + ')} (+ ${p.direct.length} for isola-direct)`)
+    }
+    for (const cell of CELLS) {
+      const cs = await clientsFor(cell, Math.max(...CLIENTS), systems)
+      await measure(cs, WARMUP)
+      await Promise.all(cs.map((c) => c.close()))
     }
     const results: Result[] = []
     for (let round = 0; round < ROUNDS; round++) {
