@@ -80,6 +80,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 
 interface Proc {
   readonly port: number
+  readonly pid: number
   stop(): Promise<void>
 }
 
@@ -108,6 +109,7 @@ async function startNode(name: string, script: string, args: readonly string[], 
   child.stderr!.resume()
   return {
     port,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return
       child.kill('SIGINT')
@@ -285,11 +287,31 @@ function pgCrossClient(c0: pg.Client, c1: pg.Client, p: Placement, id: number): 
   }
 }
 
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (undefined
+ * elsewhere). Per committed transfer it is the figure that a machine shared with
+ * other work disturbs least: throughput on 2 busy cores swings, CPU per transfer
+ * much less.
+ */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+/** USER_HZ: 100 on Linux (getconf CLK_TCK). */
+const CLOCK_TICKS = 100
+
 interface Measured {
   readonly committed: number
   readonly retries: number
   readonly errors: string[]
   readonly latenciesMs: number[]
+  /** Isola cells: CPU ms per committed transfer of the coordinator and of the shards together. */
+  cpu?: { coordinator: number; shards: number }
   readonly seconds: number
 }
 
@@ -375,14 +397,20 @@ const quantile = (sorted: readonly number[], q: number): number => (sorted.lengt
 const tpsOf = (r: Result): number => r.runs.reduce((a, m) => a + m.committed / m.seconds, 0) / r.runs.length
 const latencies = (r: Result): number[] => r.runs.flatMap((m) => m.latenciesMs).sort((a, b) => a - b)
 
+/** Mean CPU ms per transfer over a cell's runs, as a column. */
+const cpuCol = (r: Result, which: 'coordinator' | 'shards', width: number): string => {
+  const xs = r.runs.flatMap((m) => (m.cpu === undefined ? [] : [m.cpu[which]]))
+  return (xs.length === 0 ? '-' : `${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)} ms`).padStart(width)
+}
+
 function printTable(results: readonly Result[]): void {
-  const head = `${'cell'.padEnd(16)}${'clients'.padStart(8)}${'tps'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'retries'.padStart(9)}${'errors'.padStart(8)}`
+  const head = `${'cell'.padEnd(16)}${'clients'.padStart(8)}${'tps'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'retries'.padStart(9)}${'errors'.padStart(8)}${'coord cpu/txn'.padStart(15)}${'shards cpu/txn'.padStart(16)}`
   console.log(`\n${head}\n${'-'.repeat(head.length)}`)
   for (const r of results) {
     const l = latencies(r)
     const retries = r.runs.reduce((a, m) => a + m.retries, 0)
     const errors = r.runs.reduce((a, m) => a + m.errors.length, 0)
-    console.log(`${r.cell.padEnd(16)}${String(r.clients).padStart(8)}${tpsOf(r).toFixed(0).padStart(9)}${quantile(l, 0.5).toFixed(2).padStart(9)}${quantile(l, 0.99).toFixed(2).padStart(9)}${String(retries).padStart(9)}${String(errors).padStart(8)}`)
+    console.log(`${r.cell.padEnd(16)}${String(r.clients).padStart(8)}${tpsOf(r).toFixed(0).padStart(9)}${quantile(l, 0.5).toFixed(2).padStart(9)}${quantile(l, 0.99).toFixed(2).padStart(9)}${String(retries).padStart(9)}${String(errors).padStart(8)}${cpuCol(r, 'coordinator', 15)}${cpuCol(r, 'shards', 16)}`)
   }
   const tps = (cell: CellName, clients: number): number | undefined => {
     const r = results.find((x) => x.cell === cell && x.clients === clients)
@@ -440,13 +468,17 @@ async function main(): Promise<void> {
       for (const clients of CLIENTS) {
         for (const cell of CELLS) {
           const cs = await clientsFor(cell, clients, systems)
+          const procs = cell.startsWith('isola-') ? [systems.isola!.coordinator, ...systems.isola!.shards] : []
+          const before = procs.map((p) => cpuMs(p.pid))
           const m = await measure(cs)
+          const used = procs.map((p, k) => (cpuMs(p.pid) ?? NaN) - (before[k] ?? NaN))
+          if (procs.length > 0 && m.committed > 0) m.cpu = { coordinator: used[0]! / m.committed, shards: (used[1]! + used[2]!) / m.committed }
           await Promise.all(cs.map((c) => c.close()))
           let r = results.find((x) => x.cell === cell && x.clients === clients)
           if (r === undefined) results.push((r = { cell, clients, runs: [] }))
           r.runs.push(m)
           const l = [...m.latenciesMs].sort((a, b) => a - b)
-          console.log(`  ${cell.padEnd(15)} ${String(clients).padStart(2)} clients: ${(m.committed / m.seconds).toFixed(0).padStart(6)} tps  p50 ${quantile(l, 0.5).toFixed(2)} ms  p99 ${quantile(l, 0.99).toFixed(2)} ms  retries ${m.retries}  errors ${m.errors.length}`)
+          console.log(`  ${cell.padEnd(15)} ${String(clients).padStart(2)} clients: ${(m.committed / m.seconds).toFixed(0).padStart(6)} tps  p50 ${quantile(l, 0.5).toFixed(2)} ms  p99 ${quantile(l, 0.99).toFixed(2)} ms  retries ${m.retries}  errors ${m.errors.length}${m.cpu === undefined ? '' : `  cpu/txn: coordinator ${m.cpu.coordinator.toFixed(2)} ms, shards ${m.cpu.shards.toFixed(2)} ms`}`)
         }
       }
     }
