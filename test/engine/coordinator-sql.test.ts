@@ -124,4 +124,20 @@ describe('the internal SQL of a coordinator', () => {
     expect(await one(ops, 'SELECT v FROM t WHERE k = 1')).toBe('h')
     expect(await one(ops, 'SELECT v FROM t WHERE k = 2')).toBe('o')
   })
+
+  it('COMMIT PREPARED of a transaction that ran DDL reloads the catalog; of one that only wrote rows, keeps the catalog and its plans', async () => {
+    const w = session()
+    const r = session()
+    await w.execute("BEGIN; INSERT INTO t VALUES (20, 'dml'); PREPARE TRANSACTION 'dml'")
+    const version = db.catalogVersion
+    await w.execute("COMMIT PREPARED 'dml'")
+    expect(db.catalogVersion).toBe(version)
+    expect(await one(r, 'SELECT v FROM t WHERE k = 20')).toBe('dml')
+
+    await w.execute("BEGIN; CREATE TABLE u (k int PRIMARY KEY); INSERT INTO u VALUES (1); PREPARE TRANSACTION 'ddl'")
+    await expect(r.execute('SELECT count(*) FROM u')).rejects.toMatchObject({ code: '42P01' })
+    await w.execute("COMMIT PREPARED 'ddl'")
+    expect(db.catalogVersion).toBeGreaterThan(version)
+    expect(Number(await one(r, 'SELECT count(*) FROM u'))).toBe(1)
+  })
 })
