@@ -65,9 +65,11 @@ const ACCOUNTS = Number(arg('accounts', '1000'))
 /** Seconds of every cell run once, unmeasured, before the first round (JIT, caches, connection pools). */
 const WARMUP = Number(arg('warmup', '2'))
 const PROFILE = arg('profile', '')
-const ALL_CELLS = ['pg-single', 'pg-cross', 'isola-single', 'isola-cross', 'isola-coord-s0', 'isola-direct'] as const
+const DEFAULT_CELLS = ['pg-single', 'pg-cross', 'isola-single', 'isola-cross', 'isola-coord-s0', 'isola-direct'] as const
+/** isola-coord-s1: single-shard transfers on shard 1 through the coordinator (a diagnostic, not run by default). */
+const ALL_CELLS = [...DEFAULT_CELLS, 'isola-coord-s1'] as const
 type CellName = (typeof ALL_CELLS)[number]
-const CELLS = arg('cells', ALL_CELLS.join(','))
+const CELLS = arg('cells', DEFAULT_CELLS.join(','))
   .split(',')
   .filter((c): c is CellName => (ALL_CELLS as readonly string[]).includes(c))
 const START_MS = 60_000
@@ -378,6 +380,9 @@ async function clientsFor(cell: CellName, n: number, s: Systems): Promise<Client
       }
       case 'isola-coord-s0':
         out.push(oneServerClient(await connect(s.isola!.coordinator.port), () => s.isolaPlacement!.shards[0]!))
+        break
+      case 'isola-coord-s1':
+        out.push(oneServerClient(await connect(s.isola!.coordinator.port), () => s.isolaPlacement!.shards[1]!))
         break
       case 'isola-direct':
         out.push(oneServerClient(await connect(s.isola!.shards[0]!.port), () => s.isolaPlacement!.direct))
