@@ -139,5 +139,13 @@ describe('the internal SQL of a coordinator', () => {
     await w.execute("COMMIT PREPARED 'ddl'")
     expect(db.catalogVersion).toBeGreaterThan(version)
     expect(Number(await one(r, 'SELECT count(*) FROM u'))).toBe(1)
+
+    // DDL that changes an existing table's row of the catalog, and one that adds an index.
+    await w.execute("BEGIN; ALTER TABLE t ADD COLUMN w int; CREATE INDEX t_v ON t (v); PREPARE TRANSACTION 'alter'")
+    const before = db.catalogVersion
+    await w.execute("COMMIT PREPARED 'alter'")
+    expect(db.catalogVersion).toBeGreaterThan(before)
+    expect(await one(r, 'SELECT w FROM t WHERE k = 20')).toBeNull()
+    expect(db.catalog.tables().find((x) => x.name === 't')!.indexes.length).toBeGreaterThan(0)
   })
 })
