@@ -26,9 +26,8 @@
  *     PREPARED on both in parallel. This client-side coordinator keeps no decision
  *     log (a real one would fsync one between the phases): PostgreSQL is given that.
  *   - Isola: two `isola shard` processes (dist/server/cli.js shard; their logs
- *     fsynced at commit) and one coordinator process (bench/cross-shard-coordinator.ts:
- *     the wire server over openRemoteCluster; its decision log SQLite with
- *     synchronous=FULL). Clients connect to the coordinator.
+ *     fsynced at commit) and one `isola coordinator` process over them (its decision
+ *     log SQLite with synchronous=FULL). Clients connect to the coordinator.
  *   - isola-direct: the same single-shard transfers on shard 0 with the client
  *     connected to shard 0's process itself, against isola-coord-s0, the same through
  *     the coordinator. They use accounts no coordinator cell touches (a shard's own
@@ -138,7 +137,7 @@ async function startIsola(dir: string, stack: (() => Promise<void>)[]): Promise<
     shards.push(p)
   }
   const port = await freePort()
-  const coordinator = await startNode('coordinator', path.join(here, 'cross-shard-coordinator.js'), ['--port', String(port), '--data', path.join(dir, 'coordinator'), ...shards.flatMap((s) => ['--shard', `127.0.0.1:${s.port}`])], port)
+  const coordinator = await startNode('coordinator', cli, ['coordinator', '--port', String(port), '--data', path.join(dir, 'coordinator'), '--log-level', 'warn', ...shards.flatMap((s) => ['--shard', `127.0.0.1:${s.port}`])], port)
   // The coordinator stops first: its phase twos finish against live shards.
   stack.push(coordinator.stop)
   return { coordinator, shards }
@@ -438,7 +437,7 @@ function printTable(results: readonly Result[]): void {
 
 async function main(): Promise<void> {
   console.log(`cross-shard benchmark: ${SECONDS} s per cell, clients ${CLIENTS.join(',')}, ${ROUNDS} round(s), ${WARMUP} s warm-up, ${ACCOUNTS} accounts per shard, cells ${CELLS.join(',')}, node ${process.version}, ${os.cpus().length} cpus`)
-  console.log('topology: PostgreSQL = 2 instances + client-side 2PC; Isola = coordinator process + 2 `isola shard` processes over loopback; all durable (fsync)')
+  console.log('topology: PostgreSQL = 2 instances + client-side 2PC; Isola = `isola coordinator` process + 2 `isola shard` processes over loopback; all durable (fsync)')
   if (PROFILE !== '') fs.mkdirSync(PROFILE, { recursive: true })
   const stack: (() => Promise<void>)[] = []
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isola-bench-cross-'))
