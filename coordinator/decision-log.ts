@@ -5,12 +5,16 @@
  *
  * One SQLite database (better-sqlite3) in WAL mode with synchronous=FULL, so a
  * committed SQLite transaction is on disk. Decisions of concurrent transactions share
- * one SQLite transaction (group commit): `append` queues the decision, and the
- * decisions queued during one turn of the event loop are written together at the
- * next, with one fsync. A decision is forgotten (deleted) once every participant has
- * acknowledged COMMIT PREPARED. Forgetting needs no durability (a decision that
- * comes back after a crash is re-driven, and a participant answers "unknown", which
- * means done), so forgets are queued too and ride along with the next batch.
+ * one SQLite transaction (group commit): `append` queues the decision; the decisions
+ * queued during one turn of the event loop are written together at the next, by the
+ * writer thread (decision-log-writer.ts: the fsync does not stop the event loop),
+ * and those queued while a batch is being written go together as the next batch. A
+ * decision is forgotten (deleted) once every participant has acknowledged COMMIT
+ * PREPARED. Forgetting needs no durability (a decision that comes back after a crash
+ * is re-driven, and a participant answers "unknown", which means done), so forgets
+ * are queued and ride along with the next batch of decisions, or are written
+ * FORGET_DELAY_MS later when none comes: a forget costs no fsync of its own under
+ * load. `decisions()` leaves out the forgotten ones still queued.
  *
  * The same database keeps the coordinator's identity, its epoch (one more at every
  * open: gids carry it, so recovery can tell an earlier life's undecided prepared
@@ -25,7 +29,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { asShardId, asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
+import { DecisionLogWriter } from './decision-log-writer.js'
 import type { ReservationStore } from './oracle.js'
+
+/** How long a forget waits for a batch of decisions to ride along with before it is written alone. */
+const FORGET_DELAY_MS = 100
 
 /** A COMMIT decision: the commit point of a two-phase commit. */
 export interface Decision {
@@ -63,7 +71,11 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
   readonly epoch: number
   private pending: Pending[] = []
   private forgotten: string[] = []
+  /** The batch the writer thread is writing: its decisions' callers, and its forgets. */
+  private writing: { readonly batch: Pending[]; readonly forgotten: string[] } | undefined
   private scheduled = false
+  private forgetTimer: NodeJS.Timeout | undefined
+  private readonly writer: DecisionLogWriter
   private closed = false
   /** SQLite transactions that wrote decisions, and decisions written (tests check the grouping). */
   readonly stats = { flushes: 0, appended: 0 }
@@ -83,6 +95,7 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
     this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck()
     this.epoch = (this.meta('epoch') ?? 0) + 1
     this.setMeta.run('epoch', this.epoch)
+    this.writer = new DecisionLogWriter(db.name)
   }
 
   /** Opens (or creates) the log in `dir/decisions.sqlite`. */
@@ -102,12 +115,13 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
   forget(gid: string): void {
     if (this.closed) return
     this.forgotten.push(gid)
-    this.schedule()
+    this.armForgetTimer()
   }
 
   decisions(): readonly Decision[] {
     const rows = this.db.prepare('SELECT gid, commit_ts, participants FROM decisions ORDER BY commit_ts').all() as { gid: string; commit_ts: number; participants: string }[]
-    return rows.map((r) => ({ gid: r.gid, commitTs: asTimestamp(r.commit_ts), participants: (JSON.parse(r.participants) as number[]).map(asShardId) }))
+    const gone = new Set([...this.forgotten, ...(this.writing?.forgotten ?? [])])
+    return rows.filter((r) => !gone.has(r.gid)).map((r) => ({ gid: r.gid, commitTs: asTimestamp(r.commit_ts), participants: (JSON.parse(r.participants) as number[]).map(asShardId) }))
   }
 
   reserved(): number {
@@ -118,11 +132,29 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
     this.setMeta.run('reserved', upTo)
   }
 
-  /** Writes what is queued, then closes; appends after this fail. */
+  /** Waits for the batch being written, writes what is queued, then closes; appends after this fail. */
   close(): void {
     if (this.closed) return
-    this.flush()
     this.closed = true
+    clearTimeout(this.forgetTimer)
+    this.writer.waitSync()
+    const batch = this.pending
+    const forgotten = this.forgotten
+    this.pending = []
+    this.forgotten = []
+    let error: unknown
+    try {
+      if (batch.length > 0 || forgotten.length > 0) {
+        this.db.transaction(() => {
+          for (const p of batch) this.insert.run(p.decision.gid, p.decision.commitTs, JSON.stringify(p.decision.participants))
+          for (const gid of forgotten) this.remove.run(gid)
+        })()
+      }
+    } catch (e) {
+      error = e
+    }
+    this.written(batch, error)
+    this.writer.close()
     this.db.close()
   }
 
@@ -136,22 +168,45 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
     setImmediate(() => this.flush())
   }
 
-  /** One SQLite transaction for everything queued: one fsync for a turn's decisions. */
+  /**
+   * Hands everything queued to the writer thread as one SQLite transaction (one
+   * fsync), unless a batch is being written: its end starts the next.
+   */
   private flush(): void {
     this.scheduled = false
+    if (this.closed || this.writer.busy) return
     const batch = this.pending
     const forgotten = this.forgotten
+    if (batch.length === 0 && forgotten.length === 0) return
     this.pending = []
     this.forgotten = []
-    if (batch.length === 0 && forgotten.length === 0) return
-    try {
-      this.db.transaction(() => {
-        for (const p of batch) this.insert.run(p.decision.gid, p.decision.commitTs, JSON.stringify(p.decision.participants))
-        for (const gid of forgotten) this.remove.run(gid)
-      })()
-    } catch (e) {
+    this.writing = { batch, forgotten }
+    const inserts = batch.map((p) => [p.decision.gid, p.decision.commitTs, JSON.stringify(p.decision.participants)] as const)
+    this.writer.write({ inserts, removes: forgotten }).then(
+      () => this.written(batch, undefined),
+      (e: unknown) => this.written(batch, e),
+    ).finally(() => {
+      this.writing = undefined
+      // What was queued meanwhile is the next batch (forgets alone wait for their timer).
+      if (this.pending.length > 0) this.flush()
+      else if (this.forgotten.length > 0) this.armForgetTimer()
+    })
+  }
+
+  private armForgetTimer(): void {
+    if (this.forgetTimer !== undefined || this.closed) return
+    this.forgetTimer = setTimeout(() => {
+      this.forgetTimer = undefined
+      this.schedule()
+    }, FORGET_DELAY_MS)
+    this.forgetTimer.unref()
+  }
+
+  /** A batch's SQLite transaction committed (error undefined) or did not. */
+  private written(batch: readonly Pending[], error: unknown): void {
+    if (error !== undefined) {
       // Not committed: no decision of the batch exists, so each of those transactions aborts (presumed abort).
-      for (const p of batch) p.reject(e)
+      for (const p of batch) p.reject(error)
       return
     }
     if (batch.length > 0) {

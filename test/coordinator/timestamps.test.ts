@@ -196,4 +196,29 @@ describe('the coordinator’s durable state', () => {
     log.close()
     await expect(log.append({ gid: 'x', commitTs: asTimestamp(1), participants: [] })).rejects.toThrow(/closed/)
   })
+
+  it('the log writes on its own thread, groups what arrives meanwhile, and close() settles the batch in flight', async () => {
+    const dir = tmp()
+    let log = SqliteDecisionLog.open(dir)
+    // The first batch goes to the writer thread; the two that arrive while it is being written go together after it.
+    const first = log.append({ gid: 'isola:c1:1:1', commitTs: asTimestamp(3), participants: [S0, S1] })
+    await new Promise((r) => setImmediate(r))
+    const later = [
+      log.append({ gid: 'isola:c1:1:2', commitTs: asTimestamp(4), participants: [S0, S1] }),
+      log.append({ gid: 'isola:c1:1:3', commitTs: asTimestamp(5), participants: [S0, S1] }),
+    ]
+    await Promise.all([first, ...later])
+    expect(log.stats).toEqual({ flushes: 2, appended: 3 })
+    // A forget waits for a batch to ride with, but decisions() leaves it out at once.
+    log.forget('isola:c1:1:1')
+    expect(log.decisions().map((d) => d.gid)).toEqual(['isola:c1:1:2', 'isola:c1:1:3'])
+    // A batch handed to the thread and then close(): close waits for it, so the append resolves and the decision is on disk.
+    const inFlight = log.append({ gid: 'isola:c1:1:4', commitTs: asTimestamp(6), participants: [S1] })
+    await new Promise((r) => setImmediate(r))
+    log.close()
+    await inFlight
+    log = SqliteDecisionLog.open(dir)
+    expect(log.decisions().map((d) => d.gid)).toEqual(['isola:c1:1:2', 'isola:c1:1:3', 'isola:c1:1:4'])
+    log.close()
+  })
 })

@@ -124,4 +124,28 @@ describe('the internal SQL of a coordinator', () => {
     expect(await one(ops, 'SELECT v FROM t WHERE k = 1')).toBe('h')
     expect(await one(ops, 'SELECT v FROM t WHERE k = 2')).toBe('o')
   })
+
+  it('COMMIT PREPARED of a transaction that ran DDL reloads the catalog; of one that only wrote rows, keeps the catalog and its plans', async () => {
+    const w = session()
+    const r = session()
+    await w.execute("BEGIN; INSERT INTO t VALUES (20, 'dml'); PREPARE TRANSACTION 'dml'")
+    const version = db.catalogVersion
+    await w.execute("COMMIT PREPARED 'dml'")
+    expect(db.catalogVersion).toBe(version)
+    expect(await one(r, 'SELECT v FROM t WHERE k = 20')).toBe('dml')
+
+    await w.execute("BEGIN; CREATE TABLE u (k int PRIMARY KEY); INSERT INTO u VALUES (1); PREPARE TRANSACTION 'ddl'")
+    await expect(r.execute('SELECT count(*) FROM u')).rejects.toMatchObject({ code: '42P01' })
+    await w.execute("COMMIT PREPARED 'ddl'")
+    expect(db.catalogVersion).toBeGreaterThan(version)
+    expect(Number(await one(r, 'SELECT count(*) FROM u'))).toBe(1)
+
+    // DDL that changes an existing table's row of the catalog, and one that adds an index.
+    await w.execute("BEGIN; ALTER TABLE t ADD COLUMN w int; CREATE INDEX t_v ON t (v); PREPARE TRANSACTION 'alter'")
+    const before = db.catalogVersion
+    await w.execute("COMMIT PREPARED 'alter'")
+    expect(db.catalogVersion).toBeGreaterThan(before)
+    expect(await one(r, 'SELECT w FROM t WHERE k = 20')).toBeNull()
+    expect(db.catalog.tables().find((x) => x.name === 't')!.indexes.length).toBeGreaterThan(0)
+  })
 })
