@@ -2,9 +2,11 @@
  * SQL through the coordinator: one client's session over a cluster of shards, where
  * the router (routing/) meets distributed transactions (distributed-txn.ts).
  *
- *     text ─ statementTexts ─► parse ─► route ─► plan ─┬─ shardStatements ─► txn.execute(shard, …) ─► gather
- *                                                        ├─ pull: executePull, its inputs through txn.execute
- *                                                        └─ explain: the plan's shards and reasons
+ *     text ─ statements ─► route ─► plan ─┬─ shardStatements ─► txn.execute(shard, …) ─► gather
+ *                                         ├─ pull: executePull, its inputs through txn.execute
+ *                                         └─ explain: the plan's shards and reasons
+ *
+ * (the statements of a text and the plan of a statement are cached: statement-cache.ts)
  *
  * Each statement outside BEGIN … COMMIT is a distributed transaction of its own
  * (one shard written: one-phase; several: two-phase); inside a block they share one,
@@ -27,8 +29,9 @@ import { parse, type Statement, type TransactionModes } from '../parser/index.js
 import type { IsolationLevel } from '../txn/index.js'
 import { copyIntoCluster, copyOutOfCluster, type CopyStatement } from './cluster-copy.js'
 import type { Coordinator } from './coordinator.js'
+import { StatementCache, type ParsedText } from './statement-cache.js'
 import type { DistributedTxn } from './distributed-txn.js'
-import { allShards, applyDdl, catalogOf, executeInsertSelect, executePull, explainPlan, gather, route, shardStatements, statementTexts, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type ShardStatement, type TableDistribution } from './routing/index.js'
+import { allShards, applyDdl, catalogOf, executeInsertSelect, executePull, explainPlan, gather, shardStatements, uniformPartitionMap, type DistributedPlan, type DistributionCatalog, type ShardStatement, type TableDistribution } from './routing/index.js'
 
 /** A default that takes a sequence's next value (routing/distribution.ts `Sequenced`). */
 export const NEXTVAL = /\bnextval\s*\(/i
@@ -36,6 +39,8 @@ export const NEXTVAL = /\bnextval\s*\(/i
 /** The cluster's distribution metadata, shared by its sessions (updated when DDL commits). */
 export class ClusterMetadata {
   catalog: DistributionCatalog
+  /** Statements seen and their plans, shared by the sessions (statement-cache.ts). */
+  readonly statements = new StatementCache()
   constructor(shards: number, tables: readonly TableDistribution[] = []) {
     this.catalog = catalogOf(uniformPartitionMap(shards), tables)
   }
@@ -99,6 +104,11 @@ export class ClusterSession {
     this.txn?.cancel()
   }
 
+  /** The statements of a simple-query string, each with its text and parse (cached: statement-cache.ts). */
+  statements(sql: string): readonly ParsedText[] {
+    return this.metadata.statements.statements(sql)
+  }
+
   /** As PostgreSQL's ReadyForQuery reports it: idle, in a block, or in a failed block. */
   get status(): 'I' | 'T' | 'E' {
     return !this.inBlock ? 'I' : this.txn?.state === 'failed' ? 'E' : 'T'
@@ -107,8 +117,8 @@ export class ClusterSession {
   /** Runs SQL (one or more statements): each statement's result, in order (and to `onResult` as each finishes). */
   async execute(sql: string, params: readonly unknown[] = [], onResult?: (r: StatementResult) => void): Promise<StatementResult[]> {
     const out: StatementResult[] = []
-    for (const text of statementTexts(sql)) {
-      const r = await this.statement(text, params)
+    for (const { text, stmt } of this.metadata.statements.statements(sql)) {
+      const r = await this.statement(text, params, stmt)
       out.push(r)
       onResult?.(r)
     }
@@ -242,7 +252,7 @@ export class ClusterSession {
   }
 
   private async run(txn: DistributedTxn, stmt: Statement, sql: string, params: readonly unknown[]): Promise<StatementResult> {
-    const plan = route(stmt, sql, this.catalog!)
+    const plan = this.metadata.statements.plan(stmt, sql, this.catalog!)
     const r = await this.runPlan(txn, plan, params)
     this.catalog = applyDdl(this.catalog!, stmt)
     return r

@@ -36,7 +36,6 @@ import type { CopyStatement } from './cluster-copy.js'
 import type { Coordinator } from './coordinator.js'
 import { assertReadOfView, distributedXacts, readsDistributedXacts, withDistributedXacts } from './distributed-xacts.js'
 import type { Describer } from './remote-describer.js'
-import { statementTexts } from './routing/index.js'
 
 const LOCAL = new Set(['set', 'show', 'reset'])
 const SAVEPOINTS = new Set(['savepoint', 'release', 'rollback-to'])
@@ -114,8 +113,7 @@ export class ShardedWireSession {
 
   async execute(sql: string, params: readonly unknown[] = [], onResult?: (r: StatementResult) => void): Promise<StatementResult[]> {
     const out: StatementResult[] = []
-    for (const text of statementTexts(sql)) {
-      const stmt = parse(text)[0]
+    for (const { text, stmt } of this.cluster.statements(sql)) {
       let results: StatementResult[]
       if (stmt !== undefined && LOCAL.has(stmt.kind)) {
         if (this.cluster.status === 'E') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')

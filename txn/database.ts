@@ -133,12 +133,15 @@ export class MvccDatabase implements TxnDatabase {
     const ts = commitTs ?? this.oracle.next()
     // A prepared storage transaction takes no more writes: its status goes in first,
     // in a transaction of its own. If we crash in between, the transaction is still
-    // prepared after the restart and the coordinator commits it again at `ts`.
+    // prepared after the restart and the coordinator commits it again at `ts`. Both
+    // commit records are appended before either is waited for, so that one group
+    // commit round can make both durable (the log is sequential: the second record's
+    // durability implies the first's).
     const status = this.store.begin()
     status.put(STATUS_TREE, statusKey(t.id), statusValue(ts))
-    await status.commit()
+    const statusDurable = status.commit()
     this.registry.committing(t.id, ts, this.coordinated)
-    await t.storeTxn.commit(statusValue(ts))
+    await Promise.all([statusDurable, t.storeTxn.commit(statusValue(ts))])
     t.afterCommit(ts)
     return ts
   }
