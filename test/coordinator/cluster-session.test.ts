@@ -34,6 +34,15 @@ afterAll(async () => {
 })
 
 const session = () => new ClusterSession(cluster.coordinator, metadata)
+/**
+ * A shard's own session, for reading a shard directly. Phase two (COMMIT PREPARED)
+ * runs after the client is answered, and a shard's own snapshot is its clock, not
+ * the coordinator's: wait for phase two first.
+ */
+const onShard = async (p: LocalCluster['shards'][number]) => {
+  await cluster.coordinator.settled()
+  return p.db.session()
+}
 const value = async (s: ClusterSession, sql: string, params: unknown[] = []) => (await s.execute(sql, params)).at(-1)!.rows[0]![0]
 
 describe('SQL through the coordinator', () => {
@@ -44,7 +53,7 @@ describe('SQL through the coordinator', () => {
     const [ins] = await s.execute(`INSERT INTO accounts VALUES ${values}`)
     expect(ins!.tag).toBe(`INSERT 0 ${ACCOUNTS}`)
     // Every shard holds some of the rows, and together exactly all of them.
-    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await p.db.session().query('SELECT count(*) AS n FROM accounts')).rows[0]!.n)))
+    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await (await onShard(p)).query('SELECT count(*) AS n FROM accounts')).rows[0]!.n)))
     expect(counts.every((n) => n > 0)).toBe(true)
     expect(counts.reduce((a, b) => a + b)).toBe(ACCOUNTS)
     expect(Number(await value(s, 'SELECT count(*) FROM accounts'))).toBe(ACCOUNTS)
@@ -118,7 +127,7 @@ describe('SQL through the coordinator', () => {
     expect(e.code).toBe('42P01')
     expect((await s.execute('SELECT 1').catch((err) => err)).code).toBe('25P02')
     expect((await s.execute('COMMIT'))[0]!.tag).toBe('ROLLBACK')
-    for (const p of cluster.shards) expect((await p.db.session().query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 't2'")).rows[0]!.n).toBe(0n)
+    for (const p of cluster.shards) expect((await (await onShard(p)).query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 't2'")).rows[0]!.n).toBe(0n)
     expect((await s.execute('SELECT * FROM t2').catch((err) => err)).code).toBe('42P01')
   })
 
@@ -133,14 +142,14 @@ describe('SQL through the coordinator', () => {
     for (let owner = 0; owner < 5; owner++) {
       const home = await shardOf(owner)
       for (const p of cluster.shards) {
-        const n = Number((await p.db.session().query('SELECT count(*) AS n FROM by_owner WHERE owner = $1', [owner])).rows[0]!.n)
+        const n = Number((await (await onShard(p)).query('SELECT count(*) AS n FROM by_owner WHERE owner = $1', [owner])).rows[0]!.n)
         expect(n, `owner ${owner} on shard ${p.id}`).toBe(p.id === home ? 6 : 0)
       }
     }
     expect(Number(await value(s, 'SELECT sum(balance) FROM by_owner'))).toBe(Number(await value(s, 'SELECT sum(balance) FROM accounts WHERE id < 30')))
     const [ret] = await s.execute('INSERT INTO copies SELECT id, balance FROM accounts WHERE id >= 38 RETURNING id')
     expect(ret!.rows.map((r) => Number(r[0])).sort()).toEqual([38, 39])
-    for (const p of cluster.shards) expect(Number((await p.db.session().query('SELECT count(*) AS n FROM copies')).rows[0]!.n)).toBe(2)
+    for (const p of cluster.shards) expect(Number((await (await onShard(p)).query('SELECT count(*) AS n FROM copies')).rows[0]!.n)).toBe(2)
     const [none] = await s.execute('INSERT INTO by_owner SELECT 1, id, 0 FROM accounts WHERE id < 0')
     expect(none!.tag).toBe('INSERT 0 0')
   })
@@ -155,12 +164,12 @@ describe('SQL through the coordinator', () => {
     const ids = (await s.execute('SELECT id FROM events ORDER BY id'))[0]!.rows.map((r) => Number(r[0]))
     expect(ids).toEqual(Array.from({ length: 14 }, (_, i) => i + 1))
     // Rows spread over the shards by their ids, each once.
-    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await p.db.session().query('SELECT count(*) AS n FROM events')).rows[0]!.n)))
+    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await (await onShard(p)).query('SELECT count(*) AS n FROM events')).rows[0]!.n)))
     expect(counts.filter((n) => n > 0).length).toBeGreaterThan(1)
     expect(counts.reduce((a, b) => a + b)).toBe(14)
     // A reference table's copies agree on the ids.
     await s.execute("INSERT INTO kinds (name) VALUES ('x'), ('y')")
-    for (const p of cluster.shards) expect((await p.db.session().query('SELECT id, name FROM kinds ORDER BY id')).rows).toEqual([{ id: 1, name: 'x' }, { id: 2, name: 'y' }])
+    for (const p of cluster.shards) expect((await (await onShard(p)).query('SELECT id, name FROM kinds ORDER BY id')).rows).toEqual([{ id: 1, name: 'x' }, { id: 2, name: 'y' }])
     expect(Number(await value(s, "SELECT nextval('events_id_seq')"))).toBe(15)
   })
 
@@ -174,7 +183,7 @@ describe('SQL through the coordinator', () => {
     expect(await into.end()).toBe(4)
     const rows = (await s.execute('SELECT id, name, price FROM items ORDER BY id'))[0]!.rows.map((r) => r.map((v) => (v === null ? null : String(v))))
     expect(rows).toEqual([['1', 'pen', '1.50'], ['2', 'ink', null], ['3', 'pad', '2'], ['4', 't\tab', '0']])
-    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await p.db.session().query('SELECT count(*) AS n FROM items')).rows[0]!.n)))
+    const counts = await Promise.all(cluster.shards.map(async (p) => Number((await (await onShard(p)).query('SELECT count(*) AS n FROM items')).rows[0]!.n)))
     expect(counts.reduce((a, b) => a + b)).toBe(4)
     expect(counts.filter((n) => n > 0).length).toBeGreaterThan(1)
     // A bad line fails the COPY, and its transaction of its own takes nothing.
