@@ -180,12 +180,23 @@ async function settledShards(ports: readonly number[], ms: number): Promise<Shar
 }
 
 /** The decisions the coordinator's log still holds (read beside the running coordinator, as an operator would). */
-function decisionsLeft(dir: string): string[] {
-  const db = new Sqlite(path.join(dir, 'coordinator', 'decisions.sqlite'), { readonly: true })
-  try {
-    return (db.prepare('SELECT gid FROM decisions ORDER BY gid').all() as { gid: string }[]).map((r) => r.gid)
-  } finally {
-    db.close()
+/**
+ * The decisions the coordinator's log file still holds, read from outside the
+ * process: a forget is written with the next batch or FORGET_DELAY_MS later
+ * (decision-log.ts), so the file is given a moment (2 s at most) to catch up.
+ */
+async function decisionsLeft(dir: string): Promise<string[]> {
+  const deadline = Date.now() + 2000
+  for (;;) {
+    const db = new Sqlite(path.join(dir, 'coordinator', 'decisions.sqlite'), { readonly: true })
+    let left: string[]
+    try {
+      left = (db.prepare('SELECT gid FROM decisions ORDER BY gid').all() as { gid: string }[]).map((r) => r.gid)
+    } finally {
+      db.close()
+    }
+    if (left.length === 0 || Date.now() > deadline) return left
+    await new Promise((r) => setTimeout(r, 50))
   }
 }
 
@@ -286,7 +297,7 @@ describe(`chaos: kill -9 of the coordinator and of shards during the bank test (
         expect(judge(coordinator, from, ALWAYS, round), `${round}: transfers acknowledged`).toBeGreaterThan(0)
         coordinator = await startCoordinator(dir, ++generation, ports)
         stats.marks = checkStates(await Promise.all(ports.map(readShard)), acked, `${round}, after recovery`)
-        expect(decisionsLeft(dir), `${round}: decisions left after recovery`).toEqual([])
+        expect(await decisionsLeft(dir), `${round}: decisions left after recovery`).toEqual([])
         continue
       }
       const k = rng.below(SHARDS)
@@ -311,7 +322,7 @@ describe(`chaos: kill -9 of the coordinator and of shards during the bank test (
         expect(judge(coordinator, again, SHARD_AWAY, `${round}, the new coordinator`), `${round}: transfers acknowledged`).toBeGreaterThan(0)
       }
       stats.marks = checkStates(await settledShards(ports, 5000), acked, `${round}, once the shard was back`)
-      expect(decisionsLeft(dir), `${round}: decisions left once the shard was back`).toEqual([])
+      expect(await decisionsLeft(dir), `${round}: decisions left once the shard was back`).toEqual([])
     }
 
     // A last phase with nothing killed: all shards serve, and the total is still exact.
