@@ -18,9 +18,9 @@
  * The distribution metadata (`ClusterMetadata`) is rebuilt at start from a shard's
  * catalog, where CREATE TABLE keeps its DISTRIBUTED clause.
  *
- * Shortcuts we admit (issue 6 in progress): SET,
- * SHOW, savepoints and COPY through the coordinator are refused (0A000); a failed
- * block answers 25P02 until ROLLBACK, as PostgreSQL's.
+ * SET and SHOW are the wire session's (wire-session.ts); savepoints and COPY are
+ * here (DistributedTxn.savepoint, cluster-copy.ts). A failed block answers 25P02
+ * until ROLLBACK (or ROLLBACK TO a savepoint), as PostgreSQL's.
  */
 import { dbError } from '../common/errors.js'
 import { asShardId, type ShardId } from '../common/ids.js'

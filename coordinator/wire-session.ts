@@ -24,7 +24,7 @@
  *
  * COPY runs through the coordinator (cluster-copy.ts).
  *
- * Shortcuts we admit (issue 6 in progress): each statement of the extended protocol outside a block is its own distributed
+ * Shortcuts we admit: each statement of the extended protocol outside a block is its own distributed
  * transaction; statement_timeout does not interrupt the coordinator's own work
  * (merging, pull plans), only the shards' statements.
  */
