@@ -219,7 +219,6 @@ export class ClusterSession {
     return done(word)
   }
 
-  /** DEFERRABLE is not passed on: a safe snapshot is a shard's notion, not yet the cluster's (ARCHITECTURE.md §9.11). */
   private startBlock(modes: TransactionModes | undefined): void {
     const defaults = this.client.defaults()
     const isolation = modes?.isolation ?? defaults.isolation
@@ -228,6 +227,7 @@ export class ClusterSession {
       // READ UNCOMMITTED is READ COMMITTED, as in PostgreSQL.
       isolation: isolation === 'read uncommitted' ? 'read committed' : isolation,
       readOnly: modes?.readOnly ?? defaults.readOnly,
+      deferrable: modes?.deferrable ?? false,
       settings: () => this.client.branch(),
     })
     this.catalog = this.metadata.catalog

@@ -145,6 +145,28 @@ export class Coordinator implements TxnContext {
   }
 
   /**
+   * A safe snapshot for a SERIALIZABLE READ ONLY DEFERRABLE transaction (Ports &
+   * Grittner §4.2, across shards): a snapshot no dangerous structure can involve. The
+   * read-only anomaly needs a read-write transaction that ran when the snapshot was
+   * taken to commit with a conflict out to one that committed before. So: take a
+   * snapshot, wait for every SERIALIZABLE read-write transaction that had one by then
+   * to end, and keep the snapshot if none of them committed with such a conflict;
+   * else try again with a new one. A shard's own SSI only knows its own transactions,
+   * and a transaction whose commit took no cross-shard check (one shard) is not known
+   * to be free of one: it counts as unsafe. The shards then track the transaction as
+   * a plain READ ONLY one (txn/ssi: a branch's snapshot is never judged safe there).
+   */
+  async safeSnapshot(txn: DistributedTxn): Promise<Timestamp> {
+    for (;;) {
+      const s = this.oracle.snapshot()
+      const concurrent = [...this.active].filter((t) => t !== txn && t.isolation === 'serializable' && !t.readOnly && t.oldestSnapshot !== undefined && t.oldestSnapshot <= s)
+      const outcomes = await Promise.all(concurrent.map((t) => t.outcome))
+      if (outcomes.every((o) => !o.committed || o.outFirst === false)) return s
+      if (this.closing) throw dbError('admin_shutdown', 'the coordinator is closing')
+    }
+  }
+
+  /**
    * The oldest snapshot a transaction may still read at: the oldest of the running
    * transactions' first snapshots, or the newest snapshot when none runs (a
    * transaction that has not taken one yet will take a newer one).

@@ -51,6 +51,12 @@ export interface DistributedTxnOptions {
   /** Default 'read committed', as PostgreSQL's. */
   readonly isolation?: IsolationLevel
   readonly readOnly?: boolean
+  /**
+   * SERIALIZABLE READ ONLY DEFERRABLE: its snapshot is one no cross-shard dangerous
+   * structure can involve (Coordinator.safeSnapshot), taken at its first statement,
+   * which waits for it; then it cannot fail with 40001, as in PostgreSQL.
+   */
+  readonly deferrable?: boolean
   /** Settings each branch takes at its begin (BranchOptions.settings: the client's lock_timeout), read then. */
   readonly settings?: () => Readonly<Record<string, string>> | undefined
 }
@@ -65,6 +71,8 @@ export interface TxnContext {
   /** Cross-shard SSI: the records of transactions' commits, and the check before one commits. */
   readonly ssi: GlobalSsi
   participant(id: ShardId): Participant
+  /** A safe snapshot for a READ ONLY DEFERRABLE transaction (waits until one is). */
+  safeSnapshot(txn: DistributedTxn): Promise<Timestamp>
   /** The transaction is committed or aborted (it no longer holds the horizon back). */
   ended(txn: DistributedTxn): void
   /** Phase two of a logged decision, in the background: COMMIT PREPARED until acknowledged, then forget. Resolves when acknowledged everywhere. */
@@ -94,6 +102,18 @@ export class DistributedTxn {
   private readonly savepoints: { readonly name: string; readonly shards: ReadonlySet<ShardId> }[] = []
   /** Statements still running: commit waits for them (a branch's writes decide how it commits). */
   private readonly running = new Set<Promise<unknown>>()
+  private readonly deferrable: boolean
+  /** A deferrable transaction's snapshot, being waited for (its statements share the wait). */
+  private safe: Promise<Timestamp> | undefined
+  /**
+   * Whether it read what a transaction that committed first wrote (an rw edge out to
+   * one), as its commit's cross-shard check found; false when it wrote nothing
+   * (it cannot be a pivot); undefined when no check told (one shard).
+   */
+  private outFirst: boolean | undefined
+  /** Settles when it has committed or rolled back: what a deferrable transaction's safe snapshot waits for. */
+  readonly outcome: Promise<{ readonly committed: boolean; readonly outFirst: boolean | undefined }>
+  private settle!: (o: { readonly committed: boolean; readonly outFirst: boolean | undefined }) => void
 
   constructor(
     private readonly ctx: TxnContext,
@@ -103,7 +123,9 @@ export class DistributedTxn {
   ) {
     this.isolation = options.isolation ?? 'read committed'
     this.readOnly = options.readOnly ?? false
+    this.deferrable = this.isolation === 'serializable' && this.readOnly && options.deferrable === true
     this.settings = options.settings
+    this.outcome = new Promise((resolve) => (this.settle = resolve))
   }
 
   /** The shards touched so far. */
@@ -126,6 +148,8 @@ export class DistributedTxn {
   private async run(shard: ShardId, sql: string, params: readonly unknown[]): Promise<StatementResult> {
     if (this.state === 'failed') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
     this.assertActive()
+    // DEFERRABLE: the first statement waits for a safe snapshot (every statement after it too, until it is known).
+    if (this.deferrable && this.snapshot === undefined) this.snapshot = await (this.safe ??= this.ctx.safeSnapshot(this))
     // READ COMMITTED: a snapshot per statement; otherwise the transaction's, the same on every shard.
     const snapshot = this.isolation === 'read committed' ? this.ctx.oracle.snapshot() : (this.snapshot ??= this.ctx.oracle.snapshot())
     this.oldestSnapshot ??= snapshot
@@ -171,6 +195,7 @@ export class DistributedTxn {
       if (this.state === 'committed' || this.state === 'aborted') {
         this.ctx.ssi.ended(this.gid, commitTs, this.state === 'committed')
         this.ctx.ended(this)
+        this.settle({ committed: this.state === 'committed', outFirst: commitTs === undefined ? false : this.outFirst })
       }
     }
   }
@@ -229,6 +254,7 @@ export class DistributedTxn {
     if (this.state !== 'active' && this.state !== 'failed') throw dbError('invalid_transaction_state', `cannot roll back a transaction that is ${this.state}`)
     this.state = 'aborted'
     this.ctx.ended(this)
+    this.settle({ committed: false, outFirst: undefined })
     await this.rollbackBranches([...this.branches.values()])
   }
 
@@ -390,6 +416,7 @@ export class DistributedTxn {
 
     this.state = 'deciding'
     const outConflict = checked?.kind === 'safe' && checked.outFirst
+    if (checked?.kind === 'safe') this.outFirst = checked.outFirst
     const decision: Decision = { gid: this.gid, commitTs, participants: writers.map((w) => w.participant), ...(outConflict ? { outConflict } : {}) }
     try {
       await this.ctx.log.append(decision)

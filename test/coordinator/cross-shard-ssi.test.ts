@@ -89,4 +89,23 @@ for (const kind of CLUSTER_KINDS) describe(`cross-shard SSI over ${kind.name} sh
     // tin reads past the pivot's version of row 1 on S0: tin →rw pivot →rw tout, tout first.
     await expect(tin.execute(S0, 'SELECT on_call FROM doctors WHERE id = 1')).rejects.toMatchObject({ code: '40001' })
   })
+
+  it('READ ONLY DEFERRABLE waits for the serializable writers that ran at its snapshot, then keeps it when none committed with a conflict out', async () => {
+    const c = await cluster(kind)
+    const writer = c.coordinator.begin({ isolation: 'serializable' })
+    await writer.execute(S0, 'SELECT on_call FROM doctors WHERE id = 1')
+    await writer.execute(S1, 'SELECT on_call FROM doctors WHERE id = 2')
+    const reader = c.coordinator.begin({ isolation: 'serializable', readOnly: true, deferrable: true })
+    let read: unknown
+    const first = reader.execute(S0, 'SELECT on_call FROM doctors WHERE id = 1').then((r) => (read = r.rows[0]![0]))
+    await new Promise((r) => setTimeout(r, 150))
+    expect(read).toBeUndefined() // waiting for the writer
+    await writer.execute(S0, 'UPDATE doctors SET on_call = false WHERE id = 1')
+    await writer.commit()
+    await first
+    // The snapshot taken before the writer committed was safe (no conflict out): kept, so the old value.
+    expect(read).toBe(true)
+    expect(Number((await reader.execute(S1, 'SELECT count(*) FROM doctors WHERE on_call')).rows[0]![0])).toBe(1)
+    await expect(reader.commit()).resolves.toBeUndefined()
+  })
 })
