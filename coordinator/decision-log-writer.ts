@@ -25,7 +25,8 @@ import { Worker } from 'node:worker_threads'
 
 /** One batch: decisions to insert (gid, commit_ts, participants JSON) and gids to delete. */
 export interface WriterBatch {
-  readonly inserts: readonly (readonly [string, number, string])[]
+  /** gid, commit timestamp, participants (JSON), out_conflict (0 or 1). */
+  readonly inserts: readonly (readonly [string, number, string, number])[]
   readonly removes: readonly string[]
 }
 
@@ -42,10 +43,10 @@ const state = new Int32Array(workerData.state)
 const db = new Sqlite(workerData.file)
 db.pragma('journal_mode = WAL')
 db.pragma('synchronous = FULL')
-const insert = db.prepare('INSERT OR REPLACE INTO decisions (gid, commit_ts, participants) VALUES (?, ?, ?)')
+const insert = db.prepare('INSERT OR REPLACE INTO decisions (gid, commit_ts, participants, out_conflict) VALUES (?, ?, ?, ?)')
 const remove = db.prepare('DELETE FROM decisions WHERE gid = ?')
 const write = db.transaction((batch) => {
-  for (const d of batch.inserts) insert.run(d[0], d[1], d[2])
+  for (const d of batch.inserts) insert.run(d[0], d[1], d[2], d[3])
   for (const gid of batch.removes) remove.run(gid)
 })
 parentPort.on('message', (batch) => {

@@ -23,7 +23,8 @@
  * Tables:
  *
  *     meta(key TEXT PRIMARY KEY, value)       'epoch' → integer, 'reserved' → integer
- *     decisions(gid TEXT PRIMARY KEY, commit_ts INTEGER, participants TEXT)   participants: JSON array of shard ids
+ *     decisions(gid TEXT PRIMARY KEY, commit_ts INTEGER, participants TEXT,   participants: JSON array of shard ids
+ *               out_conflict INTEGER)                                      1: COMMIT PREPARED says so (Decision.outConflict)
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -31,6 +32,9 @@ import Sqlite from 'better-sqlite3'
 import { asShardId, asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { DecisionLogWriter } from './decision-log-writer.js'
 import type { ReservationStore } from './oracle.js'
+
+/** A decision as the log's row: gid, commit timestamp, participants (JSON), out_conflict. */
+const row = (d: Decision): readonly [string, number, string, number] => [d.gid, d.commitTs, JSON.stringify(d.participants), d.outConflict === true ? 1 : 0]
 
 /** How long a forget waits for a batch of decisions to ride along with before it is written alone. */
 const FORGET_DELAY_MS = 100
@@ -42,8 +46,8 @@ export interface Decision {
   readonly participants: readonly ShardId[]
   /**
    * Cross-shard SSI: the transaction read what one that committed first wrote, and
-   * its shards hear so at COMMIT PREPARED (global-ssi.ts). Not logged: a decision
-   * re-driven by recovery commits without it (see ARCHITECTURE.md §9.10).
+   * its shards hear so at COMMIT PREPARED (global-ssi.ts). Logged with the decision,
+   * so that recovery's COMMIT PREPARED says so too.
    */
   readonly outConflict?: boolean
 }
@@ -88,8 +92,10 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS decisions (gid TEXT PRIMARY KEY, commit_ts INTEGER NOT NULL, participants TEXT NOT NULL)`)
-    this.insert = db.prepare('INSERT OR REPLACE INTO decisions (gid, commit_ts, participants) VALUES (?, ?, ?)')
+             CREATE TABLE IF NOT EXISTS decisions (gid TEXT PRIMARY KEY, commit_ts INTEGER NOT NULL, participants TEXT NOT NULL, out_conflict INTEGER NOT NULL DEFAULT 0)`)
+    // A log made before cross-shard SSI has no out_conflict column: its decisions had none.
+    if (!(db.prepare('PRAGMA table_info(decisions)').all() as { name: string }[]).some((c) => c.name === 'out_conflict')) db.exec('ALTER TABLE decisions ADD COLUMN out_conflict INTEGER NOT NULL DEFAULT 0')
+    this.insert = db.prepare('INSERT OR REPLACE INTO decisions (gid, commit_ts, participants, out_conflict) VALUES (?, ?, ?, ?)')
     this.remove = db.prepare('DELETE FROM decisions WHERE gid = ?')
     this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
     this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck()
@@ -119,9 +125,11 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
   }
 
   decisions(): readonly Decision[] {
-    const rows = this.db.prepare('SELECT gid, commit_ts, participants FROM decisions ORDER BY commit_ts').all() as { gid: string; commit_ts: number; participants: string }[]
+    const rows = this.db.prepare('SELECT gid, commit_ts, participants, out_conflict FROM decisions ORDER BY commit_ts').all() as { gid: string; commit_ts: number; participants: string; out_conflict: number }[]
     const gone = new Set([...this.forgotten, ...(this.writing?.forgotten ?? [])])
-    return rows.filter((r) => !gone.has(r.gid)).map((r) => ({ gid: r.gid, commitTs: asTimestamp(r.commit_ts), participants: (JSON.parse(r.participants) as number[]).map(asShardId) }))
+    return rows
+      .filter((r) => !gone.has(r.gid))
+      .map((r) => ({ gid: r.gid, commitTs: asTimestamp(r.commit_ts), participants: (JSON.parse(r.participants) as number[]).map(asShardId), ...(r.out_conflict === 1 ? { outConflict: true } : {}) }))
   }
 
   reserved(): number {
@@ -146,7 +154,7 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
     try {
       if (batch.length > 0 || forgotten.length > 0) {
         this.db.transaction(() => {
-          for (const p of batch) this.insert.run(p.decision.gid, p.decision.commitTs, JSON.stringify(p.decision.participants))
+          for (const p of batch) this.insert.run(...row(p.decision))
           for (const gid of forgotten) this.remove.run(gid)
         })()
       }
@@ -181,7 +189,7 @@ export class SqliteDecisionLog implements DecisionLog, ReservationStore {
     this.pending = []
     this.forgotten = []
     this.writing = { batch, forgotten }
-    const inserts = batch.map((p) => [p.decision.gid, p.decision.commitTs, JSON.stringify(p.decision.participants)] as const)
+    const inserts = batch.map((p) => row(p.decision))
     this.writer.write({ inserts, removes: forgotten }).then(
       () => this.written(batch, undefined),
       (e: unknown) => this.written(batch, e),

@@ -6,6 +6,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import Sqlite from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { asShardId, asTimestamp } from '../../common/ids.js'
 import { SqliteDecisionLog } from '../../coordinator/decision-log.js'
@@ -195,6 +196,25 @@ describe('the coordinator’s durable state', () => {
     expect(log.db.pragma('synchronous', { simple: true })).toBe(2) // FULL
     log.close()
     await expect(log.append({ gid: 'x', commitTs: asTimestamp(1), participants: [] })).rejects.toThrow(/closed/)
+  })
+
+  it('the log keeps a decision\'s out conflict (cross-shard SSI) for recovery, and takes a log made before it had the column', async () => {
+    const dir = tmp()
+    // A log as the coordinator wrote it before cross-shard SSI: no out_conflict column.
+    fs.mkdirSync(dir, { recursive: true })
+    const old = new Sqlite(path.join(dir, 'decisions.sqlite'))
+    old.exec("CREATE TABLE decisions (gid TEXT PRIMARY KEY, commit_ts INTEGER NOT NULL, participants TEXT NOT NULL); INSERT INTO decisions VALUES ('isola:c1:1:1', 5, '[0]')")
+    old.close()
+    let log = SqliteDecisionLog.open(dir)
+    expect(log.decisions()).toEqual([{ gid: 'isola:c1:1:1', commitTs: 5, participants: [0] }])
+    await log.append({ gid: 'isola:c1:2:1', commitTs: asTimestamp(8), participants: [S0, S1], outConflict: true })
+    log.close()
+    log = SqliteDecisionLog.open(dir)
+    expect(log.decisions()).toEqual([
+      { gid: 'isola:c1:1:1', commitTs: 5, participants: [0] },
+      { gid: 'isola:c1:2:1', commitTs: 8, participants: [0, 1], outConflict: true },
+    ])
+    log.close()
   })
 
   it('the log writes on its own thread, groups what arrives meanwhile, and close() settles the batch in flight', async () => {
