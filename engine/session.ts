@@ -86,6 +86,8 @@ export class Session {
    */
   private settingsAtBegin: Map<string, string | undefined> | undefined
   private localSettings: Map<string, string> | undefined
+  /** The settings (and SET LOCAL's undo) at each savepoint of the block, as `savepoints`: ROLLBACK TO takes back the SETs after it, as PostgreSQL does. */
+  private settingsAtSavepoint: { readonly settings: Map<string, string>; readonly local: Map<string, string> | undefined }[] = []
   private txnStart = 0n
   /** The open transaction takes its snapshots from `isola.snapshot` (a coordinator's branch). */
   private txnCoordinated = false
@@ -1034,6 +1036,7 @@ export class Session {
     this.failed = false
     this.modes = NO_MODES
     this.savepoints = []
+    this.settingsAtSavepoint = []
     // SET LOCAL's undo first: after a rollback the values at BEGIN win (SET x; SET LOCAL x; ROLLBACK restores x's first value).
     if (this.localSettings !== undefined) for (const [k, v] of this.localSettings) this.settings.set(k, v)
     if (!committed && this.settingsAtBegin !== undefined) for (const [k, v] of this.settingsAtBegin) v === undefined ? this.settings.delete(k) : this.settings.set(k, v)
@@ -1049,6 +1052,7 @@ export class Session {
     if (stmt.kind === 'savepoint') {
       txn.savepoint(stmt.name)
       this.savepoints.push(stmt.name)
+      this.settingsAtSavepoint.push({ settings: new Map(this.settings), local: this.localSettings === undefined ? undefined : new Map(this.localSettings) })
       this.tc?.savepoint(stmt.name)
       return this.done('SAVEPOINT')
     }
@@ -1059,12 +1063,18 @@ export class Session {
     if (stmt.kind === 'release') {
       txn.releaseSavepoint(stmt.name)
       this.savepoints = this.savepoints.slice(0, this.savepoints.lastIndexOf(stmt.name))
+      this.settingsAtSavepoint.length = this.savepoints.length
       this.tc?.release(stmt.name)
       return this.done('RELEASE')
     }
     if (txn.state !== 'active') throw dbError('in_failed_sql_transaction', 'current transaction is aborted, commands ignored until end of transaction block')
     txn.rollbackToSavepoint(stmt.name)
     this.savepoints = this.savepoints.slice(0, this.savepoints.lastIndexOf(stmt.name) + 1)
+    this.settingsAtSavepoint.length = this.savepoints.length
+    const at = this.settingsAtSavepoint[this.savepoints.length - 1]!
+    for (const k of [...this.settings.keys()]) if (!at.settings.has(k)) this.settings.delete(k)
+    for (const [k, v] of at.settings) this.settings.set(k, v)
+    this.localSettings = at.local === undefined ? undefined : new Map(at.local)
     if (this.tc !== undefined) await this.db.dropTreesNow(this.tc.rollbackTo(stmt.name))
     this.failed = false
     return this.done('ROLLBACK')
@@ -1123,7 +1133,7 @@ export class Session {
       }
       this.localSettings ??= new Map()
       if (!this.localSettings.has(name)) this.localSettings.set(name, this.settings.get(name) ?? '')
-    }
+    } else this.localSettings?.delete(name) // a plain SET after SET LOCAL is what the session keeps at COMMIT, as in PostgreSQL
     if (name === 'isola.snapshot' || name === 'isola.commit_timestamp') await this.coordinatorTimestamp(name, value)
     this.assign(name, value)
     return this.done('SET')

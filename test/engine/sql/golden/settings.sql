@@ -218,3 +218,65 @@ extra_float_digits
 RESET lock_timeout
 ---
 RESET
+
+# ROLLBACK TO SAVEPOINT takes back the SETs (plain and LOCAL) made after the
+# savepoint; RELEASE keeps them; a plain SET after SET LOCAL is what COMMIT keeps.
+
+BEGIN
+---
+BEGIN
+
+SET LOCAL lock_timeout = '5s'
+---
+SET
+
+SAVEPOINT a
+---
+SAVEPOINT
+
+SET lock_timeout = '7s'
+---
+SET
+
+SET LOCAL statement_timeout = '1s'
+---
+SET
+
+ROLLBACK TO SAVEPOINT a
+---
+ROLLBACK
+
+SHOW lock_timeout
+---
+lock_timeout
+5s
+
+SHOW statement_timeout
+---
+statement_timeout
+0
+
+SAVEPOINT b
+---
+SAVEPOINT
+
+SET lock_timeout = '9s'
+---
+SET
+
+RELEASE SAVEPOINT b
+---
+RELEASE
+
+COMMIT
+---
+COMMIT
+
+SHOW lock_timeout
+---
+lock_timeout
+9s
+
+RESET lock_timeout
+---
+RESET
