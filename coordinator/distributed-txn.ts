@@ -8,8 +8,8 @@
  *                          ▼    │  statement error
  *     ┌──────────────► active ──┴──────────────────► failed ──rollback()/commit()──► aborted
  *     │                    │
- *     │   commit(), ≤ 1 writer                  commit(), ≥ 2 writers
- *     │        │                                        │
+ *     │   commit(), ≤ 1 writer                  commit(), ≥ 2 writers (or SERIALIZABLE
+ *     │        │                                        │  over several shards with 1 writer)
  *     │        ▼                                        ▼
  *     │   committing-one ──ok──► committed       preparing ──a refusal──► aborted (rollbackPrepared on every writer)
  *     │        │                                        │ all voted yes
@@ -31,7 +31,10 @@
  * | active / failed → aborted          | `rollback`                       |
  *
  * Branches that only read finish with the first phase (a commit that writes
- * nothing); they take no part in the decision.
+ * nothing); they take no part in the decision. SERIALIZABLE over several shards
+ * adds cross-shard SSI (global-ssi.ts): before the decision, the branches' rw edges
+ * are joined and checked (a dangerous structure: 40001, everything rolled back),
+ * and the read-only branches end at the commit timestamp, once it is chosen.
  */
 import { dbError, isIsolaError } from '../common/errors.js'
 import type { ShardId, Timestamp } from '../common/ids.js'
