@@ -9,7 +9,7 @@
  *     one-phase commit          SET LOCAL isola.commit_timestamp = '<proposed>'; COMMIT; SHOW isola.last_commit_timestamp
  *     prepare                   PREPARE TRANSACTION '<gid>', then SELECT prepare_ts, … FROM isola_prepared_xacts WHERE gid = $1
  *                               (one extended-protocol batch: the gid a parameter, so the SELECT's plan is cached)
- *     phase two                 SET isola.commit_timestamp = '<ts>'   then   COMMIT PREPARED '<gid>'   /   ROLLBACK PREPARED '<gid>'
+ *     phase two                 SET isola.commit_timestamp = '<ts>'   and at once   COMMIT PREPARED '<gid>'   /   ROLLBACK PREPARED '<gid>'
  *     a new pooled connection   SELECT pg_backend_pid()   (once: the branches it runs are named by it, §9.10)
  *     deadlock search           SELECT … FROM isola_lock_waits;  SELECT isola_reject_lock_wait(<id>, '<detail>')   (a connection of its own)
  *
@@ -79,13 +79,15 @@ export class RemoteParticipant implements Participant {
   async advanceHorizon(_ts: Timestamp): Promise<void> {}
 
   /**
-   * Two messages, the second sent only once the first succeeded: COMMIT PREPARED may
-   * not share a message with another statement (that would be an implicit block, as
-   * in PostgreSQL), and it must never run without its timestamp.
+   * The settings and COMMIT PREPARED as two messages sent at once (one round trip):
+   * COMMIT PREPARED may not share a message with another statement (an implicit
+   * block, as in PostgreSQL), and it never runs without its timestamp: a shard
+   * refuses COMMIT PREPARED of an `isola:` gid without one (55000), so if the SET
+   * failed, so does the commit, and the coordinator sends both again.
    */
   async commitPrepared(gid: string, commitTs: Timestamp, outConflict = false): Promise<Resolution> {
     const settings = `SET isola.commit_timestamp = '${commitTs}'${outConflict ? '; SET isola.commit_out_conflict = on' : ''}`
-    return this.resolve(settings, `COMMIT PREPARED ${quoteLiteral(gid)}`)
+    return resolved(this.pool.with((c) => Promise.all([c.query(settings), c.query(`COMMIT PREPARED ${quoteLiteral(gid)}`)])))
   }
 
   async rollbackPrepared(gid: string): Promise<Resolution> {

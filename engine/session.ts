@@ -1108,6 +1108,13 @@ export class Session {
     if (kind === 'commit-prepared') {
       // A coordinator's decision timestamp (§9.6), used once: a later COMMIT PREPARED must name its own.
       const at = this.timestampSetting('isola.commit_timestamp')
+      // A coordinator's transaction commits at its decided timestamp or not at all: a
+      // coordinator pipelines the SET before this, and if the SET failed this must too.
+      if (at === undefined && gid.startsWith('isola:')) {
+        throw dbError('object_not_in_prerequisite_state', `COMMIT PREPARED of coordinator transaction "${gid}" needs isola.commit_timestamp`, {
+          hint: 'SET isola.commit_timestamp to its decided timestamp (commit_ts in the coordinator\'s isola_distributed_xacts) first.',
+        })
+      }
       const outConflict = this.settings.get('isola.commit_out_conflict') === 'on'
       this.settings.set('isola.commit_timestamp', '')
       this.settings.set('isola.commit_out_conflict', 'off')

@@ -88,6 +88,14 @@ describe('the internal SQL of a coordinator', () => {
     await w.execute("BEGIN; INSERT INTO t VALUES (8, 'q'); PREPARE TRANSACTION 'g2'")
     await expect(w.execute("SET isola.commit_timestamp = '950'; COMMIT PREPARED 'g2'")).rejects.toMatchObject({ code: '25001' })
     await w.execute("ROLLBACK PREPARED 'g2'")
+    // A coordinator's transaction (an isola: gid) commits at its decided timestamp or not at all.
+    const v = session()
+    await v.execute("BEGIN; INSERT INTO t VALUES (9, 'r'); PREPARE TRANSACTION 'isola:c1:1:9'")
+    await expect(v.execute("COMMIT PREPARED 'isola:c1:1:9'")).rejects.toMatchObject({ code: '55000' })
+    expect(await one(v, "SELECT count(*) FROM isola_prepared_xacts WHERE gid = 'isola:c1:1:9'")).toBe(1n)
+    await v.execute("SET isola.commit_timestamp = '990'")
+    await v.execute("COMMIT PREPARED 'isola:c1:1:9'")
+    expect(await one(v, 'SHOW isola.last_commit_timestamp')).toBe('990')
   })
 
   it('isola_lock_waits shows the wait-for edges with the sessions involved; isola_reject_lock_wait fails one wait with 40P01', async () => {
