@@ -160,7 +160,7 @@ export class Coordinator implements TxnContext {
     for (;;) {
       const s = this.oracle.snapshot()
       const concurrent = [...this.active].filter((t) => t !== txn && t.isolation === 'serializable' && !t.readOnly && t.oldestSnapshot !== undefined && t.oldestSnapshot <= s)
-      const outcomes = await Promise.all(concurrent.map((t) => t.outcome))
+      const outcomes = await Promise.all(concurrent.map((t) => t.outcome()))
       if (outcomes.every((o) => !o.committed || o.outFirst === false)) return s
       if (this.closing) throw dbError('admin_shutdown', 'the coordinator is closing')
     }

@@ -4,11 +4,11 @@
  *
  * A node is a transaction: a distributed one is one node whatever shards it waits
  * or holds on, named by its gid; a transaction of one shard alone (a psql session on
- * the shard) is a node of its own, `local:<shard>:<txn>`. A shard's view names the
- * sessions (pids) of waiter and holder, and each participant knows which of its
- * sessions runs which gid (`BranchNames`): so a branch costs nothing to name, at its
- * begin or later; a prepared holder the view names by its gid. An edge is one shard's "waiter waits for holder", with the
- * wait's id on that shard. Two shards' edges meet at distributed nodes:
+ * the shard) is a node of its own, `local:<shard>:<txn>`. A shard's view names
+ * waiter and holder by gid: a branch knows its own (`isola.global_xid`, which every
+ * branch sets at its begin, as cross-shard SSI needs it too), and a prepared one is
+ * its gid. An edge is one shard's "waiter waits for holder", with the wait's id on
+ * that shard. Two shards' edges meet at distributed nodes:
  *
  *     shard 0:  T2 ──waits for row a──► T1          T1 ──────► T2
  *     shard 1:  T1 ──waits for row b──► T2    =     ◄──────
@@ -24,41 +24,6 @@
  * exist at one instant is a deadlock: none of them can end by itself.
  */
 import type { ShardId } from '../common/ids.js'
-
-/** One row of a shard's `isola_lock_waits`, as the view has it. */
-export interface LockWaitRow {
-  readonly waitId: number
-  readonly waiter: string
-  readonly waiterPid: number | undefined
-  readonly holder: string
-  readonly holderPid: number | undefined
-  readonly holderGid: string | undefined
-  readonly lock: string
-  readonly waitedMs: number
-}
-
-/**
- * The sessions of a shard that run branches, by pid, with their gids: a participant
- * names one at a branch's begin and forgets it at its end (a session's pid is never
- * another's while the shard runs).
- */
-export class BranchNames {
-  private readonly byPid = new Map<number, string>()
-
-  name(pid: number, gid: string): void {
-    this.byPid.set(pid, gid)
-  }
-
-  forget(pid: number): void {
-    this.byPid.delete(pid)
-  }
-
-  /** The view's rows with the transactions named: gids for branches and prepared holders. */
-  waits(rows: readonly LockWaitRow[]): ShardLockWait[] {
-    const gid = (pid: number | undefined) => (pid === undefined ? undefined : this.byPid.get(pid))
-    return rows.map((r) => ({ waitId: r.waitId, waiter: r.waiter, waiterGxid: gid(r.waiterPid), holder: r.holder, holderGxid: r.holderGid ?? gid(r.holderPid), lock: r.lock, waitedMs: r.waitedMs }))
-  }
-}
 
 /** A shard's lock wait with its transactions named: the gid of a distributed one, undefined for one of this shard alone. */
 export interface ShardLockWait {

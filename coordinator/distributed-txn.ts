@@ -48,6 +48,13 @@ import type { TimestampOracle } from './oracle.js'
 import { crossShardFailure, type CheckResult, type GlobalSsi } from './global-ssi.js'
 import type { Branch, Participant, Vote } from './participant.js'
 
+/** How a transaction ended, for a deferrable one's safe snapshot (DistributedTxn.outcome). */
+export interface Outcome {
+  readonly committed: boolean
+  /** It read what a transaction that committed first wrote (undefined: no cross-shard check said). */
+  readonly outFirst: boolean | undefined
+}
+
 export type DistributedTxnState = 'active' | 'failed' | 'committing-one' | 'preparing' | 'deciding' | 'committed' | 'aborted'
 
 export interface DistributedTxnOptions {
@@ -114,9 +121,9 @@ export class DistributedTxn {
    * (it cannot be a pivot); undefined when no check told (one shard).
    */
   private outFirst: boolean | undefined
-  /** Settles when it has committed or rolled back: what a deferrable transaction's safe snapshot waits for. */
-  readonly outcome: Promise<{ readonly committed: boolean; readonly outFirst: boolean | undefined }>
-  private settle!: (o: { readonly committed: boolean; readonly outFirst: boolean | undefined }) => void
+  /** How it ended, once it has; and who waits for that (made only when someone asks: most transactions are never waited for). */
+  private ended: Outcome | undefined
+  private waiters: ((o: Outcome) => void)[] | undefined
 
   constructor(
     private readonly ctx: TxnContext,
@@ -128,7 +135,17 @@ export class DistributedTxn {
     this.readOnly = options.readOnly ?? false
     this.deferrable = this.isolation === 'serializable' && this.readOnly && options.deferrable === true
     this.settings = options.settings
-    this.outcome = new Promise((resolve) => (this.settle = resolve))
+  }
+
+  /** Settles when it has committed or rolled back: what a deferrable transaction's safe snapshot waits for. */
+  outcome(): Promise<Outcome> {
+    return this.ended !== undefined ? Promise.resolve(this.ended) : new Promise((resolve) => (this.waiters ??= []).push(resolve))
+  }
+
+  private settle(o: Outcome): void {
+    this.ended = o
+    for (const w of this.waiters ?? []) w(o)
+    this.waiters = undefined
   }
 
   /** The shards touched so far. */

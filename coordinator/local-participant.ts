@@ -13,13 +13,10 @@ import { asTimestamp, type ShardId, type Timestamp } from '../common/ids.js'
 import { open, type Database, type OpenOptions, type Session, type StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
 import type { ConflictReport } from '../txn/index.js'
-import { BranchNames, type ShardLockWait } from './deadlock-graph.js'
+import type { ShardLockWait } from './deadlock-graph.js'
 import { beginSql, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 
 export class LocalParticipant implements Participant {
-  /** Which session runs which distributed transaction (deadlock detection names waits by it). */
-  readonly branchNames = new BranchNames()
-
   constructor(
     readonly id: ShardId,
     readonly db: Database,
@@ -36,7 +33,6 @@ export class LocalParticipant implements Participant {
     await this.db.txn.advanceClock(options.snapshot)
     const branch = new LocalBranch(this, options.snapshot)
     await branch.session.execute(beginSql(options).join(';\n'))
-    if (options.globalId !== undefined) this.branchNames.name(branch.session.pid, options.globalId)
     return branch
   }
 
@@ -59,8 +55,7 @@ export class LocalParticipant implements Participant {
   /** What `SELECT … FROM isola_lock_waits` returns, without the SQL. */
   async lockWaits(): Promise<readonly ShardLockWait[]> {
     const now = Date.now()
-    const rows = this.db.lockWaits().map((w) => ({ waitId: w.waitId, waiter: String(w.waiter), waiterPid: w.waiterPid, holder: String(w.holder), holderPid: w.holderPid, holderGid: w.holderGid, lock: w.lockName, waitedMs: now - w.since }))
-    return this.branchNames.waits(rows)
+    return this.db.txn.lockWaits().map((w) => ({ waitId: w.waitId, waiter: String(w.waiter), waiterGxid: w.waiterGid, holder: String(w.holder), holderGxid: w.holderGid, lock: w.lockName, waitedMs: now - w.since }))
   }
 
   async rejectLockWait(waitId: number, detail: string): Promise<boolean> {
@@ -112,13 +107,13 @@ class LocalBranch implements Branch {
       const r = await this.session.execute(`PREPARE TRANSACTION ${quoteLiteral(gid)}`)
       // A failed block answers PREPARE with ROLLBACK, as PostgreSQL does.
       if (r[0]?.command !== 'PREPARE TRANSACTION') return { kind: 'refused', error: new Error(`shard ${this.shard.id} rolled back a failed transaction at PREPARE`) }
-      const p = this.shard.db.txn.prepared().find((x) => x.gid === gid)
+      const p = this.shard.db.txn.preparedTransaction(gid)
       if (p === undefined) return { kind: 'refused', error: new Error(`shard ${this.shard.id} lost prepared transaction ${gid}`) }
       return { kind: 'prepared', prepareTs: p.preparedAt, conflicts: this.shard.db.txn.conflicts(p.txn) }
     } catch (error) {
       return { kind: 'refused', error }
     } finally {
-      await this.end()
+      await this.session.close()
     }
   }
 
@@ -131,7 +126,7 @@ class LocalBranch implements Branch {
       await this.shard.db.txn.advanceClock(proposedTs)
       return await this.session.commitAt(proposedTs)
     } finally {
-      await this.end()
+      await this.session.close()
     }
   }
 
@@ -141,11 +136,6 @@ class LocalBranch implements Branch {
 
   rollback(): Promise<void> {
     // Closing the session rolls its transaction back.
-    return this.end()
-  }
-
-  private end(): Promise<void> {
-    this.shard.branchNames.forget(this.session.pid)
     return this.session.close()
   }
 }

@@ -10,7 +10,6 @@
  *     prepare                   PREPARE TRANSACTION '<gid>', then SELECT prepare_ts, … FROM isola_prepared_xacts WHERE gid = $1
  *                               (one extended-protocol batch: the gid a parameter, so the SELECT's plan is cached)
  *     phase two                 SET isola.commit_timestamp = '<ts>'   and at once   COMMIT PREPARED '<gid>'   /   ROLLBACK PREPARED '<gid>'
- *     a new pooled connection   SELECT pg_backend_pid()   (once: the branches it runs are named by it, §9.10)
  *     deadlock search           SELECT … FROM isola_lock_waits;  SELECT isola_reject_lock_wait(<id>, '<detail>')   (a connection of its own)
  *
  * A branch's BEGIN waits for its first statement and travels with it (one round
@@ -27,7 +26,7 @@ import { asTimestamp } from '../common/ids.js'
 import type { StatementResult } from '../engine/index.js'
 import { quoteLiteral } from '../parser/index.js'
 import { NO_CONFLICTS, type ConflictReport } from '../txn/index.js'
-import { BranchNames, type ShardLockWait } from './deadlock-graph.js'
+import type { ShardLockWait } from './deadlock-graph.js'
 import { beginSql, refuseTransactionControl, resolved, type Branch, type BranchOptions, type Participant, type PreparedBranch, type Resolution, type StatementOptions, type Vote } from './participant.js'
 import { WirePool, type WireConnection } from './wire-client.js'
 
@@ -46,8 +45,6 @@ export interface RemoteParticipantOptions {
 export class RemoteParticipant implements Participant {
   readonly id: ShardId
   private readonly pool: WirePool
-  /** Which connection's session runs which distributed transaction (deadlock detection names waits by it). */
-  private readonly branchNames = new BranchNames()
 
   constructor(readonly options: RemoteParticipantOptions) {
     this.id = options.id
@@ -59,17 +56,7 @@ export class RemoteParticipant implements Participant {
 
   async begin(options: BranchOptions): Promise<Branch> {
     const conn = await this.pool.acquire()
-    let pid: number | undefined
-    if (options.globalId !== undefined) {
-      try {
-        pid = await backendPid(conn)
-      } catch (e) {
-        this.pool.release(conn)
-        throw e
-      }
-      this.branchNames.name(pid, options.globalId)
-    }
-    return new RemoteBranch(this.id, this.pool, conn, [...beginSql(options), snapshotSql(options.snapshot)], () => pid !== undefined && this.branchNames.forget(pid))
+    return new RemoteBranch(this.id, this.pool, conn, [...beginSql(options), snapshotSql(options.snapshot)])
   }
 
   /**
@@ -91,7 +78,7 @@ export class RemoteParticipant implements Participant {
   }
 
   async rollbackPrepared(gid: string): Promise<Resolution> {
-    return this.resolve(`ROLLBACK PREPARED ${quoteLiteral(gid)}`)
+    return resolved(this.pool.with((c) => c.query(`ROLLBACK PREPARED ${quoteLiteral(gid)}`)))
   }
 
   async listPrepared(): Promise<readonly PreparedBranch[]> {
@@ -100,18 +87,16 @@ export class RemoteParticipant implements Participant {
   }
 
   async lockWaits(): Promise<readonly ShardLockWait[]> {
-    const [r] = await this.control().with((c) => c.query('SELECT wait_id, waiter, waiter_pid, holder, holder_pid, holder_gid, lock, waited_ms FROM isola_lock_waits'))
-    const rows = r!.rows.map((row) => ({
+    const [r] = await this.control().with((c) => c.query('SELECT wait_id, waiter, waiter_gid, holder, holder_gid, lock, waited_ms FROM isola_lock_waits'))
+    return r!.rows.map((row) => ({
       waitId: Number(row[0]),
       waiter: String(row[1]),
-      waiterPid: row[2] === null ? undefined : Number(row[2]),
+      waiterGxid: row[2] === null ? undefined : String(row[2]),
       holder: String(row[3]),
-      holderPid: row[4] === null ? undefined : Number(row[4]),
-      holderGid: row[5] === null ? undefined : String(row[5]),
-      lock: String(row[6]),
-      waitedMs: Number(row[7]),
+      holderGxid: row[4] === null ? undefined : String(row[4]),
+      lock: String(row[5]),
+      waitedMs: Number(row[6]),
     }))
-    return this.branchNames.waits(rows)
   }
 
   async rejectLockWait(waitId: number, detail: string): Promise<boolean> {
@@ -133,30 +118,9 @@ export class RemoteParticipant implements Participant {
     return this.controlPool
   }
   private controlPool: WirePool | undefined
-
-  /** The messages in order on one connection; a gid the shard no longer has is 'unknown' (participant.ts `resolved`). */
-  private resolve(...messages: string[]): Promise<Resolution> {
-    return resolved(
-      this.pool.with(async (c) => {
-        for (const sql of messages) await c.query(sql)
-      }),
-    )
-  }
 }
 
 const snapshotSql = (ts: Timestamp): string => `SET LOCAL isola.snapshot = '${ts}'`
-
-/** Each pooled connection's session pid on the shard, asked once in the connection's life. */
-const pids = new WeakMap<WireConnection, number>()
-
-async function backendPid(conn: WireConnection): Promise<number> {
-  let pid = pids.get(conn)
-  if (pid === undefined) {
-    const [r] = await conn.query('SELECT pg_backend_pid()')
-    pids.set(conn, (pid = Number(r!.rows[0]![0])))
-  }
-  return pid
-}
 
 /**
  * What PREPARE's vote needs from the shard. One text for every gid (the gid is a
@@ -175,8 +139,6 @@ class RemoteBranch implements Branch {
     private readonly pool: WirePool,
     private readonly conn: WireConnection,
     prelude: string[],
-    /** Forgets the branch's name (BranchNames) when it ends. */
-    private readonly forget: () => void,
   ) {
     this.prelude = prelude
   }
@@ -249,7 +211,6 @@ class RemoteBranch implements Branch {
   private async end(): Promise<void> {
     if (this.ended) return
     this.ended = true
-    this.forget()
     try {
       if (!this.conn.isBroken && this.conn.status !== 'I') await this.conn.query('ROLLBACK')
     } catch {

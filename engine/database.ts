@@ -126,9 +126,8 @@ export class Database {
 
   /**
    * The node's lock waits (view isola_lock_waits), with the sessions (pg_backend_pid)
-   * of the waiting and holding transactions: a coordinator knows which of its
-   * branches runs in which session, so a pid names a distributed transaction without
-   * the branch having to say so at every begin.
+   * of the waiting and holding transactions, for an operator; a coordinator reads the
+   * gids (a branch's `isola.global_xid`, a prepared transaction's gid).
    */
   lockWaits(): LockWaitRow[] {
     const pids = new Map<number, number>()
@@ -136,7 +135,7 @@ export class Database {
       const id = s.txnId
       if (id !== undefined) pids.set(id, s.pid)
     }
-    return this.txn.lockWaits().map((w) => ({ ...w, waiterPid: pids.get(w.waiter), holderPid: w.holderGid === undefined ? pids.get(w.holder) : undefined }))
+    return this.txn.lockWaits().map((w) => ({ ...w, waiterPid: pids.get(w.waiter), holderPid: pids.get(w.holder) }))
   }
 
   session(options: SessionOptions = {}): Session {
@@ -157,7 +156,7 @@ export class Database {
    * cross-shard transfers).
    */
   async commitPrepared(gid: string, commitTs?: Timestamp, outConflict = false): Promise<Timestamp> {
-    const prepared = this.txn.prepared().find((p) => p.gid === gid)
+    const prepared = this.txn.preparedTransaction(gid)
     if (prepared !== undefined && !prepared.holds.some((h) => h.table === CATALOG_TABLE)) return this.txn.commitPrepared(gid, commitTs, outConflict)
     this.raiseGate()
     try {

@@ -149,6 +149,8 @@ export interface TxnDatabase {
   /** ROLLBACK PREPARED. */
   rollbackPrepared(gid: string): Promise<void>
   prepared(): PreparedInfo[]
+  /** One of them, by gid (without decoding the others: COMMIT PREPARED and PREPARE's vote ask for one). */
+  preparedTransaction(gid: string): PreparedInfo | undefined
   /** The other ends of a transaction's rw edges (SERIALIZABLE; empty without SSI): what a shard reports to its coordinator. */
   conflicts(txn: TxnId): ConflictReport
 

@@ -163,19 +163,12 @@ export class MvccDatabase implements TxnDatabase {
   }
 
   prepared(): PreparedInfo[] {
-    return [...this.preparedByGid.values()].map((t) => {
-      const p = decodePrepared(t.storeTxn.preparePayload ?? new Uint8Array())
-      return {
-        gid: p.gid,
-        txn: t.id,
-        preparedAt: p.prepareTs,
-        owner: p.owner,
-        holds: p.locks.map((l) => {
-          const colon = l.row.indexOf(':')
-          return { table: Number(l.row.slice(0, colon)) as TableId, key: Buffer.from(l.row.slice(colon + 1), 'latin1') }
-        }),
-      }
-    })
+    return [...this.preparedByGid.values()].map(preparedInfo)
+  }
+
+  preparedTransaction(gid: string): PreparedInfo | undefined {
+    const t = this.preparedByGid.get(gid)
+    return t === undefined ? undefined : preparedInfo(t)
   }
 
   // ---- lock waits (distributed deadlock detection) -------------------------------------
@@ -183,9 +176,9 @@ export class MvccDatabase implements TxnDatabase {
   lockWaits(): LockWaitInfo[] {
     const gid = (id: TxnId): string | undefined => {
       const t = this.transactions.get(id)
-      return t?.state === 'prepared' ? t.gid : undefined
+      return t?.state === 'prepared' ? t.gid : t?.globalId
     }
-    return this.locks.waits().map((e) => ({ ...e, lockName: lockName(e.lock), holderGid: gid(e.holder) }))
+    return this.locks.waits().map((e) => ({ ...e, lockName: lockName(e.lock), waiterGid: gid(e.waiter), holderGid: gid(e.holder) }))
   }
 
   rejectLockWait(waitId: number, detail: string): boolean {
@@ -312,4 +305,19 @@ function lockName(lock: string): string {
   const table = lock.slice(0, colon)
   const rest = lock.slice(colon + 1)
   return table === '0' ? `object ${rest}` : `table ${table} key ${Buffer.from(rest, 'latin1').toString('hex')}`
+}
+
+/** What a prepared transaction's payload says of it (decoded: only on request). */
+function preparedInfo(t: MvccTransaction): PreparedInfo {
+  const p = decodePrepared(t.storeTxn.preparePayload ?? new Uint8Array())
+  return {
+    gid: p.gid,
+    txn: t.id,
+    preparedAt: p.prepareTs,
+    owner: p.owner,
+    holds: p.locks.map((l) => {
+      const colon = l.row.indexOf(':')
+      return { table: Number(l.row.slice(0, colon)) as TableId, key: Buffer.from(l.row.slice(colon + 1), 'latin1') }
+    }),
+  }
 }

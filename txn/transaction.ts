@@ -72,6 +72,8 @@ export class MvccTransaction implements Transaction {
   private readonly skipPrepared: boolean
   private readonly snapshotSource: (() => Timestamp) | undefined
   gid: string | undefined
+  /** The distributed transaction it is a branch of (TxnOptions.globalId). */
+  readonly globalId: string | undefined
 
   constructor(
     private readonly db: MvccDatabase,
@@ -83,6 +85,7 @@ export class MvccTransaction implements Transaction {
     this.lockTimeoutMs = options.lockTimeoutMs ?? 0
     this.skipPrepared = options.skipPrepared ?? false
     this.snapshotSource = options.snapshot
+    this.globalId = options.globalId
     this.tracked = this.isolation === 'serializable' && db.ssi !== undefined
     this.deferrable = this.tracked && this.readOnly && (options.deferrable ?? false) && db.ssi?.whenSafe !== undefined
   }

@@ -97,5 +97,7 @@ export interface LockWaitEdge {
  */
 export interface LockWaitInfo extends LockWaitEdge {
   readonly lockName: string
+  /** The distributed transactions waiter and holder belong to (a branch's globalId, a prepared one's gid), if any. */
+  readonly waiterGid: string | undefined
   readonly holderGid: string | undefined
 }

@@ -243,16 +243,16 @@ export const SYSTEM_VIEWS: readonly VirtualTable[] = [
   /**
    * The node's wait-for graph, one row per edge (ARCHITECTURE.md §9.10): transaction
    * `waiter` waits for `holder` (which holds `lock`, or is queued ahead for it).
-   * `_pid` columns are the sessions' pg_backend_pid(); a prepared holder has none but
-   * its gid. A coordinator knows which session runs each of its branches, so it
-   * merges every shard's rows into one graph, finds the cycles no shard sees, and
-   * hands `wait_id` to isola_reject_lock_wait.
+   * `_pid` columns are the sessions' pg_backend_pid() (a prepared holder has none);
+   * `_gid` columns the distributed transactions (a branch's isola.global_xid, a
+   * prepared one's gid). A coordinator merges every shard's rows into one graph by
+   * gid, finds the cycles no shard sees, and hands `wait_id` to isola_reject_lock_wait.
    */
   table('pg_catalog', 'isola_lock_waits', [
-    ['wait_id', T.int8], ['waiter', T.int8], ['waiter_pid', T.int4], ['holder', T.int8], ['holder_pid', T.int4], ['holder_gid', T.text], ['lock', T.text], ['mode', T.text], ['waited_ms', T.int8],
+    ['wait_id', T.int8], ['waiter', T.int8], ['waiter_pid', T.int4], ['waiter_gid', T.text], ['holder', T.int8], ['holder_pid', T.int4], ['holder_gid', T.text], ['lock', T.text], ['mode', T.text], ['waited_ms', T.int8],
   ], (ctx) => {
     const now = Date.now()
-    return ctx.lockWaits.map((w) => [BigInt(w.waitId), BigInt(w.waiter), w.waiterPid ?? null, BigInt(w.holder), w.holderPid ?? null, w.holderGid ?? null, w.lockName, w.mode, BigInt(now - w.since)])
+    return ctx.lockWaits.map((w) => [BigInt(w.waitId), BigInt(w.waiter), w.waiterPid ?? null, w.waiterGid ?? null, BigInt(w.holder), w.holderPid ?? null, w.holderGid ?? null, w.lockName, w.mode, BigInt(now - w.since)])
   }),
   /**
    * Where each table's rows live in a cluster, as CREATE TABLE declared it (DISTRIBUTED

@@ -9,9 +9,8 @@
 import path from 'node:path'
 import type { Coordinator } from '../../coordinator/coordinator.js'
 import type { SqliteDecisionLog } from '../../coordinator/decision-log.js'
-import type { FaultInjector } from '../../coordinator/faults.js'
 import { asShardId } from '../../common/ids.js'
-import { openLocalCluster } from '../../coordinator/local-cluster.js'
+import { openLocalCluster, type LocalClusterOptions } from '../../coordinator/local-cluster.js'
 import { LocalParticipant } from '../../coordinator/local-participant.js'
 import type { Participant } from '../../coordinator/participant.js'
 import { openRemoteCluster } from '../../coordinator/remote-cluster.js'
@@ -25,15 +24,8 @@ export interface TestCluster {
   close(): Promise<void>
 }
 
-export interface TestClusterOptions {
-  readonly dir: string
-  readonly shards: number
-  /** Local shards only: in memory (remote shards are always on disk, under `<dir>/shard<i>`). */
-  readonly memoryShards?: boolean
-  readonly id?: string
-  readonly faults?: FaultInjector
-  readonly wrap?: (p: Participant) => Participant
-}
+/** A local cluster's options; `memoryShards` applies to local shards only (remote ones are always on disk, under `<dir>/shard<i>`). */
+export type TestClusterOptions = Omit<LocalClusterOptions, 'shardOptions'>
 
 export interface ClusterKind {
   readonly name: 'local' | 'remote'
